@@ -1,0 +1,55 @@
+# Deterministic compensated reductions shared by every kernel.
+#
+# Kernels split the samples into fixed-size blocks (the size depends only on
+# the row length, never on the thread count), sum each block serially with
+# Neumaier's compensated addition into its own slot of a ``partials`` array of
+# shape (n_blocks, n_columns, 2), then ``combine_blocks`` folds the blocks in
+# block order.  The result is therefore the same bits for any ``n_threads``.
+from libc.math cimport fabs
+
+# Target number of scalars read per block.
+cdef enum:
+    BLOCK_SCALARS = 8192
+
+
+cdef inline Py_ssize_t rows_per_block(Py_ssize_t row_len) noexcept nogil:
+    if row_len <= 0:
+        return BLOCK_SCALARS
+    if row_len >= BLOCK_SCALARS:
+        return 1
+    return BLOCK_SCALARS // row_len
+
+
+cdef inline Py_ssize_t n_blocks(Py_ssize_t n_rows, Py_ssize_t rpb) noexcept nogil:
+    return (n_rows + rpb - 1) // rpb
+
+
+cdef inline void neumaier_add(double* acc, double x) noexcept nogil:
+    """acc[0] += x, with the rounding error collected in acc[1]."""
+    cdef double s = acc[0]
+    cdef double t = s + x
+    if fabs(s) >= fabs(x):
+        acc[1] += (s - t) + x
+    else:
+        acc[1] += (x - t) + s
+    acc[0] = t
+
+
+cdef inline void combine_blocks(double[:, :, ::1] partials,
+                                double[:, ::1] state) noexcept nogil:
+    """Fold per-block (sum, compensation) pairs in block order into state[k] = (hi, lo)."""
+    cdef Py_ssize_t b, k
+    cdef double acc[2]
+    cdef double comp, hi
+    for k in range(partials.shape[1]):
+        acc[0] = 0.0
+        acc[1] = 0.0
+        comp = 0.0
+        for b in range(partials.shape[0]):
+            neumaier_add(acc, partials[b, k, 0])
+            comp = comp + partials[b, k, 1]
+        comp = comp + acc[1]
+        # Renormalise so that hi is the correctly rounded total and lo the rest.
+        hi = acc[0] + comp
+        state[k, 0] = hi
+        state[k, 1] = comp - (hi - acc[0])

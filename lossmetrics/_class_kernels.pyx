@@ -1,0 +1,312 @@
+"""Kernels for losses over class scores: log_loss, cross_entropy, nll_loss, kl_divergence.
+
+Each kernel reads its inputs in place (strided ``const`` memoryviews, float32
+or float64), computes per-element losses in float64 and reduces them inside
+the kernel into a state array of shape (2, 2):
+
+    state[0] = (hi, lo) of sum(w * loss)
+    state[1] = (hi, lo) of the denominator sum (sample weights, times class
+               weights for index targets)
+
+so that ``mean = (state[0, 0] + state[0, 1]) / (state[1, 0] + state[1, 1])``.
+Nothing N-sized is allocated unless per-sample values are requested.
+"""
+import numpy as np
+from cython.parallel cimport prange
+from libc.math cimport log, exp, INFINITY
+from libc.float cimport FLT_EPSILON, DBL_EPSILON
+from libc.stdint cimport int64_t
+
+from lossmetrics._blocksum cimport (
+    rows_per_block, n_blocks, neumaier_add, combine_blocks,
+)
+
+ctypedef fused floating:
+    float
+    double
+
+ctypedef fused floating_b:
+    float
+    double
+
+
+cdef double[::1] _NO_WEIGHTS = np.empty(0, dtype=np.float64)
+
+
+cdef inline int64_t _first_bad(int64_t[::1] bad) noexcept:
+    cdef Py_ssize_t b
+    for b in range(bad.shape[0]):
+        if bad[b] >= 0:
+            return bad[b]
+    return -1
+
+
+def log_loss_kernel(const floating[:, :] proba, const int64_t[:] y,
+                    int64_t offset, const int64_t[::1] lut, bint binary_1d,
+                    const double[::1] sw, double rowsum_tol,
+                    bint want_none, int n_threads):
+    """scikit-learn's log_loss without a one-hot matrix.
+
+    ``y[i] - offset`` indexes ``lut``, which maps a label code to its column
+    (-1: not a declared label).  With ``binary_1d`` the single column holds
+    the probability of the greater label and ``1 - p`` is formed in the input
+    dtype, as scikit-learn does.  Probabilities are clipped to
+    ``[eps, 1 - eps]`` in the input dtype.
+
+    Returns (state, per_sample or None, first bad sample or -1,
+    number of rows whose sum is not within rowsum_tol of 1).
+    """
+    cdef Py_ssize_t n = proba.shape[0], n_cols = proba.shape[1]
+    cdef Py_ssize_t n_codes = lut.shape[0]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef int64_t[::1] bad = np.full(nb, -1, dtype=np.int64)
+    cdef int64_t[::1] n_bad_sum = np.zeros(nb, dtype=np.int64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef double[::1] out
+    cdef floating eps, p, one = 1
+    cdef Py_ssize_t b, i, c, start, stop
+    cdef int64_t code, k, first_bad_in_block, n_sum_bad
+    cdef double w, loss, row_sum
+    cdef double* acc
+
+    if floating is float:
+        eps = FLT_EPSILON
+    else:
+        eps = DBL_EPSILON
+    out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
+    out = out_arr
+
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = start + rpb
+            if stop > n:
+                stop = n
+            acc = &partials[b, 0, 0]
+            first_bad_in_block = -1
+            n_sum_bad = 0
+            for i in range(start, stop):
+                code = y[i] - offset
+                if code < 0 or code >= n_codes or lut[code] < 0:
+                    if first_bad_in_block < 0:
+                        first_bad_in_block = i
+                    continue
+                k = lut[code]
+                if binary_1d:
+                    p = proba[i, 0]
+                    if k == 0:
+                        p = <floating>(one - p)
+                else:
+                    p = proba[i, k]
+                    row_sum = 0.0
+                    for c in range(n_cols):
+                        row_sum = row_sum + proba[i, c]
+                    if not (row_sum - 1.0 <= rowsum_tol and 1.0 - row_sum <= rowsum_tol):
+                        n_sum_bad = n_sum_bad + 1
+                if p < eps:
+                    p = eps
+                elif p > one - eps:
+                    p = one - eps
+                loss = -log(<double>p)
+                w = sw[i] if has_sw else 1.0
+                neumaier_add(acc, w * loss)
+                neumaier_add(acc + 2, w)
+                if want_none:
+                    out[i] = loss
+            bad[b] = first_bad_in_block
+            n_bad_sum[b] = n_sum_bad
+        combine_blocks(partials, state)
+    return (np.asarray(state), out_arr if want_none else None,
+            _first_bad(bad), int(np.asarray(n_bad_sum).sum()))
+
+
+def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
+                        const double[::1] cw, const double[::1] sw,
+                        int64_t ignore_index, bint has_ignore,
+                        double smoothing, bint log_input,
+                        bint want_none, int n_threads):
+    """PyTorch cross_entropy (``log_input=False``) or nll_loss (True), index targets.
+
+    ``z`` is (N, C, S) logits or log-probabilities, ``y`` (N, S) class indices,
+    ``cw`` (C,) class weights, ``sw`` (N,) sample weights or empty.  Per element:
+
+        loss  = (1 - s) * cw[t] * (-log p_t) + s / C * sum_c cw[c] * (-log p_c)
+        denom = cw[t]
+
+    both times the sample weight; ignored elements contribute nothing.
+    Returns (state, per-element (N, S) or None, first bad flat index or -1).
+    """
+    cdef Py_ssize_t n = z.shape[0], n_classes = z.shape[1], n_pos = z.shape[2]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(n_classes * n_pos)
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef int64_t[::1] bad = np.full(nb, -1, dtype=np.int64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef double[:, ::1] out
+    cdef Py_ssize_t b, i, j, c, start, stop
+    cdef int64_t t, first_bad_in_block
+    cdef double w, loss, m, se, lse_off, smooth, zc
+    cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
+    cdef double* acc
+
+    out_arr = np.zeros((n if want_none else 0, n_pos if want_none else 0), dtype=np.float64)
+    out = out_arr
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = start + rpb
+            if stop > n:
+                stop = n
+            acc = &partials[b, 0, 0]
+            first_bad_in_block = -1
+            for i in range(start, stop):
+                w = sw[i] if has_sw else 1.0
+                for j in range(n_pos):
+                    t = y[i, j]
+                    if has_ignore and t == ignore_index:
+                        continue
+                    if t < 0 or t >= n_classes:
+                        if first_bad_in_block < 0:
+                            first_bad_in_block = i * n_pos + j
+                        continue
+                    if log_input:
+                        loss = -cw[t] * z[i, t, j]
+                    else:
+                        # log-sum-exp shifted by the row maximum: exact and
+                        # finite for any finite logits.
+                        m = z[i, 0, j]
+                        for c in range(1, n_classes):
+                            if z[i, c, j] > m:
+                                m = z[i, c, j]
+                        se = 0.0
+                        for c in range(n_classes):
+                            se = se + exp(z[i, c, j] - m)
+                        lse_off = log(se)
+                        loss = cw[t] * ((m - z[i, t, j]) + lse_off)
+                        if smoothing != 0.0:
+                            smooth = 0.0
+                            for c in range(n_classes):
+                                zc = z[i, c, j]
+                                smooth = smooth + cw[c] * ((m - zc) + lse_off)
+                            loss = keep * loss + spread * smooth
+                    neumaier_add(acc, w * loss)
+                    neumaier_add(acc + 2, w * cw[t])
+                    if want_none:
+                        out[i, j] = w * loss
+            bad[b] = first_bad_in_block
+        combine_blocks(partials, state)
+    return np.asarray(state), out_arr if want_none else None, _first_bad(bad)
+
+
+def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] target,
+                       const double[::1] cw, const double[::1] sw,
+                       double smoothing, bint want_none, int n_threads):
+    """PyTorch cross_entropy with class-probability targets.
+
+    Per element: ``loss = sum_c cw[c] * t'_c * (-log p_c)`` with
+    ``t' = (1 - s) t + s / C``; the denominator counts each element once
+    (times its sample weight).  Returns (state, per-element (N, S) or None).
+    """
+    cdef Py_ssize_t n = z.shape[0], n_classes = z.shape[1], n_pos = z.shape[2]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(n_classes * n_pos)
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef double[:, ::1] out
+    cdef Py_ssize_t b, i, j, c, start, stop
+    cdef double w, loss, m, se, lse_off, tc
+    cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
+    cdef double* acc
+
+    out_arr = np.zeros((n if want_none else 0, n_pos if want_none else 0), dtype=np.float64)
+    out = out_arr
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = start + rpb
+            if stop > n:
+                stop = n
+            acc = &partials[b, 0, 0]
+            for i in range(start, stop):
+                w = sw[i] if has_sw else 1.0
+                for j in range(n_pos):
+                    m = z[i, 0, j]
+                    for c in range(1, n_classes):
+                        if z[i, c, j] > m:
+                            m = z[i, c, j]
+                    se = 0.0
+                    for c in range(n_classes):
+                        se = se + exp(z[i, c, j] - m)
+                    lse_off = log(se)
+                    loss = 0.0
+                    for c in range(n_classes):
+                        tc = keep * target[i, c, j] + spread
+                        if tc != 0.0:
+                            loss = loss + cw[c] * tc * ((m - z[i, c, j]) + lse_off)
+                    neumaier_add(acc, w * loss)
+                    neumaier_add(acc + 2, w)
+                    if want_none:
+                        out[i, j] = w * loss
+        combine_blocks(partials, state)
+    return np.asarray(state), out_arr if want_none else None
+
+
+def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
+              bint log_true, bint log_pred, const double[::1] sw,
+              Py_ssize_t rows_per_sample, bint want_none, int n_threads):
+    """KL(P || Q) along the rows of (M, C) arrays, PyTorch ``kl_div`` terms.
+
+    Terms: ``xlogy(p, p) - p * log q`` (``0 log 0 = 0``; ``p > 0`` where
+    ``q = 0`` gives inf), or ``exp(lp) * (lp - lq)`` for log inputs.  Row r
+    belongs to sample ``r // rows_per_sample`` for its sample weight.
+    Returns (state, per-row (M,) or None).
+    """
+    cdef Py_ssize_t n_rows = p.shape[0], n_cols = p.shape[1]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef double[::1] out
+    cdef Py_ssize_t b, r, c, start, stop
+    cdef double w, row, pc, lp, lq, term
+    cdef double* acc
+
+    out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
+    out = out_arr
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = start + rpb
+            if stop > n_rows:
+                stop = n_rows
+            acc = &partials[b, 0, 0]
+            for r in range(start, stop):
+                w = sw[r // rows_per_sample] if has_sw else 1.0
+                row = 0.0
+                for c in range(n_cols):
+                    if log_true:
+                        lp = p[r, c]
+                        pc = exp(lp)
+                    else:
+                        pc = p[r, c]
+                        lp = log(pc) if pc > 0.0 else -INFINITY
+                    if pc == 0.0:
+                        continue
+                    lq = q[r, c] if log_pred else log(<double>q[r, c])
+                    if log_true:
+                        term = pc * (lp - lq)
+                    else:
+                        term = pc * lp - pc * lq
+                    row = row + term
+                neumaier_add(acc, w * row)
+                neumaier_add(acc + 2, w)
+                if want_none:
+                    out[r] = w * row
+        combine_blocks(partials, state)
+    return np.asarray(state), out_arr if want_none else None

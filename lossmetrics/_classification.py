@@ -1,0 +1,252 @@
+"""log_loss: a drop-in for ``sklearn.metrics.log_loss`` (scikit-learn 1.9)."""
+import math
+import warnings
+
+import numpy as np
+
+from lossmetrics._errors import InvalidParameterError
+from lossmetrics._labels import encode
+from lossmetrics._state import total
+from lossmetrics._threads import resolve_n_threads
+from lossmetrics._validation import (
+    CheckedInputs, as_array, as_float_array, check_bool, check_consistent_length,
+    check_finite, check_sample_weight, first_index_where, format_index,
+)
+
+
+def _check_labels_arg(labels, y):
+    """Sorted distinct labels (scikit-learn's LabelBinarizer().fit(labels).classes_)."""
+    lab = as_array(labels, "labels")
+    classes = np.unique(lab)
+    if classes.shape != lab.shape or not np.all(classes == lab):
+        warnings.warn(
+            f"Labels passed were {labels}. But this function assumes labels are "
+            "ordered lexicographically. "
+            f"Pass the ordered labels={classes.tolist()} and ensure that the columns "
+            "of y_prob correspond to this ordering.",
+            UserWarning, stacklevel=4,
+        )
+    return classes
+
+
+def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
+                   normalize=True, labels=None):
+    if y_true is None:
+        raise InvalidParameterError(
+            "The 'y_true' parameter of log_loss must be an array-like. Got None instead."
+        )
+    if y_proba is None:
+        raise InvalidParameterError(
+            "The 'y_proba' parameter of log_loss must be an array-like. Got None instead."
+        )
+    normalize = check_bool(normalize, "normalize", "log_loss")
+    proba = as_float_array(y_proba, "y_proba")
+    if proba.ndim > 2:
+        raise ValueError(
+            f"Found array with dim {proba.ndim}, while dim <= 2 is required. y_proba "
+            f"must have shape (n_samples,) or (n_samples, n_classes); got {proba.shape}."
+        )
+    if proba.shape[0] == 0 or proba.size == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={proba.shape}) while a minimum of 1 "
+            "is required. y_proba is empty."
+        )
+    n_threads = resolve_n_threads(n_threads, work=proba.size)
+    lo, hi = check_finite(proba, "y_proba", n_threads=n_threads)
+    if hi > 1:
+        where = first_index_where(lambda a: a > 1, proba)
+        raise ValueError(
+            f"y_prob contains values greater than 1: {hi} (y_proba at index {where})"
+        )
+    if lo < 0:
+        where = first_index_where(lambda a: a < 0, proba)
+        raise ValueError(
+            f"y_prob contains values lower than 0: {lo} (y_proba at index {where})"
+        )
+    y = as_array(y_true, "y_true")
+    sw_arr = None if sample_weight is None or np.isscalar(sample_weight) else as_array(
+        sample_weight, "sample_weight")
+    check_consistent_length([("y_proba", proba), ("y_true", y), ("sample_weight", sw_arr)])
+    sw = check_sample_weight(sample_weight, proba.shape[0], n_threads=n_threads)
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        where = first_index_where(np.isnan, y)
+        raise ValueError(f"Input y contains NaN. y_true has NaN at index {where}.")
+    if y.dtype.kind == "c":
+        raise ValueError("Complex data not supported: y_true has a complex dtype.")
+    if y.ndim == 2 and y.shape[1] > 1:
+        return CheckedInputs("log_loss", y, proba, sw, n_threads,
+                             dict(normalize=normalize, indicator=True))
+    if y.ndim == 2:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"y_true must be 1-D (labels) or 2-D (indicator); got shape {y.shape}.")
+    if y.dtype.kind == "f" and not np.all(y == np.floor(y)):
+        raise ValueError(f"Unknown label type: ({y.tolist()[:20]},). y_true holds "
+                         "non-integer floats; expected class labels.")
+    label_classes = None if labels is None else _check_labels_arg(labels, y)
+    enc = encode(y, label_classes)
+    n_classes = enc.classes.shape[0]
+    if labels is not None:
+        # scikit-learn checks membership before the class count.
+        bad = _first_undeclared(enc, y)
+        if bad is not None:
+            undeclared = set(np.asarray(y).tolist()) - set(np.asarray(labels).tolist())
+            raise ValueError(
+                f"y_true contains values {undeclared} not belonging to the passed "
+                f"labels {labels}. First at index {bad}."
+            )
+    if n_classes == 1:
+        if labels is None:
+            raise ValueError(
+                f"y_true contains only one label ({enc.classes[0]}). Please provide the "
+                "list of all expected class labels explicitly through the labels argument."
+            )
+        raise ValueError(
+            f"The labels array needs to contain at least two labels, got {enc.classes}."
+        )
+    binary_1d = proba.ndim == 1 or proba.shape[1] == 1
+    n_cols = 2 if binary_1d else proba.shape[1]
+    p2 = proba[:, None] if proba.ndim == 1 else proba
+    params = dict(normalize=normalize, indicator=False, encoded=enc, binary_1d=binary_1d,
+                  rowsum_tol=1e-8 + math.sqrt(float(np.finfo(proba.dtype).eps)))
+    checked = CheckedInputs("log_loss", enc.codes, p2, sw, n_threads, params)
+    if n_classes != n_cols:
+        # scikit-learn warns about the row sums before it reports the class count.
+        _warn_row_sums(checked)
+        if labels is None:
+            raise ValueError(
+                "y_true and y_prob contain different number of classes: "
+                f"{n_classes} vs {n_cols}. Please provide the true labels explicitly "
+                f"through the labels argument. Classes found in y_true: {enc.classes}"
+            )
+        raise ValueError(
+            "The number of classes in labels is different from that in y_prob. "
+            f"Classes found in labels: {enc.classes}"
+        )
+    return checked
+
+
+def _first_undeclared(enc, y):
+    from lossmetrics._scan import first_unmapped
+
+    bad = first_unmapped(enc.codes, enc.offset, enc.lut)
+    return None if bad < 0 else bad
+
+
+def _warn_row_sums(checked):
+    if checked.params["binary_1d"]:
+        return
+    p = checked.y_pred
+    s = p.sum(axis=1, dtype=np.float64)
+    if np.any(np.abs(s - 1.0) > checked.params["rowsum_tol"]):
+        _warn_not_normalised()
+
+
+def _warn_not_normalised():
+    warnings.warn(
+        "The y_prob values do not sum to one. Make sure to pass probabilities.",
+        UserWarning, stacklevel=4,
+    )
+
+
+def log_loss_state(checked, want_none=False):
+    """Run the log_loss kernel; return (state, per-sample losses or None)."""
+    from lossmetrics._class_kernels import log_loss_kernel
+
+    p = checked.params
+    if p["indicator"]:
+        return _indicator_state(checked, want_none)
+    enc = p["encoded"]
+    state, per, bad, n_bad_rows = log_loss_kernel(
+        checked.y_pred, enc.codes, enc.offset, enc.lut, p["binary_1d"],
+        checked.sample_weight, p["rowsum_tol"], want_none, checked.n_threads)
+    if bad >= 0:  # pragma: no cover - check_log_loss rejects these first
+        raise ValueError(f"y_true[{bad}] is not one of the labels.")
+    if n_bad_rows:
+        _warn_not_normalised()
+    return state, per
+
+
+def _indicator_state(checked, want_none):
+    """Rare path: y_true given as a 2-D label-indicator matrix (dense, NumPy)."""
+    y, p = checked.y_true, checked.y_pred
+    if p.ndim == 1 or p.shape[1] != y.shape[1]:
+        raise ValueError(
+            "y_true and y_prob contain different number of classes: "
+            f"{y.shape[1]} vs {p.shape[1] if p.ndim == 2 else 2}."
+        )
+    yi = as_float_array(y, "y_true")
+    if not np.all((yi == 0) | (yi == 1)):
+        raise ValueError("Multioutput target data is not supported with label "
+                         "binarization: y_true as a 2-D array must be a 0/1 indicator.")
+    eps = np.finfo(p.dtype).eps
+    pc = np.clip(p, eps, 1 - eps)
+    loss = -np.sum(yi * np.log(pc.astype(np.float64)), axis=1)
+    w = checked.sample_weight if checked.sample_weight.size else np.ones(loss.shape[0])
+    s = np.array([[math.fsum(w * loss), 0.0], [math.fsum(w), 0.0]])
+    return s, loss
+
+
+def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels=None,
+             n_threads=None, y_pred="deprecated"):
+    r"""Log loss (logistic loss, cross-entropy of probabilities); scikit-learn's drop-in.
+
+    Same value, warnings and errors as :func:`sklearn.metrics.log_loss` of
+    scikit-learn 1.9, computed by a parallel kernel without a one-hot matrix.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels of any type (int, str, bool, object), or a 0/1
+        label-indicator matrix of shape (n_samples, n_classes).
+    y_proba : array-like of shape (n_samples, n_classes) or (n_samples,)
+        Predicted probabilities (``predict_proba``), columns in sorted label
+        order.  A 1-D array is the probability of the greater label.  Values
+        are clipped to ``[eps, 1 - eps]``, ``eps = np.finfo(dtype).eps``.
+    normalize : bool, default=True
+        Return the (weighted) mean per sample if True, else the sum.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.
+    labels : array-like, default=None
+        All class labels; inferred from ``y_true`` if None.
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+    y_pred : array-like, deprecated
+        Former name of ``y_proba`` (as in scikit-learn 1.9).
+
+    Returns
+    -------
+    loss : float
+
+    Notes
+    -----
+    Differences from scikit-learn: negative sample weights are rejected, and
+    error messages add the argument name and offending index to
+    scikit-learn's wording.  Integer labels are encoded through a look-up
+    table over their range, without sorting ``y_true``.
+
+    Examples
+    --------
+    >>> from lossmetrics import log_loss
+    >>> round(log_loss(["spam", "ham", "ham", "spam"],
+    ...                [[.1, .9], [.9, .1], [.8, .2], [.35, .65]]), 5)
+    0.21616
+    """
+    if not (isinstance(y_pred, str) and y_pred == "deprecated"):
+        if y_proba is not None:
+            raise ValueError(
+                "Cannot use both `y_pred` and `y_proba`. `y_pred` is deprecated, "
+                "use `y_proba` instead."
+            )
+        warnings.warn(
+            "`y_pred` was renamed to `y_proba` in version 1.9 and will be removed "
+            "in 1.11. Use `y_proba` instead.", FutureWarning, stacklevel=2,
+        )
+        y_proba = y_pred
+    checked = check_log_loss(y_true, y_proba, sample_weight=sample_weight,
+                             n_threads=n_threads, normalize=normalize, labels=labels)
+    state, _ = log_loss_state(checked)
+    loss_sum = total(state, 0)
+    if not checked.params["normalize"]:
+        return loss_sum
+    return loss_sum / total(state, 1)

@@ -1,0 +1,130 @@
+"""Kernels for element-wise losses: squared and absolute error, binary cross-entropy.
+
+Inputs are (N, L) views (L = 1 for 1-D data), read in place as float32 or
+float64; per-element losses are computed in float64 and reduced inside the
+kernel.  The state has shape (K + 1, 2): K = L loss columns when
+``per_column`` (for ``multioutput='raw_values'``) else K = 1, then one row for
+the denominator (sum of sample weights over elements); each row is (hi, lo).
+"""
+import numpy as np
+from cython.parallel cimport prange
+from libc.math cimport log, log1p, exp, fabs, fmax
+from libc.float cimport FLT_EPSILON, DBL_EPSILON
+
+from lossmetrics._blocksum cimport (
+    rows_per_block, n_blocks, neumaier_add, combine_blocks,
+)
+
+ctypedef fused floating_a:
+    float
+    double
+
+ctypedef fused floating_b:
+    float
+    double
+
+# Loss kinds; the Python side names them in _registry.py.
+cpdef enum Kind:
+    SQUARED_ERROR = 0
+    ABSOLUTE_ERROR = 1
+    BINARY_CROSS_ENTROPY = 2
+    BINARY_CROSS_ENTROPY_LOGITS = 3
+
+
+cdef inline double _bce(double y, floating_b p) noexcept nogil:
+    """-(y log p + (1 - y) log(1 - p)) with p and 1 - p clipped to [eps, 1 - eps].
+
+    ``1 - p`` is formed and clipped in the input dtype, exactly as
+    scikit-learn's log_loss does for a 1-D probability column, so that 0/1
+    targets give log_loss's value to the last bit.
+    """
+    cdef floating_b eps, one = 1, q
+    cdef double loss = 0.0
+    if floating_b is float:
+        eps = FLT_EPSILON
+    else:
+        eps = DBL_EPSILON
+    q = <floating_b>(one - p)
+    if p < eps:
+        p = eps
+    elif p > one - eps:
+        p = one - eps
+    if q < eps:
+        q = eps
+    elif q > one - eps:
+        q = one - eps
+    if y != 0.0:
+        loss = loss - y * log(<double>p)
+    if y != 1.0:
+        loss = loss - (1.0 - y) * log(<double>q)
+    return loss
+
+
+cdef inline double _bce_logits(double y, double x, double pos_weight) noexcept nogil:
+    """PyTorch's (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x), in a stable form.
+
+    With softplus(-x) = max(-x, 0) + log1p(exp(-|x|)) and
+    (1 - y) x + max(-x, 0) = max(x, 0) - y x, the loss is finite and exact
+    for any finite logit, however large.
+    """
+    cdef double l1p = log1p(exp(-fabs(x)))
+    cdef double loss = fmax(x, 0.0) - y * x + l1p
+    cdef double extra = (pos_weight - 1.0) * y
+    if extra != 0.0:
+        loss = loss + extra * (fmax(-x, 0.0) + l1p)
+    return loss
+
+
+def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
+                       const double[::1] pos_weight, const double[::1] sw,
+                       bint per_column, bint want_none, int n_threads):
+    """Reduce an element-wise loss of (N, L) arrays; see the module docstring.
+
+    Returns (state, per-element (N, L) float64 array or None).  Per-element
+    values are multiplied by the sample weight of their row.
+    """
+    cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef bint has_pw = pos_weight.shape[0] > 0
+    cdef Py_ssize_t n_out = n_cols if per_column else 1
+    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, n_out + 1, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((n_out + 1, 2), dtype=np.float64)
+    cdef double[:, ::1] out
+    cdef Py_ssize_t b, i, j, start, stop
+    cdef double w, d, loss, yv
+    cdef double* acc
+
+    out_arr = np.zeros((n if want_none else 0, n_cols if want_none else 0), dtype=np.float64)
+    out = out_arr
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = start + rpb
+            if stop > n:
+                stop = n
+            acc = &partials[b, 0, 0]
+            for i in range(start, stop):
+                w = sw[i] if has_sw else 1.0
+                for j in range(n_cols):
+                    yv = y[i, j]
+                    if kind == SQUARED_ERROR:
+                        d = yv - <double>x[i, j]
+                        loss = d * d
+                    elif kind == ABSOLUTE_ERROR:
+                        loss = fabs(yv - <double>x[i, j])
+                    elif kind == BINARY_CROSS_ENTROPY:
+                        loss = _bce(yv, x[i, j])
+                    else:
+                        loss = _bce_logits(yv, x[i, j],
+                                           pos_weight[j] if has_pw else 1.0)
+                    if per_column:
+                        neumaier_add(acc + 2 * j, w * loss)
+                    else:
+                        neumaier_add(acc, w * loss)
+                    if want_none:
+                        out[i, j] = w * loss
+                neumaier_add(acc + 2 * n_out, w if per_column else w * n_cols)
+        combine_blocks(partials, state)
+    return np.asarray(state), out_arr if want_none else None

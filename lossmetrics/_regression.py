@@ -1,0 +1,190 @@
+"""Regression losses: drop-ins for scikit-learn's mean_squared_error,
+root_mean_squared_error and mean_absolute_error."""
+import numpy as np
+
+from lossmetrics._errors import InvalidParameterError
+from lossmetrics._threads import resolve_n_threads
+from lossmetrics._validation import (
+    CheckedInputs, as_array, as_float_array, check_consistent_length, check_finite,
+    check_sample_weight,
+)
+
+
+def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multioutput):
+    yt = as_float_array(y_true, "y_true")
+    yp = as_float_array(y_pred, "y_pred")
+    sw_arr = None if sample_weight is None or np.isscalar(sample_weight) else as_array(
+        sample_weight, "sample_weight")
+    check_consistent_length([("y_true", yt), ("y_pred", yp), ("sample_weight", sw_arr)])
+    for arr, name in ((yt, "y_true"), (yp, "y_pred")):
+        if arr.ndim > 2:
+            raise ValueError(
+                f"Found array with dim {arr.ndim}, while dim <= 2 is required. {name} "
+                f"must have shape (n_samples,) or (n_samples, n_outputs); got {arr.shape}."
+            )
+        if arr.size == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 "
+                f"is required. {name} is empty."
+            )
+    n_threads = resolve_n_threads(n_threads, work=yt.size + yp.size)
+    check_finite(yt, "y_true", n_threads=n_threads)
+    check_finite(yp, "y_pred", n_threads=n_threads)
+    sw = check_sample_weight(sample_weight, yt.shape[0], n_threads=n_threads)
+    yt2 = yt[:, None] if yt.ndim == 1 else yt
+    yp2 = yp[:, None] if yp.ndim == 1 else yp
+    if yt2.shape[1] != yp2.shape[1]:
+        raise ValueError(
+            "y_true and y_pred have different number of output "
+            f"({yt2.shape[1]}!={yp2.shape[1]})"
+        )
+    n_outputs = yt2.shape[1]
+    if isinstance(multioutput, str):
+        if multioutput not in ("raw_values", "uniform_average"):
+            raise InvalidParameterError(
+                f"The 'multioutput' parameter of {metric} must be a str among "
+                "{'raw_values', 'uniform_average'} or an array-like. "
+                f"Got {multioutput!r} instead."
+            )
+    elif multioutput is None:
+        raise InvalidParameterError(
+            f"The 'multioutput' parameter of {metric} must be a str among "
+            "{'raw_values', 'uniform_average'} or an array-like. Got None instead."
+        )
+    else:
+        mo = as_float_array(multioutput, "multioutput")
+        if n_outputs == 1:
+            raise ValueError("Custom weights are useful only in multi-output cases.")
+        if mo.ndim != 1 or mo.shape[0] != n_outputs:
+            raise ValueError(
+                f"There must be equally many custom weights ({mo.shape[0] if mo.ndim else 1}) "
+                f"as outputs ({n_outputs})."
+            )
+        check_finite(mo, "multioutput")
+        if mo.sum() == 0:
+            raise ValueError("multioutput weights sum to zero; they cannot be normalised.")
+        multioutput = mo
+    return CheckedInputs(metric, yt2, yp2, sw, n_threads,
+                         dict(multioutput=multioutput, n_outputs=n_outputs))
+
+
+def check_mean_squared_error(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                             multioutput="uniform_average"):
+    return _check_regression("mean_squared_error", y_true, y_pred, sample_weight,
+                             n_threads, multioutput)
+
+
+def check_root_mean_squared_error(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                                  multioutput="uniform_average"):
+    return _check_regression("root_mean_squared_error", y_true, y_pred, sample_weight,
+                             n_threads, multioutput)
+
+
+def check_mean_absolute_error(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                              multioutput="uniform_average"):
+    return _check_regression("mean_absolute_error", y_true, y_pred, sample_weight,
+                             n_threads, multioutput)
+
+
+def regression_state(checked, want_none=False):
+    """Per-output (hi, lo) sums of the weighted errors, then the weight total."""
+    from lossmetrics._elementwise_kernels import Kind, elementwise_kernel
+
+    kind = (Kind.ABSOLUTE_ERROR if checked.metric == "mean_absolute_error"
+            else Kind.SQUARED_ERROR)
+    return elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
+                              checked.sample_weight, True, want_none, checked.n_threads)
+
+
+def _per_output(checked):
+    state, _ = regression_state(checked)
+    sums = state[:-1, 0] + state[:-1, 1]
+    return sums / (state[-1, 0] + state[-1, 1])
+
+
+def _average_outputs(errors, multioutput):
+    if isinstance(multioutput, str):
+        if multioutput == "raw_values":
+            return errors
+        return float(np.average(errors))
+    return float(np.average(errors, weights=multioutput))
+
+
+_DOC_PARAMS = """
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values (float32 and float64 are read in place).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.
+    multioutput : {'raw_values', 'uniform_average'} or array-like of shape (n_outputs,), \
+default='uniform_average'
+        How to aggregate the outputs' errors: return them all, average them,
+        or average them with these weights.
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A float, or the per-output values for ``multioutput='raw_values'``.
+"""
+
+
+def mean_squared_error(y_true, y_pred, *, sample_weight=None,
+                       multioutput="uniform_average", n_threads=None):
+    checked = check_mean_squared_error(y_true, y_pred, sample_weight=sample_weight,
+                                       n_threads=n_threads, multioutput=multioutput)
+    return _average_outputs(_per_output(checked), checked.params["multioutput"])
+
+
+def root_mean_squared_error(y_true, y_pred, *, sample_weight=None,
+                            multioutput="uniform_average", n_threads=None):
+    checked = check_root_mean_squared_error(y_true, y_pred, sample_weight=sample_weight,
+                                            n_threads=n_threads, multioutput=multioutput)
+    return _average_outputs(np.sqrt(_per_output(checked)), checked.params["multioutput"])
+
+
+def mean_absolute_error(y_true, y_pred, *, sample_weight=None,
+                        multioutput="uniform_average", n_threads=None):
+    checked = check_mean_absolute_error(y_true, y_pred, sample_weight=sample_weight,
+                                        n_threads=n_threads, multioutput=multioutput)
+    return _average_outputs(_per_output(checked), checked.params["multioutput"])
+
+
+mean_squared_error.__doc__ = """Mean squared error; a drop-in for scikit-learn's.
+""" + _DOC_PARAMS + """
+    Examples
+    --------
+    >>> from lossmetrics import mean_squared_error
+    >>> mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.375
+    >>> mean_squared_error([[0.5, 1], [-1, 1], [7, -6]], [[0, 2], [-1, 2], [8, -5]],
+    ...                    multioutput="raw_values")
+    array([0.41666667, 1.        ])
+"""
+
+root_mean_squared_error.__doc__ = """Root mean squared error; a drop-in for scikit-learn's.
+
+    The square root is taken per output, then outputs are averaged.
+""" + _DOC_PARAMS + """
+    Examples
+    --------
+    >>> from lossmetrics import root_mean_squared_error
+    >>> round(root_mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 6)
+    0.612372
+"""
+
+mean_absolute_error.__doc__ = """Mean absolute error; a drop-in for scikit-learn's.
+""" + _DOC_PARAMS + """
+    Examples
+    --------
+    >>> from lossmetrics import mean_absolute_error
+    >>> mean_absolute_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.5
+    >>> mean_absolute_error([[0.5, 1], [-1, 1], [7, -6]], [[0, 2], [-1, 2], [8, -5]],
+    ...                     multioutput=[0.3, 0.7])
+    0.85
+"""

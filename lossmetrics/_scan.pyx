@@ -1,0 +1,126 @@
+"""One parallel pass over a float array: range and first non-finite entries.
+
+check_inputs uses it instead of ``np.isfinite(x).all()``, ``x.min()``,
+``x.max()``, which would make several passes and an x-sized temporary.
+"""
+import numpy as np
+from cython.parallel cimport prange
+from libc.math cimport isnan, INFINITY
+from libc.stdint cimport int64_t
+
+from lossmetrics._blocksum cimport rows_per_block, n_blocks
+
+ctypedef fused floating:
+    float
+    double
+
+
+def scan_2d(const floating[:, :] x, int n_threads=1):
+    """Return (min, max, first_nan, first_posinf, first_neginf) of a 2-D array.
+
+    min/max ignore NaN; the ``first_*`` entries are flat C-order indices, or -1.
+    """
+    cdef Py_ssize_t n = x.shape[0], m = x.shape[1]
+    cdef Py_ssize_t rpb = rows_per_block(m)
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, ::1] mm = np.empty((nb, 2), dtype=np.float64)
+    cdef int64_t[:, ::1] first = np.full((nb, 3), -1, dtype=np.int64)
+    cdef Py_ssize_t b, i, j, start, stop
+    cdef double v, lo, hi
+    cdef int64_t f_nan, f_pinf, f_ninf, flat
+
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = start + rpb
+            if stop > n:
+                stop = n
+            lo = INFINITY
+            hi = -INFINITY
+            f_nan = -1
+            f_pinf = -1
+            f_ninf = -1
+            for i in range(start, stop):
+                for j in range(m):
+                    v = x[i, j]
+                    if v < lo:
+                        lo = v
+                    if v > hi:
+                        hi = v
+                    if v - v != 0.0 or isnan(v):
+                        flat = i * m + j
+                        if isnan(v):
+                            if f_nan < 0:
+                                f_nan = flat
+                        elif v > 0:
+                            if f_pinf < 0:
+                                f_pinf = flat
+                        elif f_ninf < 0:
+                            f_ninf = flat
+            mm[b, 0] = lo
+            mm[b, 1] = hi
+            first[b, 0] = f_nan
+            first[b, 1] = f_pinf
+            first[b, 2] = f_ninf
+
+    lo = INFINITY
+    hi = -INFINITY
+    result = [-1, -1, -1]
+    for b in range(nb):
+        if mm[b, 0] < lo:
+            lo = mm[b, 0]
+        if mm[b, 1] > hi:
+            hi = mm[b, 1]
+        for j in range(3):
+            if result[j] < 0 and first[b, j] >= 0:
+                result[j] = first[b, j]
+    return lo, hi, result[0], result[1], result[2]
+
+
+def int_min_max(const int64_t[:] y):
+    """Return (min, max) of a non-empty int64 array in one pass."""
+    cdef Py_ssize_t i, n = y.shape[0]
+    cdef int64_t lo = y[0], hi = y[0], v
+    with nogil:
+        for i in range(1, n):
+            v = y[i]
+            if v < lo:
+                lo = v
+            elif v > hi:
+                hi = v
+    return int(lo), int(hi)
+
+
+def mark_present(const int64_t[:] y, int64_t offset, unsigned char[::1] present):
+    """Set ``present[y[i] - offset] = 1``; every ``y[i] - offset`` must index ``present``."""
+    cdef Py_ssize_t i, n = y.shape[0]
+    with nogil:
+        for i in range(n):
+            present[y[i] - offset] = 1
+
+
+def first_bad_index(const int64_t[:] y, int64_t n_classes, int64_t ignore_index,
+                    bint has_ignore):
+    """First i with y[i] outside [0, n_classes) and not ignore_index, or -1."""
+    cdef Py_ssize_t i, n = y.shape[0]
+    cdef int64_t v, found = -1
+    with nogil:
+        for i in range(n):
+            v = y[i]
+            if (v < 0 or v >= n_classes) and not (has_ignore and v == ignore_index):
+                found = i
+                break
+    return int(found)
+
+
+def first_unmapped(const int64_t[:] codes, int64_t offset, const int64_t[::1] lut):
+    """First i with ``lut[codes[i] - offset]`` out of range or -1 (undeclared), or -1."""
+    cdef Py_ssize_t i, n = codes.shape[0], m = lut.shape[0]
+    cdef int64_t c, found = -1
+    with nogil:
+        for i in range(n):
+            c = codes[i] - offset
+            if c < 0 or c >= m or lut[c] < 0:
+                found = i
+                break
+    return int(found)

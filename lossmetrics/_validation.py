@@ -1,0 +1,295 @@
+"""Input validation shared by every loss, and the public ``check_inputs``.
+
+Arrays are converted without copying whenever a kernel can read them in
+place: float32 and float64 arrays of any strides (Fortran order, views,
+stride-0 broadcasts, read-only, memory-mapped) pass through untouched; a copy
+is made only for big-endian data, float16, integer or boolean predictions,
+objects such as lists and pandas frames that are not arrays already.
+"""
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lossmetrics._errors import InvalidParameterError
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+@dataclass
+class CheckedInputs:
+    """Validated, kernel-ready inputs of one loss call (returned by check_inputs)."""
+
+    metric: str
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    sample_weight: np.ndarray
+    n_threads: int
+    params: dict = field(default_factory=dict)
+
+
+def format_index(flat, shape):
+    """Flat C-order index -> the index a user would type (int or tuple)."""
+    idx = np.unravel_index(int(flat), shape)
+    idx = tuple(int(i) for i in idx)
+    return idx[0] if len(idx) == 1 else idx
+
+
+def as_array(x, name):
+    """``np.asarray`` with an error naming the argument for None and ragged input."""
+    if x is None:
+        raise InvalidParameterError(f"{name} must be an array-like; got None.")
+    if isinstance(x, np.ndarray):
+        arr = x
+    else:
+        if isinstance(x, (str, bytes)) or np.isscalar(x):
+            raise InvalidParameterError(
+                f"{name} must be an array-like; got the scalar {x!r}."
+            )
+        if hasattr(x, "to_numpy") and hasattr(x, "dtypes"):  # pandas / polars objects
+            x = x.to_numpy()
+        try:
+            arr = np.asarray(x)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{name} could not be converted to an array: {exc}") from None
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must be at least 1-D; got a 0-d array ({arr!r}).")
+    return arr
+
+
+def as_float_array(x, name):
+    """Return a float32/float64 native-endian array readable by the kernels.
+
+    float32/float64 arrays are returned as they are, whatever their strides.
+    """
+    arr = as_array(x, name)
+    kind = arr.dtype.kind
+    if kind == "f":
+        if arr.dtype.itemsize in (4, 8):
+            if not arr.dtype.isnative:
+                arr = arr.astype(arr.dtype.newbyteorder("="))
+            return arr
+        if arr.dtype.itemsize == 2:
+            return arr.astype(np.float32)
+        return arr.astype(np.float64)  # long double
+    if kind in "iub":
+        return arr.astype(np.float64)
+    if kind == "c":
+        raise ValueError(
+            f"Complex data not supported: {name} has dtype {arr.dtype}; "
+            "expected real numbers."
+        )
+    if kind in "OUSV":
+        try:
+            return arr.astype(np.float64)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{name} must hold numbers; {exc} (dtype {arr.dtype})."
+            ) from None
+    raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}.")
+
+
+def as_2d(arr):
+    """View an array as (n, m): 1-D -> (n, 1), >2-D -> (n, prod(rest))."""
+    if arr.ndim == 1:
+        return arr[:, None]
+    if arr.ndim == 2:
+        return arr
+    return arr.reshape(arr.shape[0], -1)
+
+
+def check_non_empty(arr, name):
+    if arr.size == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of "
+            f"1 is required. {name} is empty."
+        )
+
+
+def scan(arr, n_threads=1):
+    """(min, max, first_nan, first_posinf, first_neginf) of a float array."""
+    from lossmetrics._scan import scan_2d
+
+    return scan_2d(as_2d(arr), n_threads)
+
+
+def check_finite(arr, name, *, allow_neginf=False, n_threads=1):
+    """Raise if ``arr`` has NaN or infinities; return (min, max).
+
+    Messages start with scikit-learn's wording and then name the argument and
+    the first offending index.
+    """
+    lo, hi, f_nan, f_pinf, f_ninf = scan(arr, n_threads)
+    if f_nan >= 0:
+        raise ValueError(
+            f"Input contains NaN. {name} has NaN at index "
+            f"{format_index(f_nan, arr.shape)}."
+        )
+    bad_inf = f_pinf if allow_neginf else (
+        min(i for i in (f_pinf, f_ninf) if i >= 0) if max(f_pinf, f_ninf) >= 0 else -1
+    )
+    if bad_inf >= 0:
+        where = format_index(bad_inf, arr.shape)
+        value = arr[where]
+        raise ValueError(
+            f"Input contains infinity or a value too large for {arr.dtype!r}. "
+            f"{name} has {value} at index {where}."
+        )
+    return lo, hi
+
+
+def first_index_where(mask_fn, arr):
+    """Index of the first element for which ``mask_fn`` is true (error path only)."""
+    flat = int(np.argmax(mask_fn(np.asarray(arr)).ravel()))
+    return format_index(flat, arr.shape)
+
+
+def check_probabilities(arr, name, lo, hi):
+    """Raise if values fall outside [0, 1] (lo/hi from check_finite)."""
+    if hi > 1:
+        where = first_index_where(lambda a: a > 1, arr)
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1]; got {arr[where]} at index {where}."
+        )
+    if lo < 0:
+        where = first_index_where(lambda a: a < 0, arr)
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1]; got {arr[where]} at index {where}."
+        )
+
+
+def check_consistent_length(named_arrays):
+    """scikit-learn's check_consistent_length, naming the arguments."""
+    lengths = [(name, arr.shape[0]) for name, arr in named_arrays if arr is not None]
+    if len({n for _, n in lengths}) > 1:
+        detail = ", ".join(f"{name}: {n}" for name, n in lengths)
+        raise ValueError(
+            "Found input variables with inconsistent numbers of samples: "
+            f"{[int(n) for _, n in lengths]!r} ({detail})."
+        )
+
+
+def check_sample_weight(sample_weight, n_samples, name="sample_weight", n_threads=1):
+    """Return float64 C-contiguous weights of shape (n_samples,), or an empty array.
+
+    Accepts None (no weights), a scalar, or an array-like of length n_samples
+    with finite, non-negative values and a positive total.
+    """
+    if sample_weight is None:
+        return np.empty(0, dtype=np.float64)
+    if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
+        sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
+    sw = as_float_array(sample_weight, name)
+    if sw.ndim != 1:
+        raise ValueError(
+            f"Sample weights must be 1D array or scalar, got {sw.ndim}D array. "
+            f"Expected either a scalar value or a 1D array of length {n_samples}. "
+            f"{name} has shape {sw.shape}."
+        )
+    if sw.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} must have length {n_samples} (one weight per sample); "
+            f"got length {sw.shape[0]}."
+        )
+    lo, hi = check_finite(sw, name, n_threads=n_threads)
+    if lo < 0:
+        where = first_index_where(lambda a: a < 0, sw)
+        raise ValueError(
+            f"{name} must be non-negative; got {sw[where]} at index {where}."
+        )
+    if hi == 0:
+        raise ValueError(
+            f"Sample weights must contain at least one non-zero number. {name} "
+            "is all zeros."
+        )
+    return np.ascontiguousarray(sw, dtype=np.float64)
+
+
+def check_reduction(reduction):
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise InvalidParameterError(
+            f"reduction must be one of {REDUCTIONS}; got {reduction!r}."
+        )
+    return reduction
+
+
+def check_class_weight(class_weight, n_classes, name="class_weight"):
+    """Return float64 class weights of shape (n_classes,) (ones if None)."""
+    if class_weight is None:
+        return np.ones(n_classes, dtype=np.float64)
+    cw = as_float_array(class_weight, name)
+    if cw.ndim != 1 or cw.shape[0] != n_classes:
+        raise ValueError(
+            f"{name} must have shape ({n_classes},), one weight per class; "
+            f"got shape {cw.shape}."
+        )
+    lo, _ = check_finite(cw, name)
+    if lo < 0:
+        where = first_index_where(lambda a: a < 0, cw)
+        raise ValueError(f"{name} must be non-negative; got {cw[where]} at index {where}.")
+    return np.ascontiguousarray(cw, dtype=np.float64)
+
+
+def check_bool(value, name, func):
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(
+            f"The '{name}' parameter of {func} must be an instance of 'bool' or an "
+            f"instance of 'numpy.bool'. Got {value!r} instead."
+        )
+    return bool(value)
+
+
+def check_inputs(metric, y_true, y_pred, *, sample_weight=None, n_threads=None, **params):
+    """Validate the inputs of a loss and return them ready for its kernel.
+
+    Every public loss calls this first; it is public so that pipelines can
+    validate data once, up front, with the same rules and messages.
+
+    Parameters
+    ----------
+    metric : str
+        Name of a loss, one of ``lossmetrics.LOSSES``.
+    y_true, y_pred : array-like
+        Targets and predictions as the loss takes them (see its docstring).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative finite weights with a positive total.
+    n_threads : int, default=None
+        Validated like the losses' ``n_threads`` (0 and non-integers are errors).
+    **params
+        The loss's keyword options (``labels``, ``class_weight``,
+        ``ignore_index``, ``label_smoothing``, ``pos_weight``, ``multioutput``,
+        ``reduction``, ``log_true``, ``log_pred``, ...).
+
+    Returns
+    -------
+    checked : CheckedInputs
+        ``y_true``, ``y_pred`` and ``sample_weight`` as the kernel reads them,
+        the resolved ``n_threads`` and the normalised ``params``.
+
+    Raises
+    ------
+    ValueError or TypeError
+        With a message naming the argument, the expectation and an offending
+        value or index.
+
+    Examples
+    --------
+    >>> from lossmetrics import check_inputs
+    >>> checked = check_inputs("cross_entropy", [0, 2], [[1.0, 0.0, 0.0], [0.0, 0.0, 5.0]])
+    >>> checked.y_pred.shape, checked.n_threads
+    ((2, 3, 1), 1)
+    >>> check_inputs("cross_entropy", [0, 3], [[1.0, 0.0, 0.0], [0.0, 0.0, 5.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true must hold class indices in [0, 3) (or ignore_index); got 3 at index 1.
+    """
+    from lossmetrics._registry import LOSSES
+
+    try:
+        spec = LOSSES[metric]
+    except (KeyError, TypeError):
+        raise InvalidParameterError(
+            f"metric must be one of {sorted(LOSSES)}; got {metric!r}."
+        ) from None
+    return spec.check(y_true, y_pred, sample_weight=sample_weight,
+                      n_threads=n_threads, **params)

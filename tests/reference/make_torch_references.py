@@ -1,0 +1,781 @@
+"""Generate PyTorch reference values for the lossmetrics test-suite.
+
+How to run (from the repository root, in an environment that has PyTorch)::
+
+    pip install torch==2.13.0 numpy
+    python tests/reference/make_torch_references.py
+
+The script writes ``torch_references.json`` next to itself (in
+``tests/reference/``).  It is deterministic: every group of cases draws its
+inputs from a numpy Generator seeded with the CRC32 of the group's name, so
+running it twice produces a byte-identical file.  It uses only torch, numpy
+and the standard library.
+
+Conventions of the JSON file (one entry per case in ``cases``):
+
+* ``function``/``args``/``kwargs`` describe the lossmetrics call:
+  ``getattr(lossmetrics, function)(*args, **kwargs)``; ``args`` is
+  ``[y_true, prediction]``.  Integer class-index targets are stored as JSON
+  ints (use int64); everything else is float.
+* ``dtype`` is the dtype the test casts the float prediction (and float
+  ``y_true``) to.  For ``float32`` cases the stored inputs are already rounded
+  to float32, and every float array in ``kwargs`` (class/sample/pos weights)
+  holds dyadic values that are exact in float32.
+* ``expected`` is always computed by torch in float64 on the inputs exactly as
+  stored.  ``torch_float32_value`` is the same computation done by torch in
+  float32 (informational; ``null`` for float64 cases).
+* ``sample_weight`` does not exist in torch; those references are built from
+  torch's ``reduction='none'`` output L (see ``_weighted``):
+  'none' -> L * w[:, None, ...]; 'sum' -> fsum(L * w);
+  'mean' -> fsum(L * w) / fsum(D * w) with D the per-element weight torch uses
+  as its own 'mean' denominator (class_weight[y] with ignored elements 0 for
+  index targets, 1 per element otherwise, 1 per sample for kl_divergence).
+* kl_divergence reductions: 'mean' is torch 'batchmean' (2-D input), 'sum' is
+  torch 'sum', 'none' is torch 'none' summed over the last axis.
+"""
+
+import json
+import math
+import os
+import zlib
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "torch_references.json")
+REDUCTIONS = ("mean", "sum", "none")
+
+CASES = []
+_IDS = set()
+
+
+# ----------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------
+def rng_for(name):
+    return np.random.default_rng(zlib.crc32(name.encode("utf-8")))
+
+
+def as_dtype(x, dtype):
+    """Round float data to the case dtype, returned as float64 numpy."""
+    x = np.asarray(x, dtype=np.float64)
+    if dtype == "float32":
+        return x.astype(np.float32).astype(np.float64)
+    return x
+
+
+def dyadic(rng, size, lo=1, hi=24, denom=8):
+    """Positive weights that are exact in float32 (multiples of 1/denom)."""
+    return rng.integers(lo, hi + 1, size=size).astype(np.float64) / denom
+
+
+def quant(x, bits=8):
+    """Round to a multiple of 2**-bits: exact in float32 and short in JSON."""
+    return np.round(np.asarray(x, dtype=np.float64) * 2.0 ** bits) / 2.0 ** bits
+
+
+def dyadic_simplex(rng, shape, axis=1, total=64):
+    """Random probability vectors along `axis` whose entries are k/total.
+
+    Entries are exact in float32, sum to exactly 1 and may contain zeros.
+    """
+    shape = tuple(shape)
+    C = shape[axis]
+    moved = (shape[:axis] + shape[axis + 1:]) + (C,)
+    cuts = np.sort(rng.integers(0, total + 1, size=moved[:-1] + (C - 1,)), axis=-1)
+    zeros = np.zeros(moved[:-1] + (1,), dtype=np.int64)
+    full = np.full(moved[:-1] + (1,), total, dtype=np.int64)
+    k = np.diff(np.concatenate([zeros, cuts, full], axis=-1), axis=-1)
+    return np.moveaxis(k.astype(np.float64) / total, -1, axis)
+
+
+def softmax_np(z, axis):
+    z = z - z.max(axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax_np(z, axis):
+    z = z - z.max(axis=axis, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+
+
+def normalize_rows(x):
+    x = np.asarray(x, dtype=np.float64)
+    return x / x.sum(axis=-1, keepdims=True)
+
+
+def to_json(v):
+    if isinstance(v, torch.Tensor):
+        v = v.detach().to(torch.float64).numpy()
+    if isinstance(v, np.ndarray):
+        if v.ndim == 0:
+            return float(v)
+        return v.tolist()
+    if isinstance(v, (np.floating, float)):
+        return float(v)
+    raise TypeError(type(v))
+
+
+def json_arg(x):
+    """Nested list for JSON: int arrays stay ints, float arrays floats."""
+    a = np.asarray(x)
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64).tolist()
+    return a.astype(np.float64).tolist()
+
+
+def tt(x, tdt):
+    return torch.tensor(np.asarray(x, dtype=np.float64), dtype=tdt)
+
+
+def _weighted(L, sw, D, reduction, tdt):
+    """Apply the lossmetrics sample_weight contract to torch's per-element L.
+
+    L: torch 'none' output, shape (N, ...); sw: (N,); D: per-element
+    denominator weights (same shape as L) for 'mean'.
+    """
+    sw = np.asarray(sw, dtype=np.float64)
+    D = np.asarray(D, dtype=np.float64)
+    shape = (-1,) + (1,) * (L.dim() - 1)
+    if tdt == torch.float64:
+        Ln = L.detach().numpy().astype(np.float64)
+        wb = sw.reshape(shape)
+        WL = Ln * wb
+        if reduction == "none":
+            return WL
+        s = math.fsum(WL.ravel().tolist())
+        if reduction == "sum":
+            return s
+        den = math.fsum((D * wb).ravel().tolist())
+        return s / den
+    # float32 (informational): do the arithmetic in torch float32
+    wt = torch.tensor(sw, dtype=tdt).reshape(shape)
+    WL = L * wt
+    if reduction == "none":
+        return WL
+    if reduction == "sum":
+        return WL.sum()
+    return WL.sum() / (torch.tensor(D, dtype=tdt) * wt).sum()
+
+
+# ----------------------------------------------------------------------------
+# torch evaluations, one per lossmetrics function
+# ----------------------------------------------------------------------------
+def torch_cross_entropy(y, z, kw, tdt, sw_override=None):
+    y = np.asarray(y)
+    logits = tt(z, tdt)
+    is_prob = y.dtype.kind == "f"
+    target = tt(y, tdt) if is_prob else torch.tensor(y, dtype=torch.int64)
+    cw = kw.get("class_weight")
+    cw_t = None if cw is None else tt(cw, tdt)
+    ii = kw.get("ignore_index")
+    ii = -100 if ii is None else ii
+    common = dict(weight=cw_t, label_smoothing=kw.get("label_smoothing", 0.0))
+    if not is_prob:  # torch refuses any explicit ignore_index for prob targets
+        common["ignore_index"] = ii
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.cross_entropy(logits, target, reduction=red, **common)
+    L = F.cross_entropy(logits, target, reduction="none", **common)
+    if is_prob:
+        D = np.ones(tuple(L.shape))
+    else:
+        C = logits.shape[1]
+        cwa = np.ones(C) if cw is None else np.asarray(cw, dtype=np.float64)
+        mask = y != ii
+        D = np.where(mask, cwa[np.where(mask, y, 0)], 0.0)
+    return _weighted(L, sw, D, red, tdt)
+
+
+def torch_nll_loss(y, lp, kw, tdt, sw_override=None):
+    y = np.asarray(y)
+    inp = tt(lp, tdt)
+    target = torch.tensor(y, dtype=torch.int64)
+    cw = kw.get("class_weight")
+    cw_t = None if cw is None else tt(cw, tdt)
+    ii = kw.get("ignore_index")
+    ii = -100 if ii is None else ii
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.nll_loss(inp, target, weight=cw_t, ignore_index=ii, reduction=red)
+    L = F.nll_loss(inp, target, weight=cw_t, ignore_index=ii, reduction="none")
+    C = inp.shape[1]
+    cwa = np.ones(C) if cw is None else np.asarray(cw, dtype=np.float64)
+    mask = y != ii
+    D = np.where(mask, cwa[np.where(mask, y, 0)], 0.0)
+    return _weighted(L, sw, D, red, tdt)
+
+
+def torch_binary_cross_entropy(y, p, kw, tdt, sw_override=None):
+    inp, target = tt(p, tdt), tt(y, tdt)
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.binary_cross_entropy(inp, target, reduction=red)
+    L = F.binary_cross_entropy(inp, target, reduction="none")
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
+def torch_binary_cross_entropy_with_logits(y, z, kw, tdt, sw_override=None):
+    inp, target = tt(z, tdt), tt(y, tdt)
+    pw = kw.get("pos_weight")
+    pw_t = None if pw is None else tt(pw, tdt)
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.binary_cross_entropy_with_logits(inp, target, pos_weight=pw_t, reduction=red)
+    L = F.binary_cross_entropy_with_logits(inp, target, pos_weight=pw_t, reduction="none")
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
+def torch_kl_divergence(y, q, kw, tdt, sw_override=None, torch_log_target=None):
+    P, Qa = tt(y, tdt), tt(q, tdt)
+    inp = Qa if kw.get("log_pred", False) else torch.log(Qa)
+    lt = kw.get("log_true", False)
+    if torch_log_target is False and lt:
+        # see the 'kl_zero_p_lt1_lp0' cases: torch's log_target=True path gives
+        # NaN for log P = -inf, so evaluate torch's log_target=False path on P.
+        P, lt = torch.exp(P), False
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        if red == "mean":
+            return F.kl_div(inp, P, reduction="batchmean", log_target=lt)
+        if red == "sum":
+            return F.kl_div(inp, P, reduction="sum", log_target=lt)
+        return F.kl_div(inp, P, reduction="none", log_target=lt).sum(-1)
+    L = F.kl_div(inp, P, reduction="none", log_target=lt).sum(-1)
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
+TORCH_FN = {
+    "cross_entropy": torch_cross_entropy,
+    "nll_loss": torch_nll_loss,
+    "binary_cross_entropy": torch_binary_cross_entropy,
+    "binary_cross_entropy_with_logits": torch_binary_cross_entropy_with_logits,
+    "kl_divergence": torch_kl_divergence,
+}
+
+
+def _close(a, b, rtol=1e-12):
+    a = np.asarray(to_json(a), dtype=np.float64)
+    b = np.asarray(to_json(b), dtype=np.float64)
+    return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=1e-300, equal_nan=False)
+
+
+def add_case(case_id, function, y, pred, kwargs, dtype, expect_inf=False, **torch_extra):
+    """Register one case; computes expected (float64) and float32 value."""
+    assert case_id not in _IDS, case_id
+    _IDS.add(case_id)
+    fn = TORCH_FN[function]
+    kw = dict(kwargs)
+    exp = to_json(fn(y, pred, kw, torch.float64, **torch_extra))
+    f32 = None
+    if dtype == "float32":
+        f32 = to_json(fn(y, pred, kw, torch.float32, **torch_extra))
+    arr = np.asarray(exp, dtype=np.float64)
+    if expect_inf:
+        assert np.isposinf(arr).any() and not np.isnan(arr).any(), (case_id, exp)
+    else:
+        assert np.isfinite(arr).all(), (case_id, exp)
+    # self-check of the sample_weight formulas: all-ones weights == torch's own reduction
+    if kw.get("sample_weight") is not None and not expect_inf:
+        n = np.asarray(pred).shape[0]
+        ones = fn(y, pred, {k: v for k, v in kw.items() if k != "sample_weight"},
+                  torch.float64, sw_override=np.ones(n), **torch_extra)
+        plain = fn(y, pred, {k: v for k, v in kw.items() if k != "sample_weight"},
+                   torch.float64, **torch_extra)
+        assert _close(ones, plain), (case_id, to_json(ones), to_json(plain))
+    jkw = {}
+    for k, v in kwargs.items():
+        jkw[k] = json_arg(v) if isinstance(v, np.ndarray) else v
+    CASES.append({
+        "id": case_id,
+        "function": function,
+        "args": [json_arg(y), json_arg(pred)],
+        "kwargs": jkw,
+        "dtype": dtype,
+        "expected": exp,
+        "torch_float32_value": f32,
+    })
+
+
+def add_group(name, function, y, pred, kwargs, dtypes=("float64",),
+              reductions=REDUCTIONS, f32_reductions=("mean",),
+              expect_inf=False, **torch_extra):
+    """Add one case per (dtype, reduction).  Float inputs are rounded per dtype.
+
+    To keep the JSON small (< 300 KB), float32 variants default to 'mean'
+    only; core groups pass f32_reductions=REDUCTIONS or MEAN_NONE.
+    """
+    for dtype in dtypes:
+        yy = np.asarray(y)
+        if yy.dtype.kind == "f":
+            yy = as_dtype(yy, dtype)
+        pp = as_dtype(pred, dtype)
+        for red in (reductions if dtype == "float64" else f32_reductions):
+            kw = dict(kwargs)
+            kw["reduction"] = red
+            suffix = "" if dtype == "float64" else "_f32"
+            add_case(f"{name}_{red}{suffix}", function, yy, pp, kw, dtype,
+                     expect_inf=expect_inf, **torch_extra)
+
+
+BOTH = ("float64", "float32")
+MEAN_NONE = ("mean", "none")
+
+
+def sample_weights(rng, n, zero=False):
+    w = dyadic(rng, n, 1, 24, 8)
+    w[0] = 2.0  # some integer weights
+    if n > 2:
+        w[2] = 1.0
+    if zero:
+        w[min(1, n - 1)] = 0.0
+    return w
+
+
+# ----------------------------------------------------------------------------
+# cross_entropy
+# ----------------------------------------------------------------------------
+def gen_cross_entropy():
+    f = "cross_entropy"
+
+    def idx_data(name, N, C, spatial=(), scale=2.0):
+        r = rng_for(name)
+        z = quant(r.normal(0.0, scale, size=(N, C) + spatial))
+        y = r.integers(0, C, size=(N,) + spatial)
+        return r, z, y
+
+    r, z, y = idx_data("ce_plain", 5, 4)
+    add_group("ce_plain", f, y, z, {}, BOTH, f32_reductions=REDUCTIONS)
+
+    r, z, y = idx_data("ce_class_weight", 5, 4)
+    cw = np.array([0.5, 2.0, 1.25, 3.0])
+    add_group("ce_class_weight", f, y, z, {"class_weight": cw}, BOTH)
+
+    r, z, y = idx_data("ce_ignore_m100", 6, 3)
+    y[[1, 4]] = -100
+    add_group("ce_ignore_m100", f, y, z, {"ignore_index": -100}, BOTH)
+
+    r, z, y = idx_data("ce_default_ignore_index_targets_m100", 5, 3)
+    y[2] = -100
+    add_group("ce_default_ignore_index_targets_m100", f, y, z, {})
+
+    r, z, y = idx_data("ce_ignore_real_class", 7, 3)
+    y[:] = [0, 1, 2, 1, 0, 1, 2]
+    add_group("ce_ignore_real_class", f, y, z, {"ignore_index": 1}, BOTH)
+
+    r, z, y = idx_data("ce_ignore_real_class_cw", 7, 4)
+    y[:] = [0, 1, 2, 3, 1, 2, 1]
+    add_group("ce_ignore_real_class_cw", f, y, z,
+              {"class_weight": np.array([1.5, 0.25, 2.0, 0.75]), "ignore_index": 1})
+
+    r, z, y = idx_data("ce_ls01", 5, 4)
+    add_group("ce_ls01", f, y, z, {"label_smoothing": 0.1}, BOTH)
+
+    r, z, y = idx_data("ce_ls03_cw", 5, 4)
+    add_group("ce_ls03_cw", f, y, z,
+              {"class_weight": np.array([0.5, 2.0, 1.0, 3.5]), "label_smoothing": 0.3}, BOTH)
+
+    r, z, y = idx_data("ce_ls01_cw_ignore_m100", 7, 4)
+    y[[0, 5]] = -100
+    add_group("ce_ls01_cw_ignore_m100", f, y, z,
+              {"class_weight": np.array([1.0, 0.5, 2.5, 1.75]), "ignore_index": -100,
+               "label_smoothing": 0.1}, BOTH, f32_reductions=MEAN_NONE)
+
+    r, z, y = idx_data("ce_ls03_ignore_real_class", 7, 3)
+    y[:] = [2, 0, 1, 2, 2, 0, 1]
+    add_group("ce_ls03_ignore_real_class", f, y, z,
+              {"ignore_index": 2, "label_smoothing": 0.3})
+
+    # K-dimensional (N, C, 2, 3)
+    r, z, y = idx_data("ce_kdim", 2, 3, (2, 3))
+    add_group("ce_kdim", f, y, z, {}, BOTH, f32_reductions=REDUCTIONS)
+
+    r, z, y = idx_data("ce_kdim_cw_ignore_m100", 2, 3, (2, 3))
+    y[0, 1, 2] = -100
+    y[1, 0, 0] = -100
+    add_group("ce_kdim_cw_ignore_m100", f, y, z,
+              {"class_weight": np.array([0.75, 2.0, 1.5]), "ignore_index": -100}, BOTH)
+
+    r, z, y = idx_data("ce_kdim1_cw_ls02_ignore_real_class", 2, 4, (3,))
+    y[0, :2] = 0
+    y[1, 1] = 3
+    add_group("ce_kdim1_cw_ls02_ignore_real_class", f, y, z,
+              {"class_weight": np.array([1.0, 0.5, 2.0, 1.25]), "ignore_index": 0,
+               "label_smoothing": 0.2})
+
+    # probability targets
+    def prob_data(name, N, C, spatial=()):
+        r = rng_for(name)
+        z = quant(r.normal(0.0, 2.0, size=(N, C) + spatial))
+        p = dyadic_simplex(r, (N, C) + spatial, axis=1)
+        return r, z, p
+
+    r, z, p = prob_data("ce_prob", 5, 4)
+    p[1] = [0.0, 1.0, 0.0, 0.0]  # a one-hot row
+    add_group("ce_prob", f, p, z, {}, BOTH, f32_reductions=MEAN_NONE)
+
+    r, z, p = prob_data("ce_prob_cw", 5, 3)
+    add_group("ce_prob_cw", f, p, z, {"class_weight": np.array([0.5, 2.0, 1.25])})
+
+    r, z, p = prob_data("ce_prob_cw_ls01", 5, 4)
+    add_group("ce_prob_cw_ls01", f, p, z,
+              {"class_weight": np.array([1.5, 0.25, 1.0, 2.0]), "label_smoothing": 0.1}, BOTH)
+
+    r, z, p = prob_data("ce_prob_ls03", 4, 3)
+    add_group("ce_prob_ls03", f, p, z, {"label_smoothing": 0.3})
+
+    r, z, p = prob_data("ce_prob_kdim", 2, 3, (2, 3))
+    add_group("ce_prob_kdim", f, p, z, {}, BOTH)
+
+    r, z, p = prob_data("ce_prob_kdim1_cw_ls02", 2, 3, (3,))
+    add_group("ce_prob_kdim1_cw_ls02", f, p, z,
+              {"class_weight": np.array([2.0, 0.5, 1.0]), "label_smoothing": 0.2})
+
+    # huge logits (all values exact in float32)
+    zh = np.array([
+        [1e4, 0.0, -1e4],       # target = max
+        [1e4, 0.0, -1e4],       # target = min (far from max)
+        [1e5, 1e5, -1e5],       # tie at max
+        [-1e5, 1e5, 3.0],       # target far below max
+        [1e5, -1e4, 1e4],       # target in the middle
+        [-1e4, -1e5, -1e4],     # all very negative
+    ])
+    yh = np.array([0, 2, 1, 0, 2, 2])
+    add_group("ce_huge_logits", f, yh, zh, {}, BOTH, f32_reductions=MEAN_NONE)
+    add_group("ce_huge_logits_cw_ls01", f, yh, zh,
+              {"class_weight": np.array([0.5, 2.0, 1.5]), "label_smoothing": 0.1}, BOTH)
+    ph = np.array([[0.5, 0.25, 0.25], [0.0, 0.0, 1.0], [0.5, 0.5, 0.0],
+                   [0.125, 0.75, 0.125], [0.0, 1.0, 0.0], [1.0 / 3, 1.0 / 3, 1.0 / 3]])
+    add_group("ce_prob_huge_logits", f, ph, zh, {})
+
+    # single sample, binary
+    r, z, y = idx_data("ce_single_sample", 1, 4)
+    add_group("ce_single_sample", f, y, z, {})
+    r, z, y = idx_data("ce_single_sample_cw_ls01", 1, 3)
+    add_group("ce_single_sample_cw_ls01", f, y, z,
+              {"class_weight": np.array([2.0, 0.5, 1.0]), "label_smoothing": 0.1})
+    r, z, y = idx_data("ce_two_classes", 6, 2)
+    add_group("ce_two_classes", f, y, z, {}, BOTH)
+    r, z, y = idx_data("ce_two_classes_cw", 8, 2)
+    add_group("ce_two_classes_cw", f, y, z, {"class_weight": np.array([1.0, 3.0])})
+    r, z, y = idx_data("ce_five_classes_large_n", 12, 5)
+    add_group("ce_five_classes_large_n", f, y, z, {}, reductions=("mean", "none"))
+
+    # sample_weight
+    r, z, y = idx_data("ce_sw", 5, 4)
+    add_group("ce_sw", f, y, z, {"sample_weight": sample_weights(r, 5)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+    r, z, y = idx_data("ce_sw_zero", 6, 3)
+    add_group("ce_sw_zero", f, y, z, {"sample_weight": sample_weights(r, 6, zero=True)})
+
+    r, z, y = idx_data("ce_sw_cw_ignore_m100", 7, 4)
+    y[[3, 6]] = -100
+    add_group("ce_sw_cw_ignore_m100", f, y, z,
+              {"class_weight": np.array([0.5, 2.0, 1.0, 1.5]), "ignore_index": -100,
+               "sample_weight": sample_weights(r, 7)}, BOTH)
+
+    r, z, y = idx_data("ce_sw_cw_ls03_ignore_real_class", 7, 3)
+    y[:] = [0, 1, 2, 1, 0, 2, 1]
+    add_group("ce_sw_cw_ls03_ignore_real_class", f, y, z,
+              {"class_weight": np.array([1.25, 0.5, 2.0]), "ignore_index": 1,
+               "label_smoothing": 0.3, "sample_weight": sample_weights(r, 7, zero=True)})
+
+    r, z, y = idx_data("ce_sw_kdim_cw_ignore_m100", 2, 3, (2, 3))
+    y[1, 0, 1] = -100
+    add_group("ce_sw_kdim_cw_ignore_m100", f, y, z,
+              {"class_weight": np.array([2.0, 1.0, 0.5]), "ignore_index": -100,
+               "sample_weight": sample_weights(r, 2)})
+
+    r, z, y = idx_data("ce_sw_kdim_ls01", 2, 3, (2, 3))
+    add_group("ce_sw_kdim_ls01", f, y, z,
+              {"label_smoothing": 0.1, "sample_weight": np.array([0.25, 3.0])}, ("float32",))
+
+    r, z, p = prob_data("ce_sw_prob", 5, 3)
+    add_group("ce_sw_prob", f, p, z, {"sample_weight": sample_weights(r, 5, zero=True)}, BOTH)
+
+    r, z, p = prob_data("ce_sw_prob_cw_ls01", 4, 4)
+    add_group("ce_sw_prob_cw_ls01", f, p, z,
+              {"class_weight": np.array([0.5, 1.0, 2.0, 1.5]), "label_smoothing": 0.1,
+               "sample_weight": sample_weights(r, 4)})
+
+    r, z, p = prob_data("ce_sw_prob_kdim1_cw", 2, 3, (3,))
+    add_group("ce_sw_prob_kdim1_cw", f, p, z,
+              {"class_weight": np.array([1.0, 0.25, 2.0]), "sample_weight": np.array([1.5, 4.0])})
+
+
+# ----------------------------------------------------------------------------
+# nll_loss
+# ----------------------------------------------------------------------------
+def gen_nll_loss():
+    f = "nll_loss"
+
+    def data(name, N, C, spatial=()):
+        r = rng_for(name)
+        lp = log_softmax_np(r.normal(0.0, 2.0, size=(N, C) + spatial), axis=1)
+        y = r.integers(0, C, size=(N,) + spatial)
+        return r, lp, y
+
+    r, lp, y = data("nll_plain", 5, 3)
+    add_group("nll_plain", f, y, lp, {}, BOTH, f32_reductions=REDUCTIONS)
+
+    r, lp, y = data("nll_cw", 5, 4)
+    add_group("nll_cw", f, y, lp, {"class_weight": np.array([0.5, 2.0, 1.25, 3.0])}, BOTH)
+
+    r, lp, y = data("nll_ignore_m100", 6, 3)
+    y[[1, 2]] = -100
+    add_group("nll_ignore_m100", f, y, lp, {"ignore_index": -100})
+
+    r, lp, y = data("nll_ignore_real_class_cw", 7, 3)
+    y[:] = [0, 1, 2, 1, 2, 0, 1]
+    add_group("nll_ignore_real_class_cw", f, y, lp,
+              {"class_weight": np.array([1.5, 0.5, 2.0]), "ignore_index": 1}, BOTH)
+
+    r, lp, y = data("nll_kdim", 2, 3, (2, 3))
+    add_group("nll_kdim", f, y, lp, {}, BOTH)
+
+    r, lp, y = data("nll_kdim1_cw_ignore_m100", 2, 4, (3,))
+    y[0, 0] = -100
+    y[1, 2] = -100
+    add_group("nll_kdim1_cw_ignore_m100", f, y, lp,
+              {"class_weight": np.array([1.0, 2.0, 0.5, 1.5]), "ignore_index": -100})
+
+    r, lp, y = data("nll_two_classes_single_sample", 1, 2)
+    add_group("nll_two_classes_single_sample", f, y, lp, {})
+
+    r, lp, y = data("nll_sw", 5, 3)
+    add_group("nll_sw", f, y, lp, {"sample_weight": sample_weights(r, 5)}, BOTH)
+
+    r, lp, y = data("nll_sw_zero_cw_ignore_real_class", 7, 3)
+    y[:] = [2, 0, 1, 2, 1, 0, 2]
+    add_group("nll_sw_zero_cw_ignore_real_class", f, y, lp,
+              {"class_weight": np.array([0.75, 1.5, 2.0]), "ignore_index": 2,
+               "sample_weight": sample_weights(r, 7, zero=True)})
+
+    r, lp, y = data("nll_sw_kdim_cw_ignore_m100", 2, 3, (2, 2))
+    y[1, 1, 0] = -100
+    add_group("nll_sw_kdim_cw_ignore_m100", f, y, lp,
+              {"class_weight": np.array([2.0, 0.5, 1.0]), "ignore_index": -100,
+               "sample_weight": sample_weights(r, 2)})
+
+
+# ----------------------------------------------------------------------------
+# binary_cross_entropy
+# ----------------------------------------------------------------------------
+def gen_binary_cross_entropy():
+    f = "binary_cross_entropy"
+
+    def data(name, shape, soft=False):
+        r = rng_for(name)
+        p = quant(r.uniform(0.01, 0.99, size=shape), 8)
+        y = r.uniform(0.0, 1.0, size=shape) if soft else r.integers(0, 2, size=shape).astype(float)
+        return r, y, p
+
+    r, y, p = data("bce_1d", (6,))
+    add_group("bce_1d", f, y, p, {}, BOTH)
+
+    r, y, p = data("bce_2d", (5, 3))
+    add_group("bce_2d", f, y, p, {}, BOTH, f32_reductions=REDUCTIONS)
+
+    r, y, p = data("bce_3d", (2, 3, 2))
+    add_group("bce_3d", f, y, p, {})
+
+    r, y, p = data("bce_soft", (4, 3), soft=True)
+    y[0, 0], y[1, 1] = 0.0, 1.0
+    add_group("bce_soft", f, y, p, {}, BOTH)
+
+    # probabilities near the allowed extremes [1e-6, 1 - 1e-6]
+    pe = np.array([1e-6, 1 - 1e-6, 1e-6, 1 - 1e-6, 1e-3, 0.5])
+    ye = np.array([0.0, 1.0, 1.0, 0.0, 0.3, 1.0])
+    add_group("bce_near_extremes", f, ye, pe, {}, BOTH, f32_reductions=MEAN_NONE)
+
+    r, y, p = data("bce_single", (1,))
+    add_group("bce_single", f, y, p, {})
+
+    r, y, p = data("bce_sw_1d", (6,))
+    add_group("bce_sw_1d", f, y, p, {"sample_weight": sample_weights(r, 6)}, BOTH)
+
+    r, y, p = data("bce_sw_2d_soft_zero", (5, 3), soft=True)
+    add_group("bce_sw_2d_soft_zero", f, y, p, {"sample_weight": sample_weights(r, 5, zero=True)})
+
+    r, y, p = data("bce_sw_3d", (3, 2, 2))
+    add_group("bce_sw_3d", f, y, p, {"sample_weight": sample_weights(r, 3)})
+
+
+# ----------------------------------------------------------------------------
+# binary_cross_entropy_with_logits
+# ----------------------------------------------------------------------------
+def gen_bce_with_logits():
+    f = "binary_cross_entropy_with_logits"
+
+    def data(name, shape, soft=False):
+        r = rng_for(name)
+        z = quant(r.normal(0.0, 3.0, size=shape))
+        y = r.uniform(0.0, 1.0, size=shape) if soft else r.integers(0, 2, size=shape).astype(float)
+        return r, y, z
+
+    r, y, z = data("bcel_1d", (6,))
+    add_group("bcel_1d", f, y, z, {}, BOTH)
+
+    r, y, z = data("bcel_2d", (5, 3))
+    add_group("bcel_2d", f, y, z, {}, BOTH)
+
+    r, y, z = data("bcel_2d_pos_weight", (5, 3))
+    add_group("bcel_2d_pos_weight", f, y, z, {"pos_weight": np.array([0.5, 2.0, 3.25])}, BOTH)
+
+    r, y, z = data("bcel_3d_pos_weight", (2, 2, 3))
+    add_group("bcel_3d_pos_weight", f, y, z, {"pos_weight": np.array([1.5, 0.25, 4.0])})
+
+    r, y, z = data("bcel_soft", (4, 3), soft=True)
+    add_group("bcel_soft", f, y, z, {}, BOTH)
+
+    r, y, z = data("bcel_soft_pos_weight", (4, 2), soft=True)
+    add_group("bcel_soft_pos_weight", f, y, z, {"pos_weight": np.array([2.0, 0.5])})
+
+    # huge logits, float64: includes +-3e38 and pos_weight
+    zh = np.array([
+        [1e4, -1e4, 1e5],
+        [-1e5, 3e38, -3e38],
+        [3e38, -3e38, 1e4],
+        [-1e4, 1e5, -1e5],
+    ])
+    yh = np.array([
+        [0.0, 1.0, 0.3],
+        [0.3, 0.0, 1.0],
+        [1.0, 0.0, 0.3],
+        [0.3, 1.0, 0.0],
+    ])
+    add_group("bcel_huge", f, yh, zh, {})
+    add_group("bcel_huge_pos_weight", f, yh, zh, {"pos_weight": np.array([2.0, 0.5, 1.5])})
+
+    # huge logits, float32: every stored value is float32-exact and torch's
+    # float32 result stays finite (sums kept below float32 max).
+    # (at most one element per case has a loss near 3e38).
+    zf = np.array([1e4, -1e4, 1e5, -1e5, 3e38, -3e38, 3e38, -3e38, 1e5, -1e4])
+    yf = np.array([0.0, 1.0, 0.3, 0.3, 1.0, 0.0, 0.3, 0.0, 1.0, 0.0])
+    add_group("bcel_huge_1d", f, yf, zf, {}, BOTH, f32_reductions=REDUCTIONS)
+    zn = np.array([-3e38, 3e38, -1e5, 1e4, 0.5])
+    yn = np.array([1.0, 1.0, 0.0, 0.3, 0.3])
+    add_group("bcel_huge_neg_target1_1d", f, yn, zn, {}, BOTH, f32_reductions=MEAN_NONE)
+    zf2 = np.array([[1e4, -1e5], [-1e4, 1e5], [1e5, 1e4], [-1e5, -1e4]])
+    yf2 = np.array([[0.0, 1.0], [0.3, 0.3], [1.0, 0.0], [0.3, 1.0]])
+    add_group("bcel_huge_2d_pos_weight", f, yf2, zf2, {"pos_weight": np.array([2.5, 0.75])},
+              BOTH, f32_reductions=MEAN_NONE)
+
+    r, y, z = data("bcel_sw_1d", (6,))
+    add_group("bcel_sw_1d", f, y, z, {"sample_weight": sample_weights(r, 6)}, BOTH)
+
+    r, y, z = data("bcel_sw_2d_pos_weight_zero", (5, 3))
+    add_group("bcel_sw_2d_pos_weight_zero", f, y, z,
+              {"pos_weight": np.array([1.0, 2.0, 0.5]),
+               "sample_weight": sample_weights(r, 5, zero=True)})
+
+    r, y, z = data("bcel_sw_3d_soft", (3, 2, 2), soft=True)
+    add_group("bcel_sw_3d_soft", f, y, z, {"sample_weight": sample_weights(r, 3)})
+
+    add_group("bcel_sw_huge", f, yh, zh,
+              {"pos_weight": np.array([2.0, 0.5, 1.5]),
+               "sample_weight": np.array([0.5, 0.25, 2.0, 1.0])})
+
+
+# ----------------------------------------------------------------------------
+# kl_divergence
+# ----------------------------------------------------------------------------
+def gen_kl_divergence():
+    f = "kl_divergence"
+
+    def data(name, N, C, zeros_in_p=False):
+        r = rng_for(name)
+        P = r.uniform(0.05, 1.0, size=(N, C))
+        Q = r.uniform(0.05, 1.0, size=(N, C))
+        if zeros_in_p:
+            P[0, 1] = 0.0
+            P[2, 0] = 0.0
+            P[2, C - 1] = 0.0
+        return r, normalize_rows(P), normalize_rows(Q)
+
+    def args_for(P, Q, log_true, log_pred, dtype):
+        # round the stored representation, then that is what torch sees
+        Pa = as_dtype(np.log(P) if log_true else P, dtype)
+        Qa = as_dtype(np.log(Q) if log_pred else Q, dtype)
+        return Pa, Qa
+
+    def group(name, P, Q, log_true, log_pred, dtypes=("float64",), extra=None,
+              expect_inf=False, f32_reductions=("mean",), **torch_extra):
+        for dtype in dtypes:
+            Pa, Qa = args_for(P, Q, log_true, log_pred, dtype)
+            kw = {"log_true": log_true, "log_pred": log_pred}
+            if extra:
+                kw.update(extra)
+            add_group(name, f, Pa, Qa, kw, (dtype,), f32_reductions=f32_reductions,
+                      expect_inf=expect_inf, **torch_extra)
+
+    for lt in (False, True):
+        for lpred in (False, True):
+            tag = f"kl_lt{int(lt)}_lp{int(lpred)}"
+            _, P, Q = data(tag, 4, 3)
+            group(tag, P, Q, lt, lpred, BOTH if lt == lpred else ("float64",),
+                  f32_reductions=MEAN_NONE if not lt else ("mean",))
+
+    # zeros in P (0 * log 0 = 0); with log_true=False torch handles them directly
+    for lpred in (False, True):
+        tag = f"kl_zero_p_lt0_lp{lpred:d}"
+        _, P, Q = data(tag, 4, 3, zeros_in_p=True)
+        group(tag, P, Q, False, lpred, BOTH if not lpred else ("float64",))
+
+    # zeros in P with log_true=True: y_true holds log P = -inf.  torch's
+    # log_target=True path returns NaN there (exp(-inf) * (-inf - x)), so the
+    # reference is torch's log_target=False path on P = exp(log P) (0*log0 = 0).
+    _, P, Q = data("kl_zero_p_lt1_lp0", 4, 3, zeros_in_p=True)
+    with np.errstate(divide="ignore"):
+        group("kl_zero_p_lt1_lp0", P, Q, True, False, torch_log_target=False)
+
+    # Q has a zero where P > 0 -> +inf
+    P = normalize_rows(np.array([[0.2, 0.3, 0.5], [0.25, 0.25, 0.5], [0.1, 0.6, 0.3]]))
+    Q = normalize_rows(np.array([[0.3, 0.3, 0.4], [0.5, 0.0, 0.5], [0.2, 0.2, 0.6]]))
+    with np.errstate(divide="ignore"):
+        group("kl_inf_q_zero_lp0", P, Q, False, False, expect_inf=True)
+        group("kl_inf_q_zero_lp1", P, Q, False, True, expect_inf=True)
+
+    # sample_weight
+    r, P, Q = data("kl_sw_lt0_lp0", 4, 3)
+    group("kl_sw_lt0_lp0", P, Q, False, False, BOTH,
+          extra={"sample_weight": sample_weights(r, 4)})
+    r, P, Q = data("kl_sw_lt1_lp1_zero", 5, 4)
+    group("kl_sw_lt1_lp1_zero", P, Q, True, True,
+          extra={"sample_weight": sample_weights(r, 5, zero=True)})
+    r, P, Q = data("kl_sw_zero_p_lt0_lp1", 4, 3, zeros_in_p=True)
+    group("kl_sw_zero_p_lt0_lp1", P, Q, False, True,
+          extra={"sample_weight": sample_weights(r, 4)})
+
+
+def main():
+    gen_cross_entropy()
+    gen_nll_loss()
+    gen_binary_cross_entropy()
+    gen_bce_with_logits()
+    gen_kl_divergence()
+    doc = {
+        "torch_version": torch.__version__,
+        "generator": "tests/reference/make_torch_references.py",
+        "cases": CASES,
+    }
+    with open(OUT, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1)
+        fh.write("\n")
+    print(f"wrote {len(CASES)} cases to {OUT} ({os.path.getsize(OUT)} bytes)")
+
+
+if __name__ == "__main__":
+    main()
