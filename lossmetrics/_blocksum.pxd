@@ -28,6 +28,10 @@ cdef inline void neumaier_add(double* acc, double x) noexcept nogil:
     """acc[0] += x, with the rounding error collected in acc[1]."""
     cdef double s = acc[0]
     cdef double t = s + x
+    if t - t != 0.0:
+        # inf or nan: no rounding error to track (inf - inf would poison it).
+        acc[0] = t
+        return
     if fabs(s) >= fabs(x):
         acc[1] += (s - t) + x
     else:
@@ -52,4 +56,4 @@ cdef inline void combine_blocks(double[:, :, ::1] partials,
         # Renormalise so that hi is the correctly rounded total and lo the rest.
         hi = acc[0] + comp
         state[k, 0] = hi
-        state[k, 1] = comp - (hi - acc[0])
+        state[k, 1] = comp - (hi - acc[0]) if hi - hi == 0.0 else 0.0
