@@ -267,7 +267,7 @@ def nll_loss(y_true, log_proba, *, class_weight=None, sample_weight=None,
     >>> from lossmetrics import nll_loss
     >>> log_p = np.log([[0.5, 0.5], [0.25, 0.75]])
     >>> round(nll_loss([0, 1], log_p), 6)
-    0.490414
+    0.490415
     """
     checked = check_nll_loss(
         y_true, log_proba, sample_weight=sample_weight, n_threads=n_threads,
@@ -384,7 +384,7 @@ def binary_cross_entropy(y_true, y_proba, *, sample_weight=None, reduction="mean
     --------
     >>> from lossmetrics import binary_cross_entropy
     >>> round(binary_cross_entropy([1, 0, 1], [0.9, 0.2, 0.6]), 6)
-    0.28962
+    0.279777
     """
     checked = check_binary_cross_entropy(y_true, y_proba, sample_weight=sample_weight,
                                          n_threads=n_threads, reduction=reduction)
@@ -423,7 +423,7 @@ def binary_cross_entropy_with_logits(y_true, logits, *, pos_weight=None,
     --------
     >>> from lossmetrics import binary_cross_entropy_with_logits
     >>> round(binary_cross_entropy_with_logits([1, 0], [2.0, -1.0]), 6)
-    0.220111
+    0.220095
     >>> binary_cross_entropy_with_logits([1.0, 0.0], [-1e5, 1e5], reduction="sum")
     200000.0
     """
