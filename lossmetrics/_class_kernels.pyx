@@ -30,7 +30,24 @@ ctypedef fused floating_b:
     double
 
 
-cdef double[::1] _NO_WEIGHTS = np.empty(0, dtype=np.float64)
+cdef inline double _row_max(const floating[:, :, :] z, Py_ssize_t i,
+                            Py_ssize_t j) noexcept nogil:
+    cdef Py_ssize_t c
+    cdef double m = z[i, 0, j]
+    for c in range(1, z.shape[1]):
+        if z[i, c, j] > m:
+            m = z[i, c, j]
+    return m
+
+
+cdef inline double _log_sum_exp_shifted(const floating[:, :, :] z, Py_ssize_t i,
+                                        Py_ssize_t j, double m) noexcept nogil:
+    """log(sum_c exp(z[i, c, j] - m)); with m the row maximum it is in [0, log C]."""
+    cdef Py_ssize_t c
+    cdef double se = 0.0
+    for c in range(z.shape[1]):
+        se = se + exp(z[i, c, j] - m)
+    return log(se)
 
 
 cdef inline int64_t _first_bad(int64_t[::1] bad) noexcept:
@@ -149,7 +166,7 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     cdef double[:, ::1] out
     cdef Py_ssize_t b, i, j, c, start, stop
     cdef int64_t t, first_bad_in_block
-    cdef double w, loss, m, se, lse_off, smooth, zc
+    cdef double w, loss, m, lse_off, smooth, zc
     cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
     cdef double* acc
 
@@ -173,19 +190,17 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                         if first_bad_in_block < 0:
                             first_bad_in_block = i * n_pos + j
                         continue
+                    if w == 0.0 or (cw[t] == 0.0 and smoothing == 0.0):
+                        # Left out, so that 0 * inf (a -inf log-probability)
+                        # cannot turn into NaN.
+                        continue
                     if log_input:
                         loss = -cw[t] * z[i, t, j]
                     else:
                         # log-sum-exp shifted by the row maximum: exact and
                         # finite for any finite logits.
-                        m = z[i, 0, j]
-                        for c in range(1, n_classes):
-                            if z[i, c, j] > m:
-                                m = z[i, c, j]
-                        se = 0.0
-                        for c in range(n_classes):
-                            se = se + exp(z[i, c, j] - m)
-                        lse_off = log(se)
+                        m = _row_max(z, i, j)
+                        lse_off = _log_sum_exp_shifted(z, i, j, m)
                         loss = cw[t] * ((m - z[i, t, j]) + lse_off)
                         if smoothing != 0.0:
                             smooth = 0.0
@@ -219,7 +234,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[:, ::1] out
     cdef Py_ssize_t b, i, j, c, start, stop
-    cdef double w, loss, m, se, lse_off, tc
+    cdef double w, loss, m, lse_off, tc
     cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
     cdef double* acc
 
@@ -235,14 +250,8 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
             for i in range(start, stop):
                 w = sw[i] if has_sw else 1.0
                 for j in range(n_pos):
-                    m = z[i, 0, j]
-                    for c in range(1, n_classes):
-                        if z[i, c, j] > m:
-                            m = z[i, c, j]
-                    se = 0.0
-                    for c in range(n_classes):
-                        se = se + exp(z[i, c, j] - m)
-                    lse_off = log(se)
+                    m = _row_max(z, i, j)
+                    lse_off = _log_sum_exp_shifted(z, i, j, m)
                     loss = 0.0
                     for c in range(n_classes):
                         tc = keep * target[i, c, j] + spread
@@ -288,6 +297,10 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
             acc = &partials[b, 0, 0]
             for r in range(start, stop):
                 w = sw[r // rows_per_sample] if has_sw else 1.0
+                if w == 0.0:
+                    # Left out: an infinite KL row must not become 0 * inf.
+                    neumaier_add(acc + 2, w)
+                    continue
                 row = 0.0
                 for c in range(n_cols):
                     if log_true:

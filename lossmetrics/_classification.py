@@ -52,7 +52,7 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
             "is required. y_proba is empty."
         )
     n_threads = resolve_n_threads(n_threads, work=proba.size)
-    lo, hi = check_finite(proba, "y_proba", n_threads=n_threads)
+    lo, hi = check_finite(proba, "y_proba", n_threads=n_threads, sklearn_name="")
     if hi > 1:
         where = first_index_where(lambda a: a > 1, proba)
         raise ValueError(
@@ -68,12 +68,12 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
         sample_weight, "sample_weight")
     check_consistent_length([("y_proba", proba), ("y_true", y), ("sample_weight", sw_arr)])
     sw = check_sample_weight(sample_weight, proba.shape[0], n_threads=n_threads)
-    if y.dtype.kind == "f" and np.isnan(y).any():
-        where = first_index_where(np.isnan, y)
-        raise ValueError(f"Input y contains NaN. y_true has NaN at index {where}.")
+    if y.dtype.kind == "f":
+        check_finite(y, "y_true", n_threads=n_threads, sklearn_name="y")
     if y.dtype.kind == "c":
         raise ValueError("Complex data not supported: y_true has a complex dtype.")
     if y.ndim == 2 and y.shape[1] > 1:
+        _check_indicator(y, proba)
         return CheckedInputs("log_loss", y, proba, sw, n_threads,
                              dict(normalize=normalize, indicator=True))
     if y.ndim == 2:
@@ -167,18 +167,28 @@ def log_loss_state(checked, want_none=False):
     return state, per
 
 
-def _indicator_state(checked, want_none):
-    """Rare path: y_true given as a 2-D label-indicator matrix (dense, NumPy)."""
-    y, p = checked.y_true, checked.y_pred
-    if p.ndim == 1 or p.shape[1] != y.shape[1]:
+def _check_indicator(y, p):
+    n_cols = p.shape[1] if p.ndim == 2 and p.shape[1] > 1 else 2
+    if n_cols != y.shape[1]:
         raise ValueError(
             "y_true and y_prob contain different number of classes: "
-            f"{y.shape[1]} vs {p.shape[1] if p.ndim == 2 else 2}."
+            f"{y.shape[1]} vs {n_cols}. y_true is a label-indicator matrix of shape "
+            f"{y.shape}; y_proba has shape {p.shape}."
         )
     yi = as_float_array(y, "y_true")
     if not np.all((yi == 0) | (yi == 1)):
-        raise ValueError("Multioutput target data is not supported with label "
-                         "binarization: y_true as a 2-D array must be a 0/1 indicator.")
+        where = first_index_where(lambda a: (a != 0) & (a != 1), yi)
+        raise ValueError(
+            "Multioutput target data is not supported with label binarization. "
+            f"y_true as a 2-D array must be a 0/1 label indicator; got {yi[where]} at "
+            f"index {where}."
+        )
+
+
+def _indicator_state(checked, want_none):
+    """Rare path: y_true given as a 2-D label-indicator matrix (dense, NumPy)."""
+    y, p = checked.y_true, checked.y_pred
+    yi = as_float_array(y, "y_true")
     eps = np.finfo(p.dtype).eps
     pc = np.clip(p, eps, 1 - eps)
     loss = -np.sum(yi * np.log(pc.astype(np.float64)), axis=1)

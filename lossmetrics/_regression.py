@@ -11,8 +11,8 @@ from lossmetrics._validation import (
 
 
 def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multioutput):
-    yt = as_float_array(y_true, "y_true")
-    yp = as_float_array(y_pred, "y_pred")
+    yt = as_float_array(y_true, "y_true", metric)
+    yp = as_float_array(y_pred, "y_pred", metric)
     sw_arr = None if sample_weight is None or np.isscalar(sample_weight) else as_array(
         sample_weight, "sample_weight")
     check_consistent_length([("y_true", yt), ("y_pred", yp), ("sample_weight", sw_arr)])
@@ -28,8 +28,8 @@ def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multiout
                 f"is required. {name} is empty."
             )
     n_threads = resolve_n_threads(n_threads, work=yt.size + yp.size)
-    check_finite(yt, "y_true", n_threads=n_threads)
-    check_finite(yp, "y_pred", n_threads=n_threads)
+    check_finite(yt, "y_true", n_threads=n_threads, sklearn_name="")
+    check_finite(yp, "y_pred", n_threads=n_threads, sklearn_name="")
     sw = check_sample_weight(sample_weight, yt.shape[0], n_threads=n_threads)
     yt2 = yt[:, None] if yt.ndim == 1 else yt
     yp2 = yp[:, None] if yp.ndim == 1 else yp
@@ -54,11 +54,14 @@ def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multiout
     else:
         mo = as_float_array(multioutput, "multioutput")
         if n_outputs == 1:
-            raise ValueError("Custom weights are useful only in multi-output cases.")
+            raise ValueError(
+                "Custom weights are useful only in multi-output cases. multioutput "
+                f"has {mo.size} weight(s) but y_true has a single output."
+            )
         if mo.ndim != 1 or mo.shape[0] != n_outputs:
             raise ValueError(
                 f"There must be equally many custom weights ({mo.shape[0] if mo.ndim else 1}) "
-                f"as outputs ({n_outputs})."
+                f"as outputs ({n_outputs}). multioutput has shape {mo.shape}."
             )
         check_finite(mo, "multioutput")
         if mo.sum() == 0:

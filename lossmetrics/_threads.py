@@ -17,6 +17,11 @@ def usable_cores():
         return max(1, os.cpu_count() or 1)
 
 
+def max_threads():
+    """Largest team a call starts: oversubscription beyond this only costs."""
+    return max(64, 8 * usable_cores())
+
+
 def default_n_threads():
     """Threads used for ``n_threads=None``.
 
@@ -51,7 +56,10 @@ def resolve_n_threads(n_threads, work=None):
         if n_threads < 0:
             resolved = max(1, usable_cores() + 1 + n_threads)
         else:
-            resolved = n_threads
+            # More threads than this only costs memory (libgomp aborts the
+            # process when a team cannot be allocated); results do not depend
+            # on the count, so capping is safe.
+            resolved = min(n_threads, max_threads())
     if work is not None and work < SERIAL_BELOW:
         return 1
     return resolved

@@ -44,6 +44,13 @@ def _check_index_targets(y, spatial_shape, n_classes, ignore_index, logits_name)
                 "y_true must hold integer class indices; got the non-integer "
                 f"{y[where]} at index {where}."
             )
+        too_big = np.abs(y) >= 2.0**62
+        if too_big.any():
+            where = first_index_where(lambda a: np.abs(a) >= 2.0**62, y)
+            raise ValueError(
+                f"y_true must hold class indices in [0, {n_classes}); got {y[where]} "
+                f"at index {where}."
+            )
         y = y.astype(np.int64)
     elif kind == "u" and y.dtype.itemsize == 8 and y.size and y.max() > np.iinfo(np.int64).max:
         where = first_index_where(lambda a: a > np.iinfo(np.int64).max, y)
@@ -81,6 +88,10 @@ def _check_ignore_index(ignore_index):
     if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, numbers.Integral):
         raise InvalidParameterError(
             f"ignore_index must be None or an integer; got {ignore_index!r}."
+        )
+    if not -(2**63) <= int(ignore_index) < 2**63:
+        raise InvalidParameterError(
+            f"ignore_index must fit in a 64-bit integer; got {ignore_index!r}."
         )
     return int(ignore_index)
 
@@ -123,6 +134,12 @@ def _check_class_scores(y_true, scores, sample_weight, n_threads, class_weight,
         kind = "probabilities"
     else:
         if y.shape == z.shape and y.shape != spatial:
+            if log_input:
+                raise ValueError(
+                    f"y_true must hold class indices of shape {spatial}; got shape "
+                    f"{y.shape} (nll_loss takes no class-probability targets: use "
+                    "cross_entropy for soft targets)."
+                )
             raise ValueError(
                 f"y_true of {scores_name}'s shape must hold class probabilities; "
                 f"got dtype {y.dtype}."
@@ -283,19 +300,28 @@ def _check_same_shape(y, x, y_name, x_name):
         )
 
 
-def check_binary_cross_entropy(y_true, y_proba, *, sample_weight=None, n_threads=None,
-                               reduction="mean"):
-    p = as_float_array(y_proba, "y_proba")
+def _check_binary_pair(y_true, pred, pred_name, sample_weight, n_threads, reduction,
+                       pred_is_proba):
+    """Shared checks of the two binary cross-entropies: same shapes, targets in [0, 1]."""
+    x = as_float_array(pred, pred_name)
     t = as_float_array(y_true, "y_true")
-    _check_same_shape(t, p, "y_true", "y_proba")
-    check_non_empty(p, "y_proba")
+    _check_same_shape(t, x, "y_true", pred_name)
+    check_non_empty(x, pred_name)
     reduction = check_reduction(reduction)
-    n_threads = resolve_n_threads(n_threads, work=2 * p.size)
-    lo, hi = check_finite(p, "y_proba", n_threads=n_threads)
-    check_probabilities(p, "y_proba", lo, hi)
+    n_threads = resolve_n_threads(n_threads, work=2 * x.size)
+    lo, hi = check_finite(x, pred_name, n_threads=n_threads)
+    if pred_is_proba:
+        check_probabilities(x, pred_name, lo, hi)
     lo, hi = check_finite(t, "y_true", n_threads=n_threads)
     check_probabilities(t, "y_true", lo, hi)
-    sw = check_sample_weight(sample_weight, p.shape[0], n_threads=n_threads)
+    sw = check_sample_weight(sample_weight, x.shape[0], n_threads=n_threads)
+    return t, x, sw, n_threads, reduction
+
+
+def check_binary_cross_entropy(y_true, y_proba, *, sample_weight=None, n_threads=None,
+                               reduction="mean"):
+    t, p, sw, n_threads, reduction = _check_binary_pair(
+        y_true, y_proba, "y_proba", sample_weight, n_threads, reduction, True)
     return CheckedInputs("binary_cross_entropy", as_2d(t), as_2d(p), sw, n_threads,
                          dict(reduction=reduction, out_shape=p.shape,
                               pos_weight=np.empty(0)))
@@ -304,19 +330,15 @@ def check_binary_cross_entropy(y_true, y_proba, *, sample_weight=None, n_threads
 def check_binary_cross_entropy_with_logits(y_true, logits, *, sample_weight=None,
                                            n_threads=None, pos_weight=None,
                                            reduction="mean"):
-    z = as_float_array(logits, "logits")
-    t = as_float_array(y_true, "y_true")
-    _check_same_shape(t, z, "y_true", "logits")
-    check_non_empty(z, "logits")
-    reduction = check_reduction(reduction)
-    n_threads = resolve_n_threads(n_threads, work=2 * z.size)
-    check_finite(z, "logits", n_threads=n_threads)
-    lo, hi = check_finite(t, "y_true", n_threads=n_threads)
-    check_probabilities(t, "y_true", lo, hi)
-    sw = check_sample_weight(sample_weight, z.shape[0], n_threads=n_threads)
+    t, z, sw, n_threads, reduction = _check_binary_pair(
+        y_true, logits, "logits", sample_weight, n_threads, reduction, False)
     if pos_weight is None:
         pw = np.empty(0)
     else:
+        if isinstance(pos_weight, (bool, np.bool_)):
+            raise InvalidParameterError(
+                f"pos_weight must be a number or an array of numbers; got {pos_weight!r}."
+            )
         pw = as_float_array(pos_weight, "pos_weight") if not isinstance(
             pos_weight, numbers.Real) else np.asarray([float(pos_weight)])
         n_last = z.shape[-1] if z.ndim > 1 else 1

@@ -35,9 +35,16 @@ def format_index(flat, shape):
     return idx[0] if len(idx) == 1 else idx
 
 
-def as_array(x, name):
-    """``np.asarray`` with an error naming the argument for None and ragged input."""
+def as_array(x, name, func=None):
+    """``np.asarray`` with an error naming the argument for None and ragged input.
+
+    ``func`` (the public function's name) gives scikit-learn's wording for None.
+    """
     if x is None:
+        if func is not None:
+            raise InvalidParameterError(
+                f"The '{name}' parameter of {func} must be an array-like. Got None instead."
+            )
         raise InvalidParameterError(f"{name} must be an array-like; got None.")
     if isinstance(x, np.ndarray):
         arr = x
@@ -57,12 +64,12 @@ def as_array(x, name):
     return arr
 
 
-def as_float_array(x, name):
+def as_float_array(x, name, func=None):
     """Return a float32/float64 native-endian array readable by the kernels.
 
     float32/float64 arrays are returned as they are, whatever their strides.
     """
-    arr = as_array(x, name)
+    arr = as_array(x, name, func)
     kind = arr.dtype.kind
     if kind == "f":
         if arr.dtype.itemsize in (4, 8):
@@ -113,16 +120,19 @@ def scan(arr, n_threads=1):
     return scan_2d(as_2d(arr), n_threads)
 
 
-def check_finite(arr, name, *, allow_neginf=False, n_threads=1):
+def check_finite(arr, name, *, allow_neginf=False, n_threads=1, sklearn_name=None):
     """Raise if ``arr`` has NaN or infinities; return (min, max).
 
-    Messages start with scikit-learn's wording and then name the argument and
-    the first offending index.
+    Messages start with scikit-learn's wording ("Input {sklearn_name} contains
+    NaN."; scikit-learn leaves the name out for some arguments, pass "" then)
+    and then name the argument and the first offending index.
     """
+    sk = (name if sklearn_name is None else sklearn_name)
+    sk = f"{sk} " if sk else ""
     lo, hi, f_nan, f_pinf, f_ninf = scan(arr, n_threads)
     if f_nan >= 0:
         raise ValueError(
-            f"Input contains NaN. {name} has NaN at index "
+            f"Input {sk}contains NaN. {name} has NaN at index "
             f"{format_index(f_nan, arr.shape)}."
         )
     bad_inf = f_pinf if allow_neginf else (
@@ -132,7 +142,7 @@ def check_finite(arr, name, *, allow_neginf=False, n_threads=1):
         where = format_index(bad_inf, arr.shape)
         value = arr[where]
         raise ValueError(
-            f"Input contains infinity or a value too large for {arr.dtype!r}. "
+            f"Input {sk}contains infinity or a value too large for {arr.dtype!r}. "
             f"{name} has {value} at index {where}."
         )
     return lo, hi

@@ -1,0 +1,670 @@
+"""Odd but valid input layouts give exactly the result of a plain contiguous copy.
+
+Every loss reads float32 and float64 arrays in place, whatever their strides
+(Fortran order, slices, negative strides, stride-0 broadcasts, read-only or
+memory-mapped buffers), and converts everything else (big-endian data,
+float16, integer or boolean labels, pandas objects, lists) once, up front.
+The value a loss returns must not depend on any of this: each test below
+compares, to the bit, the result on the odd input with the result on its
+contiguous, native-endian copy -- float64 where the input was float64, float32
+where it was float32 (float16 -> float32, integer and boolean labels -> int64,
+lists -> what ``np.asarray`` makes of them).
+
+Inputs have enough scalars (N = 70_000 rows) to exceed ``SERIAL_BELOW`` so
+that the default ``n_threads`` runs the parallel kernels.
+"""
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import lossmetrics
+from lossmetrics._threads import SERIAL_BELOW
+
+N = 70_000          # rows: every prediction has more than SERIAL_BELOW scalars
+C = 5               # classes
+K = 3               # outputs / labels of the 2-D element-wise losses
+SEED = 20240611
+
+
+# --------------------------------------------------------------------------
+# Input makers: each returns dict(y=targets, p=predictions, sw=sample weights)
+# --------------------------------------------------------------------------
+
+def _weights(rng, n):
+    return rng.uniform(0.5, 2.0, n)
+
+
+def _dyadic_proba(rng, n, n_cols):
+    """Rows of probabilities k / 256 (k >= 1) summing exactly to 1.
+
+    Exact in float16, float32 and float64, so every dtype holds a valid,
+    normalised distribution (no "do not sum to one" warning).
+    """
+    counts = 1 + rng.multinomial(256 - n_cols, np.full(n_cols, 1.0 / n_cols), size=n)
+    return counts / 256.0
+
+
+def _labels(rng, n, n_classes):
+    y = rng.integers(0, n_classes, n)
+    y[0] = 0   # a stride-0 broadcast of y[0] must not be the ignored class (2)
+    return y
+
+
+def _log_softmax(z):
+    m = z.max(axis=1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+
+
+def make_log_loss(rng, n, dtype):
+    return dict(y=_labels(rng, n, C), p=_dyadic_proba(rng, n, C).astype(dtype),
+                sw=_weights(rng, n))
+
+
+def make_log_loss_binary(rng, n, dtype):
+    return dict(y=rng.integers(0, 2, n), p=rng.uniform(0.01, 0.99, n).astype(dtype),
+                sw=_weights(rng, n))
+
+
+def make_regression_1d(rng, n, dtype):
+    # Targets in [0, 100): rounded, they fit every integer dtype (int8, uint8...).
+    return dict(y=rng.uniform(0, 100, n).astype(dtype),
+                p=rng.uniform(0, 100, n).astype(dtype), sw=_weights(rng, n))
+
+
+def make_regression_2d(rng, n, dtype):
+    return dict(y=rng.uniform(0, 100, (n, K)).astype(dtype),
+                p=rng.uniform(0, 100, (n, K)).astype(dtype), sw=_weights(rng, n))
+
+
+def make_cross_entropy(rng, n, dtype):
+    return dict(y=_labels(rng, n, C), p=(3 * rng.standard_normal((n, C))).astype(dtype),
+                sw=_weights(rng, n))
+
+
+def make_cross_entropy_soft(rng, n, dtype):
+    return dict(y=_dyadic_proba(rng, n, C).astype(dtype),
+                p=(3 * rng.standard_normal((n, C))).astype(dtype), sw=_weights(rng, n))
+
+
+def make_cross_entropy_spatial(rng, n, dtype):
+    y = rng.integers(0, C, (n, 2))
+    y[0] = 0
+    return dict(y=y, p=(3 * rng.standard_normal((n, C, 2))).astype(dtype),
+                sw=_weights(rng, n))
+
+
+def make_nll_loss(rng, n, dtype):
+    return dict(y=_labels(rng, n, C),
+                p=_log_softmax(3 * rng.standard_normal((n, C))).astype(dtype),
+                sw=_weights(rng, n))
+
+
+def make_bce_1d(rng, n, dtype):
+    return dict(y=rng.integers(0, 2, n).astype(dtype),
+                p=rng.uniform(0.001, 0.999, n).astype(dtype), sw=_weights(rng, n))
+
+
+def make_bce_2d(rng, n, dtype):
+    return dict(y=rng.integers(0, 2, (n, K)).astype(dtype),
+                p=rng.uniform(0.001, 0.999, (n, K)).astype(dtype), sw=_weights(rng, n))
+
+
+def make_bce_logits_1d(rng, n, dtype):
+    return dict(y=rng.integers(0, 2, n).astype(dtype),
+                p=(4 * rng.standard_normal(n)).astype(dtype), sw=_weights(rng, n))
+
+
+def make_bce_logits_2d(rng, n, dtype):
+    return dict(y=rng.integers(0, 2, (n, K)).astype(dtype),
+                p=(4 * rng.standard_normal((n, K))).astype(dtype), sw=_weights(rng, n))
+
+
+def make_kl(rng, n, dtype):
+    return dict(y=_dyadic_proba(rng, n, C).astype(dtype),
+                p=_dyadic_proba(rng, n, C).astype(dtype), sw=_weights(rng, n))
+
+
+def make_kl_log(rng, n, dtype):
+    return dict(y=np.log(_dyadic_proba(rng, n, C)).astype(dtype),
+                p=np.log(_dyadic_proba(rng, n, C)).astype(dtype), sw=_weights(rng, n))
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    func: Callable
+    make: Callable
+    variants: tuple             # keyword arguments, each a separate call
+    ndim: int                   # of the predictions
+    targets: str                # "labels" (class labels), "integral" (0/1 or
+                                # integer-valued floats), "float" (never integer)
+    binary: bool = False        # bool targets are valid
+    rows_sum_to_one: bool = False
+    fixed: dict = field(default_factory=dict)   # kwargs of every call
+
+    @property
+    def name(self):
+        return self.func.__name__
+
+
+_CW = np.array([0.5, 1.0, 2.0, 1.5, 0.25])
+_TORCH_CLASS = ({"reduction": "mean"}, {"reduction": "sum"}, {"reduction": "none"},
+                {"class_weight": _CW, "ignore_index": 2, "reduction": "mean"},
+                {"class_weight": _CW, "ignore_index": 2, "reduction": "none"})
+_REDUCTIONS = ({"reduction": "mean"}, {"reduction": "sum"}, {"reduction": "none"})
+_MULTI = ({"multioutput": "uniform_average"}, {"multioutput": "raw_values"},
+          {"multioutput": [0.2, 0.3, 0.5]})
+
+CASES = [
+    Case("log_loss", lossmetrics.log_loss, make_log_loss,
+         ({"normalize": True}, {"normalize": False}), 2, "labels",
+         rows_sum_to_one=True, fixed={"labels": np.arange(C)}),
+    Case("log_loss-binary", lossmetrics.log_loss, make_log_loss_binary,
+         ({"normalize": True}, {"normalize": False}), 1, "labels", binary=True,
+         fixed={"labels": [0, 1]}),
+    Case("mean_squared_error-1d", lossmetrics.mean_squared_error, make_regression_1d,
+         ({},), 1, "integral"),
+    Case("mean_squared_error-2d", lossmetrics.mean_squared_error, make_regression_2d,
+         _MULTI, 2, "integral"),
+    Case("root_mean_squared_error-2d", lossmetrics.root_mean_squared_error,
+         make_regression_2d, _MULTI, 2, "integral"),
+    Case("mean_absolute_error-1d", lossmetrics.mean_absolute_error, make_regression_1d,
+         ({},), 1, "integral"),
+    Case("cross_entropy", lossmetrics.cross_entropy, make_cross_entropy,
+         _TORCH_CLASS + ({"label_smoothing": 0.1, "class_weight": _CW},), 2, "labels"),
+    Case("cross_entropy-soft", lossmetrics.cross_entropy, make_cross_entropy_soft,
+         _REDUCTIONS + ({"label_smoothing": 0.1, "class_weight": _CW},), 2, "float"),
+    Case("cross_entropy-spatial", lossmetrics.cross_entropy, make_cross_entropy_spatial,
+         _TORCH_CLASS, 3, "labels"),
+    Case("nll_loss", lossmetrics.nll_loss, make_nll_loss, _TORCH_CLASS, 2, "labels"),
+    Case("binary_cross_entropy-1d", lossmetrics.binary_cross_entropy, make_bce_1d,
+         _REDUCTIONS, 1, "integral", binary=True),
+    Case("binary_cross_entropy-2d", lossmetrics.binary_cross_entropy, make_bce_2d,
+         _REDUCTIONS, 2, "integral", binary=True),
+    Case("binary_cross_entropy_with_logits-1d",
+         lossmetrics.binary_cross_entropy_with_logits, make_bce_logits_1d,
+         _REDUCTIONS + ({"pos_weight": 2.5},), 1, "integral", binary=True),
+    Case("binary_cross_entropy_with_logits-2d",
+         lossmetrics.binary_cross_entropy_with_logits, make_bce_logits_2d,
+         _REDUCTIONS + ({"pos_weight": [0.5, 2.0, 3.0], "reduction": "none"},
+                        {"pos_weight": [0.5, 2.0, 3.0], "reduction": "mean"}),
+         2, "integral", binary=True),
+    Case("kl_divergence", lossmetrics.kl_divergence, make_kl, _REDUCTIONS, 2, "float"),
+    Case("kl_divergence-log", lossmetrics.kl_divergence, make_kl_log, _REDUCTIONS, 2,
+         "float", fixed={"log_true": True, "log_pred": True}),
+]
+DTYPES = [np.float64, np.float32]
+
+# Every public loss has at least one case.
+assert {c.name for c in CASES} == set(lossmetrics.LOSSES)
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+def inputs(case, dtype, n=N, seed=SEED):
+    return case.make(np.random.default_rng(seed), n, dtype)
+
+
+def canonical(x):
+    """A fresh C-contiguous native copy: what the odd input should behave like.
+
+    float64 stays float64, float32 stays float32, float16 becomes float32,
+    integers and booleans become int64, lists become what ``np.asarray``
+    makes of them, pandas objects their ``to_numpy()``.
+    """
+    if x is None:
+        return None
+    if hasattr(x, "to_numpy"):
+        x = x.to_numpy()
+    a = np.asarray(x)
+    if a.dtype.kind in "biu":
+        return np.array(a, dtype=np.int64, order="C")
+    assert a.dtype.kind == "f", a.dtype
+    return np.array(a, dtype=np.float32 if a.dtype.itemsize <= 4 else np.float64,
+                    order="C")
+
+
+def evaluate(case, y, p, sw):
+    """Every variant of the case, unweighted and weighted."""
+    results = []
+    for weights in (None, sw):
+        for variant in case.variants:
+            kwargs = {**case.fixed, **variant}
+            results.append(case.func(y, p, sample_weight=weights, **kwargs))
+    return results
+
+
+def assert_identical(got, want):
+    if isinstance(want, np.ndarray):
+        assert isinstance(got, np.ndarray), type(got)
+        assert got.dtype == want.dtype and got.shape == want.shape, (
+            got.dtype, got.shape, want.dtype, want.shape)
+        if got.tobytes() != want.tobytes():
+            diff = np.flatnonzero(got.ravel() != want.ravel())
+            if diff.size == 0:
+                raise AssertionError("equal values with different bits (signed "
+                                     "zeros or NaN payloads)")
+            raise AssertionError(
+                f"{diff.size} elements differ, first at flat index {diff[0]}: "
+                f"{got.ravel()[diff[0]]!r} != {want.ravel()[diff[0]]!r}")
+        assert np.array_equal(got, want)
+    else:
+        assert isinstance(got, float), type(got)
+        assert isinstance(want, float), type(want)
+        assert got == want and got.hex() == want.hex(), (got, want, got - want)
+
+
+def assert_same_as_canonical(case, y, p, sw):
+    got = evaluate(case, y, p, sw)
+    want = evaluate(case, canonical(y), canonical(p), canonical(sw))
+    assert len(got) == len(want)
+    for i, (g, w) in enumerate(zip(got, want)):
+        try:
+            assert_identical(g, w)
+        except AssertionError as exc:
+            n_var = len(case.variants)
+            variant = {**case.fixed, **case.variants[i % n_var]}
+            raise AssertionError(
+                f"{case.id}: variant {variant} (weighted={i >= n_var}): {exc}") from None
+
+
+def cases_where(pred):
+    return [pytest.param(c, id=c.id) for c in CASES if pred(c)]
+
+
+def test_case_sizes_exceed_serial_threshold():
+    # The layout tests run the parallel kernels (n_threads=None).
+    for case in CASES:
+        assert inputs(case, np.float64)["p"].size >= SERIAL_BELOW, case.id
+
+
+# --------------------------------------------------------------------------
+# Memory layouts of float32 / float64 arrays (read in place)
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: c.ndim >= 2))
+def test_fortran_ordered(case, dtype):
+    d = inputs(case, dtype)
+    p = np.asfortranarray(d["p"])
+    assert p.flags.f_contiguous and not p.flags.c_contiguous
+    y = np.asfortranarray(d["y"]) if d["y"].ndim >= 2 else d["y"]
+    assert_same_as_canonical(case, y, p, d["sw"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_every_other_row(case, dtype):
+    d = inputs(case, dtype, n=2 * N)
+    y, p, sw = d["y"][::2], d["p"][::2], d["sw"][::2]
+    assert not p.flags.c_contiguous
+    assert_same_as_canonical(case, y, p, sw)
+
+
+def _embed_in_wider(a, extra=3, start=1):
+    """A view of ``a``'s values inside a wider array (columns of a bigger matrix)."""
+    if a.ndim == 1:
+        wide = np.full((a.shape[0], extra + 1), 7, dtype=a.dtype)
+        wide[:, start] = a
+        return wide[:, start]
+    wide = np.full(a.shape[:-1] + (a.shape[-1] + extra,), 7, dtype=a.dtype)
+    wide[..., start:start + a.shape[-1]] = a
+    return wide[..., start:start + a.shape[-1]]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_column_slice_of_wider_array(case, dtype):
+    d = inputs(case, dtype)
+    y, p, sw = (_embed_in_wider(d[k]) for k in ("y", "p", "sw"))
+    assert not p.flags.c_contiguous and not p.flags.f_contiguous
+    np.testing.assert_array_equal(p, d["p"])
+    assert_same_as_canonical(case, y, p, sw)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_negative_strides(case, dtype):
+    d = inputs(case, dtype)
+    y, p, sw = d["y"][::-1], d["p"][::-1], d["sw"][::-1]
+    assert p.strides[0] < 0
+    assert_same_as_canonical(case, y, p, sw)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: c.ndim >= 2))
+def test_negative_strides_on_every_axis(case, dtype):
+    # Classes (and outputs) in reverse order too: a different problem, whose
+    # answer must still be that of its contiguous copy.
+    d = inputs(case, dtype)
+    everything_reversed = (slice(None, None, -1),) * d["p"].ndim
+    p = d["p"][everything_reversed]
+    y = d["y"][(slice(None, None, -1),) * d["y"].ndim]
+    assert all(s < 0 for s in p.strides)
+    assert_same_as_canonical(case, y, p, d["sw"][::-1])
+
+
+def _packed_records(arrays, align):
+    """Each array as a field of one structured array (unaligned if packed)."""
+    fields = [("pad", "i1")] + [(k, a.dtype, a.shape[1:]) for k, a in arrays.items()]
+    rec = np.zeros(next(iter(arrays.values())).shape[0],
+                   dtype=np.dtype(fields, align=align))
+    for k, a in arrays.items():
+        rec[k] = a
+    return {k: rec[k] for k in arrays}
+
+
+@pytest.mark.parametrize("align", [False, True], ids=["packed", "aligned"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_fields_of_a_structured_array(case, dtype, align):
+    # Fields of a record array: strided views, misaligned when packed.
+    d = inputs(case, dtype)
+    views = _packed_records(d, align)
+    for k in d:
+        np.testing.assert_array_equal(views[k], d[k])
+    if not align:
+        assert not views["p"].flags.aligned
+    assert_same_as_canonical(case, views["y"], views["p"], views["sw"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_broadcast_predictions_stride0_rows(case, dtype):
+    d = inputs(case, dtype)
+    p = np.broadcast_to(d["p"][:1], d["p"].shape)   # every row is row 0
+    assert p.strides[0] == 0
+    assert_same_as_canonical(case, d["y"], p, d["sw"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_broadcast_targets_stride0_rows(case, dtype):
+    d = inputs(case, dtype)
+    y = np.broadcast_to(d["y"][:1], d["y"].shape)   # every target is target 0
+    sw = np.broadcast_to(d["sw"][:1], d["sw"].shape)
+    assert y.strides[0] == 0 and sw.strides[0] == 0
+    assert_same_as_canonical(case, y, d["p"], sw)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: c.ndim >= 2 and not c.rows_sum_to_one))
+def test_broadcast_stride0_columns(case, dtype):
+    d = inputs(case, dtype)
+    p = np.broadcast_to(d["p"][:, :1], d["p"].shape)
+    assert p.strides[1] == 0
+    y = d["y"]
+    if y.ndim == p.ndim:
+        y = np.broadcast_to(y[:, :1], y.shape)
+    assert_same_as_canonical(case, y, p, d["sw"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_read_only(case, dtype):
+    d = inputs(case, dtype)
+    for a in d.values():
+        a.flags.writeable = False
+    assert_same_as_canonical(case, d["y"], d["p"], d["sw"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_memory_mapped_npy(case, dtype, tmp_path):
+    d = inputs(case, dtype)
+    mapped = {}
+    for key, a in d.items():
+        path = tmp_path / f"{key}.npy"
+        np.save(path, a)
+        mapped[key] = np.load(path, mmap_mode="r")
+        assert isinstance(mapped[key], np.memmap)
+        assert not mapped[key].flags.writeable
+    assert_same_as_canonical(case, mapped["y"], mapped["p"], mapped["sw"])
+    del mapped
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_big_endian(case, dtype):
+    d = inputs(case, dtype)
+    be = {k: a.astype(a.dtype.newbyteorder(">")) for k, a in d.items()}
+    assert be["p"].dtype.str in (">f8", ">f4")
+    if case.targets == "labels":
+        assert be["y"].dtype.str == ">i8"
+    assert_same_as_canonical(case, be["y"], be["p"], be["sw"])
+
+
+@pytest.mark.parametrize("half", ["<f2", ">f2"])
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_float16_predictions_match_float32_copy(case, half):
+    d = inputs(case, np.float32)
+    p16 = d["p"].astype(half)
+    assert np.all(np.isfinite(p16))
+    assert_same_as_canonical(case, d["y"], p16, d["sw"])   # canonical: float32
+
+
+@pytest.mark.parametrize("case", cases_where(lambda c: c.targets == "float"))
+def test_float16_targets_match_float32_copy(case):
+    d = inputs(case, np.float32)
+    assert_same_as_canonical(case, d["y"].astype(np.float16), d["p"], d["sw"])
+
+
+INT_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
+
+
+# Every integer dtype with float64 predictions, a few with float32 ones.
+INT_TARGET_PARAMS = (
+    [pytest.param(np.float64, t, id=f"float64-{t}")
+     for t in INT_DTYPES + [">i8", ">i4", ">u2", ">u8"]]
+    + [pytest.param(np.float32, t, id=f"float32-{t}")
+       for t in ["int8", "uint16", "int64", "uint64", ">i8"]]
+)
+
+
+@pytest.mark.parametrize("dtype, int_dtype", INT_TARGET_PARAMS)
+@pytest.mark.parametrize("case", cases_where(lambda c: c.targets in ("labels", "integral")))
+def test_integer_targets(case, dtype, int_dtype):
+    d = inputs(case, dtype)
+    y = np.rint(d["y"])
+    assert np.array_equal(y, d["y"]) or case.targets == "integral"
+    yi = y.astype(int_dtype)
+    assert np.array_equal(yi.astype(np.float64), y)
+    assert_same_as_canonical(case, yi, d["p"], d["sw"])   # canonical: int64
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: c.binary))
+def test_bool_targets(case, dtype):
+    d = inputs(case, dtype)
+    yb = d["y"].astype(bool)
+    assert np.array_equal(yb.astype(np.float64), d["y"])
+    assert_same_as_canonical(case, yb, d["p"], d["sw"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: c.targets == "labels" and c.ndim == 2))
+def test_bool_labels_of_two_classes(case, dtype):
+    # Two-class problems take boolean labels (False -> class 0, True -> class 1).
+    d = inputs(case, dtype)
+    yb = d["y"] % 2 == 1
+    p = d["p"][:, :2]
+    if case.rows_sum_to_one:
+        p = np.stack([1 - p[:, 1], p[:, 1]], axis=1)
+    fixed = {**case.fixed, "labels": [0, 1]} if "labels" in case.fixed else case.fixed
+    variants = tuple(v for v in case.variants if "class_weight" not in v)
+    two = Case(case.id, case.func, case.make, variants, case.ndim, case.targets,
+               fixed=fixed)
+    assert_same_as_canonical(two, yb, p, d["sw"])
+
+
+def _shuffled_index(rng, n):
+    return rng.permutation(np.arange(1000, 1000 + 3 * n, 3))
+
+
+def _to_pandas(a, rng):
+    import pandas as pd
+
+    index = _shuffled_index(rng, a.shape[0])
+    if a.ndim == 1:
+        return pd.Series(a, index=index, name="col")
+    return pd.DataFrame(a, index=index, columns=[f"c{j}" for j in range(a.shape[1])])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: c.ndim <= 2))
+def test_pandas_with_shuffled_indexes(case, dtype):
+    pytest.importorskip("pandas")
+    rng = np.random.default_rng(7)
+    d = inputs(case, dtype)
+    y, p, sw = (_to_pandas(d[k], rng) for k in ("y", "p", "sw"))
+    assert not y.index.equals(p.index)   # indexes never align: values are positional
+    assert_same_as_canonical(case, y, p, sw)   # positional: indexes are ignored
+
+
+@pytest.mark.parametrize(
+    "case", cases_where(lambda c: c.targets == "labels" and c.ndim <= 2))
+def test_pandas_nullable_integer_labels(case):
+    pd = pytest.importorskip("pandas")
+    d = inputs(case, np.float64)
+    index = _shuffled_index(np.random.default_rng(3), d["y"].shape[0])
+    y = pd.Series(d["y"], dtype="Int64", index=index)
+    assert_same_as_canonical(case, y, d["p"], d["sw"])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_python_lists(case, dtype):
+    d = inputs(case, dtype, n=3000)   # lists are slow to build; serial size
+    y, p, sw = d["y"].tolist(), d["p"].tolist(), d["sw"].tolist()
+    # canonical: np.asarray(list), i.e. float64 (a list of float32 values is
+    # the float64 copy of the array).
+    assert_same_as_canonical(case, y, p, sw)
+
+
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_combined_oddities(case, tmp_path):
+    # A big-endian, memory-mapped, reversed and strided float32 prediction.
+    d = inputs(case, np.float32, n=2 * N)
+    np.save(tmp_path / "p.npy", d["p"].astype(d["p"].dtype.newbyteorder(">")))
+    p = np.load(tmp_path / "p.npy", mmap_mode="r")[::-2]
+    y = d["y"][::-2].copy()
+    y.flags.writeable = False
+    sw = d["sw"][::-2]
+    assert_same_as_canonical(case, y, p, sw)
+    del p
+
+
+# --------------------------------------------------------------------------
+# The no-copy promise: float32 / float64 predictions are read in place
+# --------------------------------------------------------------------------
+
+def _views(a, tmp_path):
+    """Non-contiguous / read-only / memory-mapped views holding ``a``'s values."""
+    ro = a.copy()
+    ro.flags.writeable = False
+    path = tmp_path / "a.npy"
+    np.save(path, a)
+    views = {
+        "c_contiguous": a,
+        "every_other_row": np.repeat(a, 2, axis=0)[::2],
+        "column_slice": _embed_in_wider(a),
+        "reversed": a[::-1],
+        "broadcast": np.broadcast_to(a[:1], a.shape),
+        "read_only": ro,
+        "memmap": np.load(path, mmap_mode="r"),
+    }
+    if a.ndim >= 2:
+        views["fortran"] = np.asfortranarray(a)
+    return views
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_check_inputs_reads_predictions_in_place(case, dtype, tmp_path):
+    d = inputs(case, dtype, n=2000)
+    kwargs = {**case.fixed, **case.variants[0]}
+    for layout, p in _views(d["p"], tmp_path).items():
+        y = d["y"] if layout != "reversed" else d["y"][::-1]
+        checked = lossmetrics.check_inputs(case.name, y, p, **kwargs)
+        assert checked.y_pred.dtype == np.dtype(dtype), (layout, checked.y_pred.dtype)
+        assert np.shares_memory(checked.y_pred, p), f"{case.id}: {layout} copied"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: c.targets != "labels"))
+def test_check_inputs_reads_float_targets_in_place(case, dtype, tmp_path):
+    d = inputs(case, dtype, n=2000)
+    kwargs = {**case.fixed, **case.variants[0]}
+    for layout, y in _views(d["y"], tmp_path).items():
+        p = d["p"] if layout != "reversed" else d["p"][::-1]
+        if case.rows_sum_to_one and layout == "broadcast":
+            continue
+        checked = lossmetrics.check_inputs(case.name, y, p, **kwargs)
+        assert checked.y_true.dtype == np.dtype(dtype), (layout, checked.y_true.dtype)
+        assert np.shares_memory(checked.y_true, y), f"{case.id}: {layout} copied y_true"
+
+
+def test_check_inputs_cross_entropy_float32_fortran_no_copy():
+    rng = np.random.default_rng(0)
+    logits = np.asfortranarray(rng.standard_normal((500, 7)).astype(np.float32))
+    y = rng.integers(0, 7, 500)
+    checked = lossmetrics.check_inputs("cross_entropy", y, logits)
+    assert checked.y_pred.dtype == np.float32
+    assert np.shares_memory(checked.y_pred, logits)
+    # Same values, same strides: a view, not a re-laid-out copy.
+    np.testing.assert_array_equal(checked.y_pred[:, :, 0], logits)
+
+
+@pytest.mark.parametrize("source, expected", [
+    (">f8", np.float64), (">f4", np.float32), ("float16", np.float32),
+    ("int32", np.float64), ("bool", np.float64),
+])
+def test_check_inputs_converts_what_kernels_cannot_read(source, expected):
+    rng = np.random.default_rng(1)
+    y = rng.uniform(0, 1, 100)
+    p = rng.uniform(0, 1, 100).astype(source)
+    checked = lossmetrics.check_inputs("mean_squared_error", y, p)
+    assert checked.y_pred.dtype == np.dtype(expected)
+    assert checked.y_pred.dtype.isnative
+
+
+# --------------------------------------------------------------------------
+# float32 input vs the same values in float64
+# --------------------------------------------------------------------------
+
+def _as_float64(d):
+    return {k: (a.astype(np.float64) if a.dtype == np.float32 else a) for k, a in d.items()}
+
+
+@pytest.mark.parametrize("case", cases_where(lambda c: True))
+def test_float32_agrees_with_float64_to_float32_precision(case):
+    d32 = inputs(case, np.float32)
+    d64 = _as_float64(d32)
+    assert d64["p"].dtype == np.float64
+    got = evaluate(case, d32["y"], d32["p"], d32["sw"])
+    want = evaluate(case, d64["y"], d64["p"], d64["sw"])
+    for g, w in zip(got, want):
+        # Per-element work is float64 after reading float32; only the clipping
+        # threshold (float32's eps) and 1 - p formed in the input dtype differ.
+        if isinstance(w, np.ndarray):
+            assert isinstance(g, np.ndarray) and g.dtype == np.float64
+            np.testing.assert_allclose(g, w, rtol=1e-6, atol=2.5e-7)
+        else:
+            assert isinstance(g, float)
+            np.testing.assert_allclose(g, w, rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", cases_where(
+    lambda c: c.name not in ("log_loss", "binary_cross_entropy")))
+def test_float32_equals_float64_when_nothing_depends_on_the_dtype(case):
+    # Without a dtype-dependent clipping step, reading float32 and computing in
+    # float64 gives exactly the float64 result on the same (exact) values.
+    d32 = inputs(case, np.float32)
+    d64 = _as_float64(d32)
+    for g, w in zip(evaluate(case, d32["y"], d32["p"], d32["sw"]),
+                    evaluate(case, d64["y"], d64["p"], d64["sw"])):
+        assert_identical(g, w)

@@ -1,0 +1,469 @@
+"""Threads: results do not depend on n_threads, limits are honoured, kernels are
+thread-safe, and the package under test is the compiled, OpenMP-enabled one.
+
+Every kernel splits its rows into fixed blocks whose size depends only on the
+row length, sums each block with a compensated sum and folds the blocks in
+order, so a loss is the same bits for every thread count.  The inputs here
+are large enough (200_000 rows for 1-D losses, 50_000 x 10 for class losses)
+to span dozens of blocks and to run in parallel (above ``SERIAL_BELOW``).
+
+Nothing here is timed.
+"""
+import importlib
+import importlib.machinery
+import io
+import os
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import lossmetrics
+from lossmetrics._threads import SERIAL_BELOW
+
+N_1D = 200_000      # rows of the 1-D losses
+N_CLS = 50_000      # rows of the class / 2-D losses
+C = 10              # classes / outputs / labels
+SEED = 12345
+THREAD_COUNTS = range(1, 9)
+
+
+# --------------------------------------------------------------------------
+# Case table: one entry per loss (a few losses have a second layout)
+# --------------------------------------------------------------------------
+
+def _proba(rng, n, k):
+    p = rng.dirichlet(np.full(k, 0.7), size=n)
+    return p
+
+
+def _log_softmax(z):
+    m = z.max(axis=1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+
+
+def make_log_loss(rng, n, dtype):
+    p = _proba(rng, n, C).astype(dtype)
+    # Rows of float32 probabilities still sum to 1 within float32's tolerance.
+    return rng.integers(0, C, n), p
+
+
+def make_log_loss_binary(rng, n, dtype):
+    return rng.integers(0, 2, n), rng.uniform(0, 1, n).astype(dtype)
+
+
+def make_regression_1d(rng, n, dtype):
+    return (rng.standard_normal(n).astype(dtype) * 10,
+            rng.standard_normal(n).astype(dtype) * 10)
+
+
+def make_regression_2d(rng, n, dtype):
+    return (rng.standard_normal((n, C)).astype(dtype) * 10,
+            rng.standard_normal((n, C)).astype(dtype) * 10)
+
+
+def make_cross_entropy(rng, n, dtype):
+    return rng.integers(0, C, n), (4 * rng.standard_normal((n, C))).astype(dtype)
+
+
+def make_cross_entropy_soft(rng, n, dtype):
+    return (_proba(rng, n, C).astype(dtype),
+            (4 * rng.standard_normal((n, C))).astype(dtype))
+
+
+def make_cross_entropy_spatial(rng, n, dtype):
+    # (N, C, d) logits, (N, d) targets: 5_000 x 10 x 10.
+    n = n // 10
+    return (rng.integers(0, C, (n, 10)),
+            (4 * rng.standard_normal((n, C, 10))).astype(dtype))
+
+
+def make_nll_loss(rng, n, dtype):
+    return (rng.integers(0, C, n),
+            _log_softmax(4 * rng.standard_normal((n, C))).astype(dtype))
+
+
+def make_bce_1d(rng, n, dtype):
+    # Soft targets and a few probabilities at exactly 0 and 1 (clipped).
+    y = rng.uniform(0, 1, n).astype(dtype)
+    y[::3] = np.round(y[::3])
+    p = rng.uniform(0, 1, n).astype(dtype)
+    p[::97] = 0.0
+    p[1::97] = 1.0
+    return y, p
+
+
+def make_bce_2d(rng, n, dtype):
+    return (rng.integers(0, 2, (n, C)).astype(dtype),
+            rng.uniform(0, 1, (n, C)).astype(dtype))
+
+
+def make_bce_logits_1d(rng, n, dtype):
+    return (rng.uniform(0, 1, n).astype(dtype),
+            (5 * rng.standard_normal(n)).astype(dtype))
+
+
+def make_bce_logits_2d(rng, n, dtype):
+    return (rng.integers(0, 2, (n, C)).astype(dtype),
+            (5 * rng.standard_normal((n, C))).astype(dtype))
+
+
+def make_kl(rng, n, dtype):
+    p = _proba(rng, n, C)
+    p[::7, 0] = 0.0           # 0 * log 0 terms
+    return p.astype(dtype), _proba(rng, n, C).astype(dtype)
+
+
+def make_kl_log(rng, n, dtype):
+    return (np.log(_proba(rng, n, C)).astype(dtype),
+            np.log(_proba(rng, n, C)).astype(dtype))
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    func: Callable
+    make: Callable
+    n: int
+    variants: tuple
+    fixed: dict = field(default_factory=dict)
+
+
+_CW = np.linspace(0.25, 2.5, C)
+_RED = ({"reduction": "mean"}, {"reduction": "sum"}, {"reduction": "none"})
+_CLASS = _RED + (
+    {"class_weight": _CW, "ignore_index": 3, "reduction": "mean"},
+    {"class_weight": _CW, "ignore_index": 3, "reduction": "sum"},
+    {"class_weight": _CW, "ignore_index": 3, "reduction": "none"},
+)
+_MULTI = ({"multioutput": "uniform_average"}, {"multioutput": "raw_values"},
+          {"multioutput": np.linspace(1.0, 2.0, C)})
+
+CASES = [
+    Case("log_loss", lossmetrics.log_loss, make_log_loss, N_CLS,
+         ({"normalize": True}, {"normalize": False})),
+    Case("log_loss-binary", lossmetrics.log_loss, make_log_loss_binary, N_1D,
+         ({"normalize": True}, {"normalize": False})),
+    Case("mean_squared_error-1d", lossmetrics.mean_squared_error, make_regression_1d,
+         N_1D, ({"multioutput": "uniform_average"}, {"multioutput": "raw_values"})),
+    Case("mean_squared_error-2d", lossmetrics.mean_squared_error, make_regression_2d,
+         N_CLS, _MULTI),
+    Case("root_mean_squared_error-1d", lossmetrics.root_mean_squared_error,
+         make_regression_1d, N_1D, ({"multioutput": "uniform_average"},)),
+    Case("root_mean_squared_error-2d", lossmetrics.root_mean_squared_error,
+         make_regression_2d, N_CLS, _MULTI),
+    Case("mean_absolute_error-1d", lossmetrics.mean_absolute_error, make_regression_1d,
+         N_1D, ({"multioutput": "uniform_average"},)),
+    Case("mean_absolute_error-2d", lossmetrics.mean_absolute_error, make_regression_2d,
+         N_CLS, _MULTI),
+    Case("cross_entropy", lossmetrics.cross_entropy, make_cross_entropy, N_CLS,
+         _CLASS + ({"label_smoothing": 0.2, "reduction": "mean"},
+                   {"label_smoothing": 0.2, "class_weight": _CW, "ignore_index": 3,
+                    "reduction": "none"})),
+    Case("cross_entropy-soft", lossmetrics.cross_entropy, make_cross_entropy_soft, N_CLS,
+         _RED + ({"label_smoothing": 0.2, "class_weight": _CW, "reduction": "mean"},)),
+    Case("cross_entropy-spatial", lossmetrics.cross_entropy, make_cross_entropy_spatial,
+         N_CLS, _CLASS),
+    Case("nll_loss", lossmetrics.nll_loss, make_nll_loss, N_CLS, _CLASS),
+    Case("binary_cross_entropy-1d", lossmetrics.binary_cross_entropy, make_bce_1d, N_1D,
+         _RED),
+    Case("binary_cross_entropy-2d", lossmetrics.binary_cross_entropy, make_bce_2d, N_CLS,
+         _RED),
+    Case("binary_cross_entropy_with_logits-1d",
+         lossmetrics.binary_cross_entropy_with_logits, make_bce_logits_1d, N_1D,
+         _RED + ({"pos_weight": 3.0, "reduction": "mean"},)),
+    Case("binary_cross_entropy_with_logits-2d",
+         lossmetrics.binary_cross_entropy_with_logits, make_bce_logits_2d, N_CLS,
+         _RED + ({"pos_weight": np.linspace(0.5, 3.0, C), "reduction": "mean"},
+                 {"pos_weight": np.linspace(0.5, 3.0, C), "reduction": "none"})),
+    Case("kl_divergence", lossmetrics.kl_divergence, make_kl, N_CLS, _RED),
+    Case("kl_divergence-log", lossmetrics.kl_divergence, make_kl_log, N_CLS, _RED,
+         fixed={"log_true": True, "log_pred": True}),
+]
+CASE_PARAMS = [pytest.param(c, id=c.id) for c in CASES]
+DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
+
+assert {c.func.__name__ for c in CASES} == set(lossmetrics.LOSSES)
+
+
+def make_inputs(case, dtype, seed=SEED):
+    rng = np.random.default_rng(seed)
+    y, p = case.make(rng, case.n, dtype)
+    sw = rng.uniform(0.0, 3.0, p.shape[0])
+    sw[::11] = 0.0
+    return y, p, sw
+
+
+def call(case, y, p, sw, variant, n_threads):
+    return case.func(y, p, sample_weight=sw, n_threads=n_threads,
+                     **{**case.fixed, **variant})
+
+
+def assert_identical(got, want, what=""):
+    if isinstance(want, np.ndarray):
+        assert isinstance(got, np.ndarray), (what, type(got))
+        assert got.dtype == want.dtype and got.shape == want.shape, what
+        assert got.tobytes() == want.tobytes(), (
+            f"{what}: {np.count_nonzero(got != want)} elements differ")
+        assert np.array_equal(got, want)
+    else:
+        assert isinstance(got, float) and isinstance(want, float), (what, got, want)
+        assert got.hex() == want.hex(), f"{what}: {got!r} != {want!r}"
+
+
+def test_cases_run_in_parallel_and_span_many_blocks():
+    for case in CASES:
+        _, p, _ = make_inputs(case, np.float64)
+        assert p.size >= 3 * SERIAL_BELOW, case.id
+        # Blocks of about 8192 scalars, whole rows each (see _blocksum.pxd).
+        row_len = p.size // p.shape[0]
+        rows_per_block = max(1, 8192 // row_len)
+        assert -(-p.shape[0] // rows_per_block) >= 20, case.id
+
+
+# --------------------------------------------------------------------------
+# Bitwise identical results for every thread count
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CASE_PARAMS)
+def test_bitwise_identical_for_every_thread_count(case, dtype, weighted):
+    y, p, sw = make_inputs(case, dtype)
+    sw = sw if weighted else None
+    for variant in case.variants:
+        ref = call(case, y, p, sw, variant, 1)
+        if isinstance(ref, np.ndarray) and variant.get("reduction") == "none":
+            assert np.all(np.isfinite(ref))
+        for n_threads in list(THREAD_COUNTS[1:]) + [None, -1, -2]:
+            got = call(case, y, p, sw, variant, n_threads)
+            assert_identical(got, ref, f"{case.id} {variant} n_threads={n_threads}")
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES
+                                  if any(v.get("reduction") == "none" for v in c.variants)])
+def test_none_reduction_consistent_with_sum_for_every_thread_count(case):
+    # The per-element values do not depend on the thread count either, and
+    # their compensated sum is the 'sum' reduction (up to a rounding).
+    variants = [v for v in case.variants if v.get("reduction") == "none"]
+    y, p, sw = make_inputs(case, np.float64)
+    for variant in variants:
+        per = [call(case, y, p, sw, variant, t) for t in (1, 3, 8)]
+        for other in per[1:]:
+            assert_identical(other, per[0])
+        total = call(case, y, p, sw, {**variant, "reduction": "sum"}, 5)
+        np.testing.assert_allclose(np.sum(per[0]), total, rtol=1e-12)
+
+
+def test_thread_counts_beyond_the_cores_and_block_count():
+    # More threads than cores, and more threads than blocks: still the same bits.
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, C, 9000)
+    z = rng.standard_normal((9000, C))          # 90_000 scalars, 11 blocks
+    ref = lossmetrics.cross_entropy(y, z, n_threads=1)
+    for n_threads in (16, 64):
+        assert lossmetrics.cross_entropy(y, z, n_threads=n_threads).hex() == ref.hex()
+
+
+def test_n_threads_none_and_minus_one_work():
+    case = next(c for c in CASES if c.id == "cross_entropy")
+    y, p, sw = make_inputs(case, np.float64)
+    ref = lossmetrics.cross_entropy(y, p, sample_weight=sw, n_threads=1)
+    for n_threads in (None, -1):
+        got = lossmetrics.cross_entropy(y, p, sample_weight=sw, n_threads=n_threads)
+        assert got.hex() == ref.hex()
+    assert lossmetrics.cross_entropy(y, p, sample_weight=sw).hex() == ref.hex()
+    checked = lossmetrics.check_inputs("cross_entropy", y, p, n_threads=None)
+    assert checked.n_threads == lossmetrics.get_config()["default_n_threads"]
+    checked = lossmetrics.check_inputs("cross_entropy", y, p, n_threads=-1)
+    assert checked.n_threads == lossmetrics.get_config()["usable_cores"]
+
+
+def test_n_threads_sanity_check():
+    # The full validation of n_threads lives in the validation tests.
+    with pytest.raises(lossmetrics.InvalidParameterError, match="n_threads"):
+        lossmetrics.mean_squared_error([1.0, 2.0], [1.0, 2.5], n_threads=0)
+
+
+# --------------------------------------------------------------------------
+# Build configuration
+# --------------------------------------------------------------------------
+
+def test_get_config_reports_openmp():
+    cfg = lossmetrics.get_config()
+    if sys.platform.startswith("linux"):
+        assert cfg["openmp"] is True, "the Linux build must be compiled with OpenMP"
+        assert cfg["openmp_version"] > 0
+    assert isinstance(cfg["default_n_threads"], int)
+    assert cfg["default_n_threads"] >= 1
+    assert 1 <= cfg["default_n_threads"] <= cfg["usable_cores"]
+    assert cfg["version"] == lossmetrics.__version__
+
+
+def test_show_config_prints_version_openmp_and_threads(capsys):
+    cfg = lossmetrics.get_config()
+    lossmetrics.show_config()
+    out = capsys.readouterr().out
+    assert lossmetrics.__version__ in out
+    assert "OpenMP" in out
+    assert f"default n_threads: {cfg['default_n_threads']}" in out
+    buf = io.StringIO()
+    lossmetrics.show_config(file=buf)
+    assert buf.getvalue() == out
+
+
+EXTENSION_MODULES = ["_class_kernels", "_elementwise_kernels", "_scan", "_openmp"]
+
+
+@pytest.mark.parametrize("name", EXTENSION_MODULES)
+def test_kernels_are_compiled_extensions(name):
+    module = importlib.import_module(f"lossmetrics.{name}")
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    assert module.__file__.endswith(suffixes), module.__file__
+    assert not module.__file__.endswith((".py", ".pyx"))
+
+
+# --------------------------------------------------------------------------
+# The default thread count honours OMP_NUM_THREADS and threadpoolctl
+# --------------------------------------------------------------------------
+
+_CHILD = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import lossmetrics
+    import lossmetrics._class_kernels as k
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 20_000)
+    z = rng.standard_normal((20_000, 10))
+    checked = lossmetrics.check_inputs("cross_entropy", y, z)
+    print(json.dumps({
+        "default_n_threads": lossmetrics.get_config()["default_n_threads"],
+        "resolved": checked.n_threads,
+        "value": lossmetrics.cross_entropy(y, z).hex(),
+        "serial": lossmetrics.cross_entropy(y, z, n_threads=1).hex(),
+        "file": k.__file__,
+    }))
+""")
+
+
+def _run_child(tmp_path, **env_overrides):
+    import json
+
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env.update(env_overrides)
+    proc = subprocess.run([sys.executable, "-c", _CHILD], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_omp_num_threads_sets_the_default(tmp_path):
+    out = _run_child(tmp_path, OMP_NUM_THREADS="1")
+    assert out["default_n_threads"] == 1
+    assert out["resolved"] == 1
+    assert out["value"] == out["serial"]
+    # The child imported the same compiled package as this process.
+    assert out["file"] == lossmetrics._class_kernels.__file__
+
+
+def test_omp_num_threads_two(tmp_path):
+    out = _run_child(tmp_path, OMP_NUM_THREADS="2")
+    assert out["default_n_threads"] == min(2, lossmetrics.get_config()["usable_cores"])
+    assert out["value"] == out["serial"]
+
+
+def test_threadpoolctl_limits_the_default():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, C, N_CLS)
+    z = rng.standard_normal((N_CLS, C))
+    yb = rng.uniform(0, 1, N_1D)
+    pb = rng.uniform(0, 1, N_1D)
+    outside = (lossmetrics.cross_entropy(y, z), lossmetrics.binary_cross_entropy(yb, pb),
+               lossmetrics.mean_squared_error(yb, pb))
+    default_outside = lossmetrics.get_config()["default_n_threads"]
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert lossmetrics.get_config()["default_n_threads"] == 1
+        assert lossmetrics.check_inputs("cross_entropy", y, z).n_threads == 1
+        inside = (lossmetrics.cross_entropy(y, z),
+                  lossmetrics.binary_cross_entropy(yb, pb),
+                  lossmetrics.mean_squared_error(yb, pb))
+        # An explicit n_threads still works under the limit.
+        explicit = lossmetrics.cross_entropy(y, z, n_threads=4)
+    assert lossmetrics.get_config()["default_n_threads"] == default_outside
+    for a, b in zip(inside, outside):
+        assert a.hex() == b.hex()
+    assert explicit.hex() == outside[0].hex()
+
+
+# --------------------------------------------------------------------------
+# Thread safety: the kernels release the GIL and share nothing mutable
+# --------------------------------------------------------------------------
+
+def _shared_inputs():
+    rng = np.random.default_rng(99)
+    n = 15_000      # 150_000 class scores: above SERIAL_BELOW
+    y = rng.integers(0, C, n)
+    z = 3 * rng.standard_normal((n, C))
+    z32 = z.astype(np.float32)
+    proba = _proba(rng, n, C)
+    yr = rng.standard_normal((n, 4))
+    pr = rng.standard_normal((n, 4))
+    yb = rng.integers(0, 2, (n, 4)).astype(np.float64)
+    pb = rng.uniform(0, 1, (n, 4))
+    sw = rng.uniform(0, 2, n)
+    arrays = dict(y=y, z=z, z32=z32, proba=proba, yr=yr, pr=pr, yb=yb, pb=pb, sw=sw)
+    for a in arrays.values():
+        a.flags.writeable = False
+    return arrays
+
+
+def _calls(a):
+    lm = lossmetrics
+    return [
+        lambda nt: lm.log_loss(a["y"], a["proba"], sample_weight=a["sw"], n_threads=nt),
+        lambda nt: lm.cross_entropy(a["y"], a["z"], n_threads=nt),
+        lambda nt: lm.cross_entropy(a["y"], a["z32"], label_smoothing=0.1,
+                                    reduction="none", n_threads=nt),
+        lambda nt: lm.nll_loss(a["y"], np.log(a["proba"]), sample_weight=a["sw"],
+                               n_threads=nt),
+        lambda nt: lm.mean_squared_error(a["yr"], a["pr"], multioutput="raw_values",
+                                         n_threads=nt),
+        lambda nt: lm.mean_absolute_error(a["yr"], a["pr"], sample_weight=a["sw"],
+                                          n_threads=nt),
+        lambda nt: lm.binary_cross_entropy(a["yb"], a["pb"], n_threads=nt),
+        lambda nt: lm.binary_cross_entropy_with_logits(a["yb"], a["pr"],
+                                                       pos_weight=2.0, n_threads=nt),
+        lambda nt: lm.kl_divergence(a["proba"], a["proba"][::-1], reduction="none",
+                                    n_threads=nt),
+    ]
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, None])
+def test_concurrent_python_threads_get_the_serial_results(n_threads):
+    arrays = _shared_inputs()
+    calls = _calls(arrays)
+    expected = [f(1) for f in calls]
+
+    def worker(seed):
+        order = np.random.default_rng(seed).permutation(len(calls))
+        results = {}
+        for repeat in range(20):
+            for i in order:
+                results.setdefault(i, []).append(calls[i](n_threads))
+        return results
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        all_results = list(pool.map(worker, range(8)))
+    assert len(all_results) == 8
+    for results in all_results:
+        for i, values in results.items():
+            assert len(values) == 20
+            for v in values:
+                assert_identical(v, expected[i], f"call {i}")
