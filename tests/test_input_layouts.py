@@ -517,7 +517,7 @@ def _to_pandas(a, rng):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", cases_where(lambda c: c.ndim <= 2))
 def test_pandas_with_shuffled_indexes(case, dtype):
-    pytest.importorskip("pandas")
+    import pandas  # noqa: F401  (a test dependency: fail, do not skip, if missing)
     rng = np.random.default_rng(7)
     d = inputs(case, dtype)
     y, p, sw = (_to_pandas(d[k], rng) for k in ("y", "p", "sw"))
@@ -528,7 +528,7 @@ def test_pandas_with_shuffled_indexes(case, dtype):
 @pytest.mark.parametrize(
     "case", cases_where(lambda c: c.targets == "labels" and c.ndim <= 2))
 def test_pandas_nullable_integer_labels(case):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     d = inputs(case, np.float64)
     index = _shuffled_index(np.random.default_rng(3), d["y"].shape[0])
     y = pd.Series(d["y"], dtype="Int64", index=index)

@@ -166,7 +166,7 @@ def test_log_loss_deprecated_y_pred_keyword():
 
 
 def test_log_loss_pandas_and_lists():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     rng = np.random.default_rng(7)
     y = pd.Series(np.array(["b", "a", "c"])[rng.integers(0, 3, 50)],
                   index=rng.permutation(50) + 1000)

@@ -379,7 +379,7 @@ def test_omp_num_threads_two(tmp_path):
 
 
 def test_threadpoolctl_limits_the_default():
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import threadpoolctl
     rng = np.random.default_rng(5)
     y = rng.integers(0, C, N_CLS)
     z = rng.standard_normal((N_CLS, C))
