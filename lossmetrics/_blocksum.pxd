@@ -39,6 +39,32 @@ cdef inline void neumaier_add(double* acc, double x) noexcept nogil:
     acc[0] = t
 
 
+cdef struct Acc:
+    double s   # running sum
+    double c   # accumulated rounding errors
+
+
+cdef inline Acc acc_add(Acc a, double x) noexcept nogil:
+    """Neumaier's compensated a + x, on a value kept in registers."""
+    cdef double t = a.s + x
+    if t - t != 0.0:
+        # inf or nan: no rounding error to track (inf - inf would poison it).
+        a.s = t
+        return a
+    if fabs(a.s) >= fabs(x):
+        a.c = a.c + ((a.s - t) + x)
+    else:
+        a.c = a.c + ((x - t) + a.s)
+    a.s = t
+    return a
+
+
+cdef inline void acc_store(double[:, :, ::1] partials, Py_ssize_t b, Py_ssize_t k,
+                           Acc a) noexcept nogil:
+    partials[b, k, 0] = a.s
+    partials[b, k, 1] = a.c
+
+
 cdef inline void combine_blocks(double[:, :, ::1] partials,
                                 double[:, ::1] state) noexcept nogil:
     """Fold per-block (sum, compensation) pairs in block order into state[k] = (hi, lo)."""

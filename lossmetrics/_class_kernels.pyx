@@ -18,7 +18,7 @@ from libc.float cimport FLT_EPSILON, DBL_EPSILON
 from libc.stdint cimport int64_t
 
 from lossmetrics._blocksum cimport (
-    rows_per_block, n_blocks, neumaier_add, combine_blocks,
+    Acc, acc_add, acc_store, rows_per_block, n_blocks, combine_blocks,
 )
 
 ctypedef fused floating:
@@ -87,7 +87,7 @@ def log_loss_kernel(const floating[:, :] proba, const int64_t[:] y,
     cdef Py_ssize_t b, i, c, start, stop
     cdef int64_t code, k, first_bad_in_block, n_sum_bad
     cdef double w, loss, row_sum
-    cdef double* acc
+    cdef Acc la, lw
 
     if floating is float:
         eps = FLT_EPSILON
@@ -102,7 +102,10 @@ def log_loss_kernel(const floating[:, :] proba, const int64_t[:] y,
             stop = start + rpb
             if stop > n:
                 stop = n
-            acc = &partials[b, 0, 0]
+            la.s = 0.0
+            la.c = 0.0
+            lw.s = 0.0
+            lw.c = 0.0
             first_bad_in_block = -1
             n_sum_bad = 0
             for i in range(start, stop):
@@ -129,10 +132,12 @@ def log_loss_kernel(const floating[:, :] proba, const int64_t[:] y,
                     p = one - eps
                 loss = -log(<double>p)
                 w = sw[i] if has_sw else 1.0
-                neumaier_add(acc, w * loss)
-                neumaier_add(acc + 2, w)
+                la = acc_add(la, w * loss)
+                lw = acc_add(lw, w)
                 if want_none:
                     out[i] = loss
+            acc_store(partials, b, 0, la)
+            acc_store(partials, b, 1, lw)
             bad[b] = first_bad_in_block
             n_bad_sum[b] = n_sum_bad
         combine_blocks(partials, state)
@@ -168,7 +173,7 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     cdef int64_t t, first_bad_in_block
     cdef double w, loss, m, lse_off, smooth, zc
     cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
-    cdef double* acc
+    cdef Acc la, lw
 
     out_arr = np.zeros((n if want_none else 0, n_pos if want_none else 0), dtype=np.float64)
     out = out_arr
@@ -178,7 +183,10 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
             stop = start + rpb
             if stop > n:
                 stop = n
-            acc = &partials[b, 0, 0]
+            la.s = 0.0
+            la.c = 0.0
+            lw.s = 0.0
+            lw.c = 0.0
             first_bad_in_block = -1
             for i in range(start, stop):
                 w = sw[i] if has_sw else 1.0
@@ -208,10 +216,12 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                                 zc = z[i, c, j]
                                 smooth = smooth + cw[c] * ((m - zc) + lse_off)
                             loss = keep * loss + spread * smooth
-                    neumaier_add(acc, w * loss)
-                    neumaier_add(acc + 2, w * cw[t])
+                    la = acc_add(la, w * loss)
+                    lw = acc_add(lw, w * cw[t])
                     if want_none:
                         out[i, j] = w * loss
+            acc_store(partials, b, 0, la)
+            acc_store(partials, b, 1, lw)
             bad[b] = first_bad_in_block
         combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None, _first_bad(bad)
@@ -236,7 +246,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     cdef Py_ssize_t b, i, j, c, start, stop
     cdef double w, loss, m, lse_off, tc
     cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
-    cdef double* acc
+    cdef Acc la, lw
 
     out_arr = np.zeros((n if want_none else 0, n_pos if want_none else 0), dtype=np.float64)
     out = out_arr
@@ -246,7 +256,10 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
             stop = start + rpb
             if stop > n:
                 stop = n
-            acc = &partials[b, 0, 0]
+            la.s = 0.0
+            la.c = 0.0
+            lw.s = 0.0
+            lw.c = 0.0
             for i in range(start, stop):
                 w = sw[i] if has_sw else 1.0
                 for j in range(n_pos):
@@ -257,10 +270,12 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
                         tc = keep * target[i, c, j] + spread
                         if tc != 0.0:
                             loss = loss + cw[c] * tc * ((m - z[i, c, j]) + lse_off)
-                    neumaier_add(acc, w * loss)
-                    neumaier_add(acc + 2, w)
+                    la = acc_add(la, w * loss)
+                    lw = acc_add(lw, w)
                     if want_none:
                         out[i, j] = w * loss
+            acc_store(partials, b, 0, la)
+            acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None
 
@@ -284,7 +299,7 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     cdef double[::1] out
     cdef Py_ssize_t b, r, c, start, stop
     cdef double w, row, pc, lp, lq, term
-    cdef double* acc
+    cdef Acc la, lw
 
     out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
     out = out_arr
@@ -294,12 +309,14 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
             stop = start + rpb
             if stop > n_rows:
                 stop = n_rows
-            acc = &partials[b, 0, 0]
+            la.s = 0.0
+            la.c = 0.0
+            lw.s = 0.0
+            lw.c = 0.0
             for r in range(start, stop):
                 w = sw[r // rows_per_sample] if has_sw else 1.0
                 if w == 0.0:
                     # Left out: an infinite KL row must not become 0 * inf.
-                    neumaier_add(acc + 2, w)
                     continue
                 row = 0.0
                 for c in range(n_cols):
@@ -317,9 +334,11 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
                     else:
                         term = pc * lp - pc * lq
                     row = row + term
-                neumaier_add(acc, w * row)
-                neumaier_add(acc + 2, w)
+                la = acc_add(la, w * row)
+                lw = acc_add(lw, w)
                 if want_none:
                     out[r] = w * row
+            acc_store(partials, b, 0, la)
+            acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None

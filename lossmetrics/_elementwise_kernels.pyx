@@ -12,7 +12,7 @@ from libc.math cimport log, log1p, exp, fabs, fmax
 from libc.float cimport FLT_EPSILON, DBL_EPSILON
 
 from lossmetrics._blocksum cimport (
-    rows_per_block, n_blocks, neumaier_add, combine_blocks,
+    Acc, acc_add, acc_store, rows_per_block, n_blocks, combine_blocks,
 )
 
 ctypedef fused floating_a:
@@ -75,13 +75,27 @@ cdef inline double _bce_logits(double y, double x, double pos_weight) noexcept n
     return loss
 
 
+cdef inline double _loss(int kind, double yv, floating_b xv, double pw) noexcept nogil:
+    cdef double d
+    if kind == SQUARED_ERROR:
+        d = yv - <double>xv
+        return d * d
+    if kind == ABSOLUTE_ERROR:
+        return fabs(yv - <double>xv)
+    if kind == BINARY_CROSS_ENTROPY:
+        return _bce(yv, xv)
+    return _bce_logits(yv, xv, pw)
+
+
 def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
                        const double[::1] pos_weight, const double[::1] sw,
                        bint per_column, bint want_none, int n_threads):
     """Reduce an element-wise loss of (N, L) arrays; see the module docstring.
 
     Returns (state, per-element (N, L) float64 array or None).  Per-element
-    values are multiplied by the sample weight of their row.
+    values are multiplied by the sample weight of their row.  Sums are kept
+    in registers per block (column by column for ``per_column``) and stored
+    once per block.
     """
     cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
@@ -93,8 +107,8 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     cdef double[:, ::1] state = np.zeros((n_out + 1, 2), dtype=np.float64)
     cdef double[:, ::1] out
     cdef Py_ssize_t b, i, j, start, stop
-    cdef double w, d, loss, yv
-    cdef double* acc
+    cdef double w, loss, pw
+    cdef Acc la, lw
 
     out_arr = np.zeros((n if want_none else 0, n_cols if want_none else 0), dtype=np.float64)
     out = out_arr
@@ -104,27 +118,34 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
             stop = start + rpb
             if stop > n:
                 stop = n
-            acc = &partials[b, 0, 0]
-            for i in range(start, stop):
-                w = sw[i] if has_sw else 1.0
-                for j in range(n_cols):
-                    yv = y[i, j]
-                    if kind == SQUARED_ERROR:
-                        d = yv - <double>x[i, j]
-                        loss = d * d
-                    elif kind == ABSOLUTE_ERROR:
-                        loss = fabs(yv - <double>x[i, j])
-                    elif kind == BINARY_CROSS_ENTROPY:
-                        loss = _bce(yv, x[i, j])
-                    else:
-                        loss = _bce_logits(yv, x[i, j],
-                                           pos_weight[j] if has_pw else 1.0)
-                    if per_column:
-                        neumaier_add(acc + 2 * j, w * loss)
-                    else:
-                        neumaier_add(acc, w * loss)
+            la.s = 0.0
+            la.c = 0.0
+            for j in range(n_cols):
+                pw = pos_weight[j] if has_pw else 1.0
+                for i in range(start, stop):
+                    loss = _loss(kind, <double>y[i, j], x[i, j], pw)
+                    if has_sw:
+                        loss = sw[i] * loss
+                    la = acc_add(la, loss)
                     if want_none:
-                        out[i, j] = w * loss
-                neumaier_add(acc + 2 * n_out, w if per_column else w * n_cols)
+                        out[i, j] = loss
+                if per_column:
+                    acc_store(partials, b, j, la)
+                    la.s = 0.0
+                    la.c = 0.0
+            if not per_column:
+                acc_store(partials, b, 0, la)
+            if has_sw:
+                lw.s = 0.0
+                lw.c = 0.0
+                for i in range(start, stop):
+                    lw = acc_add(lw, sw[i])
+            else:
+                lw.s = stop - start
+                lw.c = 0.0
+            if not per_column:
+                lw.s = lw.s * n_cols
+                lw.c = lw.c * n_cols
+            acc_store(partials, b, n_out, lw)
         combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None
