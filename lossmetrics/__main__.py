@@ -60,7 +60,20 @@ def _rows(fits):
          "sklearn", lambda: skm.root_mean_squared_error(yr, pred)),
         ("mean_absolute_error", lambda: lm.mean_absolute_error(yr, pred),
          "sklearn", lambda: skm.mean_absolute_error(yr, pred)),
+        ("brier_score_loss", lambda: lm.brier_score_loss(y, proba),
+         "sklearn", lambda: skm.brier_score_loss(y, proba)),
+        ("brier_score_loss (binary)", lambda: lm.brier_score_loss(yb, pb),
+         "sklearn", lambda: skm.brier_score_loss(yb, pb)),
+        ("huber_loss (delta=10)", lambda: lm.huber_loss(yr, pred, delta=10.0),
+         "numpy", lambda: np.mean(_huber(pred - yr, 10.0))),
+        ("smooth_l1_loss (beta=10)", lambda: lm.smooth_l1_loss(yr, pred, beta=10.0),
+         "numpy", lambda: np.mean(_huber(pred - yr, 10.0)) / 10.0),
     ]
+
+
+def _huber(d, delta):
+    a = np.abs(d)
+    return np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
 
 
 def _fit_models():

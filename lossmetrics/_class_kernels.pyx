@@ -58,11 +58,17 @@ cdef inline int64_t _first_bad(int64_t[::1] bad) noexcept:
     return -1
 
 
-def log_loss_kernel(const floating[:, :] proba, const int64_t[:] y,
-                    int64_t offset, const int64_t[::1] lut, bint binary_1d,
-                    const double[::1] sw, double rowsum_tol,
-                    bint want_none, int n_threads):
-    """scikit-learn's log_loss without a one-hot matrix.
+cdef inline double _sq(double x) noexcept nogil:
+    return x * x
+
+
+def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
+                       int64_t offset, const int64_t[::1] lut, bint binary_1d,
+                       const double[::1] sw, double rowsum_tol,
+                       bint want_none, int n_threads):
+    """scikit-learn's log_loss (mode 0) or brier_score_loss (mode 1), no one-hot matrix.
+
+    Brier: ``sum_c (onehot_c - p_c)^2`` per row, unclipped.
 
     ``y[i] - offset`` indexes ``lut``, which maps a label code to its column
     (-1: not a declared label).  With ``binary_1d`` the single column holds
@@ -115,6 +121,25 @@ def log_loss_kernel(const floating[:, :] proba, const int64_t[:] y,
                         first_bad_in_block = i
                     continue
                 k = lut[code]
+                if mode == 1:
+                    if binary_1d:
+                        p = proba[i, 0]
+                        loss = (_sq((1.0 if k == 0 else 0.0) - <double>(<floating>(one - p)))
+                                + _sq((1.0 if k == 1 else 0.0) - <double>p))
+                    else:
+                        loss = 0.0
+                        row_sum = 0.0
+                        for c in range(n_cols):
+                            row_sum = row_sum + proba[i, c]
+                            loss = loss + _sq((1.0 if c == k else 0.0) - <double>proba[i, c])
+                        if not (row_sum - 1.0 <= rowsum_tol and 1.0 - row_sum <= rowsum_tol):
+                            n_sum_bad = n_sum_bad + 1
+                    w = sw[i] if has_sw else 1.0
+                    la = acc_add(la, w * loss)
+                    lw = acc_add(lw, w)
+                    if want_none:
+                        out[i] = loss
+                    continue
                 if binary_1d:
                     p = proba[i, 0]
                     if k == 0:

@@ -1,4 +1,5 @@
-"""log_loss: a drop-in for ``sklearn.metrics.log_loss`` (scikit-learn 1.9)."""
+"""log_loss, a drop-in for ``sklearn.metrics.log_loss`` (scikit-learn 1.9), and the
+label/probability validation it shares with brier_score_loss."""
 import math
 import warnings
 
@@ -12,6 +13,10 @@ from lossmetrics._validation import (
     CheckedInputs, as_array, as_float_array, check_bool, check_consistent_length,
     check_finite, check_sample_weight, first_index_where, format_index,
 )
+
+
+# Per-row losses of the label/probability kernel.
+LOG_LOSS, BRIER = 0, 1
 
 
 def _check_labels_arg(labels, y):
@@ -29,17 +34,19 @@ def _check_labels_arg(labels, y):
     return classes
 
 
-def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
-                   normalize=True, labels=None):
+def check_proba_array(y_true, y_proba, metric, n_threads, lower_word="lower than"):
+    """The shared head of log_loss and brier_score_loss: y_proba's dtype, shape, range.
+
+    Returns (proba, resolved n_threads).
+    """
     if y_true is None:
         raise InvalidParameterError(
-            "The 'y_true' parameter of log_loss must be an array-like. Got None instead."
+            f"The 'y_true' parameter of {metric} must be an array-like. Got None instead."
         )
     if y_proba is None:
         raise InvalidParameterError(
-            "The 'y_proba' parameter of log_loss must be an array-like. Got None instead."
+            f"The 'y_proba' parameter of {metric} must be an array-like. Got None instead."
         )
-    normalize = check_bool(normalize, "normalize", "log_loss")
     proba = as_float_array(y_proba, "y_proba")
     if proba.ndim > 2:
         raise ValueError(
@@ -61,8 +68,13 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
     if lo < 0:
         where = first_index_where(lambda a: a < 0, proba)
         raise ValueError(
-            f"y_prob contains values lower than 0: {lo} (y_proba at index {where})"
+            f"y_prob contains values {lower_word} 0: {lo} (y_proba at index {where})"
         )
+    return proba, n_threads
+
+
+def check_label_vector(y_true, proba, sample_weight, n_threads):
+    """y_true as labels: lengths, sample weights, finiteness.  Returns (y, sw)."""
     y = as_array(y_true, "y_true")
     sw_arr = None if sample_weight is None or np.isscalar(sample_weight) else as_array(
         sample_weight, "sample_weight")
@@ -72,10 +84,14 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
         check_finite(y, "y_true", n_threads=n_threads, sklearn_name="y")
     if y.dtype.kind == "c":
         raise ValueError("Complex data not supported: y_true has a complex dtype.")
+    return y, sw
+
+
+def check_multiclass(metric, y, proba, sw, n_threads, labels, params):
+    """Encode labels against y_proba's columns, with scikit-learn's checks and messages."""
     if y.ndim == 2 and y.shape[1] > 1:
         _check_indicator(y, proba)
-        return CheckedInputs("log_loss", y, proba, sw, n_threads,
-                             dict(normalize=normalize, indicator=True))
+        return CheckedInputs(metric, y, proba, sw, n_threads, dict(params, indicator=True))
     if y.ndim == 2:
         y = y[:, 0]
     if y.ndim != 1:
@@ -107,9 +123,9 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
     binary_1d = proba.ndim == 1 or proba.shape[1] == 1
     n_cols = 2 if binary_1d else proba.shape[1]
     p2 = proba[:, None] if proba.ndim == 1 else proba
-    params = dict(normalize=normalize, indicator=False, encoded=enc, binary_1d=binary_1d,
+    params = dict(params, indicator=False, encoded=enc, binary_1d=binary_1d,
                   rowsum_tol=1e-8 + math.sqrt(float(np.finfo(proba.dtype).eps)))
-    checked = CheckedInputs("log_loss", enc.codes, p2, sw, n_threads, params)
+    checked = CheckedInputs(metric, enc.codes, p2, sw, n_threads, params)
     if n_classes != n_cols:
         # scikit-learn warns about the row sums before it reports the class count.
         _warn_row_sums(checked)
@@ -124,6 +140,17 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
             f"Classes found in labels: {enc.classes}"
         )
     return checked
+
+
+def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
+                   normalize=True, labels=None):
+    if y_true is None or y_proba is None:
+        check_proba_array(y_true, y_proba, "log_loss", n_threads)
+    normalize = check_bool(normalize, "normalize", "log_loss")
+    proba, n_threads = check_proba_array(y_true, y_proba, "log_loss", n_threads)
+    y, sw = check_label_vector(y_true, proba, sample_weight, n_threads)
+    return check_multiclass("log_loss", y, proba, sw, n_threads, labels,
+                            dict(normalize=normalize, mode=LOG_LOSS))
 
 
 def _first_undeclared(enc, y):
@@ -151,14 +178,14 @@ def _warn_not_normalised():
 
 def log_loss_state(checked, want_none=False):
     """Run the log_loss kernel; return (state, per-sample losses or None)."""
-    from lossmetrics._class_kernels import log_loss_kernel
+    from lossmetrics._class_kernels import label_proba_kernel
 
     p = checked.params
     if p["indicator"]:
         return _indicator_state(checked, want_none)
     enc = p["encoded"]
-    state, per, bad, n_bad_rows = log_loss_kernel(
-        checked.y_pred, enc.codes, enc.offset, enc.lut, p["binary_1d"],
+    state, per, bad, n_bad_rows = label_proba_kernel(
+        p["mode"], checked.y_pred, enc.codes, enc.offset, enc.lut, p["binary_1d"],
         checked.sample_weight, p["rowsum_tol"], want_none, checked.n_threads)
     if bad >= 0:  # pragma: no cover - check_log_loss rejects these first
         raise ValueError(f"y_true[{bad}] is not one of the labels.")
@@ -189,9 +216,12 @@ def _indicator_state(checked, want_none):
     """Rare path: y_true given as a 2-D label-indicator matrix (dense, NumPy)."""
     y, p = checked.y_true, checked.y_pred
     yi = as_float_array(y, "y_true")
-    eps = np.finfo(p.dtype).eps
-    pc = np.clip(p, eps, 1 - eps)
-    loss = -np.sum(yi * np.log(pc.astype(np.float64)), axis=1)
+    if checked.params["mode"] == BRIER:
+        loss = np.sum((yi - p.astype(np.float64)) ** 2, axis=1)
+    else:
+        eps = np.finfo(p.dtype).eps
+        pc = np.clip(p, eps, 1 - eps)
+        loss = -np.sum(yi * np.log(pc.astype(np.float64)), axis=1)
     w = checked.sample_weight if checked.sample_weight.size else np.ones(loss.shape[0])
     s = np.array([[math.fsum(w * loss), 0.0], [math.fsum(w), 0.0]])
     return s, loss

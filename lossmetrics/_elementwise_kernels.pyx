@@ -8,7 +8,8 @@ the denominator (sum of sample weights over elements); each row is (hi, lo).
 """
 import numpy as np
 from cython.parallel cimport prange
-from libc.math cimport log, log1p, exp, fabs, fmax
+from libc.math cimport log, log1p, exp, fabs, fmax, sqrt
+from libc.stdint cimport int64_t
 from libc.float cimport FLT_EPSILON, DBL_EPSILON
 
 from lossmetrics._blocksum cimport (
@@ -29,6 +30,8 @@ cpdef enum Kind:
     ABSOLUTE_ERROR = 1
     BINARY_CROSS_ENTROPY = 2
     BINARY_CROSS_ENTROPY_LOGITS = 3
+    HUBER = 4
+    SMOOTH_L1 = 5
 
 
 cdef inline double _bce(double y, floating_b p) noexcept nogil:
@@ -75,7 +78,24 @@ cdef inline double _bce_logits(double y, double x, double pos_weight) noexcept n
     return loss
 
 
-cdef inline double _loss(int kind, double yv, floating_b xv, double pw) noexcept nogil:
+cdef inline double _huber(double d, double delta) noexcept nogil:
+    """PyTorch's HuberLoss: quadratic below delta, linear (slope delta) above."""
+    d = fabs(d)
+    if d < delta:
+        return 0.5 * d * d
+    return delta * (d - 0.5 * delta)
+
+
+cdef inline double _smooth_l1(double d, double beta) noexcept nogil:
+    """PyTorch's SmoothL1Loss: 0.5 d^2 / beta below beta, |d| - beta / 2 above."""
+    d = fabs(d)
+    if d < beta:
+        return 0.5 * d * d / beta
+    return d - 0.5 * beta
+
+
+cdef inline double _loss(int kind, double yv, floating_b xv, double pw,
+                         double param) noexcept nogil:
     cdef double d
     if kind == SQUARED_ERROR:
         d = yv - <double>xv
@@ -84,13 +104,19 @@ cdef inline double _loss(int kind, double yv, floating_b xv, double pw) noexcept
         return fabs(yv - <double>xv)
     if kind == BINARY_CROSS_ENTROPY:
         return _bce(yv, xv)
+    if kind == HUBER:
+        return _huber(<double>xv - yv, param)
+    if kind == SMOOTH_L1:
+        return _smooth_l1(<double>xv - yv, param)
     return _bce_logits(yv, xv, pw)
 
 
 def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
                        const double[::1] pos_weight, const double[::1] sw,
-                       bint per_column, bint want_none, int n_threads):
+                       bint per_column, bint want_none, int n_threads, double param=0.0):
     """Reduce an element-wise loss of (N, L) arrays; see the module docstring.
+
+    ``param`` is Huber's delta or smooth L1's beta.
 
     Returns (state, per-element (N, L) float64 array or None).  Per-element
     values are multiplied by the sample weight of their row.  Sums are kept
@@ -123,7 +149,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
             for j in range(n_cols):
                 pw = pos_weight[j] if has_pw else 1.0
                 for i in range(start, stop):
-                    loss = _loss(kind, <double>y[i, j], x[i, j], pw)
+                    loss = _loss(kind, <double>y[i, j], x[i, j], pw, param)
                     if has_sw:
                         loss = sw[i] * loss
                     la = acc_add(la, loss)
@@ -147,5 +173,74 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 lw.s = lw.s * n_cols
                 lw.c = lw.c * n_cols
             acc_store(partials, b, n_out, lw)
+        combine_blocks(partials, state)
+    return np.asarray(state), out_arr if want_none else None
+
+
+# PyTorch's EPSILON of cosine_embedding_loss, 1e-12 stored as a float32.
+cdef double COS_EPS = <double><float>1e-12
+
+
+def cosine_embedding_kernel(const int64_t[:] y, const floating_a[:, :] x1,
+                            const floating_b[:, :] x2, double margin,
+                            const double[::1] sw, bint want_none, int n_threads):
+    """PyTorch's CosineEmbeddingLoss per row of (N, D) inputs.
+
+    ``cos = x1.x2 / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12))`` as PyTorch
+    computes it (the square root is taken of each factor instead where the
+    product would overflow); the loss is ``1 - cos`` for y = 1 and ``max(0, cos - margin)`` for
+    y = -1.  Returns (state (2, 2), per-row (N,) or None).
+    """
+    cdef Py_ssize_t n = x1.shape[0], dim = x1.shape[1]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(2 * dim)
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef double[::1] out
+    cdef Py_ssize_t b, i, j, start, stop
+    cdef double w, loss, dot, n1, n2, a, c, cos
+    cdef Acc la, lw
+
+    out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
+    out = out_arr
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = start + rpb
+            if stop > n:
+                stop = n
+            la.s = 0.0
+            la.c = 0.0
+            lw.s = 0.0
+            lw.c = 0.0
+            for i in range(start, stop):
+                w = sw[i] if has_sw else 1.0
+                dot = 0.0
+                n1 = 0.0
+                n2 = 0.0
+                for j in range(dim):
+                    a = x1[i, j]
+                    c = x2[i, j]
+                    dot = dot + a * c
+                    n1 = n1 + a * a
+                    n2 = n2 + c * c
+                # PyTorch's sqrt(m1 m2), unless the product overflows.
+                a = (n1 + COS_EPS) * (n2 + COS_EPS)
+                if a - a == 0.0:
+                    cos = dot / sqrt(a)
+                else:
+                    cos = dot / (sqrt(n1 + COS_EPS) * sqrt(n2 + COS_EPS))
+                if y[i] == 1:
+                    loss = 1.0 - cos
+                else:
+                    loss = fmax(cos - margin, 0.0)
+                loss = w * loss
+                la = acc_add(la, loss)
+                lw = acc_add(lw, w)
+                if want_none:
+                    out[i] = loss
+            acc_store(partials, b, 0, la)
+            acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None

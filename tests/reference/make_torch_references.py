@@ -15,8 +15,10 @@ Conventions of the JSON file (one entry per case in ``cases``):
 
 * ``function``/``args``/``kwargs`` describe the lossmetrics call:
   ``getattr(lossmetrics, function)(*args, **kwargs)``; ``args`` is
-  ``[y_true, prediction]``.  Integer class-index targets are stored as JSON
-  ints (use int64); everything else is float.
+  ``[y_true, prediction]`` (``[y_true, x1, x2]`` for cosine_embedding_loss,
+  whose y_true in {1, -1} is stored as JSON ints; the test casts x1 and x2
+  to ``dtype``).  Integer class-index targets are stored as JSON ints (use
+  int64); everything else is float.
 * ``dtype`` is the dtype the test casts the float prediction (and float
   ``y_true``) to.  For ``float32`` cases the stored inputs are already rounded
   to float32, and every float array in ``kwargs`` (class/sample/pos weights)
@@ -29,7 +31,21 @@ Conventions of the JSON file (one entry per case in ``cases``):
   'none' -> L * w[:, None, ...]; 'sum' -> fsum(L * w);
   'mean' -> fsum(L * w) / fsum(D * w) with D the per-element weight torch uses
   as its own 'mean' denominator (class_weight[y] with ignored elements 0 for
-  index targets, 1 per element otherwise, 1 per sample for kl_divergence).
+  index targets, 1 per element otherwise, 1 per sample for kl_divergence and
+  cosine_embedding_loss).
+* Scalar kwargs (margin, delta, beta) are passed to torch as Python floats;
+  margin -0.3 is not float32-exact, which only affects torch_float32_value.
+* cosine_embedding_loss: torch computes cos = (x1.x2) / sqrt((|x1|^2 + eps)
+  * (|x2|^2 + eps)) with eps the C++ float constant 1e-12f, i.e.
+  eps = 9.999999960041972e-13 in float64 (not 1e-12: the 'cel_tiny_eps'
+  cases differ by ~4e-9 relative between the two).  Rows with y not in
+  {1, -1} get loss 0 in torch (still counted by 'mean'); none are stored.
+  The product of the squared norms can overflow even when each norm is
+  finite: the ids containing ``denom_overflow`` (float64, ~1e150) record
+  torch's own result in that regime (cos becomes exactly 0), which is NOT the
+  mathematically correct value.  In 'cel_large_1e18_*_f32' the float64
+  ``expected`` is accurate but torch_float32_value overflows the same way.
+* smooth_l1_loss with beta=0 is torch's pure L1 loss |y_pred - y_true|.
 * kl_divergence reductions: 'mean' is torch 'batchmean' (2-D input), 'sum' is
   torch 'sum', 'none' is torch 'none' summed over the last axis.
 """
@@ -256,12 +272,49 @@ def torch_kl_divergence(y, q, kw, tdt, sw_override=None, torch_log_target=None):
     return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
 
 
+def torch_cosine_embedding_loss(y, xs, kw, tdt, sw_override=None):
+    x1, x2 = (tt(x, tdt) for x in xs)
+    target = torch.tensor(np.asarray(y), dtype=torch.int64)
+    margin = kw.get("margin", 0.0)
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.cosine_embedding_loss(x1, x2, target, margin=margin, reduction=red)
+    L = F.cosine_embedding_loss(x1, x2, target, margin=margin, reduction="none")
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
+def torch_huber_loss(y, p, kw, tdt, sw_override=None):
+    inp, target = tt(p, tdt), tt(y, tdt)
+    delta = kw.get("delta", 1.0)
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.huber_loss(inp, target, delta=delta, reduction=red)
+    L = F.huber_loss(inp, target, delta=delta, reduction="none")
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
+def torch_smooth_l1_loss(y, p, kw, tdt, sw_override=None):
+    inp, target = tt(p, tdt), tt(y, tdt)
+    beta = kw.get("beta", 1.0)
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.smooth_l1_loss(inp, target, beta=beta, reduction=red)
+    L = F.smooth_l1_loss(inp, target, beta=beta, reduction="none")
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
 TORCH_FN = {
     "cross_entropy": torch_cross_entropy,
     "nll_loss": torch_nll_loss,
     "binary_cross_entropy": torch_binary_cross_entropy,
     "binary_cross_entropy_with_logits": torch_binary_cross_entropy_with_logits,
     "kl_divergence": torch_kl_divergence,
+    "cosine_embedding_loss": torch_cosine_embedding_loss,
+    "huber_loss": torch_huber_loss,
+    "smooth_l1_loss": torch_smooth_l1_loss,
 }
 
 
@@ -288,7 +341,7 @@ def add_case(case_id, function, y, pred, kwargs, dtype, expect_inf=False, **torc
         assert np.isfinite(arr).all(), (case_id, exp)
     # self-check of the sample_weight formulas: all-ones weights == torch's own reduction
     if kw.get("sample_weight") is not None and not expect_inf:
-        n = np.asarray(pred).shape[0]
+        n = np.asarray(pred[0] if isinstance(pred, tuple) else pred).shape[0]
         ones = fn(y, pred, {k: v for k, v in kw.items() if k != "sample_weight"},
                   torch.float64, sw_override=np.ones(n), **torch_extra)
         plain = fn(y, pred, {k: v for k, v in kw.items() if k != "sample_weight"},
@@ -300,7 +353,7 @@ def add_case(case_id, function, y, pred, kwargs, dtype, expect_inf=False, **torc
     CASES.append({
         "id": case_id,
         "function": function,
-        "args": [json_arg(y), json_arg(pred)],
+        "args": [json_arg(y)] + [json_arg(p) for p in (pred if isinstance(pred, tuple) else (pred,))],
         "kwargs": jkw,
         "dtype": dtype,
         "expected": exp,
@@ -313,14 +366,17 @@ def add_group(name, function, y, pred, kwargs, dtypes=("float64",),
               expect_inf=False, **torch_extra):
     """Add one case per (dtype, reduction).  Float inputs are rounded per dtype.
 
-    To keep the JSON small (< 300 KB), float32 variants default to 'mean'
+    To keep the JSON small (< 450 KB), float32 variants default to 'mean'
     only; core groups pass f32_reductions=REDUCTIONS or MEAN_NONE.
     """
     for dtype in dtypes:
         yy = np.asarray(y)
         if yy.dtype.kind == "f":
             yy = as_dtype(yy, dtype)
-        pp = as_dtype(pred, dtype)
+        if isinstance(pred, tuple):  # cosine_embedding_loss: (x1, x2)
+            pp = tuple(as_dtype(p, dtype) for p in pred)
+        else:
+            pp = as_dtype(pred, dtype)
         for red in (reductions if dtype == "float64" else f32_reductions):
             kw = dict(kwargs)
             kw["reduction"] = red
@@ -760,12 +816,206 @@ def gen_kl_divergence():
           extra={"sample_weight": sample_weights(r, 4)})
 
 
+# ----------------------------------------------------------------------------
+# cosine_embedding_loss
+# ----------------------------------------------------------------------------
+def gen_cosine_embedding_loss():
+    f = "cosine_embedding_loss"
+
+    def data(name, N, D, scale=1.5):
+        r = rng_for(name)
+        x1 = quant(r.normal(0.0, scale, size=(N, D)), 4)
+        x2 = quant(r.normal(0.0, scale, size=(N, D)), 4)
+        x1[np.all(x1 == 0, axis=1), 0] = 1.0  # no accidental zero rows here
+        x2[np.all(x2 == 0, axis=1), 0] = -1.0
+        y = np.where(r.integers(0, 2, size=N) == 1, 1, -1)
+        y[0] = 1
+        if N > 1:
+            y[1] = -1
+        return r, y, x1, x2
+
+    r, y, x1, x2 = data("cel_d3", 5, 3)
+    add_group("cel_d3", f, y, (x1, x2), {}, BOTH, f32_reductions=REDUCTIONS)
+    r, y, x1, x2 = data("cel_d8_m05", 4, 8)
+    add_group("cel_d8_m05", f, y, (x1, x2), {"margin": 0.5}, BOTH)
+    r, y, x1, x2 = data("cel_d1_mneg03", 6, 1)
+    # D=1: cos is +-1 (up to EPSILON); fix the signs so that every
+    # (y, sign agreement) combination occurs and the losses are not all ~0
+    y[:] = [1, -1, 1, -1, 1, -1]
+    x2 = np.abs(x2) * np.sign(x1) * np.array([[1], [1], [-1], [-1], [1], [-1]])
+    add_group("cel_d1_mneg03", f, y, (x1, x2), {"margin": -0.3}, BOTH)
+    r, y, x1, x2 = data("cel_d3_m05_single", 1, 3)
+    add_group("cel_d3_m05_single", f, y, (x1, x2), {"margin": 0.5},
+              reductions=("mean", "none"))
+
+    # edge rows: zero vectors (only torch's EPSILON=1e-12 keeps the
+    # denominator positive -> cos = 0), x1 == x2, x1 == -x2, parallel rows
+    r = rng_for("cel_edge")
+    v = quant(r.normal(0.0, 1.5, size=(4, 3)), 4)
+    v[np.all(v == 0, axis=1), 0] = 1.0
+    z = np.zeros(3)
+    rows = [  # (y, x1, x2)
+        (1, z, v[0]), (-1, z, v[0]), (-1, v[1], z), (1, z, z), (-1, z, z),
+        (1, v[2], v[2]), (-1, v[2], v[2]), (1, v[3], -v[3]), (-1, v[3], -v[3]),
+        (-1, v[1], 2.0 * v[1]),
+    ]
+    ye = np.array([t[0] for t in rows])
+    x1e = np.array([t[1] for t in rows])
+    x2e = np.array([t[2] for t in rows])
+    add_group("cel_edge_m0", f, ye, (x1e, x2e), {"margin": 0.0})
+    add_group("cel_edge_m05", f, ye, (x1e, x2e), {"margin": 0.5})
+    add_group("cel_edge_mneg03", f, ye, (x1e, x2e), {"margin": -0.3}, BOTH,
+              f32_reductions=MEAN_NONE)
+
+    # tiny vectors: squared norms ~1e-12 are comparable to torch's EPSILON,
+    # so these pin down exactly where (and which) epsilon is added: torch
+    # uses float(1e-12f) = 9.999999960041972e-13 even in float64
+    k1 = np.array([[1, 2, -1], [3, 0, 1], [-2, -2, 1], [1, 0, 0], [4, -1, 2]], dtype=float)
+    k2 = np.array([[1, 2, -1], [-3, 0, -1], [1, -2, 2], [0, 1, 0], [40, -10, 20]], dtype=float)
+    yt = np.array([1, -1, -1, 1, 1])
+    add_group("cel_tiny_eps_m0", f, yt, (k1 * 2.0 ** -21, k2 * 2.0 ** -21), {},
+              BOTH, reductions=MEAN_NONE, f32_reductions=MEAN_NONE)
+    add_group("cel_tiny_eps_mneg03", f, yt, (k1 * 2.0 ** -20, k2 * 2.0 ** -22),
+              {"margin": -0.3}, reductions=MEAN_NONE)
+
+    # large magnitudes, float64, torch accurate: only one of x1/x2 is ~1e150,
+    # so (|x1|^2 + eps) * (|x2|^2 + eps) stays below the float64 maximum
+    B = 1e150
+    xa = np.array([[1.0, -2.0, 0.5], [3.0, 1.0, -1.0], [-1.0, -1.0, 2.0], [2.0, 0.0, 1.0]])
+    xb = np.array([[1.5, -0.5, 1.0], [-2.0, 1.0, 0.25], [0.5, -1.0, 2.0], [-2.0, 0.0, -1.0]])
+    x1l = xa * np.array([[B], [1.0], [B], [1.0]])
+    x2l = xb * np.array([[1.0], [B], [1.0], [B]])
+    yl = np.array([1, -1, 1, -1])
+    add_group("cel_large_1e150", f, yl, (x1l, x2l), {"margin": 0.5})
+    # both x1 and x2 ~1e150 (D=8): (|x1|^2+eps)*(|x2|^2+eps) ~ 1e600 overflows
+    # to inf in torch, so torch's cos is exactly 0 (loss 1 for y=1, and
+    # max(0, -margin) for y=-1) although the true cos is +-1 or in between.
+    # torch's float64 result is finite; it is stored as is.
+    xo1 = np.array([[1.0, 2, 3, 4, -1, -2, 0.5, 1], [1.0, 2, 3, 4, -1, -2, 0.5, 1],
+                    [1.0, -1, 1, -1, 1, -1, 1, -1], [2.0, 1, 0, 0, 0, 0, 0, 0]]) * B
+    xo2 = np.array([[1.0, 2, 3, 4, -1, -2, 0.5, 1], [1.0, 2, 3, 4, -1, -2, 0.5, 1],
+                    [-1.0, 1, -1, 1, -1, 1, -1, 1], [1.0, 3, 0, 0, 0, 0, 0, 0]]) * B
+    yo = np.array([1, -1, 1, -1])
+    add_group("cel_large_1e150_denom_overflow", f, yo, (xo1, xo2), {"margin": -0.3})
+
+    # float32, ~1e18: squares (1e36) are finite in float32 but their product
+    # is not, so torch's float32 value shows the same overflow (cos = 0) on
+    # rows where both vectors are large; `expected` (torch float64) is exact.
+    E = 1e18
+    x1s = np.array([[1.0, -2.0, 0.5], [3.0, 1.0, -1.0], [1.0, 1.0, 1.0],
+                    [2.0, -1.0, 0.5], [1.0, 2.0, 2.0]]) * np.array([[E], [1.0], [E], [E], [E]])
+    x2s = np.array([[1.5, -0.5, 1.0], [-2.0, 1.0, 0.25], [1.0, 1.0, 1.0],
+                    [-2.0, 1.0, -0.5], [2.0, 0.5, -1.0]]) * np.array([[1.0], [E], [E], [E], [E]])
+    ys = np.array([1, -1, 1, -1, -1])
+    add_group("cel_large_1e18", f, ys, (x1s, x2s), {"margin": 0.5}, ("float32",),
+              f32_reductions=REDUCTIONS)
+
+    # sample_weight
+    r, y, x1, x2 = data("cel_sw_d3", 5, 3)
+    add_group("cel_sw_d3", f, y, (x1, x2), {"sample_weight": sample_weights(r, 5)}, BOTH,
+              f32_reductions=REDUCTIONS)
+    r, y, x1, x2 = data("cel_sw_zero_d8_m05", 6, 8)
+    add_group("cel_sw_zero_d8_m05", f, y, (x1, x2),
+              {"margin": 0.5, "sample_weight": sample_weights(r, 6, zero=True)})
+    r = rng_for("cel_sw_edge_mneg03")
+    add_group("cel_sw_edge_mneg03", f, ye, (x1e, x2e),
+              {"margin": -0.3, "sample_weight": sample_weights(r, len(ye), zero=True)}, BOTH)
+
+
+# ----------------------------------------------------------------------------
+# huber_loss / smooth_l1_loss
+# ----------------------------------------------------------------------------
+def _regression_data(name, shape, scale=2.0):
+    r = rng_for(name)
+    y = quant(r.normal(0.0, scale, size=shape), 4)
+    p = quant(y + r.normal(0.0, scale, size=shape), 4)
+    return r, y, p
+
+
+def _regression_edge(name, t):
+    """(6, 2) targets/predictions whose differences sit on the threshold t.
+
+    Differences: +-t exactly, t -+ 2**-6, 0, small, moderate and outliers up
+    to 1e6.  All stored values are exact in float32.
+    """
+    r = rng_for(name)
+    d = np.array([t, -t, t - 2.0 ** -6, -(t + 2.0 ** -6), 0.0, 2.0 ** -4,
+                  -3.0 * t - 0.5, 2.5, 1e3, -1e3 - 0.5, 1e6, -0.75])
+    y = quant(r.uniform(-2.0, 2.0, size=12), 4)
+    return r, y.reshape(6, 2), (y + d).reshape(6, 2)
+
+
+def gen_huber_loss():
+    f = "huber_loss"
+    r, y, p = _regression_data("huber_1d", (8,))
+    add_group("huber_1d", f, y, p, {}, BOTH, f32_reductions=REDUCTIONS)
+    r, y, p = _regression_data("huber_2d_d05", (5, 3))
+    add_group("huber_2d_d05", f, y, p, {"delta": 0.5}, BOTH, f32_reductions=MEAN_NONE)
+    r, y, p = _regression_data("huber_3d_d3", (2, 3, 2), scale=3.0)
+    add_group("huber_3d_d3", f, y, p, {"delta": 3.0}, BOTH)
+    r, y, p = _regression_data("huber_3d_d1", (3, 2, 2))
+    add_group("huber_3d_d1", f, y, p, {"delta": 1.0}, reductions=("mean", "sum"))
+
+    for tag, delta in (("d1", 1.0), ("d05", 0.5), ("d3", 3.0)):
+        r, y, p = _regression_edge(f"huber_edge_{tag}", delta)
+        add_group(f"huber_edge_{tag}", f, y, p, {"delta": delta}, BOTH,
+                  f32_reductions=MEAN_NONE if tag == "d1" else ("mean",))
+
+    r, y, p = _regression_data("huber_sw_1d", (6,))
+    add_group("huber_sw_1d", f, y, p, {"sample_weight": sample_weights(r, 6)}, BOTH,
+              f32_reductions=REDUCTIONS)
+    r, y, p = _regression_data("huber_sw_2d_d05_zero", (5, 3))
+    add_group("huber_sw_2d_d05_zero", f, y, p,
+              {"delta": 0.5, "sample_weight": sample_weights(r, 5, zero=True)})
+    r, y, p = _regression_edge("huber_sw_edge_d3", 3.0)
+    add_group("huber_sw_edge_d3", f, y, p,
+              {"delta": 3.0, "sample_weight": sample_weights(r, 6, zero=True)}, BOTH)
+    r, y, p = _regression_data("huber_sw_3d_d3", (3, 2, 2), scale=3.0)
+    add_group("huber_sw_3d_d3", f, y, p,
+              {"delta": 3.0, "sample_weight": sample_weights(r, 3)}, BOTH)
+
+
+def gen_smooth_l1_loss():
+    f = "smooth_l1_loss"
+    r, y, p = _regression_data("sl1_1d", (8,))
+    add_group("sl1_1d", f, y, p, {}, BOTH, f32_reductions=REDUCTIONS)
+    r, y, p = _regression_data("sl1_2d_b025", (5, 3))
+    add_group("sl1_2d_b025", f, y, p, {"beta": 0.25}, BOTH, f32_reductions=MEAN_NONE)
+    r, y, p = _regression_data("sl1_3d_b0", (2, 3, 2))
+    add_group("sl1_3d_b0", f, y, p, {"beta": 0.0}, BOTH)
+    r, y, p = _regression_data("sl1_3d_b1", (3, 2, 2))
+    add_group("sl1_3d_b1", f, y, p, {"beta": 1.0}, reductions=("mean", "sum"))
+    r, y, p = _regression_data("sl1_2d_b0", (4, 3), scale=0.5)
+    add_group("sl1_2d_b0", f, y, p, {"beta": 0.0}, reductions=MEAN_NONE)
+
+    for tag, beta in (("b1", 1.0), ("b025", 0.25), ("b0", 0.0)):
+        r, y, p = _regression_edge(f"sl1_edge_{tag}", beta)
+        add_group(f"sl1_edge_{tag}", f, y, p, {"beta": beta}, BOTH,
+                  f32_reductions=MEAN_NONE if tag == "b025" else ("mean",))
+
+    r, y, p = _regression_data("sl1_sw_1d", (6,))
+    add_group("sl1_sw_1d", f, y, p, {"sample_weight": sample_weights(r, 6)}, BOTH,
+              f32_reductions=REDUCTIONS)
+    r, y, p = _regression_data("sl1_sw_2d_b025_zero", (5, 3))
+    add_group("sl1_sw_2d_b025_zero", f, y, p,
+              {"beta": 0.25, "sample_weight": sample_weights(r, 5, zero=True)})
+    r, y, p = _regression_edge("sl1_sw_edge_b0", 0.0)
+    add_group("sl1_sw_edge_b0", f, y, p,
+              {"beta": 0.0, "sample_weight": sample_weights(r, 6, zero=True)}, BOTH)
+    r, y, p = _regression_data("sl1_sw_3d_b025", (3, 2, 2))
+    add_group("sl1_sw_3d_b025", f, y, p,
+              {"beta": 0.25, "sample_weight": sample_weights(r, 3)})
+
+
 def main():
     gen_cross_entropy()
     gen_nll_loss()
     gen_binary_cross_entropy()
     gen_bce_with_logits()
     gen_kl_divergence()
+    gen_cosine_embedding_loss()
+    gen_huber_loss()
+    gen_smooth_l1_loss()
     doc = {
         "torch_version": torch.__version__,
         "generator": "tests/reference/make_torch_references.py",

@@ -1,0 +1,146 @@
+"""brier_score_loss: a drop-in for ``sklearn.metrics.brier_score_loss`` (1.9)."""
+import numpy as np
+
+from lossmetrics._classification import (
+    BRIER, check_label_vector, check_multiclass, check_proba_array, log_loss_state,
+)
+from lossmetrics._errors import InvalidParameterError
+from lossmetrics._labels import EncodedLabels, encode
+from lossmetrics._state import total
+from lossmetrics._validation import CheckedInputs
+
+
+def _check_scale_by_half(scale_by_half):
+    if isinstance(scale_by_half, str) and scale_by_half == "auto":
+        return scale_by_half
+    if isinstance(scale_by_half, (bool, np.bool_)):
+        return bool(scale_by_half)
+    raise InvalidParameterError(
+        "The 'scale_by_half' parameter of brier_score_loss must be an instance of "
+        "'bool' or an instance of 'numpy.bool' or a str among {'auto'}. "
+        f"Got {scale_by_half!r} instead."
+    )
+
+
+def _binary_pos_label(classes, pos_label):
+    """scikit-learn's pos_label rules for a binary y_true."""
+    if pos_label is not None:
+        return pos_label
+    numeric = classes.dtype.kind in "iufb"
+    values = set(classes.tolist())
+    if numeric and (values <= {0, 1} or values <= {-1, 1}):
+        return 1
+    if classes.dtype.kind in "OUS":
+        raise ValueError(
+            f"y_true takes value in {{{', '.join(repr(c) for c in classes.tolist())}}} "
+            "and pos_label is not specified: either make y_true take value in {0, 1} or "
+            "{-1, 1} or pass pos_label explicitly."
+        )
+    return classes[-1]
+
+
+def _check_binary(y, proba, sw, n_threads, pos_label, params):
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            f"y_true should be a 1d array, got an array of shape {y.shape} instead."
+        )
+    if y.dtype.kind == "f" and not np.all(y == np.floor(y)):
+        raise ValueError(
+            "The type of the target inferred from y_true is continuous but should be "
+            "binary according to the shape of y_prob."
+        )
+    enc = encode(y, None)
+    if enc.classes.shape[0] > 2:
+        raise ValueError(
+            "The type of the target inferred from y_true is multiclass but should be "
+            f"binary according to the shape of y_prob. y_true has {enc.classes.shape[0]} "
+            "classes."
+        )
+    pos = _binary_pos_label(enc.classes, pos_label)
+    try:
+        is_pos = np.asarray(enc.classes == pos, dtype=bool).reshape(-1)
+    except (TypeError, ValueError):
+        is_pos = np.zeros(enc.classes.shape[0], dtype=bool)
+    # The kernel's look-up table sends each class to column 1 (the positive
+    # label) or 0: that is scikit-learn's binary one-hot encoding.
+    lut = np.full(enc.lut.shape[0], -1, dtype=np.int64)
+    valid = enc.lut >= 0
+    lut[valid] = is_pos[enc.lut[valid]].astype(np.int64)
+    enc2 = EncodedLabels(enc.codes, enc.offset, lut, enc.classes)
+    p2 = proba[:, None] if proba.ndim == 1 else proba
+    return CheckedInputs("brier_score_loss", enc2.codes, p2, sw, n_threads,
+                         dict(params, indicator=False, encoded=enc2, binary_1d=True,
+                              rowsum_tol=np.inf, pos_label=pos))
+
+
+def check_brier_score_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
+                           pos_label=None, labels=None, scale_by_half="auto"):
+    scale_by_half = _check_scale_by_half(scale_by_half)
+    binary = y_proba is not None and np.ndim(y_proba) >= 1 and (
+        np.ndim(y_proba) == 1 or np.shape(y_proba)[1] == 1)
+    proba, n_threads = check_proba_array(
+        y_true, y_proba, "brier_score_loss", n_threads,
+        lower_word="less than" if binary else "lower than")
+    y, sw = check_label_vector(y_true, proba, sample_weight, n_threads)
+    binary = proba.ndim == 1 or proba.shape[1] == 1
+    if scale_by_half == "auto":
+        scale_by_half = binary or proba.shape[1] < 3
+    params = dict(mode=BRIER, scale_by_half=scale_by_half, normalize=True)
+    if binary:
+        return _check_binary(y, proba, sw, n_threads, pos_label, params)
+    return check_multiclass("brier_score_loss", y, proba, sw, n_threads, labels, params)
+
+
+def brier_score_loss(y_true, y_proba, *, sample_weight=None, pos_label=None, labels=None,
+                     scale_by_half="auto", n_threads=None):
+    """Brier score loss; a drop-in for :func:`sklearn.metrics.brier_score_loss` (1.9).
+
+    The (weighted) mean over samples of ``sum_c (onehot_c - p_c)^2``, halved
+    when ``scale_by_half`` (by default for binary problems, so that the
+    binary score is the mean squared error of the positive-class probability).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Predicted probabilities; a 1-D array is the probability of ``pos_label``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.
+    pos_label : int, float, bool or str, default=None
+        The positive class of a binary problem: 1 when ``y_true`` is in
+        {0, 1} or {-1, 1}, else the greater label (an error for strings).
+    labels : array-like, default=None
+        All class labels of a multiclass problem; inferred from ``y_true`` if None.
+    scale_by_half : bool or 'auto', default='auto'
+        Halve the score; 'auto' halves for a 1-D ``y_proba`` or fewer than 3 columns.
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+
+    Returns
+    -------
+    score : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossmetrics import brier_score_loss
+    >>> y_true = np.array([0, 1, 1, 0])
+    >>> y_prob = np.array([0.1, 0.9, 0.8, 0.3])
+    >>> round(brier_score_loss(y_true, y_prob), 6)
+    0.0375
+    >>> round(brier_score_loss(["spam", "ham", "ham", "spam"], y_prob, pos_label="ham"), 6)
+    0.0375
+    >>> round(brier_score_loss(["eggs", "ham", "spam"],
+    ...                        [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.2, 0.2, 0.6]],
+    ...                        labels=["eggs", "ham", "spam"]), 6)
+    0.146
+    """
+    checked = check_brier_score_loss(y_true, y_proba, sample_weight=sample_weight,
+                                     n_threads=n_threads, pos_label=pos_label,
+                                     labels=labels, scale_by_half=scale_by_half)
+    state, _ = log_loss_state(checked)
+    score = total(state, 0) / total(state, 1)
+    return 0.5 * score if checked.params["scale_by_half"] else score

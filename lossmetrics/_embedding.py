@@ -1,0 +1,96 @@
+"""Cosine embedding loss, PyTorch ``CosineEmbeddingLoss`` semantics."""
+import numbers
+
+import numpy as np
+
+from lossmetrics._errors import InvalidParameterError
+from lossmetrics._threads import resolve_n_threads
+from lossmetrics._torch_losses import _check_same_shape, _reduce
+from lossmetrics._validation import (
+    CheckedInputs, as_array, as_float_array, check_finite, check_non_empty,
+    check_reduction, check_sample_weight, first_index_where,
+)
+
+
+def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
+                                n_threads=None, margin=0.0, reduction="mean"):
+    """Validate (y_true, x1, x2); ``x2`` is a keyword here so that the loss fits
+    ``check_inputs(metric, y_true, y_pred, **params)``."""
+    a = as_float_array(x1, "x1")
+    b = as_float_array(x2, "x2")
+    _check_same_shape(a, b, "x1", "x2")
+    if a.ndim != 2:
+        raise ValueError(f"x1 and x2 must have shape (N, D); got shape {a.shape}.")
+    check_non_empty(a, "x1")
+    if (isinstance(margin, (bool, np.bool_)) or not isinstance(margin, numbers.Real)
+            or not np.isfinite(margin)):
+        raise InvalidParameterError(f"margin must be a finite real number; got {margin!r}.")
+    reduction = check_reduction(reduction)
+    n_threads = resolve_n_threads(n_threads, work=2 * a.size)
+    check_finite(a, "x1", n_threads=n_threads)
+    check_finite(b, "x2", n_threads=n_threads)
+    y = as_array(y_true, "y_true")
+    if y.shape != (a.shape[0],):
+        raise ValueError(
+            f"y_true must have shape ({a.shape[0]},), one target per row of x1; got "
+            f"shape {y.shape}."
+        )
+    if y.dtype.kind not in "iuf" or not np.all((y == 1) | (y == -1)):
+        if y.dtype.kind not in "iuf":
+            raise TypeError(f"y_true must hold the numbers 1 and -1; got dtype {y.dtype}.")
+        where = first_index_where(lambda v: (v != 1) & (v != -1), y)
+        raise ValueError(f"y_true must hold 1 or -1; got {y[where]} at index {where}.")
+    sw = check_sample_weight(sample_weight, a.shape[0], n_threads=n_threads)
+    return CheckedInputs("cosine_embedding_loss", y.astype(np.int64), a, sw, n_threads,
+                         dict(x2=b, margin=float(margin), reduction=reduction,
+                              out_shape=(a.shape[0],)))
+
+
+def cosine_state(checked, want_none=False):
+    from lossmetrics._elementwise_kernels import cosine_embedding_kernel
+
+    p = checked.params
+    return cosine_embedding_kernel(checked.y_true, checked.y_pred, p["x2"], p["margin"],
+                                   checked.sample_weight, want_none, checked.n_threads)
+
+
+def cosine_embedding_loss(y_true, x1, x2, *, margin=0.0, sample_weight=None,
+                          reduction="mean", n_threads=None):
+    """Cosine embedding loss, PyTorch ``CosineEmbeddingLoss`` semantics.
+
+    Per row: ``1 - cos(x1, x2)`` where ``y_true = 1`` (pull together) and
+    ``max(0, cos(x1, x2) - margin)`` where ``y_true = -1`` (push apart), with
+    ``cos = x1.x2 / sqrt((|x1|^2 + eps)(|x2|^2 + eps))`` as PyTorch has it,
+    ``eps = float32(1e-12)``; where that product would overflow (norms beyond
+    about 1e77) the square roots are taken separately, so the cosine stays
+    right where PyTorch's becomes 0.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (N,)
+        1 or -1 for each pair.
+    x1, x2 : array-like of shape (N, D)
+        The two embeddings of each pair.
+    margin : float, default=0.0
+        For dissimilar pairs, similarity below ``margin`` costs nothing.
+    sample_weight : array-like of shape (N,), default=None
+        Weight of each pair.
+    reduction : {'mean', 'sum', 'none'}, default='mean'
+    n_threads : int, default=None
+        OpenMP threads; results do not depend on it.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (N,)
+
+    Examples
+    --------
+    >>> from lossmetrics import cosine_embedding_loss
+    >>> cosine_embedding_loss([1, -1], [[1.0, 0.0], [1.0, 0.0]], [[1.0, 1.0], [0.0, 1.0]],
+    ...                       reduction="none").round(6)
+    array([0.292893, 0.      ])
+    """
+    checked = check_cosine_embedding_loss(y_true, x1, x2=x2, sample_weight=sample_weight,
+                                          n_threads=n_threads, margin=margin,
+                                          reduction=reduction)
+    return _reduce(checked, cosine_state)
