@@ -46,6 +46,7 @@ def _log_loss(y_true, y_proba, *, classes=None, sample_weight=None):
 
 def _brier(y_true, y_proba, *, classes=None, sample_weight=None):
     if classes is not None and np.ndim(y_proba) == 1:
+        _label_indices(y_true, classes)  # every label must be one the estimator knows
         return lm.brier_score_loss(y_true, y_proba, pos_label=classes[-1],
                                    sample_weight=sample_weight)
     return lm.brier_score_loss(y_true, y_proba, labels=classes, sample_weight=sample_weight)

@@ -1,0 +1,227 @@
+"""Benchmark lossmetrics against scikit-learn, PyTorch (CPU), NumPy/SciPy and the
+machine's read bandwidth, all in one process.
+
+Run (PyTorch is optional and used only here)::
+
+    pip install . torch==2.13.0
+    python -P benchmarks/bench_losses.py            # full suite
+    python -P benchmarks/bench_losses.py --quick    # smaller inputs
+
+It prints, per workload, the best-of-N wall time of each implementation, the
+speed-up of lossmetrics over each, and the fraction of the bandwidth floor
+reached (the time all cores need to read the inputs once, measured with
+NumPy reductions in one thread per core).  It never asserts anything.
+"""
+import argparse
+import gc
+import os
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+
+import numpy as np
+
+
+def best_time(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        gc.disable()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+        gc.enable()
+    return min(times)
+
+
+def read_floor(arrays, n_threads, repeat):
+    """Seconds for n_threads threads to read every array once (np.add.reduce, GIL released)."""
+    parts = []
+    for a in arrays:
+        flat = a.reshape(-1) if a.flags.c_contiguous else np.ascontiguousarray(a).reshape(-1)
+        parts.extend(np.array_split(flat, n_threads))
+    groups = [parts[i::n_threads] for i in range(n_threads)]
+
+    def work(group):
+        for p in group:
+            np.add.reduce(p)
+
+    def run():
+        threads = [threading.Thread(target=work, args=(g,)) for g in groups]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    return best_time(run, repeat)
+
+
+def peak_memory(fn):
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def import_time(module, repeat=5):
+    code = f"import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
+    out = []
+    for _ in range(repeat):
+        r = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True,
+                           text=True, cwd=os.path.dirname(os.path.abspath(__file__)) + "/..")
+        out.append(float(r.stdout.strip() or "nan"))
+    return min(out)
+
+
+def workloads(scale):
+    import lossmetrics as lm
+
+    rng = np.random.default_rng(0)
+    n_cls = int(1_000_000 * scale)
+    n_flat = int(10_000_000 * scale)
+    proba = rng.dirichlet(np.ones(10), n_cls)
+    y = rng.integers(0, 10, n_cls)
+    logits = rng.normal(size=(n_cls, 10)) * 3
+    logits32 = logits.astype(np.float32)
+    yb = rng.integers(0, 2, n_flat)
+    pb = rng.uniform(0.001, 0.999, n_flat)
+    zb = rng.normal(size=n_flat) * 3
+    ybf = yb.astype(np.float64)
+    a = rng.normal(size=n_flat)
+    b = rng.normal(size=n_flat)
+    q = rng.dirichlet(np.ones(10), n_cls)
+    labels = np.arange(10)
+    small_y = rng.integers(0, 3, 1000)
+    small_p = rng.dirichlet(np.ones(3), 1000)
+    small_a, small_b = rng.normal(size=1000), rng.normal(size=1000)
+    W = []
+
+    def add(name, arrays, ours, sklearn=None, torch=None, other=None, other_name=""):
+        W.append(dict(name=name, arrays=arrays, ours=ours, sklearn=sklearn, torch=torch,
+                      other=other, other_name=other_name))
+
+    import sklearn.metrics as skm
+    add(f"log_loss {n_cls:.0e}x10, labels given", [proba, y],
+        lambda: lm.log_loss(y, proba, labels=labels),
+        sklearn=lambda: skm.log_loss(y, proba, labels=labels))
+    add(f"log_loss {n_cls:.0e}x10, labels inferred", [proba, y],
+        lambda: lm.log_loss(y, proba), sklearn=lambda: skm.log_loss(y, proba))
+    add(f"binary log_loss {n_flat:.0e}", [pb, yb], lambda: lm.log_loss(yb, pb),
+        sklearn=lambda: skm.log_loss(yb, pb))
+    add(f"cross_entropy {n_cls:.0e}x10 f64", [logits, y], lambda: lm.cross_entropy(y, logits),
+        torch=("cross_entropy", logits, y))
+    add(f"cross_entropy {n_cls:.0e}x10 f32", [logits32, y],
+        lambda: lm.cross_entropy(y, logits32), torch=("cross_entropy", logits32, y))
+    add(f"cross_entropy {n_cls:.0e}x10 f64, 1 thread", [logits, y],
+        lambda: lm.cross_entropy(y, logits, n_threads=1))
+    add(f"binary_cross_entropy {n_flat:.0e}", [pb, ybf],
+        lambda: lm.binary_cross_entropy(ybf, pb), torch=("binary_cross_entropy", pb, ybf))
+    add(f"binary_cross_entropy_with_logits {n_flat:.0e}", [zb, ybf],
+        lambda: lm.binary_cross_entropy_with_logits(ybf, zb),
+        torch=("binary_cross_entropy_with_logits", zb, ybf))
+    add(f"mean_squared_error {n_flat:.0e}", [a, b], lambda: lm.mean_squared_error(a, b),
+        sklearn=lambda: skm.mean_squared_error(a, b), torch=("mse_loss", b, a),
+        other=lambda: np.mean((a - b) ** 2), other_name="numpy")
+    add(f"mean_absolute_error {n_flat:.0e}", [a, b], lambda: lm.mean_absolute_error(a, b),
+        sklearn=lambda: skm.mean_absolute_error(a, b), torch=("l1_loss", b, a),
+        other=lambda: np.mean(np.abs(a - b)), other_name="numpy")
+    from scipy.special import rel_entr
+    add(f"kl_divergence {n_cls:.0e}x10", [proba, q], lambda: lm.kl_divergence(proba, q),
+        torch=("kl_div", q, proba), other=lambda: rel_entr(proba, q).sum() / n_cls,
+        other_name="scipy")
+    add("log_loss 1000x3 (per call)", [small_p, small_y], lambda: lm.log_loss(small_y, small_p),
+        sklearn=lambda: skm.log_loss(small_y, small_p))
+    add("mean_squared_error 1000 (per call)", [small_a, small_b],
+        lambda: lm.mean_squared_error(small_a, small_b),
+        sklearn=lambda: skm.mean_squared_error(small_a, small_b),
+        other=lambda: np.mean((small_a - small_b) ** 2), other_name="numpy")
+    return W
+
+
+def torch_callable(spec):
+    if spec is None:
+        return None
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        return None
+    name, pred, target = spec
+    tp = torch.from_numpy(pred)
+    if name in ("cross_entropy",):
+        tt = torch.from_numpy(target)
+        return lambda: float(F.cross_entropy(tp, tt))
+    tt = torch.from_numpy(target).to(tp.dtype)
+    if name == "kl_div":
+        logq = torch.log(tp)  # PyTorch handed log Q precomputed
+        return lambda: float(F.kl_div(logq, tt, reduction="batchmean"))
+    fn = getattr(F, name)
+    return lambda: float(fn(tp, tt))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="inputs 10x smaller")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args(argv)
+    import lossmetrics as lm
+
+    cfg = lm.get_config()
+    n_threads = cfg["default_n_threads"]
+    try:
+        import torch
+        torch.set_num_threads(n_threads)
+        torch_version = torch.__version__
+    except ImportError:
+        torch_version = "not installed"
+    import sklearn
+    print(f"lossmetrics {cfg['version']} (OpenMP: {cfg['openmp']}, {n_threads} threads), "
+          f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, torch {torch_version}")
+    header = (f"{'workload':48s} {'ours ms':>9s} {'sklearn':>9s} {'torch':>9s} {'other':>9s}"
+              f" {'x skl':>7s} {'x torch':>7s} {'x other':>7s} {'% floor':>7s}")
+    print(header)
+    print("-" * len(header))
+    for w in workloads(0.1 if args.quick else 1.0):
+        small = "per call" in w["name"]
+        repeat = args.repeat * (40 if small else 1)
+        t_ours = best_time(w["ours"], repeat)
+        t_skl = best_time(w["sklearn"], max(2, repeat // 3)) if w["sklearn"] else None
+        tfn = torch_callable(w["torch"])
+        t_torch = best_time(tfn, repeat) if tfn else None
+        t_other = best_time(w["other"], repeat) if w["other"] else None
+        floor = None if small else read_floor(w["arrays"], n_threads, args.repeat)
+
+        def ms(t):
+            return f"{t * 1e3:9.3f}" if t else f"{'-':>9s}"
+
+        def ratio(t):
+            return f"{t / t_ours:7.1f}" if t else f"{'-':>7s}"
+
+        pct = f"{100 * floor / t_ours:6.0f}%" if floor else f"{'-':>7s}"
+        print(f"{w['name']:48s} {ms(t_ours)} {ms(t_skl)} {ms(t_torch)} {ms(t_other)} "
+              f"{ratio(t_skl)} {ratio(t_torch)} {ratio(t_other)} {pct}"
+              + (f"  (other: {w['other_name']})" if w["other"] else ""))
+    # Memory: peak traced allocation of one call, against scikit-learn's.
+    rng = np.random.default_rng(1)
+    n = int((0.1 if args.quick else 1.0) * 1_000_000)
+    proba = rng.dirichlet(np.ones(10), n)
+    y = rng.integers(0, 10, n)
+    import sklearn.metrics as skm
+    ours = peak_memory(lambda: lm.log_loss(y, proba))
+    theirs = peak_memory(lambda: skm.log_loss(y, proba))
+    print(f"\npeak extra memory, log_loss {n:.0e}x10: lossmetrics {ours / 1e6:.3f} MB, "
+          f"scikit-learn {theirs / 1e6:.1f} MB ({100 * ours / theirs:.2f}%)")
+    z32 = rng.normal(size=(n, 10)).astype(np.float32)
+    ce = peak_memory(lambda: lm.cross_entropy(y, z32))
+    print(f"peak extra memory, cross_entropy float32 {n:.0e}x10: {ce / 1e6:.3f} MB "
+          f"({100 * ce / z32.nbytes:.2f}% of the input)")
+    t_lm, t_np = import_time("lossmetrics"), import_time("numpy")
+    print(f"import lossmetrics: {t_lm * 1e3:.1f} ms; import numpy: {t_np * 1e3:.1f} ms "
+          f"(ratio {t_lm / t_np:.2f})")
+
+
+if __name__ == "__main__":
+    main()
