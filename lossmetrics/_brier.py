@@ -22,6 +22,18 @@ def _check_scale_by_half(scale_by_half):
     )
 
 
+def _check_pos_label(pos_label):
+    import numbers
+
+    if pos_label is None or isinstance(pos_label, (numbers.Real, str, bool, np.bool_)):
+        return pos_label
+    raise InvalidParameterError(
+        "The 'pos_label' parameter of brier_score_loss must be an instance of 'float', "
+        "an instance of 'str', an instance of 'bool' or an instance of 'numpy.bool' or "
+        f"None. Got {pos_label!r} instead."
+    )
+
+
 def _binary_pos_label(classes, pos_label):
     """scikit-learn's pos_label rules for a binary y_true."""
     if pos_label is not None:
@@ -78,13 +90,15 @@ def _check_binary(y, proba, sw, n_threads, pos_label, params):
 def check_brier_score_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
                            pos_label=None, labels=None, scale_by_half="auto"):
     scale_by_half = _check_scale_by_half(scale_by_half)
-    binary = y_proba is not None and np.ndim(y_proba) >= 1 and (
-        np.ndim(y_proba) == 1 or np.shape(y_proba)[1] == 1)
+    pos_label = _check_pos_label(pos_label)
+    # scikit-learn's binary path says "less than 0", its multiclass path "lower than 0".
     proba, n_threads = check_proba_array(
         y_true, y_proba, "brier_score_loss", n_threads,
-        lower_word="less than" if binary else "lower than")
-    y, sw = check_label_vector(y_true, proba, sample_weight, n_threads)
+        lower_word=lambda p: "less than" if p.ndim == 1 or p.shape[1] == 1 else "lower than")
     binary = proba.ndim == 1 or proba.shape[1] == 1
+    # scikit-learn's binary path checks y_true with assert_all_finite (no name).
+    y, sw = check_label_vector(y_true, proba, sample_weight, n_threads,
+                               sklearn_name="" if binary else "y")
     if scale_by_half == "auto":
         scale_by_half = binary or proba.shape[1] < 3
     params = dict(mode=BRIER, scale_by_half=scale_by_half, normalize=True)
@@ -136,7 +150,7 @@ def brier_score_loss(y_true, y_proba, *, sample_weight=None, pos_label=None, lab
     >>> round(brier_score_loss(["eggs", "ham", "spam"],
     ...                        [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.2, 0.2, 0.6]],
     ...                        labels=["eggs", "ham", "spam"]), 6)
-    0.146
+    0.146667
     """
     checked = check_brier_score_loss(y_true, y_proba, sample_weight=sample_weight,
                                      n_threads=n_threads, pos_label=pos_label,

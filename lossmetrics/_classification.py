@@ -67,13 +67,14 @@ def check_proba_array(y_true, y_proba, metric, n_threads, lower_word="lower than
         )
     if lo < 0:
         where = first_index_where(lambda a: a < 0, proba)
+        word = lower_word(proba) if callable(lower_word) else lower_word
         raise ValueError(
-            f"y_prob contains values {lower_word} 0: {lo} (y_proba at index {where})"
+            f"y_prob contains values {word} 0: {lo} (y_proba at index {where})"
         )
     return proba, n_threads
 
 
-def check_label_vector(y_true, proba, sample_weight, n_threads):
+def check_label_vector(y_true, proba, sample_weight, n_threads, sklearn_name="y"):
     """y_true as labels: lengths, sample weights, finiteness.  Returns (y, sw)."""
     y = as_array(y_true, "y_true")
     sw_arr = None if sample_weight is None or np.isscalar(sample_weight) else as_array(
@@ -81,7 +82,7 @@ def check_label_vector(y_true, proba, sample_weight, n_threads):
     check_consistent_length([("y_proba", proba), ("y_true", y), ("sample_weight", sw_arr)])
     sw = check_sample_weight(sample_weight, proba.shape[0], n_threads=n_threads)
     if y.dtype.kind == "f":
-        check_finite(y, "y_true", n_threads=n_threads, sklearn_name="y")
+        check_finite(y, "y_true", n_threads=n_threads, sklearn_name=sklearn_name)
     if y.dtype.kind == "c":
         raise ValueError("Complex data not supported: y_true has a complex dtype.")
     return y, sw

@@ -8,7 +8,7 @@ the denominator (sum of sample weights over elements); each row is (hi, lo).
 """
 import numpy as np
 from cython.parallel cimport prange
-from libc.math cimport log, log1p, exp, fabs, fmax, sqrt
+from libc.math cimport log, log1p, exp, fabs, fmax, sqrt, frexp, ldexp
 from libc.stdint cimport int64_t
 from libc.float cimport FLT_EPSILON, DBL_EPSILON
 
@@ -180,16 +180,70 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
 # PyTorch's EPSILON of cosine_embedding_loss, 1e-12 stored as a float32.
 cdef double COS_EPS = <double><float>1e-12
 
+ctypedef fused target_t:
+    int64_t
+    double
 
-def cosine_embedding_kernel(const int64_t[:] y, const floating_a[:, :] x1,
+
+def first_not_pm1(const target_t[:] y):
+    """Index of the first entry of y that is neither 1 nor -1, or -1 (no copy of y)."""
+    cdef Py_ssize_t i, found = -1
+    with nogil:
+        for i in range(y.shape[0]):
+            if y[i] != 1 and y[i] != -1:
+                found = i
+                break
+    return found
+
+
+cdef inline double _cosine(const floating_a[:, :] x1, const floating_b[:, :] x2,
+                           Py_ssize_t i) noexcept nogil:
+    """PyTorch's cos = x1.x2 / sqrt((|x1|^2 + eps)(|x2|^2 + eps)) for row i.
+
+    Where a squared norm or the product overflows, each vector is scaled by
+    a power of two near its largest magnitude first (the eps scaled alike),
+    which leaves the cosine unchanged, so it stays right where PyTorch's
+    turns into 0 or NaN.
+    """
+    cdef Py_ssize_t j, dim = x1.shape[1]
+    cdef double dot = 0.0, n1 = 0.0, n2 = 0.0, a, c, prod, s1 = 0.0, s2 = 0.0
+    cdef int e1, e2
+    for j in range(dim):
+        a = x1[i, j]
+        c = x2[i, j]
+        dot = dot + a * c
+        n1 = n1 + a * a
+        n2 = n2 + c * c
+    prod = (n1 + COS_EPS) * (n2 + COS_EPS)
+    if prod - prod == 0.0 and dot - dot == 0.0:
+        return dot / sqrt(prod)
+    # Scale each vector by a power of two near its largest magnitude (exact),
+    # and eps alike: cos = (a.b) / sqrt((|a|^2 + eps/s1^2)(|b|^2 + eps/s2^2)).
+    for j in range(dim):
+        s1 = fmax(s1, fabs(<double>x1[i, j]))
+        s2 = fmax(s2, fabs(<double>x2[i, j]))
+    frexp(s1, &e1)
+    frexp(s2, &e2)
+    dot = 0.0
+    n1 = 0.0
+    n2 = 0.0
+    for j in range(dim):
+        a = ldexp(<double>x1[i, j], -e1)
+        c = ldexp(<double>x2[i, j], -e2)
+        dot = dot + a * c
+        n1 = n1 + a * a
+        n2 = n2 + c * c
+    return dot / (sqrt(n1 + ldexp(COS_EPS, -2 * e1)) * sqrt(n2 + ldexp(COS_EPS, -2 * e2)))
+
+
+def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
                             const floating_b[:, :] x2, double margin,
                             const double[::1] sw, bint want_none, int n_threads):
     """PyTorch's CosineEmbeddingLoss per row of (N, D) inputs.
 
-    ``cos = x1.x2 / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12))`` as PyTorch
-    computes it (the square root is taken of each factor instead where the
-    product would overflow); the loss is ``1 - cos`` for y = 1 and ``max(0, cos - margin)`` for
-    y = -1.  Returns (state (2, 2), per-row (N,) or None).
+    The loss is ``1 - cos`` for y = 1 and ``max(0, cos - margin)`` for
+    y = -1 (see ``_cosine``).  ``y`` is read in place (int64 or float64).
+    Returns (state (2, 2), per-row (N,) or None).
     """
     cdef Py_ssize_t n = x1.shape[0], dim = x1.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
@@ -198,8 +252,8 @@ def cosine_embedding_kernel(const int64_t[:] y, const floating_a[:, :] x1,
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
-    cdef Py_ssize_t b, i, j, start, stop
-    cdef double w, loss, dot, n1, n2, a, c, cos
+    cdef Py_ssize_t b, i, start, stop
+    cdef double w, loss, cos
     cdef Acc la, lw
 
     out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
@@ -216,21 +270,7 @@ def cosine_embedding_kernel(const int64_t[:] y, const floating_a[:, :] x1,
             lw.c = 0.0
             for i in range(start, stop):
                 w = sw[i] if has_sw else 1.0
-                dot = 0.0
-                n1 = 0.0
-                n2 = 0.0
-                for j in range(dim):
-                    a = x1[i, j]
-                    c = x2[i, j]
-                    dot = dot + a * c
-                    n1 = n1 + a * a
-                    n2 = n2 + c * c
-                # PyTorch's sqrt(m1 m2), unless the product overflows.
-                a = (n1 + COS_EPS) * (n2 + COS_EPS)
-                if a - a == 0.0:
-                    cos = dot / sqrt(a)
-                else:
-                    cos = dot / (sqrt(n1 + COS_EPS) * sqrt(n2 + COS_EPS))
+                cos = _cosine(x1, x2, i)
                 if y[i] == 1:
                     loss = 1.0 - cos
                 else:

@@ -35,13 +35,18 @@ def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
             f"y_true must have shape ({a.shape[0]},), one target per row of x1; got "
             f"shape {y.shape}."
         )
-    if y.dtype.kind not in "iuf" or not np.all((y == 1) | (y == -1)):
-        if y.dtype.kind not in "iuf":
-            raise TypeError(f"y_true must hold the numbers 1 and -1; got dtype {y.dtype}.")
-        where = first_index_where(lambda v: (v != 1) & (v != -1), y)
+    if y.dtype.kind not in "iuf":
+        raise TypeError(f"y_true must hold the numbers 1 and -1; got dtype {y.dtype}.")
+    # int64 and float64 targets are read in place; other dtypes are converted.
+    target = y if y.dtype in (np.int64, np.float64) and y.dtype.isnative else (
+        y.astype(np.float64))
+    from lossmetrics._elementwise_kernels import first_not_pm1
+
+    where = first_not_pm1(target)
+    if where >= 0:
         raise ValueError(f"y_true must hold 1 or -1; got {y[where]} at index {where}.")
     sw = check_sample_weight(sample_weight, a.shape[0], n_threads=n_threads)
-    return CheckedInputs("cosine_embedding_loss", y.astype(np.int64), a, sw, n_threads,
+    return CheckedInputs("cosine_embedding_loss", target, a, sw, n_threads,
                          dict(x2=b, margin=float(margin), reduction=reduction,
                               out_shape=(a.shape[0],)))
 

@@ -2,7 +2,10 @@
 
 The registry-driven tests (test_exactness.py, test_invariances.py) iterate
 over CASES, in the manner of scikit-learn's metrics/tests/test_common.py; a
-new loss is covered by adding one entry here.
+new loss is covered by adding one entry here.  A maker returns (y_true,
+prediction, kwargs); further per-row arrays (cosine_embedding_loss's x2) ride
+in kwargs under a ROW_ARRAYS key, which ``call`` passes positionally and
+``take_rows`` indexes along with the rows.
 """
 import numpy as np
 from scipy.special import log_softmax
@@ -65,6 +68,54 @@ def make_kl(rng, n, dtype):
     return p.astype(dtype), rng.dirichlet(np.ones(5), n).astype(dtype), {}
 
 
+def make_huber(rng, n, dtype):
+    # Residuals of both signs on both sides of delta = 1.5 (quadratic and linear).
+    y = rng.normal(size=(n, 3)).astype(dtype)
+    return y, (y + 2 * rng.standard_t(3, size=(n, 3))).astype(dtype), dict(delta=1.5)
+
+
+def make_smooth_l1(rng, n, dtype):
+    # Element-wise over any shape: (N, 2, 2).
+    y = rng.normal(size=(n, 2, 2)).astype(dtype)
+    return y, (y + rng.standard_t(3, size=(n, 2, 2))).astype(dtype), dict(beta=0.5)
+
+
+def make_smooth_l1_beta0(rng, n, dtype):
+    # beta = 0 is the L1 loss; 1-D targets.
+    y = rng.normal(size=n).astype(dtype)
+    return y, (y + rng.standard_t(3, size=n)).astype(dtype), dict(beta=0.0)
+
+
+def make_cosine(rng, n, dtype):
+    # x2 travels in kwargs under "x2" (a per-row array, see ROW_ARRAYS): call()
+    # passes it positionally, take_rows() permutes / repeats it with the rows.
+    y = np.where(rng.random(n) < 0.5, 1, -1)
+    x1 = rng.normal(size=(n, 6))
+    x2 = 0.5 * x1 + rng.normal(size=(n, 6))     # correlated pairs: cos of both signs
+    x2[::9] = -x2[::9]
+    return y, x1.astype(dtype), dict(x2=x2.astype(dtype), margin=0.1)
+
+
+def make_brier(rng, n, dtype):
+    return _class_targets(rng, n, 4), rng.dirichlet(np.ones(4), n).astype(dtype), {}
+
+
+def make_brier_binary(rng, n, dtype):
+    # 1-D probabilities of pos_label=-1 for labels in {-1, 1}.
+    y = np.where(rng.random(n) < 0.4, -1, 1)
+    return y, rng.uniform(0.0, 1.0, n).astype(dtype), dict(pos_label=-1)
+
+
+# kwargs that are per-row arrays passed positionally after the prediction
+# (cosine_embedding_loss's x2): call() pops them, take_rows() indexes them.
+ROW_ARRAYS = ("x2",)
+
+
+def take_rows(kwargs, idx):
+    """``kwargs`` with its per-row arrays (ROW_ARRAYS) indexed like the rows."""
+    return {k: (np.asarray(v)[idx] if k in ROW_ARRAYS else v) for k, v in kwargs.items()}
+
+
 # name -> (function name, input maker, reductions it offers)
 CASES = {
     "log_loss": ("log_loss", make_log_loss, ("mean", "sum")),
@@ -79,7 +130,19 @@ CASES = {
     "binary_cross_entropy_with_logits": ("binary_cross_entropy_with_logits",
                                          make_bce_logits, ("mean", "sum", "none")),
     "kl_divergence": ("kl_divergence", make_kl, ("mean", "sum", "none")),
+    "huber_loss": ("huber_loss", make_huber, ("mean", "sum", "none")),
+    "smooth_l1_loss": ("smooth_l1_loss", make_smooth_l1, ("mean", "sum", "none")),
+    "smooth_l1_loss_beta0": ("smooth_l1_loss", make_smooth_l1_beta0,
+                             ("mean", "sum", "none")),
+    "cosine_embedding_loss": ("cosine_embedding_loss", make_cosine,
+                              ("mean", "sum", "none")),
+    "brier_score_loss": ("brier_score_loss", make_brier, ("mean",)),
+    "brier_score_loss_binary": ("brier_score_loss", make_brier_binary, ("mean",)),
 }
+
+# Losses without a reduction= option (a mean only).
+MEAN_ONLY = ("mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
+             "brier_score_loss")
 
 
 def call(lm, case, y, pred, kwargs, reduction="mean", **extra):
@@ -87,11 +150,11 @@ def call(lm, case, y, pred, kwargs, reduction="mean", **extra):
     func_name = CASES[case][0]
     func = getattr(lm, func_name)
     kwargs = dict(kwargs, **extra)
+    args = [y, pred] + [kwargs.pop(k) for k in ROW_ARRAYS if k in kwargs]
     if func_name == "log_loss":
-        return func(y, pred, normalize=reduction == "mean", **kwargs)
-    if reduction != "mean" and func_name in ("mean_squared_error", "root_mean_squared_error",
-                                             "mean_absolute_error"):
-        raise ValueError("regression losses only take reduction='mean'")
-    if func_name in ("mean_squared_error", "root_mean_squared_error", "mean_absolute_error"):
-        return func(y, pred, **kwargs)
-    return func(y, pred, reduction=reduction, **kwargs)
+        return func(*args, normalize=reduction == "mean", **kwargs)
+    if reduction != "mean" and func_name in MEAN_ONLY:
+        raise ValueError(f"{func_name} only takes reduction='mean'")
+    if func_name in MEAN_ONLY:
+        return func(*args, **kwargs)
+    return func(*args, reduction=reduction, **kwargs)

@@ -12,8 +12,8 @@ changing one thing at a time.  A case records the argument the message must
 name (a regex given to ``pytest.raises(match=...)``) and literal fragments
 (the offending value, index or shape) the message must contain.
 
-The last part compares ``log_loss`` and the regression losses with
-scikit-learn, called live: same exception family and scikit-learn's wording
+The last part compares ``log_loss``, ``brier_score_loss`` and the regression
+losses with scikit-learn, called live: same exception family and scikit-learn's wording
 kept at the start of ours.
 """
 import os
@@ -22,7 +22,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,12 @@ LOG_PROBA = LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
 CLASS_IDX = np.array([0, 2, 1, 0])
 P_TRUE = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8], [0.6, 0.2, 0.2], [0.25, 0.25, 0.5]])
 P_PRED = np.array([[0.3, 0.3, 0.4], [0.2, 0.2, 0.6], [0.5, 0.25, 0.25], [0.1, 0.4, 0.5]])
+# cosine_embedding_loss: targets 1 / -1 and pairs (x1, x2) of shape (4, 3).
+SIGNS = np.array([1, -1, 1, -1])
+X1 = np.array([[1.0, 0.0, 2.0], [0.5, -1.0, 0.0], [0.0, 1.0, 1.0], [2.0, 2.0, -1.0]])
+X2 = np.array([[1.0, 1.0, 1.0], [0.0, 1.0, 0.5], [1.0, 0.5, -1.0], [-1.0, 2.0, 0.0]])
+# brier_score_loss with three classes (2-D y_proba, scikit-learn's multiclass path).
+BRIER_Y3 = np.array([0, 2, 1, 0])
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,9 @@ class Spec:
     y_true: np.ndarray
     pred: np.ndarray
     pred_name: str      # the name of the prediction argument in messages
+    # Further arguments of every call (cosine_embedding_loss's x2, which the
+    # loss and check_inputs both take as the keyword x2=).
+    extra: dict = field(default_factory=dict)
 
 
 SPECS = {
@@ -75,24 +84,34 @@ SPECS = {
     "binary_cross_entropy_with_logits": Spec(np.array([1.0, 0.0, 1.0, 0.0]),
                                              np.array([2.0, -1.0, 0.5, -0.3]), "logits"),
     "kl_divergence": Spec(P_TRUE, P_PRED, "y_pred"),
+    "huber_loss": Spec(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.5, 4.0]),
+                       "y_pred"),
+    "smooth_l1_loss": Spec(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.5, 4.0]),
+                           "y_pred"),
+    "cosine_embedding_loss": Spec(SIGNS, X1, "x1", {"x2": X2}),
+    "brier_score_loss": Spec(np.array([0, 1, 1, 0]), np.array([0.1, 0.8, 0.7, 0.4]),
+                             "y_proba"),
 }
 METRICS = list(SPECS)
 REGRESSION = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error"]
 CLASS_SCORES = ["cross_entropy", "nll_loss"]
+ROBUST = ["huber_loss", "smooth_l1_loss"]
 TORCH_STYLE = CLASS_SCORES + ["binary_cross_entropy", "binary_cross_entropy_with_logits",
-                              "kl_divergence"]
+                              "kl_divergence"] + ROBUST + ["cosine_embedding_loss"]
 # Losses whose y_true holds real numbers (not class labels) of the prediction's shape.
 FLOAT_TARGETS = REGRESSION + ["binary_cross_entropy", "binary_cross_entropy_with_logits",
-                              "kl_divergence"]
+                              "kl_divergence"] + ROBUST
+# scikit-learn drop-ins validating labels against probabilities.
+LABEL_PROBA = ["log_loss", "brier_score_loss"]
 
 
 def test_specs_cover_every_loss_and_are_valid():
     assert set(SPECS) == set(lossmetrics.LOSSES)
     for metric, spec in SPECS.items():
-        value = getattr(lossmetrics, metric)(spec.y_true, spec.pred)
+        value = getattr(lossmetrics, metric)(spec.y_true, spec.pred, **spec.extra)
         assert np.isfinite(value), metric
-        assert isinstance(lossmetrics.check_inputs(metric, spec.y_true, spec.pred),
-                          CheckedInputs)
+        assert isinstance(lossmetrics.check_inputs(metric, spec.y_true, spec.pred,
+                                                   **spec.extra), CheckedInputs)
 
 
 # --------------------------------------------------------------------------
@@ -124,7 +143,7 @@ def case(metric, label, *, y_true=_KEEP, pred=_KEEP, arg, shows=(), exc=ValueErr
     c = Case(metric,
              spec.y_true if y_true is _KEEP else y_true,
              spec.pred if pred is _KEEP else pred,
-             kwargs, arg, tuple(shows), exc)
+             {**spec.extra, **kwargs}, arg, tuple(shows), exc)
     return pytest.param(c, id=f"{metric}-{label}")
 
 
@@ -163,7 +182,8 @@ def _empty_cases():
         "binary_cross_entropy": ([], []),
         "binary_cross_entropy_with_logits": ([], []),
         "kl_divergence": (np.empty((0, 3)), np.empty((0, 3))),
-        **{m: ([], []) for m in REGRESSION},
+        "brier_score_loss": ([], []),
+        **{m: ([], []) for m in REGRESSION + ROBUST},
     }
     for m, (yt, yp) in empties.items():
         name = SPECS[m].pred_name
@@ -180,6 +200,17 @@ def _empty_cases():
     for m in REGRESSION:
         yield case(m, "no-outputs", y_true=np.empty((4, 0)), pred=np.empty((4, 0)),
                    arg="y_true is empty")
+    for m in ROBUST:
+        yield case(m, "no-outputs", y_true=np.empty((4, 0)), pred=np.empty((4, 0)),
+                   arg="y_pred is empty", shows=["(4, 0)"])
+    yield case("cosine_embedding_loss", "empty", y_true=[], pred=np.empty((0, 3)),
+               x2=np.empty((0, 3)), arg="x1 is empty", shows=["0 sample(s)"])
+    yield case("cosine_embedding_loss", "no-features", pred=np.empty((4, 0)),
+               x2=np.empty((4, 0)), arg="x1 is empty", shows=["(4, 0)"])
+    yield case("brier_score_loss", "empty-2d", y_true=[], pred=np.empty((0, 3)),
+               arg="y_proba is empty", shows=["0 sample(s)"])
+    yield case("brier_score_loss", "y_proba-no-columns", pred=np.empty((4, 0)),
+               arg="y_proba is empty")
 
 
 def _length_and_shape_cases():
@@ -191,6 +222,9 @@ def _length_and_shape_cases():
         "binary_cross_entropy_with_logits": ["got (3,) and (4,)"],
         "kl_divergence": ["got (3, 3) and (4, 3)"],
         **{m: ["y_true: 3"] for m in REGRESSION},
+        **{m: ["got (3,) and (4,)"] for m in ROBUST},
+        "cosine_embedding_loss": ["(4,)", "got shape (3,)"],
+        "brier_score_loss": ["y_true: 3"],
     }
     for m, shows in short_true.items():
         spec = SPECS[m]
@@ -203,6 +237,9 @@ def _length_and_shape_cases():
         "binary_cross_entropy_with_logits": ["got (4,) and (3,)"],
         "kl_divergence": ["got (4, 3) and (3, 3)"],
         **{m: ["y_pred: 3"] for m in REGRESSION},
+        **{m: ["got (4,) and (3,)"] for m in ROBUST},
+        "cosine_embedding_loss": ["x2", "got (3, 3) and (4, 3)"],
+        "brier_score_loss": ["y_proba: 3"],
     }
     for m, shows in short_pred.items():
         spec = SPECS[m]
@@ -244,6 +281,41 @@ def _length_and_shape_cases():
                y_true=np.eye(3, dtype=int)[[0, 1, 1, 0]], arg="y_true", shows=["3 vs 2"])
     yield case("log_loss", "y_true-indicator-not-0-1", y_true=np.full((4, 2), 0.5),
                arg="y_true")
+    # Robust regression losses: element-wise, so the shapes must be equal.
+    for m in ROBUST:
+        spec = SPECS[m]
+        yield case(m, "shape-mismatch", pred=spec.pred[:, None], arg="y_pred",
+                   shows=["(4,) and (4, 1)"])
+        yield case(m, "shape-mismatch-3d", y_true=np.ones((4, 2, 3)),
+                   pred=np.ones((4, 3, 2)), arg="y_pred", shows=["(4, 2, 3) and (4, 3, 2)"])
+    # cosine_embedding_loss: x1 and x2 of one shape (N, D), y_true of shape (N,).
+    cel = "cosine_embedding_loss"
+    yield case(cel, "x2-shorter", x2=X2[:3], arg="x2", shows=["got (4, 3) and (3, 3)"])
+    yield case(cel, "x2-fewer-features", x2=X2[:, :2], arg="x2",
+               shows=["got (4, 3) and (4, 2)"])
+    yield case(cel, "x2-1d", x2=X2[:, 0], arg="x2", shows=["(4, 3) and (4,)"])
+    yield case(cel, "x1-and-x2-1d", pred=X1[:, 0], x2=X2[:, 0], arg="x1",
+               shows=["(N, D)", "(4,)"])
+    yield case(cel, "x1-and-x2-3d", pred=X1[:, :, None], x2=X2[:, :, None], arg="x1",
+               shows=["(N, D)", "(4, 3, 1)"])
+    yield case(cel, "y_true-2d", y_true=SIGNS[:, None], arg="y_true",
+               shows=["(4,)", "got shape (4, 1)"])
+    yield case(cel, "y_true-longer", y_true=np.array([1, -1, 1, -1, 1]), arg="y_true",
+               shows=["(4,)", "got shape (5,)"])
+    yield case(cel, "x2-None", x2=None, arg="x2", shows=["None"])
+    yield case(cel, "x2-scalar", x2=0.5, arg="x2", shows=["0.5"])
+    yield case(cel, "x2-ragged-list", x2=[[0.5, 0.5, 0.5], [0.5]] + [[0.5, 0.5, 0.5]] * 2,
+               arg="x2")
+    # brier_score_loss: a 1-D y_proba is a binary problem with a 1-D y_true.
+    bsl = "brier_score_loss"
+    yield case(bsl, "y_proba-3d", pred=np.full((4, 2, 1), 0.5), arg="y_proba",
+               shows=["dim 3", "(4, 2, 1)"])
+    yield case(bsl, "y_true-2d-with-1d-y_proba", y_true=np.zeros((4, 2), dtype=int),
+               arg="y_true", shows=["(4, 2)"])
+    yield case(bsl, "y_true-indicator-3-columns", y_true=np.eye(3, dtype=int)[[0, 1, 1, 0]],
+               pred=np.full((4, 2), 0.5), arg="y_true", shows=["3 vs 2"])
+    yield case(bsl, "y_true-indicator-not-0-1", y_true=np.full((4, 3), 0.5),
+               pred=np.full((4, 3), 1 / 3), arg="y_true")
 
 
 def _non_finite_cases():
@@ -270,9 +342,25 @@ def _non_finite_cases():
         bad, where = poke(P_TRUE, value)
         yield case("cross_entropy", f"y_true-probabilities-{label}", y_true=bad,
                    arg="y_true", shows=[text, where])
-        bad, where = poke(SPECS["log_loss"].y_true, value)
-        yield case("log_loss", f"y_true-{label}", y_true=bad, arg="y_true",
+        for m in LABEL_PROBA:
+            bad, where = poke(SPECS[m].y_true, value)
+            yield case(m, f"y_true-{label}", y_true=bad, arg="y_true",
+                       shows=[text, where])
+        bad, where = poke(BRIER_Y3, value)
+        yield case("brier_score_loss", f"y_true-multiclass-{label}", y_true=bad,
+                   pred=P_PRED, arg="y_true", shows=[text, where])
+        bad, where = poke(X2, value)
+        yield case("cosine_embedding_loss", f"x2-{label}", x2=bad, arg="x2",
                    shows=[text, where])
+        # A non-finite target is not 1 or -1.
+        bad, where = poke(SIGNS, value)
+        yield case("cosine_embedding_loss", f"y_true-{label}", y_true=bad, arg="y_true",
+                   shows=[str(value), where])
+    for label, value in (("NaN", NAN), ("+inf", INF), ("-inf", -INF)):
+        bad, where = poke(P_PRED, value)
+        text = "NaN" if label == "NaN" else str(value)
+        yield case("brier_score_loss", f"y_proba-multiclass-{label}", y_true=BRIER_Y3,
+                   pred=bad, arg="y_proba", shows=[text, where])
     # An infinite label is not a class, even when y_proba has a column to spare.
     bad, _ = poke(SPECS["log_loss"].y_true, INF)
     yield case("log_loss", "y_true-+inf-as-third-class", y_true=bad,
@@ -297,8 +385,20 @@ def _dtype_cases():
                    shows=["complex128"])
         yield case(m, "y_true-strings", y_true=np.full(spec.y_true.shape, "a"),
                    arg="y_true", shows=["'a'"])
-    yield case("log_loss", "y_true-complex", y_true=SPECS["log_loss"].y_true + 0j,
-               arg="y_true", shows=["complex"])
+    for m in LABEL_PROBA:
+        yield case(m, "y_true-complex", y_true=SPECS[m].y_true + 0j,
+                   arg="y_true", shows=["complex"])
+    cel = "cosine_embedding_loss"
+    yield case(cel, "x2-complex", x2=X2 + 0j, arg="x2", shows=["complex128"])
+    yield case(cel, "x2-strings", x2=np.full(X2.shape, "a"), arg="x2", shows=["'a'"])
+    yield case(cel, "x2-datetime", x2=np.zeros(X2.shape, "datetime64[D]"), arg="x2",
+               exc=TypeError, shows=["datetime64"])
+    yield case(cel, "y_true-complex", y_true=SIGNS + 0j, arg="y_true", exc=TypeError,
+               shows=["complex128"])
+    yield case(cel, "y_true-strings", y_true=np.array(["1", "-1", "1", "-1"]),
+               arg="y_true", exc=TypeError, shows=["<U2"])
+    yield case(cel, "y_true-bool", y_true=SIGNS > 0, arg="y_true", exc=TypeError,
+               shows=["bool"])
     for m in CLASS_SCORES:
         yield case(m, "y_true-complex-labels", y_true=CLASS_IDX + 0j, arg="y_true",
                    exc=TypeError, shows=["complex128"])
@@ -315,7 +415,8 @@ def _dtype_cases():
 
 def _sample_weight_cases():
     for m in METRICS:
-        n_short = "sample_weight: 3" if m in REGRESSION + ["log_loss"] else "got length 3"
+        n_short = ("sample_weight: 3" if m in REGRESSION + LABEL_PROBA
+                   else "got length 3")
         yield case(m, "sample_weight-negative", sample_weight=[1.0, 1.0, -0.5, 1.0],
                    arg="sample_weight", shows=["-0.5", "index 2"])
         yield case(m, "sample_weight-negative-scalar", sample_weight=-2.0,
@@ -380,6 +481,44 @@ def _label_cases():
                arg="labels", shows=["[0 1 2]"])
     yield case("log_loss", "labels-None-element", labels=None, y_true=[0, 1, None, 0],
                arg="y_true")
+    # brier_score_loss, multiclass path (2-D y_proba): log_loss's label checks.
+    bsl = "brier_score_loss"
+    yield case(bsl, "label-not-in-labels", y_true=np.array([0, 1, 3, 0]), pred=P_PRED,
+               labels=[0, 1, 2], arg="y_true", shows=["{3}", "index 2"])
+    yield case(bsl, "string-label-not-in-labels", y_true=np.array(["a", "b", "z", "a"]),
+               pred=P_PRED, labels=["a", "b", "c"], arg="y_true", shows=["{'z'}", "index 2"])
+    yield case(bsl, "label-non-integer-float-multiclass",
+               y_true=np.array([0.0, 1.0, 0.5, 2.0]), pred=P_PRED, arg="y_true",
+               shows=["0.5"])
+    yield case(bsl, "one-class", y_true=np.ones(4, dtype=int), pred=P_PRED[:, :2],
+               arg="y_true", shows=["(1)"])
+    yield case(bsl, "one-class-with-labels", y_true=np.ones(4, dtype=int),
+               pred=P_PRED[:, :2], labels=[1], arg="labels", shows=["[1]"])
+    yield case(bsl, "class-count-mismatch", y_true=BRIER_Y3, pred=P_PRED[:, :2],
+               arg="y_true", shows=["3 vs 2"])
+    yield case(bsl, "class-count-mismatch-with-labels", y_true=BRIER_Y3, pred=P_PRED,
+               labels=[0, 1, 2, 3], arg="labels", shows=["[0 1 2 3]"])
+    yield case(bsl, "labels-None-element", y_true=[0, 1, None, 0], pred=P_PRED,
+               arg="y_true")
+    # brier_score_loss, binary path (1-D y_proba): y_true must be binary.
+    yield case(bsl, "y_true-multiclass-with-1d-y_proba", y_true=BRIER_Y3,
+               arg="y_true", shows=["multiclass", "binary"])
+    yield case(bsl, "y_true-continuous-with-1d-y_proba",
+               y_true=np.array([0.0, 1.0, 0.5, 0.0]), arg="y_true",
+               shows=["continuous", "binary"])
+    yield case(bsl, "y_true-multiclass-with-one-column", y_true=BRIER_Y3,
+               pred=SPECS[bsl].pred[:, None], arg="y_true", shows=["multiclass"])
+    # cosine_embedding_loss: targets are 1 or -1.
+    cel = "cosine_embedding_loss"
+    for label, y, shows in (("zero", [1, 0, 1, -1], ["got 0 at index 1"]),
+                            ("two", [1, -1, 2, -1], ["got 2 at index 2"]),
+                            ("minus-two", [1, -1, 1, -2], ["got -2 at index 3"]),
+                            ("half", [1.0, -1.0, 0.5, -1.0], ["0.5", "index 2"]),
+                            ("zeros-and-ones", [1, 0, 1, 0], ["got 0 at index 1"])):
+        yield case(cel, f"y_true-{label}", y_true=np.array(y), arg="y_true",
+                   shows=["1 or -1", *shows])
+    yield case(cel, "y_true-uint8-255", y_true=np.array([1, 255, 1, 1], dtype=np.uint8),
+               arg="y_true", shows=["got 255 at index 1"])
 
 
 def _probability_range_cases():
@@ -405,6 +544,21 @@ def _probability_range_cases():
         bad, where = poke(P_TRUE, value)
         yield case("cross_entropy", f"y_true-probabilities-{label}", y_true=bad,
                    arg="y_true", shows=[str(value), where])
+        # scikit-learn's words: "less than 0" in its binary path, "lower than 0"
+        # in its multiclass one.
+        word = "greater than 1" if value > 1 else "less than 0"
+        bad, where = poke(SPECS["brier_score_loss"].pred, value)
+        yield case("brier_score_loss", f"y_proba-{label}", pred=bad, arg="y_proba",
+                   shows=[word, str(value), where])
+        yield case("brier_score_loss", f"y_proba-one-column-{label}", pred=bad[:, None],
+                   arg="y_proba", shows=[word, str(value), "index (2, 0)"])
+        word = "greater than 1" if value > 1 else "lower than 0"
+        bad, where = poke(P_PRED, value)
+        yield case("brier_score_loss", f"y_proba-multiclass-{label}", y_true=BRIER_Y3,
+                   pred=bad, arg="y_proba", shows=[word, str(value), where])
+        bad, where = poke(P_PRED[:, :2], value)
+        yield case("brier_score_loss", f"y_proba-two-columns-{label}",
+                   pred=bad, arg="y_proba", shows=[word, str(value), where])
     # Log-probabilities must be <= 0.
     bad, where = poke(np.log(P_TRUE), 0.5)
     yield case("kl_divergence", "log_true-positive", y_true=bad, log_true=True,
@@ -483,6 +637,37 @@ def _option_cases():
     for value in (1, 0, "yes", None, np.int64(1)):
         yield case("log_loss", f"normalize-{value!r}", normalize=value, arg="normalize",
                    shows=[repr(value)])
+    # Robust losses: delta > 0, beta >= 0, finite real numbers.
+    for value in (0, 0.0, -1.0, NAN, INF, True, False, np.bool_(True), "1.0", None,
+                  [1.0], 1 + 0j):
+        yield case("huber_loss", f"delta-{value!r}", delta=value, arg="delta",
+                   shows=[repr(value)])
+    for value in (-0.5, -1, NAN, INF, -INF, True, "1", None, [0.5], 1j):
+        yield case("smooth_l1_loss", f"beta-{value!r}", beta=value, arg="beta",
+                   shows=[repr(value)])
+    # cosine_embedding_loss: margin is any finite real number.
+    for value in (NAN, INF, -INF, "0.1", True, None, [0.1], 0.5j):
+        yield case("cosine_embedding_loss", f"margin-{value!r}", margin=value,
+                   arg="margin", shows=[repr(value)])
+    # brier_score_loss: scale_by_half, pos_label and labels.
+    bsl = "brier_score_loss"
+    for value in ("yes", "AUTO", 1, 0, 0.5, None, np.int64(1), ["auto"]):
+        yield case(bsl, f"scale_by_half-{value!r}", scale_by_half=value,
+                   arg="scale_by_half", shows=[repr(value)])
+    # scikit-learn accepts a real number, a string, a bool or None.
+    for value in ([1], [0, 1], (1,), np.array([1]), {"a": 1}, 1j):
+        yield case(bsl, f"pos_label-{value!r}", pos_label=value, arg="pos_label",
+                   shows=[repr(value)])
+    yield case(bsl, "pos_label-needed-for-strings",
+               y_true=np.array(["spam", "ham", "ham", "spam"]), arg="pos_label",
+               shows=["{'ham', 'spam'}"])
+    yield case(bsl, "pos_label-needed-for-object-strings",
+               y_true=np.array(["spam", "ham", "ham", "spam"], dtype=object),
+               arg="pos_label", shows=["{'ham', 'spam'}"])
+    yield case(bsl, "labels-scalar", y_true=BRIER_Y3, pred=P_PRED, labels=2,
+               arg="labels", shows=["2"])
+    yield case(bsl, "labels-None-only-one-class-in-y_true", y_true=np.zeros(4, dtype=int),
+               pred=P_PRED, arg="labels", shows=["(0)"])
     for opt in ("log_true", "log_pred"):
         for value in ("yes", 1, None):
             yield case("kl_divergence", f"{opt}-{value!r}", arg=opt, shows=[repr(value)],
@@ -582,7 +767,8 @@ def test_check_inputs_rejects_options_of_other_losses(metric):
     option = "label_smoothing" if metric != "cross_entropy" else "multioutput"
     spec = SPECS[metric]
     with pytest.raises(TypeError, match=option):
-        lossmetrics.check_inputs(metric, spec.y_true, spec.pred, **{option: 0.1})
+        lossmetrics.check_inputs(metric, spec.y_true, spec.pred, **spec.extra,
+                                 **{option: 0.1})
 
 
 # --------------------------------------------------------------------------
@@ -593,9 +779,10 @@ def test_check_inputs_rejects_options_of_other_losses(metric):
 def test_valid_n_threads(metric, n_threads):
     spec = SPECS[metric]
     func = getattr(lossmetrics, metric)
-    expected = func(spec.y_true, spec.pred)
-    assert func(spec.y_true, spec.pred, n_threads=n_threads) == expected
-    checked = lossmetrics.check_inputs(metric, spec.y_true, spec.pred, n_threads=n_threads)
+    expected = func(spec.y_true, spec.pred, **spec.extra)
+    assert func(spec.y_true, spec.pred, n_threads=n_threads, **spec.extra) == expected
+    checked = lossmetrics.check_inputs(metric, spec.y_true, spec.pred, n_threads=n_threads,
+                                       **spec.extra)
     assert isinstance(checked.n_threads, int) and checked.n_threads >= 1
 
 
@@ -746,6 +933,55 @@ def test_zero_denominator_sum_and_none_are_zero(metric, kwargs):
         func(y_true, SPECS[metric].pred, **kwargs)
 
 
+# cosine_embedding_loss at the edges of the float range: never NaN, and the
+# value of PyTorch's formula (eps = float32(1e-12) added to each squared norm)
+# computed without overflow, as its docstring promises.
+_EPS32 = float(np.float32(1e-12))
+
+
+def _cosine_reference(x1, x2, scale1, scale2):
+    """PyTorch's cosine of rows x1 = scale1 * a, x2 = scale2 * b, with no overflow."""
+    a, b = x1 / scale1, x2 / scale2
+    num = np.sum(a * b, axis=1)
+    n1 = np.sqrt(np.sum(a * a, axis=1) + _EPS32 / scale1 / scale1)
+    n2 = np.sqrt(np.sum(b * b, axis=1) + _EPS32 / scale2 / scale2)
+    return num / n1 / n2
+
+
+@pytest.mark.parametrize("scale", [1e76, 1e100, 1e150, 1e154, 1e155, 1e200, 1e300],
+                         ids=repr)
+@pytest.mark.parametrize("margin", [0.0, -0.5])
+def test_cosine_embedding_loss_huge_norms(scale, margin):
+    base = np.array([[1.0, 1.0, 1.0], [1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
+    x1 = scale * base
+    pairs = {"same": (x1, x1.copy(), scale), "opposite": (x1, -x1, scale),
+             "against-unit-scale": (x1, base[::-1].copy(), 1.0)}
+    for name, (a, b, scale2) in pairs.items():
+        cos = _cosine_reference(a, b, scale, scale2)
+        for target in (1, -1):
+            y = np.full(3, target)
+            expected = 1 - cos if target == 1 else np.maximum(0.0, cos - margin)
+            got = lossmetrics.cosine_embedding_loss(y, a, b, margin=margin,
+                                                    reduction="none")
+            assert not np.isnan(got).any(), (name, target, got)
+            # 1 - cos cancels: a cosine rounded to a few ulp of 1 (in ours as in
+            # the reference) leaves an absolute error of ~1e-15 to 1e-14.
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=2e-14,
+                                       err_msg=f"{name}, y_true={target}")
+            mean = lossmetrics.cosine_embedding_loss(y, a, b, margin=margin)
+            assert mean == pytest.approx(expected.mean(), rel=1e-12, abs=2e-14)
+
+
+def test_cosine_embedding_loss_zero_vectors():
+    # cos = 0 for a zero vector (eps keeps the denominator positive).
+    z = np.zeros((2, 3))
+    x = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    for margin in (0.0, -0.5, 0.5):
+        got = lossmetrics.cosine_embedding_loss([1, -1], z, x, margin=margin,
+                                                reduction="none")
+        np.testing.assert_array_equal(got, [1.0, max(0.0, -margin)])
+
+
 # --------------------------------------------------------------------------
 # Integers too large for C: an error naming the argument, or a normal result.
 # --------------------------------------------------------------------------
@@ -753,36 +989,36 @@ def _big_inputs(metric):
     spec = SPECS[metric]
     reps = 20_000   # 80 000 samples: more than the serial threshold of 2**16 scalars
     tile = (lambda a: np.tile(a, (reps,) + (1,) * (np.ndim(a) - 1)))
-    return tile(spec.y_true), tile(spec.pred)
+    return tile(spec.y_true), tile(spec.pred), {k: tile(v) for k, v in spec.extra.items()}
 
 
 @pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("n_threads", [2**31, 2**64, -(2**63) - 1], ids=repr)
 def test_n_threads_beyond_c_int(metric, n_threads):
-    y_true, pred = _big_inputs(metric)
+    y_true, pred, extra = _big_inputs(metric)
     func = getattr(lossmetrics, metric)
     try:
-        got = func(y_true, pred, n_threads=n_threads)
+        got = func(y_true, pred, n_threads=n_threads, **extra)
     except (ValueError, TypeError) as exc:
         assert "n_threads" in str(exc)
         assert str(n_threads) in str(exc)
     else:
-        assert got == pytest.approx(func(y_true, pred, n_threads=1), rel=1e-12)
+        assert got == pytest.approx(func(y_true, pred, n_threads=1, **extra), rel=1e-12)
 
 
 _HUGE_N_THREADS_SCRIPT = textwrap.dedent("""
     import numpy as np, lossmetrics, sys
     sys.path.insert(0, {tests_dir!r})
     from test_check_inputs import _big_inputs
-    y_true, pred = _big_inputs({metric!r})
+    y_true, pred, extra = _big_inputs({metric!r})
     func = getattr(lossmetrics, {metric!r})
     try:
-        got = func(y_true, pred, n_threads=2**31 - 1)
+        got = func(y_true, pred, n_threads=2**31 - 1, **extra)
     except (ValueError, TypeError) as exc:
         assert "n_threads" in str(exc), exc
         print("raised")
     else:
-        assert got == func(y_true, pred, n_threads=1)
+        assert got == func(y_true, pred, n_threads=1, **extra)
         print("computed")
 """)
 
@@ -794,7 +1030,9 @@ def _limit_memory():  # pragma: no cover - runs in the child process
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses RLIMIT_AS")
-@pytest.mark.parametrize("metric", ["mean_squared_error", "cross_entropy", "kl_divergence"])
+@pytest.mark.parametrize("metric", ["mean_squared_error", "cross_entropy", "kl_divergence",
+                                    "huber_loss", "cosine_embedding_loss",
+                                    "brier_score_loss"])
 def test_huge_n_threads_does_not_abort_the_process(metric, tmp_path):
     # A thread count that fits a C int but no machine: the process must not die
     # (libgomp aborts when it cannot allocate the team).  Run in a child with a
@@ -867,6 +1105,72 @@ LOG_LOSS_MISTAKES = {
     "inf-in-y_true": (([0, 1, INF, 0], LL_P), {}),
 }
 
+BS_Y = [0, 1, 1, 0]
+BS_P = [0.1, 0.8, 0.7, 0.4]                 # binary: probability of the positive class
+BS_Y3 = [0, 2, 1, 0]
+BS_P3 = P_PRED.tolist()                     # three classes
+
+
+def _bs_with(value, proba=BS_P):
+    p = np.array(proba, dtype=float)
+    p[(2,) if p.ndim == 1 else (2, 1)] = value
+    return p
+
+
+BRIER_MISTAKES = {
+    # y_proba: check_array's finiteness, then each path's range words.
+    "NaN-in-y_proba": ((BS_Y, _bs_with(NAN)), {}),
+    "+inf-in-y_proba": ((BS_Y, _bs_with(INF)), {}),
+    "-inf-in-y_proba": ((BS_Y, _bs_with(-INF)), {}),
+    "NaN-in-y_proba-multiclass": ((BS_Y3, _bs_with(NAN, BS_P3)), {}),
+    "y_proba-above-1": ((BS_Y, _bs_with(1.5)), {}),
+    "y_proba-below-0": ((BS_Y, _bs_with(-0.5)), {}),                 # 'less than 0'
+    "y_proba-one-column-below-0": ((BS_Y, _bs_with(-0.5)[:, None]), {}),
+    "y_proba-above-1-multiclass": ((BS_Y3, _bs_with(1.5, BS_P3)), {}),
+    "y_proba-below-0-multiclass": ((BS_Y3, _bs_with(-0.5, BS_P3)), {}),   # 'lower than 0'
+    "y_proba-below-0-two-columns": ((BS_Y, _bs_with(-0.5, LL_P)), {}),
+    "3d-y_proba": ((BS_Y, np.full((4, 2, 1), 0.5)), {}),
+    "string-y_proba": ((BS_Y, np.full(4, "a")), {}),
+    "object-string-y_proba": ((BS_Y, np.full((4, 3), "a").astype(object)), {}),
+    "complex-y_proba": ((BS_Y, np.array(BS_P) + 0j), {}),
+    "y_true-None": ((None, BS_P), {}),
+    "y_proba-None": ((BS_Y, None), {}),
+    "empty": (([], []), {}),
+    "empty-2d": (([], np.empty((0, 3))), {}),
+    # Lengths and sample weights.
+    "inconsistent-lengths": ((BS_Y[:3], BS_P), {}),
+    "inconsistent-lengths-multiclass": ((BS_Y3, BS_P3[:3]), {}),
+    "inconsistent-sample_weight-length": ((BS_Y, BS_P), {"sample_weight": [1, 1, 1]}),
+    "all-zero-sample_weight": ((BS_Y, BS_P), {"sample_weight": [0, 0, 0, 0]}),
+    "all-zero-sample_weight-multiclass": ((BS_Y3, BS_P3), {"sample_weight": [0, 0, 0, 0]}),
+    "2d-sample_weight": ((BS_Y, BS_P), {"sample_weight": [[1], [1], [1], [1]]}),
+    "NaN-sample_weight": ((BS_Y, BS_P), {"sample_weight": [1, NAN, 1, 1]}),
+    "inf-sample_weight": ((BS_Y3, BS_P3), {"sample_weight": [1, INF, 1, 1]}),
+    # y_true, binary path.
+    "NaN-in-y_true": (([0, 1, NAN, 0], BS_P), {}),
+    "inf-in-y_true": (([0, 1, INF, 0], BS_P), {}),
+    "NaN-in-y_true-multiclass": (([0, 1, NAN, 0], BS_P3), {}),
+    "y_true-multiclass-with-1d-y_proba": ((BS_Y3, BS_P), {}),
+    "y_true-continuous-with-1d-y_proba": (([0.5, 1.0, 0.0, 1.0], BS_P), {}),
+    "string-y_true-without-pos_label": ((["a", "b", "b", "a"], BS_P), {}),
+    "object-y_true-without-pos_label": (
+        (np.array(["a", "b", "b", "a"], dtype=object), BS_P), {}),
+    # y_true and labels, multiclass path.
+    "one-class": (([1, 1, 1, 1], LL_P), {}),
+    "one-class-with-labels": (([1, 1, 1, 1], LL_P), {"labels": [1]}),
+    "class-count-mismatch": ((BS_Y3, LL_P), {}),
+    "class-count-mismatch-with-labels": ((BS_Y, LL_P), {"labels": [0, 1, 2]}),
+    "y_true-not-in-labels": (([0, 1, 3, 0], BS_P3), {"labels": [0, 1, 2]}),
+    "y_true-not-in-string-labels": ((BS_Y, LL_P), {"labels": ["a", "b"]}),
+    # Options.
+    "scale_by_half-yes": ((BS_Y, BS_P), {"scale_by_half": "yes"}),
+    "scale_by_half-1": ((BS_Y, BS_P), {"scale_by_half": 1}),
+    "scale_by_half-None": ((BS_Y3, BS_P3), {"scale_by_half": None}),
+    "pos_label-list": ((BS_Y, BS_P), {"pos_label": [1]}),
+    "pos_label-two-labels": ((BS_Y, BS_P), {"pos_label": [0, 1]}),
+    "pos_label-complex": ((BS_Y, BS_P), {"pos_label": 1j}),
+}
+
 REG_Y = [1.0, 2.0, 3.0, 4.0]
 REG_P = [1.5, 2.0, 2.5, 4.0]
 REGRESSION_MISTAKES = {
@@ -908,6 +1212,10 @@ _RMSE_COMPARED_WITH_MSE = {"multioutput-weights-single-output",
 PARITY = [
     pytest.param("log_loss", *LOG_LOSS_MISTAKES[k], "log_loss", id=f"log_loss-{k}")
     for k in LOG_LOSS_MISTAKES
+] + [
+    pytest.param("brier_score_loss", *BRIER_MISTAKES[k], "brier_score_loss",
+                 id=f"brier_score_loss-{k}")
+    for k in BRIER_MISTAKES
 ] + [
     pytest.param(m, *REGRESSION_MISTAKES[k],
                  "mean_squared_error" if (m == "root_mean_squared_error"

@@ -131,6 +131,32 @@ def make_kl_log(rng, n, dtype):
                 p=np.log(_dyadic_proba(rng, n, C)).astype(dtype), sw=_weights(rng, n))
 
 
+def make_regression_3d(rng, n, dtype):
+    return dict(y=rng.uniform(0, 100, (n, 2, 2)).astype(dtype),
+                p=rng.uniform(0, 100, (n, 2, 2)).astype(dtype), sw=_weights(rng, n))
+
+
+D = 4               # embedding size of cosine_embedding_loss
+
+
+def make_cosine(rng, n, dtype):
+    # p holds each pair side by side, x1 = p[:, :D] and x2 = p[:, D:] (see
+    # _split_pair): every layout given to p is given to x1 and x2 alike.
+    x1 = rng.standard_normal((n, D))
+    x2 = 0.5 * x1 + rng.standard_normal((n, D))
+    return dict(y=np.where(rng.random(n) < 0.5, 1, -1),
+                p=np.concatenate([x1, x2], axis=1).astype(dtype), sw=_weights(rng, n))
+
+
+def _split_pair(p):
+    """(x1, {"x2": x2}) of a pair array p = [x1 | x2] (array, DataFrame or list)."""
+    if hasattr(p, "iloc"):
+        return p.iloc[:, :D], {"x2": p.iloc[:, D:]}
+    if isinstance(p, list):
+        return [row[:D] for row in p], {"x2": [row[D:] for row in p]}
+    return p[:, :D], {"x2": p[:, D:]}
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -139,10 +165,14 @@ class Case:
     variants: tuple             # keyword arguments, each a separate call
     ndim: int                   # of the predictions
     targets: str                # "labels" (class labels), "integral" (0/1 or
-                                # integer-valued floats), "float" (never integer)
+                                # integer-valued floats), "float" (never integer),
+                                # "signs" (1 / -1)
     binary: bool = False        # bool targets are valid
     rows_sum_to_one: bool = False
     fixed: dict = field(default_factory=dict)   # kwargs of every call
+    # For losses taking more than one prediction array (cosine_embedding_loss):
+    # p -> (first prediction, {keyword: further per-row arrays}).
+    split: Callable = None
 
     @property
     def name(self):
@@ -194,6 +224,27 @@ CASES = [
     Case("kl_divergence", lossmetrics.kl_divergence, make_kl, _REDUCTIONS, 2, "float"),
     Case("kl_divergence-log", lossmetrics.kl_divergence, make_kl_log, _REDUCTIONS, 2,
          "float", fixed={"log_true": True, "log_pred": True}),
+    Case("huber_loss-2d", lossmetrics.huber_loss, make_regression_2d,
+         _REDUCTIONS + ({"delta": 20.0, "reduction": "mean"},
+                        {"delta": 0.5, "reduction": "none"}), 2, "integral"),
+    Case("huber_loss-1d", lossmetrics.huber_loss, make_regression_1d,
+         ({"delta": 30.0, "reduction": "mean"}, {"delta": 30.0, "reduction": "none"}), 1,
+         "integral"),
+    Case("smooth_l1_loss-1d", lossmetrics.smooth_l1_loss, make_regression_1d,
+         _REDUCTIONS + ({"beta": 25.0, "reduction": "sum"},
+                        {"beta": 0.0, "reduction": "mean"},
+                        {"beta": 0.0, "reduction": "none"}), 1, "integral"),
+    Case("smooth_l1_loss-3d", lossmetrics.smooth_l1_loss, make_regression_3d,
+         _REDUCTIONS + ({"beta": 40.0, "reduction": "none"},), 3, "integral"),
+    Case("cosine_embedding_loss", lossmetrics.cosine_embedding_loss, make_cosine,
+         _REDUCTIONS + ({"margin": 0.25, "reduction": "mean"},
+                        {"margin": -0.5, "reduction": "none"}), 2, "signs",
+         split=_split_pair),
+    Case("brier_score_loss", lossmetrics.brier_score_loss, make_log_loss,
+         ({}, {"scale_by_half": True}), 2, "labels", rows_sum_to_one=True,
+         fixed={"labels": np.arange(C)}),
+    Case("brier_score_loss-binary", lossmetrics.brier_score_loss, make_log_loss_binary,
+         ({}, {"pos_label": 0}, {"scale_by_half": False}), 1, "labels", binary=True),
 ]
 DTYPES = [np.float64, np.float32]
 
@@ -228,13 +279,31 @@ def canonical(x):
                     order="C")
 
 
-def evaluate(case, y, p, sw):
-    """Every variant of the case, unweighted and weighted."""
+def pred_args(case, p, canon=False):
+    """(first prediction, further prediction keywords) of ``p``; canonical copies
+    of each if ``canon``."""
+    if case.split is None:
+        return (canonical(p) if canon else p), {}
+    x, extra = case.split(p)
+    if canon:
+        return canonical(x), {k: canonical(v) for k, v in extra.items()}
+    return x, extra
+
+
+def evaluate(case, y, p, sw, canon=False):
+    """Every variant of the case, unweighted and weighted.
+
+    With ``canon``, on the canonical copies of the inputs (of x1 and x2 each,
+    for a split prediction).
+    """
+    x, extra = pred_args(case, p, canon)
+    if canon:
+        y, sw = canonical(y), canonical(sw)
     results = []
     for weights in (None, sw):
         for variant in case.variants:
-            kwargs = {**case.fixed, **variant}
-            results.append(case.func(y, p, sample_weight=weights, **kwargs))
+            kwargs = {**case.fixed, **variant, **extra}
+            results.append(case.func(y, x, sample_weight=weights, **kwargs))
     return results
 
 
@@ -260,7 +329,7 @@ def assert_identical(got, want):
 
 def assert_same_as_canonical(case, y, p, sw):
     got = evaluate(case, y, p, sw)
-    want = evaluate(case, canonical(y), canonical(p), canonical(sw))
+    want = evaluate(case, y, p, sw, canon=True)
     assert len(got) == len(want)
     for i, (g, w) in enumerate(zip(got, want)):
         try:
@@ -476,6 +545,29 @@ def test_integer_targets(case, dtype, int_dtype):
     assert_same_as_canonical(case, yi, d["p"], d["sw"])   # canonical: int64
 
 
+SIGN_DTYPES = ["int8", "int16", "int32", "int64", ">i8", ">i2"]
+
+
+@pytest.mark.parametrize("int_dtype", SIGN_DTYPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", cases_where(lambda c: c.targets == "signs"))
+def test_signed_integer_sign_targets(case, dtype, int_dtype):
+    d = inputs(case, dtype)
+    ys = d["y"].astype(int_dtype)
+    assert np.array_equal(ys.astype(np.int64), d["y"])
+    assert_same_as_canonical(case, ys, d["p"], d["sw"])   # canonical: int64
+
+
+@pytest.mark.parametrize("float_dtype", ["float64", "float32", ">f8", "float16"])
+@pytest.mark.parametrize("case", cases_where(lambda c: c.targets == "signs"))
+def test_float_sign_targets_match_integer_ones(case, float_dtype):
+    d = inputs(case, np.float64)
+    got = evaluate(case, d["y"].astype(float_dtype), d["p"], d["sw"])
+    want = evaluate(case, d["y"], d["p"], d["sw"])
+    for g, w in zip(got, want):
+        assert_identical(g, w)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", cases_where(lambda c: c.binary))
 def test_bool_targets(case, dtype):
@@ -582,6 +674,26 @@ def _views(a, tmp_path):
     return views
 
 
+def _viewable_as(a, shape):
+    """Whether ``a`` can be reshaped to ``shape`` without a copy (NumPy's rule)."""
+    v = a.view()
+    try:
+        v.shape = shape
+    except AttributeError:
+        return False
+    return True
+
+
+def _assert_in_place(kernel_view, original, what):
+    # The kernels read (N, L) or (N, C, S) views.  An N-D array whose strides
+    # admit no such view (e.g. a Fortran-ordered 3-D array) is copied once;
+    # every other float32/float64 layout must be read in place.
+    if _viewable_as(original, kernel_view.shape):
+        assert np.shares_memory(kernel_view, original), what
+    else:
+        np.testing.assert_array_equal(kernel_view, np.reshape(original, kernel_view.shape))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", cases_where(lambda c: True))
 def test_check_inputs_reads_predictions_in_place(case, dtype, tmp_path):
@@ -589,13 +701,17 @@ def test_check_inputs_reads_predictions_in_place(case, dtype, tmp_path):
     kwargs = {**case.fixed, **case.variants[0]}
     for layout, p in _views(d["p"], tmp_path).items():
         y = d["y"] if layout != "reversed" else d["y"][::-1]
-        checked = lossmetrics.check_inputs(case.name, y, p, **kwargs)
+        x, extra = pred_args(case, p)
+        checked = lossmetrics.check_inputs(case.name, y, x, **kwargs, **extra)
         assert checked.y_pred.dtype == np.dtype(dtype), (layout, checked.y_pred.dtype)
-        assert np.shares_memory(checked.y_pred, p), f"{case.id}: {layout} copied"
+        _assert_in_place(checked.y_pred, x, f"{case.id}: {layout} copied")
+        for key, a in extra.items():   # x2 of cosine_embedding_loss
+            assert checked.params[key].dtype == np.dtype(dtype), (layout, key)
+            assert np.shares_memory(checked.params[key], a), f"{case.id}: {layout} copied {key}"
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", cases_where(lambda c: c.targets != "labels"))
+@pytest.mark.parametrize("case", cases_where(lambda c: c.targets not in ("labels", "signs")))
 def test_check_inputs_reads_float_targets_in_place(case, dtype, tmp_path):
     d = inputs(case, dtype, n=2000)
     kwargs = {**case.fixed, **case.variants[0]}
@@ -603,9 +719,10 @@ def test_check_inputs_reads_float_targets_in_place(case, dtype, tmp_path):
         p = d["p"] if layout != "reversed" else d["p"][::-1]
         if case.rows_sum_to_one and layout == "broadcast":
             continue
-        checked = lossmetrics.check_inputs(case.name, y, p, **kwargs)
+        x, extra = pred_args(case, p)
+        checked = lossmetrics.check_inputs(case.name, y, x, **kwargs, **extra)
         assert checked.y_true.dtype == np.dtype(dtype), (layout, checked.y_true.dtype)
-        assert np.shares_memory(checked.y_true, y), f"{case.id}: {layout} copied y_true"
+        _assert_in_place(checked.y_true, y, f"{case.id}: {layout} copied y_true")
 
 
 def test_check_inputs_cross_entropy_float32_fortran_no_copy():
@@ -658,8 +775,11 @@ def test_float32_agrees_with_float64_to_float32_precision(case):
             np.testing.assert_allclose(g, w, rtol=1e-6)
 
 
+# The binary brier_score_loss forms the negative class's 1 - p in the input
+# dtype, as scikit-learn does (its float32 score depends on that rounding).
 @pytest.mark.parametrize("case", cases_where(
-    lambda c: c.name not in ("log_loss", "binary_cross_entropy")))
+    lambda c: c.name not in ("log_loss", "binary_cross_entropy")
+    and c.id != "brier_score_loss-binary"))
 def test_float32_equals_float64_when_nothing_depends_on_the_dtype(case):
     # Without a dtype-dependent clipping step, reading float32 and computing in
     # float64 gives exactly the float64 result on the same (exact) values.

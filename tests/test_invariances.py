@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import lossmetrics as lm
-from loss_cases import CASES, call
+from loss_cases import CASES, call, take_rows
 
 ALL = sorted(CASES)
 
@@ -16,6 +16,10 @@ def _inputs(case, n=3000, dtype=np.float64, seed=0):
 
 def _take(a, idx):
     return np.asarray(a)[idx]
+
+
+def test_cases_cover_every_loss():
+    assert {func_name for func_name, _, _ in CASES.values()} == set(lm.LOSSES)
 
 
 @pytest.mark.parametrize("case", ALL)
@@ -37,7 +41,8 @@ def test_integer_weights_equal_repetition(case):
         if reduction == "none":
             continue
         weighted = call(lm, case, y, p, kw, reduction=reduction, sample_weight=w)
-        repeated = call(lm, case, _take(y, idx), _take(p, idx), kw, reduction=reduction)
+        repeated = call(lm, case, _take(y, idx), _take(p, idx), take_rows(kw, idx),
+                        reduction=reduction)
         np.testing.assert_allclose(weighted, repeated, rtol=1e-14)
 
 
@@ -51,7 +56,8 @@ def test_zero_weight_equals_removal(case):
         if reduction == "none":
             continue
         a = call(lm, case, y, p, kw, reduction=reduction, sample_weight=w)
-        b = call(lm, case, _take(y, keep), _take(p, keep), kw, reduction=reduction,
+        b = call(lm, case, _take(y, keep), _take(p, keep), take_rows(kw, keep),
+                 reduction=reduction,
                  sample_weight=w[keep])
         np.testing.assert_allclose(a, b, rtol=1e-14)
 
@@ -74,7 +80,8 @@ def test_permutation_invariance(case):
     w = np.random.default_rng(5).random(len(y))
     for reduction in CASES[case][2]:
         a = call(lm, case, y, p, kw, reduction=reduction, sample_weight=w)
-        b = call(lm, case, _take(y, perm), _take(p, perm), kw, reduction=reduction,
+        b = call(lm, case, _take(y, perm), _take(p, perm), take_rows(kw, perm),
+                 reduction=reduction,
                  sample_weight=w[perm])
         if reduction == "none":
             np.testing.assert_array_equal(np.asarray(a)[perm], b)

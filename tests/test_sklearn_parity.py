@@ -226,3 +226,270 @@ def test_regression_integer_inputs_and_lists(name):
     y = [3, -1, 2, 7, 0]
     pred = [2, 0, 2, 8, 1]
     assert getattr(lm, name)(y, pred) == pytest.approx(getattr(skm, name)(y, pred), rel=RTOL)
+
+
+# --------------------------------------------------------------------------
+# brier_score_loss
+# --------------------------------------------------------------------------
+SCALES = [pytest.param("auto", id="scale-auto"), pytest.param(True, id="scale-True"),
+          pytest.param(False, id="scale-False")]
+
+
+def _assert_brier_matches(y, p, **kwargs):
+    expected = skm.brier_score_loss(y, p, **kwargs)
+    got = lm.brier_score_loss(y, p, **kwargs)
+    assert isinstance(got, float)
+    assert got == pytest.approx(expected, rel=RTOL), (got, expected)
+    return got
+
+
+# Binary label sets with the pos_label scikit-learn infers (None: it cannot,
+# pos_label must be given) and one given explicitly.
+BINARY_KINDS = {
+    "0-1": (np.array([0, 1]), 1, 0),
+    "minus1-1": (np.array([-1, 1]), 1, -1),
+    "0-1-float": (np.array([0.0, 1.0]), 1, 0.0),
+    "0-1-uint8": (np.array([0, 1], dtype=np.uint8), 1, 0),
+    "bool": (np.array([False, True]), True, False),
+    "2-5": (np.array([2, 5]), 5, 2),                  # the greater label
+    "minus3-7": (np.array([-3, 7]), 7, -3),
+    "0-2": (np.array([0, 2]), 2, 0),
+    "integral-floats": (np.array([-2.0, 3.0]), 3.0, -2.0),
+    "str": (np.array(["ham", "spam"]), None, "ham"),
+    "object": (np.array(["no", "yes"], dtype=object), None, "yes"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BINARY_KINDS))
+@pytest.mark.parametrize("layout", ["1d", "column"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("scale_by_half", SCALES)
+def test_brier_binary_matches_sklearn(kind, layout, weighted, scale_by_half):
+    classes, inferred, explicit = BINARY_KINDS[kind]
+    rng = np.random.default_rng(len(kind) * 7 + weighted)
+    n = 600
+    y = classes[rng.integers(0, 2, n)]
+    y[:2] = classes
+    p = rng.random(n)
+    p[::50] = 0.0
+    p[1::50] = 1.0
+    if layout == "column":
+        p = p[:, None]
+    w = rng.random(n) * 3 if weighted else None
+    kw = dict(sample_weight=w, scale_by_half=scale_by_half)
+    if inferred is not None:
+        got = _assert_brier_matches(y, p, **kw)
+        # pos_label=None is the inferred label.
+        assert got == lm.brier_score_loss(y, p, pos_label=inferred, **kw)
+    else:
+        with pytest.raises(ValueError, match="pos_label is not specified"):
+            skm.brier_score_loss(y, p, **kw)
+        with pytest.raises(ValueError, match="pos_label is not specified"):
+            lm.brier_score_loss(y, p, **kw)
+    got = _assert_brier_matches(y, p, pos_label=explicit, **kw)
+    # An independent reference: the (halved) mean squared error of the
+    # probability of pos_label, on both one-hot columns.
+    t = (y == explicit).astype(float)
+    pf = p.ravel()
+    per = (t - pf) ** 2 + ((1 - t) - (1 - pf)) ** 2
+    ref = np.average(per, weights=w) * (0.5 if scale_by_half in ("auto", True) else 1.0)
+    assert got == pytest.approx(ref, rel=RTOL)
+
+
+@pytest.mark.parametrize("y, pos_label", [
+    ([1, 1, 1, 1], None), ([0, 0, 0, 0], None), ([-1, -1, -1, -1], None),
+    ([3, 3, 3, 3], None), ([3, 3, 3, 3], 3), (["a", "a", "a", "a"], "a"),
+    ([0, 1, 1, 0], 2),                  # pos_label absent from y_true: no positive
+    (["a", "b", "b", "a"], "c"), (["a", "b", "b", "a"], 1), ([0, 1, 1, 0], "1"),
+    ([0, 1, 1, 0], True), ([False, True, True, False], 1), ([0.0, 1.0, 1.0, 0.0], 1),
+    ([0, 1, 1, 0], np.int64(1)), ([0, 1, 1, 0], np.float32(0.0)),
+], ids=repr)
+@pytest.mark.parametrize("scale_by_half", SCALES)
+def test_brier_binary_edge_labels_match_sklearn(y, pos_label, scale_by_half):
+    p = [0.1, 0.8, 0.7, 0.4]
+    _assert_brier_matches(y, p, pos_label=pos_label, scale_by_half=scale_by_half)
+    _assert_brier_matches(y, np.array(p)[:, None], pos_label=pos_label,
+                          scale_by_half=scale_by_half)
+
+
+def test_brier_binary_pos_label_flips_probabilities():
+    rng = np.random.default_rng(20)
+    y = rng.integers(0, 2, 300)
+    p = rng.random(300)
+    assert lm.brier_score_loss(y, 1 - p, pos_label=0) == pytest.approx(
+        lm.brier_score_loss(y, p), rel=RTOL)
+    _assert_brier_matches(y, 1 - p, pos_label=0)
+    ys = np.array(["spam", "ham"])[y]
+    assert lm.brier_score_loss(ys, p, pos_label="ham") == pytest.approx(
+        lm.brier_score_loss(y, p), rel=RTOL)
+
+
+def test_brier_docstring_examples_match_sklearn():
+    y_true = np.array([0, 1, 1, 0])
+    y_cat = np.array(["spam", "ham", "ham", "spam"])
+    y_prob = np.array([0.1, 0.9, 0.8, 0.3])
+    assert _assert_brier_matches(y_true, y_prob) == pytest.approx(0.0375, rel=RTOL)
+    _assert_brier_matches(y_true, 1 - y_prob, pos_label=0)
+    _assert_brier_matches(y_cat, y_prob, pos_label="ham")
+    _assert_brier_matches(y_true, y_prob, scale_by_half=False)
+    assert _assert_brier_matches(
+        ["eggs", "ham", "spam"], [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.2, 0.2, 0.6]],
+        labels=["eggs", "ham", "spam"]) == pytest.approx(0.44 / 3, rel=RTOL)
+
+
+@pytest.mark.parametrize("kind", sorted(LABEL_KINDS))
+@pytest.mark.parametrize("n_classes", [2, 3, 7])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("with_labels", [False, True])
+@pytest.mark.parametrize("scale_by_half", SCALES)
+def test_brier_multiclass_matches_sklearn(kind, n_classes, weighted, with_labels,
+                                          scale_by_half):
+    rng = np.random.default_rng(n_classes * 10 + weighted)
+    n = 500
+    classes = LABEL_KINDS[kind](n_classes)
+    y = classes[rng.integers(0, n_classes, n)]
+    y[:n_classes] = classes
+    p = _proba(rng, n, n_classes)
+    w = rng.random(n) * 3 if weighted else None
+    labels = classes if with_labels else None
+    got = _assert_brier_matches(y, p, sample_weight=w, labels=labels,
+                                scale_by_half=scale_by_half)
+    # Independent reference: squared distance to the one-hot row.
+    onehot = (y[:, None] == np.sort(classes)[None, :]).astype(float)
+    ref = np.average(((onehot - p) ** 2).sum(axis=1), weights=w)
+    halve = scale_by_half is True or (scale_by_half == "auto" and n_classes < 3)
+    assert got == pytest.approx(ref * (0.5 if halve else 1.0), rel=RTOL)
+
+
+@pytest.mark.parametrize("scale_by_half", SCALES)
+def test_brier_labels_with_missing_classes_in_y_true(scale_by_half):
+    rng = np.random.default_rng(21)
+    y = rng.choice([1, 4], 200)           # classes 2 and 9 never occur
+    p = _proba(rng, 200, 4)
+    _assert_brier_matches(y, p, labels=[1, 2, 4, 9], scale_by_half=scale_by_half)
+    ys = np.array(["x", "z"])[rng.integers(0, 2, 200)]
+    _assert_brier_matches(ys, p, labels=["w", "x", "y", "z"], scale_by_half=scale_by_half)
+    # Only one class present, the others declared.
+    _assert_brier_matches(np.full(200, 4), p, labels=[1, 2, 4, 9],
+                          scale_by_half=scale_by_half)
+    # Two columns, labels naming a class y_true lacks.
+    _assert_brier_matches(np.zeros(200, dtype=int), _proba(rng, 200, 2), labels=[0, 1],
+                          scale_by_half=scale_by_half)
+
+
+def test_brier_multiclass_huge_sparse_integer_labels():
+    rng = np.random.default_rng(22)
+    classes = np.array([-(2**40), 7, 2**50])
+    y = classes[rng.integers(0, 3, 300)]
+    y[:3] = classes
+    _assert_brier_matches(y, _proba(rng, 300, 3))
+
+
+def test_brier_indicator_matrix_y_true():
+    rng = np.random.default_rng(23)
+    y = rng.integers(0, 3, 100)
+    onehot = np.eye(3, dtype=int)[y]
+    p = _proba(rng, 100, 3)
+    got = _assert_brier_matches(onehot, p)
+    assert got == pytest.approx(lm.brier_score_loss(y, p), rel=RTOL)
+
+
+def test_brier_bool_and_integer_y_proba():
+    y = np.array([0, 1, 1, 0, 1])
+    p = np.array([0.1, 0.9, 0.4, 0.3, 0.6])
+    # One wrong row of five: squared error 1 in each one-hot column, halved.
+    assert _assert_brier_matches(y, p > 0.5) == pytest.approx(0.2, rel=RTOL)
+    _assert_brier_matches(y, (p > 0.5)[:, None])
+    _assert_brier_matches(y, np.stack([p <= 0.5, p > 0.5], axis=1))
+    _assert_brier_matches(y, (p > 0.5).astype(np.int64))
+    _assert_brier_matches([0, 1, 2, 1], np.eye(3, dtype=bool)[[0, 2, 2, 1]])
+
+
+def test_brier_float32_agrees_with_sklearn():
+    rng = np.random.default_rng(24)
+    y = rng.integers(0, 2, 2000)
+    p = rng.random(2000).astype(np.float32)
+    # scikit-learn computes float32 input in float32; we accumulate in float64
+    # (from the same float32 1 - p that scikit-learn forms).
+    assert lm.brier_score_loss(y, p) == pytest.approx(skm.brier_score_loss(y, p), rel=1e-6)
+    p64 = p.astype(np.float64)
+    q64 = (np.float32(1.0) - p).astype(np.float64)
+    ref = 0.5 * np.mean((y - p64) ** 2 + ((1 - y) - q64) ** 2)
+    assert lm.brier_score_loss(y, p) == pytest.approx(ref, rel=RTOL)
+    ym = rng.integers(0, 5, 2000)
+    pm = _proba(rng, 2000, 5, np.float32)
+    assert lm.brier_score_loss(ym, pm) == pytest.approx(skm.brier_score_loss(ym, pm),
+                                                        rel=1e-6)
+    # Multiclass uses no 1 - p: on the same values in float64 the results agree
+    # exactly (and both warn: float32 rows miss 1 by more than sqrt(eps64)).
+    with pytest.warns(UserWarning, match="do not sum to one"):
+        expected = skm.brier_score_loss(ym, pm.astype(np.float64))
+    with pytest.warns(UserWarning, match="do not sum to one"):
+        got = lm.brier_score_loss(ym, pm.astype(np.float64))
+    assert got == pytest.approx(expected, rel=RTOL)
+    assert lm.brier_score_loss(ym, pm) == pytest.approx(got, rel=RTOL)
+
+
+def test_brier_mixed_float32_float64_sample_weight():
+    rng = np.random.default_rng(25)
+    y = rng.integers(0, 3, 400)
+    p = _proba(rng, 400, 3)
+    w = rng.random(400).astype(np.float32)
+    _assert_brier_matches(y, p, sample_weight=w)
+    _assert_brier_matches(y, p, sample_weight=rng.integers(0, 4, 400))
+
+
+@pytest.mark.parametrize("y, p, kwargs", [
+    ([0, 1, 2], [[0.5, 0.3, 0.1], [0.2, 0.6, 0.2], [0.2, 0.2, 0.6]], {}),
+    ([0, 1, 1], [[0.5, 0.3], [0.2, 0.6], [0.4, 0.6]], {}),
+    (["a", "b", "c"], [[0.5, 0.3, 0.4], [0.2, 0.6, 0.2], [0.2, 0.2, 0.6]],
+     {"labels": ["a", "b", "c"]}),
+    ([0, 1, 2], [[0.5, 0.3, 0.1], [0.2, 0.6, 0.2], [0.2, 0.2, 0.6]],
+     {"sample_weight": [1.0, 0.0, 2.0], "scale_by_half": True}),
+], ids=["three-classes", "two-columns", "labels", "weighted"])
+def test_brier_warns_when_rows_do_not_sum_to_one(y, p, kwargs):
+    ours, our_w = _warnings_of(lambda: lm.brier_score_loss(y, p, **kwargs))
+    ref, ref_w = _warnings_of(lambda: skm.brier_score_loss(y, p, **kwargs))
+    assert ours == pytest.approx(ref, rel=RTOL)
+    assert our_w == ref_w
+    assert any("do not sum to one" in m for _, m in our_w)
+
+
+def test_brier_does_not_warn_for_normalised_rows_or_1d_y_proba():
+    cases = [
+        ([0, 1], [[0.25, 0.75], [0.5, 0.5]]),
+        ([0, 1, 2], [[0.5, 0.25, 0.25], [0.125, 0.75, 0.125], [0.0, 0.0, 1.0]]),
+        ([0, 1, 1], [0.3, 0.9, 0.2]),              # 1-D: a probability per row
+        ([0, 1, 1], [[0.3], [0.9], [0.2]]),
+    ]
+    for y, p in cases:
+        ours, our_w = _warnings_of(lambda: lm.brier_score_loss(y, p))
+        ref, ref_w = _warnings_of(lambda: skm.brier_score_loss(y, p))
+        assert ours == pytest.approx(ref, rel=RTOL)
+        assert our_w == ref_w == []
+
+
+def test_brier_warns_on_unsorted_labels_like_sklearn():
+    y = [0, 1, 2, 1]
+    p = [[0.3, 0.5, 0.2], [0.4, 0.4, 0.2], [0.1, 0.1, 0.8], [0.2, 0.7, 0.1]]
+    ours, our_w = _warnings_of(lambda: lm.brier_score_loss(y, p, labels=[2, 0, 1]))
+    ref, ref_w = _warnings_of(lambda: skm.brier_score_loss(y, p, labels=[2, 0, 1]))
+    assert ours == pytest.approx(ref, rel=RTOL)
+    assert our_w == ref_w
+    assert any("ordered lexicographically" in m for _, m in our_w)
+
+
+def test_brier_pandas_and_lists():
+    import pandas as pd
+    rng = np.random.default_rng(26)
+    y = pd.Series(np.array(["b", "a", "c"])[rng.integers(0, 3, 50)],
+                  index=rng.permutation(50) + 1000)
+    p = pd.DataFrame(_proba(rng, 50, 3), index=rng.permutation(50))
+    expected = _assert_brier_matches(y, p)
+    assert lm.brier_score_loss(y.tolist(), p.values.tolist()) == pytest.approx(
+        expected, rel=RTOL)
+    yb = pd.Series(rng.integers(0, 2, 50), index=rng.permutation(50))
+    pb = pd.Series(rng.random(50), index=rng.permutation(50) + 7)
+    _assert_brier_matches(yb, pb)
+    _assert_brier_matches(yb, pb.to_frame())
+    _assert_brier_matches(yb.astype("Int64"), pb)

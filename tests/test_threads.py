@@ -124,6 +124,31 @@ def make_kl_log(rng, n, dtype):
             np.log(_proba(rng, n, C)).astype(dtype))
 
 
+def make_regression_3d(rng, n, dtype):
+    # (N, 2, 5): the robust losses are element-wise over any shape.
+    return (rng.standard_normal((n, 2, C // 2)).astype(dtype) * 10,
+            rng.standard_normal((n, 2, C // 2)).astype(dtype) * 10)
+
+
+def make_cosine(rng, n, dtype):
+    # Pairs side by side, p = [x1 | x2] of shape (N, 2C); _split_pair splits it.
+    x1 = rng.standard_normal((n, C))
+    x2 = 0.5 * x1 + rng.standard_normal((n, C))
+    return (np.where(rng.random(n) < 0.5, 1, -1),
+            np.concatenate([x1, x2], axis=1).astype(dtype))
+
+
+def _split_pair(p):
+    return p[:, :C], {"x2": p[:, C:]}
+
+
+def make_brier_binary(rng, n, dtype):
+    p = rng.uniform(0, 1, n).astype(dtype)
+    p[::97] = 0.0
+    p[1::97] = 1.0
+    return rng.integers(0, 2, n), p
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -132,6 +157,9 @@ class Case:
     n: int
     variants: tuple
     fixed: dict = field(default_factory=dict)
+    # p -> (first prediction, {keyword: further per-row arrays}), for losses
+    # taking two prediction arrays (cosine_embedding_loss's x1, x2).
+    split: Callable = None
 
 
 _CW = np.linspace(0.25, 2.5, C)
@@ -184,6 +212,22 @@ CASES = [
     Case("kl_divergence", lossmetrics.kl_divergence, make_kl, N_CLS, _RED),
     Case("kl_divergence-log", lossmetrics.kl_divergence, make_kl_log, N_CLS, _RED,
          fixed={"log_true": True, "log_pred": True}),
+    Case("huber_loss-1d", lossmetrics.huber_loss, make_regression_1d, N_1D,
+         _RED + ({"delta": 7.5, "reduction": "mean"}, {"delta": 7.5, "reduction": "none"})),
+    Case("huber_loss-2d", lossmetrics.huber_loss, make_regression_2d, N_CLS,
+         _RED + ({"delta": 0.25, "reduction": "sum"},)),
+    Case("smooth_l1_loss-1d", lossmetrics.smooth_l1_loss, make_regression_1d, N_1D,
+         _RED + ({"beta": 12.0, "reduction": "mean"}, {"beta": 0.0, "reduction": "mean"},
+                 {"beta": 0.0, "reduction": "none"})),
+    Case("smooth_l1_loss-3d", lossmetrics.smooth_l1_loss, make_regression_3d, N_CLS,
+         _RED + ({"beta": 5.0, "reduction": "none"},)),
+    Case("cosine_embedding_loss", lossmetrics.cosine_embedding_loss, make_cosine, N_CLS,
+         _RED + ({"margin": 0.3, "reduction": "mean"}, {"margin": -0.4, "reduction": "none"}),
+         split=_split_pair),
+    Case("brier_score_loss", lossmetrics.brier_score_loss, make_log_loss, N_CLS,
+         ({}, {"scale_by_half": True}, {"labels": np.arange(C)})),
+    Case("brier_score_loss-binary", lossmetrics.brier_score_loss, make_brier_binary, N_1D,
+         ({}, {"pos_label": 0}, {"scale_by_half": False})),
 ]
 CASE_PARAMS = [pytest.param(c, id=c.id) for c in CASES]
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
@@ -200,8 +244,11 @@ def make_inputs(case, dtype, seed=SEED):
 
 
 def call(case, y, p, sw, variant, n_threads):
+    extra = {}
+    if case.split is not None:
+        p, extra = case.split(p)
     return case.func(y, p, sample_weight=sw, n_threads=n_threads,
-                     **{**case.fixed, **variant})
+                     **{**case.fixed, **variant, **extra})
 
 
 def assert_identical(got, want, what=""):
@@ -418,7 +465,9 @@ def _shared_inputs():
     yb = rng.integers(0, 2, (n, 4)).astype(np.float64)
     pb = rng.uniform(0, 1, (n, 4))
     sw = rng.uniform(0, 2, n)
-    arrays = dict(y=y, z=z, z32=z32, proba=proba, yr=yr, pr=pr, yb=yb, pb=pb, sw=sw)
+    signs = np.where(rng.random(n) < 0.5, 1, -1)
+    arrays = dict(y=y, z=z, z32=z32, proba=proba, yr=yr, pr=pr, yb=yb, pb=pb, sw=sw,
+                  signs=signs)
     for a in arrays.values():
         a.flags.writeable = False
     return arrays
@@ -442,6 +491,17 @@ def _calls(a):
                                                        pos_weight=2.0, n_threads=nt),
         lambda nt: lm.kl_divergence(a["proba"], a["proba"][::-1], reduction="none",
                                     n_threads=nt),
+        lambda nt: lm.huber_loss(a["yr"], a["pr"], delta=0.7, sample_weight=a["sw"],
+                                 n_threads=nt),
+        lambda nt: lm.smooth_l1_loss(a["yr"], a["pr"], beta=0.3, reduction="none",
+                                     n_threads=nt),
+        lambda nt: lm.cosine_embedding_loss(a["signs"], a["z"], a["z32"][::-1], margin=0.1,
+                                            sample_weight=a["sw"], n_threads=nt),
+        lambda nt: lm.cosine_embedding_loss(a["signs"], a["z"], a["z"][:, ::-1],
+                                            reduction="none", n_threads=nt),
+        lambda nt: lm.brier_score_loss(a["y"], a["proba"], sample_weight=a["sw"],
+                                       n_threads=nt),
+        lambda nt: lm.brier_score_loss(a["yb"][:, 0], a["pb"][:, 1], n_threads=nt),
     ]
 
 
