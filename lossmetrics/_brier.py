@@ -6,7 +6,7 @@ from lossmetrics._classification import (
 )
 from lossmetrics._errors import InvalidParameterError
 from lossmetrics._labels import EncodedLabels, encode
-from lossmetrics._state import total
+from lossmetrics._state import total, weighted_mean
 from lossmetrics._validation import CheckedInputs
 
 
@@ -156,5 +156,5 @@ def brier_score_loss(y_true, y_proba, *, sample_weight=None, pos_label=None, lab
                                      n_threads=n_threads, pos_label=pos_label,
                                      labels=labels, scale_by_half=scale_by_half)
     state, _ = log_loss_state(checked)
-    score = total(state, 0) / total(state, 1)
+    score = weighted_mean(total(state, 0), total(state, 1), "brier_score_loss")
     return 0.5 * score if checked.params["scale_by_half"] else score

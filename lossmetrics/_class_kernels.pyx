@@ -234,13 +234,14 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                         # finite for any finite logits.
                         m = _row_max(z, i, j)
                         lse_off = _log_sum_exp_shifted(z, i, j, m)
-                        loss = cw[t] * ((m - z[i, t, j]) + lse_off)
+                        loss = cw[t] * ((m - z[i, t, j]) + lse_off) if cw[t] != 0.0 else 0.0
                         if smoothing != 0.0:
                             smooth = 0.0
                             for c in range(n_classes):
-                                zc = z[i, c, j]
-                                smooth = smooth + cw[c] * ((m - zc) + lse_off)
-                            loss = keep * loss + spread * smooth
+                                if cw[c] != 0.0:  # 0 * inf (huge logit gaps) is no NaN
+                                    zc = z[i, c, j]
+                                    smooth = smooth + cw[c] * ((m - zc) + lse_off)
+                            loss = (keep * loss if keep != 0.0 else 0.0) + spread * smooth
                     la = acc_add(la, w * loss)
                     lw = acc_add(lw, w * cw[t])
                     if want_none:
@@ -293,7 +294,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
                     loss = 0.0
                     for c in range(n_classes):
                         tc = keep * target[i, c, j] + spread
-                        if tc != 0.0:
+                        if tc != 0.0 and cw[c] != 0.0 and w != 0.0:
                             loss = loss + cw[c] * tc * ((m - z[i, c, j]) + lse_off)
                     la = acc_add(la, w * loss)
                     lw = acc_add(lw, w)
@@ -351,9 +352,13 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
                     else:
                         pc = p[r, c]
                         lp = log(pc) if pc > 0.0 else -INFINITY
-                    if pc == 0.0:
+                    if (log_true and lp == -INFINITY) or (not log_true and pc == 0.0):
                         continue
                     lq = q[r, c] if log_pred else log(<double>q[r, c])
+                    if lq == -INFINITY:
+                        # p > 0 (even if exp(lp) underflows) where q = 0: KL is inf.
+                        row = INFINITY
+                        continue
                     if log_true:
                         term = pc * (lp - lq)
                     else:

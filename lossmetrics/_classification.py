@@ -7,7 +7,7 @@ import numpy as np
 
 from lossmetrics._errors import InvalidParameterError
 from lossmetrics._labels import encode
-from lossmetrics._state import total
+from lossmetrics._state import total, weighted_mean
 from lossmetrics._threads import resolve_n_threads
 from lossmetrics._validation import (
     CheckedInputs, as_array, as_float_array, check_bool, check_consistent_length,
@@ -217,6 +217,11 @@ def _indicator_state(checked, want_none):
     """Rare path: y_true given as a 2-D label-indicator matrix (dense, NumPy)."""
     y, p = checked.y_true, checked.y_pred
     yi = as_float_array(y, "y_true")
+    if p.ndim == 1 or p.shape[1] == 1:
+        # A single column is the probability of the second class, as scikit-learn
+        # has it; 1 - p is formed in the input dtype.
+        p1 = p.reshape(-1)
+        p = np.stack([(1 - p1).astype(p1.dtype), p1], axis=1)
     if checked.params["mode"] == BRIER:
         loss = np.sum((yi - p.astype(np.float64)) ** 2, axis=1)
     else:
@@ -290,4 +295,4 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
     loss_sum = total(state, 0)
     if not checked.params["normalize"]:
         return loss_sum
-    return loss_sum / total(state, 1)
+    return weighted_mean(loss_sum, total(state, 1), "log_loss")

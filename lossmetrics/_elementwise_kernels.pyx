@@ -71,10 +71,14 @@ cdef inline double _bce_logits(double y, double x, double pos_weight) noexcept n
     for any finite logit, however large.
     """
     cdef double l1p = log1p(exp(-fabs(x)))
-    cdef double loss = fmax(x, 0.0) - y * x + l1p
-    cdef double extra = (pos_weight - 1.0) * y
-    if extra != 0.0:
-        loss = loss + extra * (fmax(-x, 0.0) + l1p)
+    # pw y softplus(-x) + (1 - y) softplus(x): both terms are non-negative,
+    # so nothing cancels (PyTorch's (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x)
+    # is the same function, computed with cancellation).
+    cdef double a = pos_weight * y, b = 1.0 - y, loss = 0.0
+    if a != 0.0:
+        loss = a * (fmax(-x, 0.0) + l1p)
+    if b != 0.0:
+        loss = loss + b * (fmax(x, 0.0) + l1p)
     return loss
 
 
@@ -128,12 +132,18 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     cdef bint has_pw = pos_weight.shape[0] > 0
     cdef Py_ssize_t n_out = n_cols if per_column else 1
     cdef Py_ssize_t rpb = rows_per_block(n_cols)
-    cdef Py_ssize_t nb = n_blocks(n, rpb)
-    cdef double[:, :, ::1] partials = np.zeros((nb, n_out + 1, 2), dtype=np.float64)
+    cdef Py_ssize_t nb
+    cdef double[:, :, ::1] partials
     cdef double[:, ::1] state = np.zeros((n_out + 1, 2), dtype=np.float64)
     cdef double[:, ::1] out
     cdef Py_ssize_t b, i, j, start, stop
     cdef double w, loss, pw
+    # Per-column sums keep n_blocks x n_out partials: bound them (about 4 MB)
+    # with bigger blocks.  The block size still depends on the shape alone.
+    if per_column and n_blocks(n, rpb) * (n_out + 1) > (1 << 18):
+        rpb = n_blocks(n, max(1, (1 << 18) // (n_out + 1)))
+    nb = n_blocks(n, rpb)
+    partials = np.zeros((nb, n_out + 1, 2), dtype=np.float64)
     cdef Acc la, lw
 
     out_arr = np.zeros((n if want_none else 0, n_cols if want_none else 0), dtype=np.float64)
@@ -149,6 +159,8 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
             for j in range(n_cols):
                 pw = pos_weight[j] if has_pw else 1.0
                 for i in range(start, stop):
+                    if has_sw and sw[i] == 0.0:
+                        continue  # left out: 0 * an overflowing loss is no NaN
                     loss = _loss(kind, <double>y[i, j], x[i, j], pw, param)
                     if has_sw:
                         loss = sw[i] * loss

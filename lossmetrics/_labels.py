@@ -22,11 +22,14 @@ class EncodedLabels:
 
 
 def _is_integer_labels(y):
+    if y.dtype.kind == "u" and y.dtype.itemsize == 8 and y.size:
+        return int(y.max()) <= np.iinfo(np.int64).max  # else: sort-based path
     return y.dtype.kind in "iub"
 
 
 def _integral_floats(y):
-    return y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.floor(y))
+    return (y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.floor(y))
+            and (y.size == 0 or np.abs(y).max() < 2.0**62))
 
 
 def _int_codes(y):

@@ -3,6 +3,7 @@ root_mean_squared_error and mean_absolute_error."""
 import numpy as np
 
 from lossmetrics._errors import InvalidParameterError
+from lossmetrics._state import weighted_mean
 from lossmetrics._threads import resolve_n_threads
 from lossmetrics._validation import (
     CheckedInputs, as_array, as_float_array, check_consistent_length, check_finite,
@@ -64,7 +65,7 @@ def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multiout
                 f"as outputs ({n_outputs}). multioutput has shape {mo.shape}."
             )
         check_finite(mo, "multioutput")
-        if mo.sum() == 0:
+        if not np.any(mo):
             raise ValueError("multioutput weights sum to zero; they cannot be normalised.")
         multioutput = mo
     return CheckedInputs(metric, yt2, yp2, sw, n_threads,
@@ -102,7 +103,10 @@ def regression_state(checked, want_none=False):
 def _per_output(checked):
     state, _ = regression_state(checked)
     sums = state[:-1, 0] + state[:-1, 1]
-    return sums / (state[-1, 0] + state[-1, 1])
+    den = state[-1, 0] + state[-1, 1]
+    if not np.isfinite(den):
+        weighted_mean(0.0, den, checked.metric)  # raises: the weights overflow
+    return sums / den
 
 
 def _average_outputs(errors, multioutput):
@@ -110,7 +114,9 @@ def _average_outputs(errors, multioutput):
         if multioutput == "raw_values":
             return errors
         return float(np.average(errors))
-    return float(np.average(errors, weights=multioutput))
+    # A power-of-two rescaling (exact) keeps huge weights from overflowing.
+    _, e = np.frexp(np.max(np.abs(multioutput)))
+    return float(np.average(errors, weights=np.ldexp(multioutput, -e)))
 
 
 _DOC_PARAMS = """

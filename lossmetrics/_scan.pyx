@@ -99,16 +99,22 @@ def mark_present(const int64_t[:] y, int64_t offset, unsigned char[::1] present)
             present[y[i] - offset] = 1
 
 
-def first_bad_index(const int64_t[:] y, int64_t n_classes, int64_t ignore_index,
+def first_bad_index(const int64_t[:, :] y, int64_t n_classes, int64_t ignore_index,
                     bint has_ignore):
-    """First i with y[i] outside [0, n_classes) and not ignore_index, or -1."""
-    cdef Py_ssize_t i, n = y.shape[0]
+    """First flat index of y (N, S) outside [0, n_classes) and not ignore_index, or -1.
+
+    Reads y in place, whatever its strides (a broadcast y costs no memory).
+    """
+    cdef Py_ssize_t i, j, n = y.shape[0], m = y.shape[1]
     cdef int64_t v, found = -1
     with nogil:
         for i in range(n):
-            v = y[i]
-            if (v < 0 or v >= n_classes) and not (has_ignore and v == ignore_index):
-                found = i
+            for j in range(m):
+                v = y[i, j]
+                if (v < 0 or v >= n_classes) and not (has_ignore and v == ignore_index):
+                    found = i * m + j
+                    break
+            if found >= 0:
                 break
     return int(found)
 

@@ -69,8 +69,7 @@ def _check_index_targets(y, spatial_shape, n_classes, ignore_index, logits_name)
     y2 = y64.reshape(y64.shape[0], -1)
     from lossmetrics._scan import first_bad_index
 
-    flat = first_bad_index(y2.ravel() if y2.flags.c_contiguous else np.ravel(y2),
-                           n_classes, 0 if ignore_index is None else ignore_index,
+    flat = first_bad_index(y2, n_classes, 0 if ignore_index is None else ignore_index,
                            ignore_index is not None)
     if flat >= 0:
         where = format_index(flat, y.shape)

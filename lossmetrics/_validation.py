@@ -114,10 +114,33 @@ def check_non_empty(arr, name):
 
 
 def scan(arr, n_threads=1):
-    """(min, max, first_nan, first_posinf, first_neginf) of a float array."""
+    """(min, max, first_nan, first_posinf, first_neginf) of a float array.
+
+    Reads the array in place; a 3-D array whose axes cannot be merged without
+    a copy (e.g. a broadcast one) is scanned one index of its middle axis at a
+    time.
+    """
     from lossmetrics._scan import scan_2d
 
+    if arr.ndim == 3 and not _mergeable(arr):
+        n, c, s = arr.shape
+        lo, hi, firsts = np.inf, -np.inf, [-1, -1, -1]
+        for k in range(c):
+            r = scan_2d(arr[:, k, :], n_threads)
+            lo, hi = min(lo, r[0]), max(hi, r[1])
+            for t in range(3):
+                if r[2 + t] >= 0:
+                    i, j = divmod(r[2 + t], s)
+                    flat = (i * c + k) * s + j
+                    firsts[t] = flat if firsts[t] < 0 else min(firsts[t], flat)
+        return lo, hi, firsts[0], firsts[1], firsts[2]
     return scan_2d(as_2d(arr), n_threads)
+
+
+def _mergeable(arr):
+    """Whether axes 1 and 2 of a 3-D array merge into one without a copy."""
+    _, c, s = arr.shape
+    return c == 1 or s == 1 or arr.strides[1] == s * arr.strides[2]
 
 
 def check_finite(arr, name, *, allow_neginf=False, n_threads=1, sklearn_name=None):
@@ -187,6 +210,10 @@ def check_sample_weight(sample_weight, n_samples, name="sample_weight", n_thread
     """
     if sample_weight is None:
         return np.empty(0, dtype=np.float64)
+    if isinstance(sample_weight, numbers.Complex) and not isinstance(sample_weight, numbers.Real):
+        raise ValueError(
+            f"Complex data not supported: {name} must be real; got {sample_weight!r}."
+        )
     if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
         sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
     sw = as_float_array(sample_weight, name)
@@ -206,6 +233,13 @@ def check_sample_weight(sample_weight, n_samples, name="sample_weight", n_thread
         where = first_index_where(lambda a: a < 0, sw)
         raise ValueError(
             f"{name} must be non-negative; got {sw[where]} at index {where}."
+        )
+    tiny = np.finfo(np.float64).tiny
+    if lo < tiny and np.any((sw > 0) & (sw < tiny)):
+        where = first_index_where(lambda a: (a > 0) & (a < tiny), sw)
+        raise ValueError(
+            f"{name} has the subnormal value {sw[where]} at index {where}; weights "
+            f"below {tiny} lose precision in every product. Rescale the weights."
         )
     if hi == 0:
         raise ValueError(
