@@ -113,10 +113,18 @@ def _average_outputs(errors, multioutput):
     if isinstance(multioutput, str):
         if multioutput == "raw_values":
             return errors
-        return float(np.average(errors))
-    # A power-of-two rescaling (exact) keeps huge weights from overflowing.
-    _, e = np.frexp(np.max(np.abs(multioutput)))
-    return float(np.average(errors, weights=np.ldexp(multioutput, -e)))
+        weights = None
+    else:
+        # A power-of-two rescaling (exact) keeps huge weights from overflowing.
+        _, e = np.frexp(np.max(np.abs(multioutput)))
+        weights = np.ldexp(multioutput, -e)
+    # Likewise for the errors: the average of values near the float maximum
+    # must not overflow in the sum.
+    top = np.max(np.abs(errors))
+    if not np.isfinite(top) or top == 0:
+        return float(np.average(errors, weights=weights))
+    _, k = np.frexp(top)
+    return float(np.ldexp(np.average(np.ldexp(errors, -k), weights=weights), k))
 
 
 _DOC_PARAMS = """
