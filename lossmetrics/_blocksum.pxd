@@ -24,6 +24,12 @@ cdef inline Py_ssize_t n_blocks(Py_ssize_t n_rows, Py_ssize_t rpb) noexcept nogi
     return (n_rows + rpb - 1) // rpb
 
 
+cdef inline Py_ssize_t block_stop(Py_ssize_t start, Py_ssize_t rpb,
+                                  Py_ssize_t n) noexcept nogil:
+    """End of the block starting at ``start`` (the last block may be short)."""
+    return start + rpb if start + rpb < n else n
+
+
 cdef inline void neumaier_add(double* acc, double x) noexcept nogil:
     """acc[0] += x, with the rounding error collected in acc[1]."""
     cdef double s = acc[0]
@@ -42,6 +48,13 @@ cdef inline void neumaier_add(double* acc, double x) noexcept nogil:
 cdef struct Acc:
     double s   # running sum
     double c   # accumulated rounding errors
+
+
+cdef inline Acc acc_zero() noexcept nogil:
+    cdef Acc a
+    a.s = 0.0
+    a.c = 0.0
+    return a
 
 
 cdef inline Acc acc_add(Acc a, double x) noexcept nogil:

@@ -18,7 +18,8 @@ from libc.float cimport FLT_EPSILON, DBL_EPSILON
 from libc.stdint cimport int64_t
 
 from lossmetrics._blocksum cimport (
-    Acc, acc_add, acc_store, rows_per_block, n_blocks, combine_blocks,
+    Acc, acc_add, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
+    combine_blocks,
 )
 
 ctypedef fused floating:
@@ -105,13 +106,9 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
             start = b * rpb
-            stop = start + rpb
-            if stop > n:
-                stop = n
-            la.s = 0.0
-            la.c = 0.0
-            lw.s = 0.0
-            lw.c = 0.0
+            stop = block_stop(start, rpb, n)
+            la = acc_zero()
+            lw = acc_zero()
             first_bad_in_block = -1
             n_sum_bad = 0
             for i in range(start, stop):
@@ -205,13 +202,9 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
             start = b * rpb
-            stop = start + rpb
-            if stop > n:
-                stop = n
-            la.s = 0.0
-            la.c = 0.0
-            lw.s = 0.0
-            lw.c = 0.0
+            stop = block_stop(start, rpb, n)
+            la = acc_zero()
+            lw = acc_zero()
             first_bad_in_block = -1
             for i in range(start, stop):
                 w = sw[i] if has_sw else 1.0
@@ -279,13 +272,9 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
             start = b * rpb
-            stop = start + rpb
-            if stop > n:
-                stop = n
-            la.s = 0.0
-            la.c = 0.0
-            lw.s = 0.0
-            lw.c = 0.0
+            stop = block_stop(start, rpb, n)
+            la = acc_zero()
+            lw = acc_zero()
             for i in range(start, stop):
                 w = sw[i] if has_sw else 1.0
                 for j in range(n_pos):
@@ -332,13 +321,9 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
             start = b * rpb
-            stop = start + rpb
-            if stop > n_rows:
-                stop = n_rows
-            la.s = 0.0
-            la.c = 0.0
-            lw.s = 0.0
-            lw.c = 0.0
+            stop = block_stop(start, rpb, n_rows)
+            la = acc_zero()
+            lw = acc_zero()
             for r in range(start, stop):
                 w = sw[r // rows_per_sample] if has_sw else 1.0
                 if w == 0.0:

@@ -11,7 +11,7 @@ from lossmetrics._state import total, weighted_mean
 from lossmetrics._threads import resolve_n_threads
 from lossmetrics._validation import (
     CheckedInputs, as_array, as_float_array, check_bool, check_consistent_length,
-    check_finite, check_sample_weight, first_index_where, format_index,
+    check_finite, check_sample_weight, first_index_where,
 )
 
 

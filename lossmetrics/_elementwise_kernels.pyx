@@ -13,7 +13,8 @@ from libc.stdint cimport int64_t
 from libc.float cimport FLT_EPSILON, DBL_EPSILON
 
 from lossmetrics._blocksum cimport (
-    Acc, acc_add, acc_store, rows_per_block, n_blocks, combine_blocks,
+    Acc, acc_add, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
+    combine_blocks,
 )
 
 ctypedef fused floating_a:
@@ -151,11 +152,8 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
             start = b * rpb
-            stop = start + rpb
-            if stop > n:
-                stop = n
-            la.s = 0.0
-            la.c = 0.0
+            stop = block_stop(start, rpb, n)
+            la = acc_zero()
             for j in range(n_cols):
                 pw = pos_weight[j] if has_pw else 1.0
                 for i in range(start, stop):
@@ -169,13 +167,11 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                         out[i, j] = loss
                 if per_column:
                     acc_store(partials, b, j, la)
-                    la.s = 0.0
-                    la.c = 0.0
+                    la = acc_zero()
             if not per_column:
                 acc_store(partials, b, 0, la)
             if has_sw:
-                lw.s = 0.0
-                lw.c = 0.0
+                lw = acc_zero()
                 for i in range(start, stop):
                     lw = acc_add(lw, sw[i])
             else:
@@ -273,13 +269,9 @@ def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
             start = b * rpb
-            stop = start + rpb
-            if stop > n:
-                stop = n
-            la.s = 0.0
-            la.c = 0.0
-            lw.s = 0.0
-            lw.c = 0.0
+            stop = block_stop(start, rpb, n)
+            la = acc_zero()
+            lw = acc_zero()
             for i in range(start, stop):
                 w = sw[i] if has_sw else 1.0
                 cos = _cosine(x1, x2, i)

@@ -8,7 +8,7 @@ from lossmetrics._threads import resolve_n_threads
 from lossmetrics._torch_losses import _check_same_shape, _reduce
 from lossmetrics._validation import (
     CheckedInputs, as_array, as_float_array, check_finite, check_non_empty,
-    check_reduction, check_sample_weight, first_index_where,
+    check_reduction, check_sample_weight,
 )
 
 

@@ -4,12 +4,8 @@ import numbers
 import numpy as np
 
 from lossmetrics._errors import InvalidParameterError
-from lossmetrics._threads import resolve_n_threads
-from lossmetrics._torch_losses import _check_same_shape, _reduce
-from lossmetrics._validation import (
-    CheckedInputs, as_2d, as_float_array, check_finite, check_non_empty,
-    check_reduction, check_sample_weight,
-)
+from lossmetrics._torch_losses import _reduce, check_elementwise_pair
+from lossmetrics._validation import CheckedInputs, as_2d
 
 
 def _check_threshold(value, name, allow_zero):
@@ -24,15 +20,8 @@ def _check_threshold(value, name, allow_zero):
 
 
 def _check_pair(metric, y_true, y_pred, sample_weight, n_threads, reduction, **params):
-    x = as_float_array(y_pred, "y_pred")
-    t = as_float_array(y_true, "y_true")
-    _check_same_shape(t, x, "y_true", "y_pred")
-    check_non_empty(x, "y_pred")
-    reduction = check_reduction(reduction)
-    n_threads = resolve_n_threads(n_threads, work=2 * x.size)
-    check_finite(x, "y_pred", n_threads=n_threads)
-    check_finite(t, "y_true", n_threads=n_threads)
-    sw = check_sample_weight(sample_weight, x.shape[0], n_threads=n_threads)
+    t, x, sw, n_threads, reduction = check_elementwise_pair(
+        y_true, y_pred, "y_pred", sample_weight, n_threads, reduction, False, False)
     return CheckedInputs(metric, as_2d(t), as_2d(x), sw, n_threads,
                          dict(params, reduction=reduction, out_shape=x.shape))
 

@@ -8,7 +8,7 @@ from cython.parallel cimport prange
 from libc.math cimport isnan, INFINITY
 from libc.stdint cimport int64_t
 
-from lossmetrics._blocksum cimport rows_per_block, n_blocks
+from lossmetrics._blocksum cimport block_stop, rows_per_block, n_blocks
 
 ctypedef fused floating:
     float
@@ -32,9 +32,7 @@ def scan_2d(const floating[:, :] x, int n_threads=1):
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
             start = b * rpb
-            stop = start + rpb
-            if stop > n:
-                stop = n
+            stop = block_stop(start, rpb, n)
             lo = INFINITY
             hi = -INFINITY
             f_nan = -1

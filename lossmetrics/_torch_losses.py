@@ -299,28 +299,28 @@ def _check_same_shape(y, x, y_name, x_name):
         )
 
 
-def _check_binary_pair(y_true, pred, pred_name, sample_weight, n_threads, reduction,
-                       pred_is_proba):
-    """Shared checks of the two binary cross-entropies: same shapes, targets in [0, 1]."""
+def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, reduction,
+                           pred_is_proba, true_is_proba):
+    """Shared checks of the element-wise losses: same shapes, finite values, and
+    values in [0, 1] where the loss takes probabilities."""
     x = as_float_array(pred, pred_name)
     t = as_float_array(y_true, "y_true")
     _check_same_shape(t, x, "y_true", pred_name)
     check_non_empty(x, pred_name)
     reduction = check_reduction(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * x.size)
-    lo, hi = check_finite(x, pred_name, n_threads=n_threads)
-    if pred_is_proba:
-        check_probabilities(x, pred_name, lo, hi)
-    lo, hi = check_finite(t, "y_true", n_threads=n_threads)
-    check_probabilities(t, "y_true", lo, hi)
+    for arr, name, is_proba in ((x, pred_name, pred_is_proba), (t, "y_true", true_is_proba)):
+        lo, hi = check_finite(arr, name, n_threads=n_threads)
+        if is_proba:
+            check_probabilities(arr, name, lo, hi)
     sw = check_sample_weight(sample_weight, x.shape[0], n_threads=n_threads)
     return t, x, sw, n_threads, reduction
 
 
 def check_binary_cross_entropy(y_true, y_proba, *, sample_weight=None, n_threads=None,
                                reduction="mean"):
-    t, p, sw, n_threads, reduction = _check_binary_pair(
-        y_true, y_proba, "y_proba", sample_weight, n_threads, reduction, True)
+    t, p, sw, n_threads, reduction = check_elementwise_pair(
+        y_true, y_proba, "y_proba", sample_weight, n_threads, reduction, True, True)
     return CheckedInputs("binary_cross_entropy", as_2d(t), as_2d(p), sw, n_threads,
                          dict(reduction=reduction, out_shape=p.shape,
                               pos_weight=np.empty(0)))
@@ -329,8 +329,8 @@ def check_binary_cross_entropy(y_true, y_proba, *, sample_weight=None, n_threads
 def check_binary_cross_entropy_with_logits(y_true, logits, *, sample_weight=None,
                                            n_threads=None, pos_weight=None,
                                            reduction="mean"):
-    t, z, sw, n_threads, reduction = _check_binary_pair(
-        y_true, logits, "logits", sample_weight, n_threads, reduction, False)
+    t, z, sw, n_threads, reduction = check_elementwise_pair(
+        y_true, logits, "logits", sample_weight, n_threads, reduction, False, True)
     if pos_weight is None:
         pw = np.empty(0)
     else:
