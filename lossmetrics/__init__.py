@@ -6,6 +6,7 @@ compensated sums, and returns a Python float (or a per-sample array).
 """
 __version__ = "0.1.0"
 
+from lossmetrics._accumulator import Accumulator
 from lossmetrics._brier import brier_score_loss
 from lossmetrics._classification import log_loss
 from lossmetrics._embedding import cosine_embedding_loss
@@ -24,6 +25,7 @@ from lossmetrics._torch_losses import (
 from lossmetrics._validation import CheckedInputs, check_inputs
 
 __all__ = [
+    "Accumulator",
     "LOSSES",
     "CheckedInputs",
     "InvalidParameterError",

@@ -156,5 +156,10 @@ def brier_score_loss(y_true, y_proba, *, sample_weight=None, pos_label=None, lab
                                      n_threads=n_threads, pos_label=pos_label,
                                      labels=labels, scale_by_half=scale_by_half)
     state, _ = log_loss_state(checked)
-    score = weighted_mean(total(state, 0), total(state, 1), "brier_score_loss")
-    return 0.5 * score if checked.params["scale_by_half"] else score
+    return brier_result(state, checked.params)
+
+
+def brier_result(state, params, metric="brier_score_loss"):
+    """The Brier score from its reduced state (halved where scale_by_half)."""
+    score = weighted_mean(total(state, 0), total(state, 1), metric)
+    return 0.5 * score if params["scale_by_half"] else score

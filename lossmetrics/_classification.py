@@ -195,6 +195,14 @@ def log_loss_state(checked, want_none=False):
     return state, per
 
 
+def log_loss_result(state, params, metric="log_loss"):
+    """The value of log_loss from its reduced state: the sum, or the weighted mean."""
+    loss_sum = total(state, 0)
+    if not params["normalize"]:
+        return loss_sum
+    return weighted_mean(loss_sum, total(state, 1), metric)
+
+
 def _check_indicator(y, p):
     n_cols = p.shape[1] if p.ndim == 2 and p.shape[1] > 1 else 2
     if n_cols != y.shape[1]:
@@ -292,7 +300,4 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
     checked = check_log_loss(y_true, y_proba, sample_weight=sample_weight,
                              n_threads=n_threads, normalize=normalize, labels=labels)
     state, _ = log_loss_state(checked)
-    loss_sum = total(state, 0)
-    if not checked.params["normalize"]:
-        return loss_sum
-    return weighted_mean(loss_sum, total(state, 1), "log_loss")
+    return log_loss_result(state, checked.params, "log_loss")

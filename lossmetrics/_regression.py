@@ -100,13 +100,21 @@ def regression_state(checked, want_none=False):
                               checked.sample_weight, True, want_none, checked.n_threads)
 
 
-def _per_output(checked):
-    state, _ = regression_state(checked)
+def regression_result(state, params, metric):
+    """The value of an MSE / RMSE / MAE from its reduced state."""
     sums = state[:-1, 0] + state[:-1, 1]
     den = state[-1, 0] + state[-1, 1]
-    if not np.isfinite(den):
-        weighted_mean(0.0, den, checked.metric)  # raises: the weights overflow
-    return sums / den
+    if den == 0.0 or not np.isfinite(den):
+        weighted_mean(0.0, den, metric)  # raises: no weight, or the weights overflow
+    errors = sums / den
+    if metric == "root_mean_squared_error":
+        errors = np.sqrt(errors)
+    return _average_outputs(errors, params["multioutput"])
+
+
+def _regression(checked):
+    state, _ = regression_state(checked)
+    return regression_result(state, checked.params, checked.metric)
 
 
 def _average_outputs(errors, multioutput):
@@ -154,21 +162,21 @@ def mean_squared_error(y_true, y_pred, *, sample_weight=None,
                        multioutput="uniform_average", n_threads=None):
     checked = check_mean_squared_error(y_true, y_pred, sample_weight=sample_weight,
                                        n_threads=n_threads, multioutput=multioutput)
-    return _average_outputs(_per_output(checked), checked.params["multioutput"])
+    return _regression(checked)
 
 
 def root_mean_squared_error(y_true, y_pred, *, sample_weight=None,
                             multioutput="uniform_average", n_threads=None):
     checked = check_root_mean_squared_error(y_true, y_pred, sample_weight=sample_weight,
                                             n_threads=n_threads, multioutput=multioutput)
-    return _average_outputs(np.sqrt(_per_output(checked)), checked.params["multioutput"])
+    return _regression(checked)
 
 
 def mean_absolute_error(y_true, y_pred, *, sample_weight=None,
                         multioutput="uniform_average", n_threads=None):
     checked = check_mean_absolute_error(y_true, y_pred, sample_weight=sample_weight,
                                         n_threads=n_threads, multioutput=multioutput)
-    return _average_outputs(_per_output(checked), checked.params["multioutput"])
+    return _regression(checked)
 
 
 mean_squared_error.__doc__ = """Mean squared error; a drop-in for scikit-learn's.

@@ -16,6 +16,11 @@ def weighted_mean(numerator, denominator, metric):
     The weights' total (or a weighted sum) overflowing float64 would give a
     silent NaN or 0; lossmetrics refuses instead.
     """
+    if denominator == 0.0:
+        raise ValueError(
+            f"{metric}: Sample weights must contain at least one non-zero number; "
+            "every sample_weight seen is zero, so the mean is undefined."
+        )
     if not np.isfinite(denominator) or np.isnan(numerator):
         raise ValueError(
             f"{metric}: the weighted sums overflow float64 (the total of sample_weight, "
@@ -42,3 +47,31 @@ def finalize(state, per_element, reduction, out_shape, metric, denominator_scale
             "and sample_weight."
         )
     return weighted_mean(numerator, denominator, metric)
+
+
+def merge_states(a, b):
+    """The state of the concatenation of two batches, from their states.
+
+    Row by row, the (hi, lo) pairs are added with TwoSum and renormalised so
+    that hi stays the correctly rounded total, as the kernels leave it.
+    """
+    hi_a, hi_b = a[:, 0], b[:, 0]
+    with np.errstate(invalid="ignore", over="ignore"):
+        s = hi_a + hi_b
+        bb = s - hi_a
+        err = (hi_a - (s - bb)) + (hi_b - bb)
+        comp = a[:, 1] + b[:, 1] + err
+        hi = s + comp
+        lo = comp - (hi - s)
+    # An infinite total (or NaN) has no rounding error to carry.
+    finite = np.isfinite(s) & np.isfinite(hi)
+    out = np.empty_like(a)
+    out[:, 0] = np.where(np.isfinite(s), hi, s)
+    out[:, 1] = np.where(finite, lo, 0.0)
+    return out
+
+
+def torch_result(state, params, metric):
+    """The 'mean' or 'sum' of a PyTorch-style loss from its reduced state."""
+    return finalize(state, None, params["reduction"], None, metric,
+                    denominator_scale=params.get("rows_per_sample", 1))

@@ -6,6 +6,8 @@ stride-0 broadcasts, read-only, memory-mapped) pass through untouched; a copy
 is made only for big-endian data, float16, integer or boolean predictions,
 objects such as lists and pandas frames that are not arrays already.
 """
+import contextlib
+import contextvars
 import numbers
 from dataclasses import dataclass, field
 
@@ -202,6 +204,22 @@ def check_consistent_length(named_arrays):
         )
 
 
+# Set while validating one batch of a larger dataset (Accumulator.update, a Dask
+# chunk): a batch whose weights are all zero is then fine, the total is checked
+# when the value is asked for.
+_PARTIAL_BATCH = contextvars.ContextVar("lossmetrics_partial_batch", default=False)
+
+
+@contextlib.contextmanager
+def partial_batch():
+    """Validate inputs as one batch among many (all-zero weights allowed)."""
+    token = _PARTIAL_BATCH.set(True)
+    try:
+        yield
+    finally:
+        _PARTIAL_BATCH.reset(token)
+
+
 def check_sample_weight(sample_weight, n_samples, name="sample_weight", n_threads=1):
     """Return float64 C-contiguous weights of shape (n_samples,), or an empty array.
 
@@ -241,7 +259,7 @@ def check_sample_weight(sample_weight, n_samples, name="sample_weight", n_thread
             f"{name} has the subnormal value {sw[where]} at index {where}; weights "
             f"below {tiny} lose precision in every product. Rescale the weights."
         )
-    if hi == 0:
+    if hi == 0 and not _PARTIAL_BATCH.get():
         raise ValueError(
             f"Sample weights must contain at least one non-zero number. {name} "
             "is all zeros."
