@@ -1,0 +1,285 @@
+"""Every loss of lossmetrics on Dask arrays: chunk by chunk, on any cluster.
+
+Each function has the name and signature of the in-memory loss, plus
+``compute``.  Inputs may be Dask arrays (of any, uneven, row chunks) or NumPy
+arrays.  Each row chunk runs the same validation and Cython kernel as the
+in-memory function and returns its reduced state (an :class:`Accumulator`,
+a few compensated sums: never the data); the states are merged by a tree
+reduction and the last step turns the state into the value.  The result
+equals the in-memory function on the whole data within 1 ulp (almost always
+to the last bit), whatever the chunking.
+
+``log_loss`` and ``brier_score_loss`` without ``labels`` infer them with one
+extra pass (``dask.array.unique``).  ``reduction='none'`` returns the
+per-element losses as a Dask array with the input's row chunks.
+
+Examples
+--------
+>>> import dask.array as da
+>>> import numpy as np
+>>> import lossmetrics
+>>> import lossmetrics.dask as lmd
+>>> rng = np.random.default_rng(0)
+>>> y, p = rng.normal(size=1000), rng.normal(size=1000)
+>>> y_d = da.from_array(y, chunks=(100, 400, 500))
+>>> p_d = da.from_array(p, chunks=(300, 700))
+>>> lmd.mean_squared_error(y_d, p_d) == lossmetrics.mean_squared_error(y, p)
+True
+>>> lazy = lmd.mean_squared_error(y_d, p_d, compute=False)
+>>> lazy.compute() == lossmetrics.mean_squared_error(y, p)
+True
+"""
+import functools
+import inspect
+import math
+import warnings
+
+import dask
+import dask.array as da
+import numpy as np
+
+from lossmetrics._accumulator import Accumulator
+from lossmetrics._registry import LOSSES
+
+__all__ = sorted(LOSSES)
+
+# How many chunk states one task of the tree reduction merges.
+SPLIT_EVERY = 8
+
+
+def _chunk_state(metric, params, data, sample_weight):
+    """The Accumulator of one row chunk (None for an empty chunk)."""
+    y_true, y_pred, *rest = data
+    if y_pred.shape[0] == 0:
+        return None
+    spec = LOSSES[metric]
+    extra = dict(zip(spec.batch_arrays, rest))
+    return Accumulator(metric, **params).update(y_true, y_pred, sample_weight, **extra)
+
+
+def _merge(*states):
+    merged = None
+    for state in states:
+        if state is None:
+            continue
+        merged = state if merged is None else merged.merge(state)
+    return merged
+
+
+def _result(acc):
+    return acc.result()
+
+
+def _chunk_none(metric, options, data, sample_weight):
+    """Per-element losses of one row chunk (reduction='none')."""
+    from lossmetrics._validation import partial_batch
+
+    if data[1].shape[0] == 0:
+        return None
+    with partial_batch():
+        return np.asarray(LOSSES[metric].function(*data, sample_weight=sample_weight,
+                                                  reduction="none", **options))
+
+
+def _as_dask(x, name):
+    if isinstance(x, da.Array):
+        arr = x
+    else:
+        arr = da.from_array(np.asarray(x), chunks=-1)
+    if any(math.isnan(c) for chunks in arr.chunks for c in chunks):
+        arr = arr.compute_chunk_sizes()   # one pass, for arrays of unknown chunk sizes
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must be an array with one row per sample; got a scalar.")
+    return arr
+
+
+def _align(arrays, names):
+    """Rechunk every array to the row chunks of the predictions (the second
+    argument), with one chunk along every other axis."""
+    ref = arrays[1]
+    n = ref.shape[0]
+    for arr, name in zip(arrays, names):
+        if arr.shape[0] != n:
+            raise ValueError(
+                "Found input variables with inconsistent numbers of samples: "
+                f"{[a.shape[0] for a in arrays]} ({', '.join(names)}); {name} has "
+                f"{arr.shape[0]} rows, {names[1]} has {n}."
+            )
+    rows = ref.chunks[0]
+    return [a.rechunk({0: rows, **{ax: -1 for ax in range(1, a.ndim)}}) for a in arrays]
+
+
+def _small(value):
+    """Options such as labels or class_weight are small: bring Dask ones in."""
+    return value.compute() if isinstance(value, da.Array) else value
+
+
+def _infer_labels(metric, y_true, y_pred, options):
+    """labels for log_loss / brier_score_loss: one pass of dask.array.unique,
+    with the one-shot function's errors where the inferred set cannot fit."""
+    if y_true.ndim == 2 and y_true.shape[1] > 1:
+        # A label-indicator y_true: its columns are the classes.
+        return dict(options, labels=np.arange(y_true.shape[1]))
+    classes = da.unique(y_true.ravel()).compute()
+    binary_1d = y_pred.ndim == 1 or y_pred.shape[1] == 1
+    n_cols = 2 if binary_1d else y_pred.shape[1]
+    if metric == "brier_score_loss" and binary_1d:
+        if classes.shape[0] > 2:
+            raise ValueError(
+                "The type of the target inferred from y_true is multiclass but should be "
+                "binary according to the shape of y_prob. y_true has "
+                f"{classes.shape[0]} classes."
+            )
+        if options.get("pos_label") is not None:
+            return options
+        if classes.shape[0] == 1:
+            from lossmetrics._brier import _binary_pos_label
+
+            return dict(options, pos_label=_binary_pos_label(classes, None))
+        return dict(options, labels=classes)
+    if classes.shape[0] == 1:
+        raise ValueError(
+            f"y_true contains only one label ({classes[0]}). Please provide the list of "
+            "all expected class labels explicitly through the labels argument."
+        )
+    if classes.shape[0] != n_cols:
+        raise ValueError(
+            "y_true and y_prob contain different number of classes: "
+            f"{classes.shape[0]} vs {n_cols}. Please provide the true labels explicitly "
+            f"through the labels argument. Classes found in y_true: {classes}"
+        )
+    return dict(options, labels=classes)
+
+
+def _tree(states):
+    while len(states) > 1:
+        states = [dask.delayed(_merge, pure=True)(*states[i:i + SPLIT_EVERY])
+                  for i in range(0, len(states), SPLIT_EVERY)]
+    return states[0]
+
+
+def _evaluate(metric, data, names, sample_weight, options, compute):
+    arrays = [_as_dask(x, name) for x, name in zip(data, names)]
+    sw = sample_weight
+    if sw is not None and not np.isscalar(sw):
+        arrays.append(_as_dask(sw, "sample_weight"))
+        names = names + ["sample_weight"]
+    arrays = _align(arrays, names)
+    if sw is not None and not np.isscalar(sw):
+        *arrays, sw_arr = arrays
+        sw_blocks = list(sw_arr.to_delayed().ravel())
+    else:
+        sw_blocks = [sw] * len(arrays[1].chunks[0])
+    if arrays[1].shape[0] == 0:
+        # Let the in-memory function say what is wrong with empty inputs.
+        LOSSES[metric].function(*[np.asarray(a) for a in arrays], **options)
+    blocks = [list(a.to_delayed().ravel()) for a in arrays]
+    chunk_data = [dask.delayed(list, pure=True)(parts) for parts in zip(*blocks)]
+    if options.get("reduction") == "none":
+        return _per_element(metric, arrays, chunk_data, sw_blocks, options, compute)
+    if metric in ("log_loss", "brier_score_loss") and options.get("labels") is None:
+        options = _infer_labels(metric, arrays[0], arrays[1], options)
+    Accumulator(metric, **options)  # validates the options before any work is sent
+    states = [dask.delayed(_chunk_state, pure=True)(metric, options, part, w)
+              for part, w in zip(chunk_data, sw_blocks)]
+    value = dask.delayed(_result, pure=True)(_tree(states))
+    return value.compute() if compute else value
+
+
+def _per_element(metric, arrays, chunk_data, sw_blocks, options, compute):
+    options = {k: v for k, v in options.items() if k != "reduction"}
+    pred = arrays[1]
+    if metric in ("cross_entropy", "nll_loss"):
+        tail = pred.shape[2:]
+    elif metric == "kl_divergence":
+        tail = pred.shape[1:-1]
+    elif metric == "cosine_embedding_loss":
+        tail = ()
+    else:
+        tail = pred.shape[1:]
+    parts = [
+        da.from_delayed(dask.delayed(_chunk_none, pure=True)(metric, options, part, w),
+                        shape=(rows,) + tail, dtype=np.float64)
+        for part, w, rows in zip(chunk_data, sw_blocks, pred.chunks[0]) if rows
+    ]
+    out = da.concatenate(parts, axis=0)
+    return out.compute() if compute else out
+
+
+def _make(metric):
+    spec = LOSSES[metric]
+    in_memory = spec.function
+    sig = inspect.signature(in_memory)
+    data_names = [p.name for p in sig.parameters.values()
+                  if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    compute_param = inspect.Parameter("compute", inspect.Parameter.KEYWORD_ONLY,
+                                      default=True)
+
+    @functools.wraps(in_memory)
+    def loss(*args, compute=True, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        if metric == "log_loss":
+            legacy = arguments.pop("y_pred")
+            if not (isinstance(legacy, str) and legacy == "deprecated"):
+                if arguments["y_proba"] is not None:
+                    raise ValueError("Cannot use both `y_pred` and `y_proba`. `y_pred` is "
+                                     "deprecated, use `y_proba` instead.")
+                warnings.warn("`y_pred` was renamed to `y_proba` in version 1.9 and will "
+                              "be removed in 1.11. Use `y_proba` instead.", FutureWarning,
+                              stacklevel=2)
+                arguments["y_proba"] = legacy
+        data = [arguments.pop(name) for name in data_names]
+        for value, name in zip(data, data_names):
+            if value is None:
+                raise ValueError(f"The '{name}' parameter of {metric} must be an "
+                                 "array-like. Got None instead.")
+        sample_weight = arguments.pop("sample_weight")
+        options = {k: _small(v) for k, v in arguments.items()}
+        return _evaluate(metric, data, data_names, sample_weight, options, compute)
+
+    loss.__signature__ = sig.replace(parameters=[*sig.parameters.values(), compute_param])
+    y_ex, p_ex, *more = _EXAMPLES[metric]
+    loss.__doc__ = (
+        f"{metric} of Dask (or NumPy) arrays; the value of :func:`lossmetrics.{metric}`\n"
+        "    on the whole data, within 1 ulp.\n\n"
+        "    Takes the arguments of the in-memory function (see its documentation), "
+        "plus\n    ``compute``: if False, return a lazy ``dask.delayed`` object (a Dask "
+        "array\n    for ``reduction='none'``) instead of the value.\n\n"
+        "    Examples\n    --------\n"
+        "    >>> import dask.array as da\n"
+        "    >>> import numpy as np\n"
+        "    >>> import lossmetrics\n"
+        f"    >>> from lossmetrics.dask import {metric}\n"
+        f"    >>> data = [np.asarray(a) for a in ({y_ex}, {p_ex}{''.join(', ' + m for m in more)})]\n"
+        "    >>> chunked = [da.from_array(a, chunks=2) for a in data]\n"
+        f"    >>> {metric}(*chunked) == lossmetrics.{metric}(*data)\n"
+        "    True\n"
+    )
+    loss.__module__ = __name__
+    loss.__qualname__ = metric
+    return loss
+
+
+_REG = ("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]")
+_EXAMPLES = {
+    "log_loss": ("[0, 1, 1, 0]", "[[.9, .1], [.2, .8], [.3, .7], [.6, .4]]"),
+    "brier_score_loss": ("[0, 1, 1, 0]", "[.1, .8, .7, .4]"),
+    "mean_squared_error": _REG,
+    "root_mean_squared_error": _REG,
+    "mean_absolute_error": _REG,
+    "huber_loss": _REG,
+    "smooth_l1_loss": _REG,
+    "cross_entropy": ("[0, 2, 1]", "[[2., 1, 0], [0, 1, 3], [1, 2, 0]]"),
+    "nll_loss": ("[0, 2, 1]", "np.log([[.7, .2, .1], [.1, .1, .8], [.2, .7, .1]])"),
+    "binary_cross_entropy": ("[0., 1, 1, 0]", "[.1, .8, .7, .4]"),
+    "binary_cross_entropy_with_logits": ("[0., 1, 1, 0]", "[-2., 1.5, .5, -.3]"),
+    "kl_divergence": ("[[.5, .5], [.9, .1], [.2, .8]]", "[[.9, .1], [.5, .5], [.3, .7]]"),
+    "cosine_embedding_loss": ("[1, -1, 1]", "[[1., 0], [0, 1], [1, 1]]",
+                              "[[1., 1], [0, 1], [1, -1]]"),
+}
+
+for _metric in LOSSES:
+    globals()[_metric] = _make(_metric)
+del _metric
