@@ -58,24 +58,27 @@ cdef inline Acc acc_zero() noexcept nogil:
 
 
 cdef inline Acc acc_add(Acc a, double x) noexcept nogil:
-    """Neumaier's compensated a + x, on a value kept in registers."""
+    """a + x with its rounding error collected in a.c (Knuth's TwoSum: exact,
+    branch-free).  Once the sum is inf or NaN, a.c is meaningless: acc_store
+    drops it."""
     cdef double t = a.s + x
-    if t - t != 0.0:
-        # inf or nan: no rounding error to track (inf - inf would poison it).
-        a.s = t
-        return a
-    if fabs(a.s) >= fabs(x):
-        a.c = a.c + ((a.s - t) + x)
-    else:
-        a.c = a.c + ((x - t) + a.s)
+    cdef double bp = t - a.s
+    a.c = a.c + ((a.s - (t - bp)) + (x - bp))
     a.s = t
+    return a
+
+
+cdef inline Acc acc_merge(Acc a, Acc b) noexcept nogil:
+    """The compensated sum of two running sums."""
+    a = acc_add(a, b.s)
+    a.c = a.c + b.c
     return a
 
 
 cdef inline void acc_store(double[:, :, ::1] partials, Py_ssize_t b, Py_ssize_t k,
                            Acc a) noexcept nogil:
     partials[b, k, 0] = a.s
-    partials[b, k, 1] = a.c
+    partials[b, k, 1] = a.c if a.s - a.s == 0.0 else 0.0
 
 
 cdef inline void combine_blocks(double[:, :, ::1] partials,

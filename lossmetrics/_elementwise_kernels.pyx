@@ -13,7 +13,7 @@ from libc.stdint cimport int64_t
 from libc.float cimport FLT_EPSILON, DBL_EPSILON
 
 from lossmetrics._blocksum cimport (
-    Acc, acc_add, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
+    Acc, acc_add, acc_merge, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
     combine_blocks,
 )
 
@@ -116,6 +116,20 @@ cdef inline double _loss(int kind, double yv, floating_b xv, double pw,
     return _bce_logits(yv, xv, pw)
 
 
+cdef inline double _term(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
+                         const double[::1] sw, bint has_sw, Py_ssize_t i, Py_ssize_t j,
+                         double pw, double param) noexcept nogil:
+    """The weighted loss of element (i, j).  A row of weight 0 adds 0 (not
+    0 times an overflowing loss, which is NaN) when its inputs are finite, and
+    NaN when not, so that a non-finite input always shows in the sums (the
+    finiteness scans of some losses run only then: see defer_finite)."""
+    if has_sw:
+        if sw[i] == 0.0:
+            return (<double>y[i, j] - <double>y[i, j]) + (<double>x[i, j] - <double>x[i, j])
+        return sw[i] * _loss(kind, <double>y[i, j], x[i, j], pw, param)
+    return _loss(kind, <double>y[i, j], x[i, j], pw, param)
+
+
 def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
                        const double[::1] pos_weight, const double[::1] sw,
                        bint per_column, bint want_none, int n_threads, double param=0.0):
@@ -145,7 +159,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
         rpb = n_blocks(n, max(1, (1 << 18) // (n_out + 1)))
     nb = n_blocks(n, rpb)
     partials = np.zeros((nb, n_out + 1, 2), dtype=np.float64)
-    cdef Acc la, lw
+    cdef Acc la, lw, l0, l1, l2, l3
 
     out_arr = np.zeros((n if want_none else 0, n_cols if want_none else 0), dtype=np.float64)
     out = out_arr
@@ -156,15 +170,26 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
             la = acc_zero()
             for j in range(n_cols):
                 pw = pos_weight[j] if has_pw else 1.0
-                for i in range(start, stop):
-                    if has_sw and sw[i] == 0.0:
-                        continue  # left out: 0 * an overflowing loss is no NaN
-                    loss = _loss(kind, <double>y[i, j], x[i, j], pw, param)
-                    if has_sw:
-                        loss = sw[i] * loss
-                    la = acc_add(la, loss)
-                    if want_none:
-                        out[i, j] = loss
+                # Four independent running sums (rows i mod 4), folded in a
+                # fixed order: the bits still depend on the block alone.
+                l0 = acc_zero()
+                l1 = acc_zero()
+                l2 = acc_zero()
+                l3 = acc_zero()
+                i = start
+                while i + 4 <= stop:
+                    l0 = acc_add(l0, _term(kind, y, x, sw, has_sw, i, j, pw, param))
+                    l1 = acc_add(l1, _term(kind, y, x, sw, has_sw, i + 1, j, pw, param))
+                    l2 = acc_add(l2, _term(kind, y, x, sw, has_sw, i + 2, j, pw, param))
+                    l3 = acc_add(l3, _term(kind, y, x, sw, has_sw, i + 3, j, pw, param))
+                    i = i + 4
+                while i < stop:
+                    l0 = acc_add(l0, _term(kind, y, x, sw, has_sw, i, j, pw, param))
+                    i = i + 1
+                la = acc_merge(la, acc_merge(acc_merge(l0, l1), acc_merge(l2, l3)))
+                if want_none:
+                    for i in range(start, stop):
+                        out[i, j] = _term(kind, y, x, sw, has_sw, i, j, pw, param)
                 if per_column:
                     acc_store(partials, b, j, la)
                     la = acc_zero()
@@ -262,7 +287,7 @@ def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
     cdef double[::1] out
     cdef Py_ssize_t b, i, start, stop
     cdef double w, loss, cos
-    cdef Acc la, lw
+    cdef Acc la, lw, l0, l1, l2, l3
 
     out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
     out = out_arr

@@ -7,7 +7,7 @@ from lossmetrics._state import weighted_mean
 from lossmetrics._threads import resolve_n_threads
 from lossmetrics._validation import (
     CheckedInputs, as_array, as_float_array, check_consistent_length, check_finite,
-    check_sample_weight,
+    check_sample_weight, defer_finite,
 )
 
 
@@ -29,8 +29,9 @@ def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multiout
                 f"is required. {name} is empty."
             )
     n_threads = resolve_n_threads(n_threads, work=yt.size + yp.size)
-    check_finite(yt, "y_true", n_threads=n_threads, sklearn_name="")
-    check_finite(yp, "y_pred", n_threads=n_threads, sklearn_name="")
+    deferred = []
+    defer_finite(deferred, yt, "y_true", n_threads=n_threads, sklearn_name="")
+    defer_finite(deferred, yp, "y_pred", n_threads=n_threads, sklearn_name="")
     sw = check_sample_weight(sample_weight, yt.shape[0], n_threads=n_threads)
     yt2 = yt[:, None] if yt.ndim == 1 else yt
     yp2 = yp[:, None] if yp.ndim == 1 else yp
@@ -69,7 +70,7 @@ def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multiout
             raise ValueError("multioutput weights sum to zero; they cannot be normalised.")
         multioutput = mo
     return CheckedInputs(metric, yt2, yp2, sw, n_threads,
-                         dict(multioutput=multioutput, n_outputs=n_outputs))
+                         dict(multioutput=multioutput, n_outputs=n_outputs), deferred)
 
 
 def check_mean_squared_error(y_true, y_pred, *, sample_weight=None, n_threads=None,
@@ -96,8 +97,11 @@ def regression_state(checked, want_none=False):
 
     kind = (Kind.ABSOLUTE_ERROR if checked.metric == "mean_absolute_error"
             else Kind.SQUARED_ERROR)
-    return elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
-                              checked.sample_weight, True, want_none, checked.n_threads)
+    state, per = elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
+                                    checked.sample_weight, True, want_none,
+                                    checked.n_threads)
+    checked.after_kernel(state)
+    return state, per
 
 
 def regression_result(state, params, metric):

@@ -20,10 +20,12 @@ def _check_threshold(value, name, allow_zero):
 
 
 def _check_pair(metric, y_true, y_pred, sample_weight, n_threads, reduction, **params):
+    deferred = []
     t, x, sw, n_threads, reduction = check_elementwise_pair(
-        y_true, y_pred, "y_pred", sample_weight, n_threads, reduction, False, False)
+        y_true, y_pred, "y_pred", sample_weight, n_threads, reduction, False, False,
+        deferred)
     return CheckedInputs(metric, as_2d(t), as_2d(x), sw, n_threads,
-                         dict(params, reduction=reduction, out_shape=x.shape))
+                         dict(params, reduction=reduction, out_shape=x.shape), deferred)
 
 
 def check_huber_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, delta=1.0,
@@ -47,9 +49,11 @@ def robust_state(checked, want_none=False):
     param = checked.params["param"]
     if kind == Kind.SMOOTH_L1 and param == 0.0:
         kind = Kind.ABSOLUTE_ERROR  # PyTorch: beta = 0 is exactly L1
-    return elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
-                              checked.sample_weight, False, want_none,
-                              checked.n_threads, param)
+    state, per = elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
+                                    checked.sample_weight, False, want_none,
+                                    checked.n_threads, param)
+    checked.after_kernel(state)
+    return state, per
 
 
 def huber_loss(y_true, y_pred, *, delta=1.0, sample_weight=None, reduction="mean",

@@ -15,10 +15,46 @@ ctypedef fused floating:
     double
 
 
+cdef inline bint _contiguous(const floating[:, :] x) noexcept nogil:
+    """Whether the rows of x lie back to back in memory (a flat scan reads it)."""
+    cdef Py_ssize_t item = sizeof(floating)
+    if x.shape[1] == 1:
+        return x.strides[0] == item
+    return x.strides[1] == item and x.strides[0] == x.shape[1] * item
+
+
+cdef inline void _block_range(const floating[:, :] x, Py_ssize_t start, Py_ssize_t stop,
+                              bint flat, double* lo, double* hi, double* z) noexcept nogil:
+    """Fast pass over rows [start, stop): min, max (NaN ignored) and z, which is
+    NaN exactly when the rows hold a NaN or an infinity (v - v is NaN then)."""
+    cdef Py_ssize_t i, j, m = x.shape[1]
+    cdef const floating* p
+    cdef double v, a = lo[0], b = hi[0], c = 0.0
+    if flat:
+        p = &x[start, 0]
+        for i in range((stop - start) * m):
+            v = p[i]
+            a = v if v < a else a
+            b = v if v > b else b
+            c = c + (v - v)
+    else:
+        for i in range(start, stop):
+            for j in range(m):
+                v = x[i, j]
+                a = v if v < a else a
+                b = v if v > b else b
+                c = c + (v - v)
+    lo[0] = a
+    hi[0] = b
+    z[0] = c
+
+
 def scan_2d(const floating[:, :] x, int n_threads=1):
     """Return (min, max, first_nan, first_posinf, first_neginf) of a 2-D array.
 
     min/max ignore NaN; the ``first_*`` entries are flat C-order indices, or -1.
+    Each block is read once by a branch-free pass; only a block holding a NaN
+    or an infinity is read again to locate it.
     """
     cdef Py_ssize_t n = x.shape[0], m = x.shape[1]
     cdef Py_ssize_t rpb = rows_per_block(m)
@@ -26,8 +62,9 @@ def scan_2d(const floating[:, :] x, int n_threads=1):
     cdef double[:, ::1] mm = np.empty((nb, 2), dtype=np.float64)
     cdef int64_t[:, ::1] first = np.full((nb, 3), -1, dtype=np.int64)
     cdef Py_ssize_t b, i, j, start, stop
-    cdef double v, lo, hi
+    cdef double v, lo, hi, z
     cdef int64_t f_nan, f_pinf, f_ninf, flat
+    cdef bint contiguous = n > 0 and _contiguous(x)
 
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
@@ -35,16 +72,18 @@ def scan_2d(const floating[:, :] x, int n_threads=1):
             stop = block_stop(start, rpb, n)
             lo = INFINITY
             hi = -INFINITY
+            z = 0.0
+            _block_range(x, start, stop, contiguous, &lo, &hi, &z)
+            mm[b, 0] = lo
+            mm[b, 1] = hi
+            if z == 0.0:
+                continue
             f_nan = -1
             f_pinf = -1
             f_ninf = -1
             for i in range(start, stop):
                 for j in range(m):
                     v = x[i, j]
-                    if v < lo:
-                        lo = v
-                    if v > hi:
-                        hi = v
                     if v - v != 0.0 or isnan(v):
                         flat = i * m + j
                         if isnan(v):
@@ -55,8 +94,6 @@ def scan_2d(const floating[:, :] x, int n_threads=1):
                                 f_pinf = flat
                         elif f_ninf < 0:
                             f_ninf = flat
-            mm[b, 0] = lo
-            mm[b, 1] = hi
             first[b, 0] = f_nan
             first[b, 1] = f_pinf
             first[b, 2] = f_ninf

@@ -20,7 +20,7 @@ from lossmetrics._errors import InvalidParameterError
 from lossmetrics._state import finalize
 from lossmetrics._threads import resolve_n_threads
 from lossmetrics._validation import (
-    CheckedInputs, as_2d, as_array, as_float_array, check_class_weight,
+    CheckedInputs, as_2d, defer_finite, as_array, as_float_array, check_class_weight,
     check_finite, check_non_empty, check_probabilities, check_reduction,
     check_sample_weight, first_index_where, format_index,
 )
@@ -300,9 +300,12 @@ def _check_same_shape(y, x, y_name, x_name):
 
 
 def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, reduction,
-                           pred_is_proba, true_is_proba):
+                           pred_is_proba, true_is_proba, deferred=None):
     """Shared checks of the element-wise losses: same shapes, finite values, and
-    values in [0, 1] where the loss takes probabilities."""
+    values in [0, 1] where the loss takes probabilities.
+
+    With a ``deferred`` list, the finiteness scans of arrays that need no range
+    check are appended to it instead of run (see ``defer_finite``)."""
     x = as_float_array(pred, pred_name)
     t = as_float_array(y_true, "y_true")
     _check_same_shape(t, x, "y_true", pred_name)
@@ -310,6 +313,9 @@ def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, re
     reduction = check_reduction(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * x.size)
     for arr, name, is_proba in ((x, pred_name, pred_is_proba), (t, "y_true", true_is_proba)):
+        if deferred is not None and not is_proba:
+            defer_finite(deferred, arr, name, n_threads=n_threads)
+            continue
         lo, hi = check_finite(arr, name, n_threads=n_threads)
         if is_proba:
             check_probabilities(arr, name, lo, hi)

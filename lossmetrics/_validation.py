@@ -28,6 +28,20 @@ class CheckedInputs:
     sample_weight: np.ndarray
     n_threads: int
     params: dict = field(default_factory=dict)
+    # Finiteness scans left to after the kernel (see defer_finite).
+    deferred: list = field(default_factory=list, repr=False)
+
+    def run_deferred(self):
+        """Run the finiteness scans that were deferred; raise as they would have."""
+        checks, self.deferred = self.deferred, []
+        for check in checks:
+            check()
+
+    def after_kernel(self, state):
+        """A kernel's state is finite unless an input is not (or a sum overflowed):
+        only then are the deferred scans run, to raise their errors."""
+        if self.deferred and not np.all(np.isfinite(state)):
+            self.run_deferred()
 
 
 def format_index(flat, shape):
@@ -171,6 +185,17 @@ def check_finite(arr, name, *, allow_neginf=False, n_threads=1, sklearn_name=Non
             f"{name} has {value} at index {where}."
         )
     return lo, hi
+
+
+def defer_finite(deferred, arr, name, **kwargs):
+    """Append check_finite(arr, name, **kwargs) to ``deferred``.
+
+    For losses whose kernel turns any NaN or infinity among its inputs into a
+    non-finite sum (squared and absolute errors, Huber, smooth L1; rows of
+    zero weight add ``(y - y) + (x - x)``), the scan is needed only when the
+    sums come out non-finite: one pass over the data instead of three.
+    """
+    deferred.append(lambda: check_finite(arr, name, **kwargs))
 
 
 def first_index_where(mask_fn, arr):
@@ -353,5 +378,7 @@ def check_inputs(metric, y_true, y_pred, *, sample_weight=None, n_threads=None, 
         raise InvalidParameterError(
             f"metric must be one of {sorted(LOSSES)}; got {metric!r}."
         ) from None
-    return spec.check(y_true, y_pred, sample_weight=sample_weight,
-                      n_threads=n_threads, **params)
+    checked = spec.check(y_true, y_pred, sample_weight=sample_weight,
+                         n_threads=n_threads, **params)
+    checked.run_deferred()
+    return checked
