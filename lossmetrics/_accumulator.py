@@ -17,7 +17,9 @@ def _spec(metric):
 
 
 def _same(a, b):
-    """Equality of option values that may be arrays."""
+    """Equality of option values that may be arrays or NumPy scalars."""
+    a = a.item() if isinstance(a, np.generic) else a
+    b = b.item() if isinstance(b, np.generic) else b
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
         return a.shape == b.shape and a.dtype == b.dtype and bool(np.all(a == b))
@@ -102,16 +104,21 @@ class Accumulator:
                     "which column of y_proba is which class. lossmetrics.dask infers "
                     "them with one extra pass over the data."
                 )
+        self._derived_pos_label = None
         if metric == "brier_score_loss" and params.get("pos_label") is None:
             from lossmetrics._brier import _binary_pos_label
 
             # A binary batch holding one class must still know the positive one:
-            # scikit-learn's rule applied to the full label set.
+            # scikit-learn's rule applied to the label set (result() checks that
+            # the classes met give the same).
             classes = np.unique(np.asarray(params["labels"]))
             if classes.shape[0] == 2:
-                params = dict(params, pos_label=_binary_pos_label(classes, None))
+                pos = _binary_pos_label(classes, None)
+                self._derived_pos_label = pos.item() if isinstance(pos, np.generic) else pos
+                params = dict(params, pos_label=self._derived_pos_label)
         self.metric = metric
         self.params = params
+        self._classes = None    # classes met by a binary brier_score_loss
         self._state = None
         self._finish = None    # the validated options the value depends on
         self._signature = None  # trailing shape and dtype of the predictions
@@ -138,13 +145,27 @@ class Accumulator:
         state, _ = spec.state(checked)
         finish = {key: checked.params[key] for key in spec.result_keys}
         signature = (checked.y_pred.shape[1:], checked.y_pred.dtype.str)
-        self._add(np.array(state, dtype=np.float64), finish, signature)
+        classes = None
+        if self.metric == "brier_score_loss" and "pos_label" in checked.params:
+            classes = checked.params["encoded"].classes    # a binary batch's classes
+        self._add(np.array(state, dtype=np.float64), finish, signature, classes)
         self.n_batches += 1
         return self
 
-    def _add(self, state, finish, signature):
+    def _add(self, state, finish, signature, classes):
+        if classes is not None:
+            # The one-shot function refuses a binary y_proba with more than two
+            # classes in y_true, however they are spread over the batches.
+            seen = classes if self._classes is None else np.union1d(self._classes, classes)
+            if seen.shape[0] > 2:
+                raise ValueError(
+                    "The type of the target inferred from y_true is multiclass but "
+                    "should be binary according to the shape of y_prob. The batches "
+                    f"hold {seen.shape[0]} classes: {seen.tolist()}."
+                )
         if self._state is None:
             self._state, self._finish, self._signature = state, finish, signature
+            self._classes = classes
             return
         if signature != self._signature:
             raise ValueError(
@@ -160,6 +181,8 @@ class Accumulator:
                     f"{self._finish[key]!r} for earlier ones."
                 )
         self._state = merge_states(self._state, state)
+        if classes is not None:
+            self._classes = seen
 
     def merge(self, other):
         """Add the state of another accumulator of the same loss and options;
@@ -176,7 +199,7 @@ class Accumulator:
                 "options must be the same."
             )
         if other._state is not None:
-            self._add(other._state, other._finish, other._signature)
+            self._add(other._state, other._finish, other._signature, other._classes)
             self.n_batches += other.n_batches
         return self
 
@@ -187,6 +210,18 @@ class Accumulator:
                 f"Accumulator({self.metric!r}) has no data: call update() with a "
                 "batch (or merge() a fed accumulator) before result()."
             )
+        if self._derived_pos_label is not None and self._classes is not None:
+            from lossmetrics._brier import _binary_pos_label
+
+            pos = _binary_pos_label(self._classes, None)
+            pos = pos.item() if isinstance(pos, np.generic) else pos
+            if not _same(pos, self._derived_pos_label):
+                raise ValueError(
+                    f"Accumulator('brier_score_loss'): the positive class was taken "
+                    f"from labels as {self._derived_pos_label!r}, but the classes in "
+                    f"y_true, {self._classes.tolist()}, make it {pos!r} for "
+                    "brier_score_loss. Pass pos_label explicitly."
+                )
         spec = _spec(self.metric)
         return spec.result(self._state, self._finish, self.metric)
 

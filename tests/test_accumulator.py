@@ -223,3 +223,24 @@ def test_result_needs_data_and_a_nonzero_weight():
 def test_repr_names_metric_and_options():
     acc = lm.Accumulator("huber_loss", delta=0.5).update([0.0], [1.0])
     assert repr(acc) == "Accumulator('huber_loss', delta=0.5) <1 batch(es)>"
+
+
+def test_binary_brier_classes_are_checked_across_batches():
+    p = np.array([0.1, 0.9, 0.8, 0.3])
+    # Two classes per batch, three in all: the one-shot function refuses it.
+    with pytest.raises(ValueError, match="multiclass"):
+        lm.brier_score_loss([0, 1, 2, 0], p, pos_label=1)
+    acc = lm.Accumulator("brier_score_loss", pos_label=1).update([0, 1], p[:2])
+    with pytest.raises(ValueError, match="multiclass"):
+        acc.update([2, 0], p[2:])
+    other = lm.Accumulator("brier_score_loss", pos_label=1).update([2, 2], p[2:])
+    with pytest.raises(ValueError, match="multiclass"):
+        lm.Accumulator("brier_score_loss", pos_label=1).update([0, 1], p[:2]).merge(other)
+    # The positive class taken from labels must be the one the data give.
+    y = np.array([1, 1, 2, 2])
+    acc = lm.Accumulator("brier_score_loss", labels=[1, 2])
+    acc.update(y[:2], p[:2]).update(y[2:], p[2:])
+    assert_within_ulp(acc.result(), lm.brier_score_loss(y, p))
+    only_ones = lm.Accumulator("brier_score_loss", labels=[1, 2]).update(y[:2], p[:2])
+    with pytest.raises(ValueError, match="Pass pos_label explicitly"):
+        only_ones.result()    # the function takes 1 as positive for y_true in {1}
