@@ -136,4 +136,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # The command line (``demo``, the default, and ``score``): lossmetrics._cli.
+    from lossmetrics._cli import main as _cli_main
+
+    sys.exit(_cli_main(demo=main))

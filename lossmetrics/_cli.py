@@ -1,0 +1,483 @@
+"""The command line: ``python -m lossmetrics [demo | score ...]``.
+
+``score`` computes one loss of ``lossmetrics.LOSSES`` on arrays stored in
+files (see :mod:`lossmetrics._readers`) and prints its value.  The metric
+options are derived from the registry (``LossSpec.options``): each option
+name has one entry in ``OPTIONS`` saying how it is spelled and parsed, and
+is accepted only for the losses that declare it.
+
+Small inputs are scored by calling the loss function.  Above
+``CHUNKED_ABOVE`` elements (or ``LOSSMETRICS_CLI_CHUNK_ROWS`` rows, when
+that variable is set) the rows are fed in chunks to a
+:class:`lossmetrics.Accumulator`, with a progress bar on stderr: the value
+equals the function's within 1 ulp (almost always to the last bit).
+
+Exit status: 0 on success, 1 when a file cannot be read or the loss rejects
+the data or an option's value, 2 when the command line itself is wrong,
+130 when interrupted.  Errors are one line on stderr, without a traceback.
+"""
+import argparse
+import ast
+import contextlib
+import difflib
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+
+PROG = "python -m lossmetrics"
+CHUNKED_ABOVE = 20_000_000      # elements of the prediction arrays: above, score in chunks
+CHUNK_ELEMENTS = 1 << 22        # about 4M elements (32 MB of float64) per chunk
+CHUNK_ROWS_ENV = "LOSSMETRICS_CLI_CHUNK_ROWS"
+
+
+class CLIError(Exception):
+    """A one-line message for the user and the exit status."""
+
+    def __init__(self, message, status=1):
+        super().__init__(message)
+        self.status = status
+
+
+def _usage_error(message):
+    return CLIError(message, status=2)
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors as one line (a CLIError) instead of usage + exit."""
+
+    def error(self, message):
+        raise CLIError(message, status=2)
+
+
+# ------------------------------------------------------------------ options
+def _multioutput(values):
+    if len(values) == 1 and values[0] in ("raw_values", "uniform_average"):
+        return values[0]
+    try:
+        return [float(v) for v in values]
+    except ValueError:
+        raise _usage_error(
+            "--multioutput takes raw_values, uniform_average or one weight per output; "
+            f"got {' '.join(values)}.") from None
+
+
+def _literal(value):
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return value
+
+
+# How each option of LossSpec.options is spelled: argparse keywords, a help
+# text and a converter applied after parsing ("labels"/"pos_label" are also
+# converted to the type of y_true's labels once y_true is read; "x2", a
+# batch array, names a file).  An option missing here gets "--name VALUE",
+# read as a Python literal.
+OPTIONS = {
+    "normalize": (dict(action=argparse.BooleanOptionalAction),
+                  "mean over the samples (default), or the sum", None),
+    "labels": (dict(nargs="+", metavar="LABEL"),
+               "all the class labels, in the order of y_pred's columns", None),
+    "multioutput": (dict(nargs="+", metavar="MODE_OR_W"),
+                    "raw_values (print one value per output), uniform_average "
+                    "(default) or one weight per output", _multioutput),
+    "class_weight": (dict(nargs="+", type=float, metavar="W"),
+                     "one weight per class", None),
+    "ignore_index": (dict(type=int, metavar="INT"),
+                     "target value that is ignored", None),
+    "label_smoothing": (dict(type=float, metavar="F"), "in [0, 1]", None),
+    "reduction": (dict(choices=("mean", "sum", "none")),
+                  "mean (default) or sum; 'none' (one loss per sample) is refused",
+                  None),
+    "pos_weight": (dict(nargs="+", type=float, metavar="F"),
+                   "weight of the positive targets: one, or one per column",
+                   lambda v: v[0] if len(v) == 1 else v),
+    "log_true": (dict(action="store_true"), "y_true holds log-probabilities", None),
+    "log_pred": (dict(action="store_true"), "y_pred holds log-probabilities", None),
+    "pos_label": (dict(metavar="LABEL"), "the positive class of a binary problem",
+                  None),
+    "scale_by_half": (dict(choices=("true", "false", "auto")),
+                      "halve the score (default auto: for binary problems)",
+                      lambda v: {"true": True, "false": False}.get(v, v)),
+    "delta": (dict(type=float, metavar="F"), "threshold of the Huber loss", None),
+    "beta": (dict(type=float, metavar="F"), "threshold of the smooth L1 loss", None),
+    "margin": (dict(type=float, metavar="F"), "margin of dissimilar pairs", None),
+    "x2": (dict(metavar="FILE"), "the second embedding of each pair, shape (N, D)",
+           None),
+}
+
+
+def _flag(name):
+    return "--" + name.replace("_", "-")
+
+
+def _option_names():
+    from lossmetrics._registry import LOSSES
+
+    names = []
+    for spec in LOSSES.values():
+        names += [n for n in spec.options if n not in names]
+    return names
+
+
+def _takers(name):
+    from lossmetrics._registry import LOSSES
+
+    return [m for m, spec in LOSSES.items() if name in spec.options]
+
+
+def _metric_table():
+    from lossmetrics._registry import LOSSES
+
+    width = max(map(len, LOSSES))
+    lines = []
+    for name, spec in LOSSES.items():
+        flags = " ".join(
+            f"{_flag(o)}/--no-{o.replace('_', '-')}" if o == "normalize" else _flag(o)
+            for o in spec.options)
+        lines.append(f"  {name:{width}s}  {spec.prediction}; {flags}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------- parser
+def build_parser():
+    parser = _Parser(
+        prog=PROG,
+        description="Fast, exact loss metrics. Without a command, runs the demo.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "demo", help="fit small models on scikit-learn's datasets and print every "
+        "loss next to a reference (the default command)",
+        description="Fits small models on digits, breast cancer and diabetes and "
+        "prints every loss next to scikit-learn's or a NumPy reference, with timings.")
+    score = commands.add_parser(
+        "score", help="compute a loss on arrays stored in files",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Compute METRIC on the arrays of --y-true and --y-pred and print its value,\n"
+            "the same as the Python function's.\n\n"
+            "Files: .npy (memory-mapped), .csv (comma-separated; a first row that is not\n"
+            "numbers is a header) or .parquet (needs pyarrow). A file of one column is a\n"
+            "1-D array, of several columns the matrix (n_samples, n_columns); labels may\n"
+            "be text."),
+        epilog=(
+            "metrics (what y_pred holds; their options):\n" + _metric_table() + "\n\n"
+            "The text output is the value alone (repr precision), or the values "
+            "separated by spaces for\n--multioutput raw_values. Inputs above "
+            f"{CHUNKED_ABOVE:.0e} elements are scored in chunks, with a progress\n"
+            f"bar (the environment variable {CHUNK_ROWS_ENV}=N sets the chunk to N rows)."
+            "\n\nexample:\n  python -m lossmetrics score log_loss --y-true y.csv "
+            "--y-pred proba.npy --labels 0 1 2"))
+    score.add_argument("metric", metavar="METRIC", help="a loss (listed below)")
+    files = score.add_argument_group("data")
+    files.add_argument("--y-true", required=True, metavar="FILE", help="targets")
+    files.add_argument("--y-pred", required=True, metavar="FILE",
+                       help="predictions (x1 for cosine_embedding_loss)")
+    files.add_argument("--sample-weight", metavar="FILE", help="one weight per sample")
+    metric_options = score.add_argument_group(
+        "metric options", "each taken by the losses in brackets only")
+    for name in _option_names():
+        kwargs, text, _ = OPTIONS.get(name, (dict(metavar="VALUE"), "a Python literal",
+                                             _literal))
+        metric_options.add_argument(_flag(name), dest=name, default=argparse.SUPPRESS,
+                                    help=f"{text} [{', '.join(_takers(name))}]", **kwargs)
+    output = score.add_argument_group("output")
+    output.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text: the value alone; json: one object with metric, "
+                        "value, n_samples, options")
+    output.add_argument("--n-threads", type=int, metavar="N",
+                        help="OpenMP threads (default: all usable cores)")
+    output.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                        help="force or suppress the progress bar on stderr (default: "
+                        "shown when scoring in chunks)")
+    return parser
+
+
+# ---------------------------------------------------------------------- main
+def main(argv=None, demo=None):
+    """Run the command line; returns the exit status.
+
+    ``demo`` is the demo's entry point (``lossmetrics.__main__.main``).
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    prog = "lossmetrics score" if argv[:1] == ["score"] else "lossmetrics"
+    try:
+        if argv:
+            args = build_parser().parse_args(argv)
+            if args.command == "score":
+                with _warnings_to_stderr():
+                    return score(args)
+        if demo is None:
+            from lossmetrics.__main__ import main as demo
+        return demo([])
+    except CLIError as exc:
+        hint = f" (see python -m {prog} --help)" if exc.status == 2 else ""
+        print(f"{prog}: error: {exc}{hint}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def score(args):
+    """The ``score`` command: read, validate, score, print."""
+    spec, options, paths = _metric_and_options(args)
+    chunk_rows = _chunk_rows_from_env()
+    y_true, y_pred, sample_weight, batch = _read_inputs(args, spec, paths)
+    for name in ("labels", "pos_label"):
+        if name in options:
+            options[name] = _like_labels(options[name], y_true, _flag(name))
+    n = y_pred.shape[0]
+    per_row = max(1, (y_pred.size + sum(a.size for a in batch.values())) // max(n, 1))
+    if chunk_rows is None:
+        chunked = n * per_row > CHUNKED_ABOVE
+        chunk_rows = max(1, CHUNK_ELEMENTS // per_row)
+    else:
+        chunked = n > chunk_rows
+    kwargs = dict(options)
+    if args.n_threads is not None:
+        kwargs["n_threads"] = args.n_threads
+    with _Progress(chunked if args.progress is None else args.progress, spec.name) as bar:
+        try:
+            if chunked:
+                value = _score_in_chunks(spec, y_true, y_pred, sample_weight, batch,
+                                         kwargs, chunk_rows, bar)
+            else:
+                bar.start(n)
+                value = spec.function(y_true, y_pred, sample_weight=sample_weight,
+                                      **kwargs, **batch)
+                bar.update(n)
+        except (ValueError, TypeError) as exc:
+            raise CLIError(_one_line(exc)) from None
+    _print_value(args, spec.name, value, n, dict(options, **paths))
+    return 0
+
+
+def _metric_and_options(args):
+    """The LossSpec, its converted options, and the paths of its batch arrays."""
+    from lossmetrics._registry import LOSSES
+
+    spec = LOSSES.get(args.metric)
+    if spec is None:
+        close = difflib.get_close_matches(args.metric, LOSSES, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise _usage_error(f"unknown metric {args.metric!r}{hint} The metrics are: "
+                           f"{', '.join(LOSSES)}.")
+    given = {n: getattr(args, n) for n in _option_names() if hasattr(args, n)}
+    foreign = [n for n in given if n not in spec.options]
+    if foreign:
+        takes = ", ".join(map(_flag, spec.options)) or "none"
+        raise _usage_error(f"{_flag(foreign[0])} is not an option of {spec.name} "
+                           f"(its options: {takes}).")
+    if given.get("reduction") == "none":
+        raise _usage_error(
+            "--reduction none (one loss per sample) is not available from the command "
+            f"line; use mean or sum, or call lossmetrics.{spec.name}(..., "
+            "reduction='none') in Python.")
+    for name in spec.batch_arrays:
+        if name not in given:
+            raise _usage_error(f"{spec.name} needs {_flag(name)} FILE.")
+    paths = {n: v for n, v in given.items() if n in spec.batch_arrays}
+    options = {}
+    for name, text in given.items():
+        if name not in paths:
+            convert = OPTIONS[name][2] if name in OPTIONS else _literal
+            options[name] = convert(text) if convert else text
+    return spec, options, paths
+
+
+def _read_inputs(args, spec, paths):
+    """y_true, y_pred, sample_weight (or None) and the batch arrays, same lengths."""
+    from lossmetrics._readers import ReadError, read_array
+
+    try:
+        # The predictions first: their row count settles a labels CSV's header.
+        y_pred = read_array(args.y_pred, "--y-pred")
+        n_rows = y_pred.shape[0] if y_pred.ndim else None
+        files = {"--y-pred": (args.y_pred, y_pred),
+                 "--y-true": (args.y_true, read_array(args.y_true, "--y-true", n_rows))}
+        for name, path in paths.items():
+            files[_flag(name)] = (path, read_array(path, _flag(name), n_rows))
+        if args.sample_weight is not None:
+            files["--sample-weight"] = (args.sample_weight,
+                                        read_array(args.sample_weight, "--sample-weight"))
+    except ReadError as exc:
+        raise CLIError(str(exc)) from None
+    _check_lengths(files)
+    sample_weight = files.get("--sample-weight", (None, None))[1]
+    batch = {name: files[_flag(name)][1] for name in paths}
+    return files["--y-true"][1], y_pred, sample_weight, batch
+
+
+def _chunk_rows_from_env():
+    text = os.environ.get(CHUNK_ROWS_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        rows = int(text)
+    except ValueError:
+        rows = 0
+    if rows < 1:
+        raise _usage_error(f"{CHUNK_ROWS_ENV} must be a positive integer; got {text!r}.")
+    return rows
+
+
+def _check_lengths(files):
+    """Every file holds one row per sample, as many as --y-pred."""
+    for flag, (path, arr) in files.items():
+        if arr.ndim == 0:
+            raise CLIError(f"{flag} {path} holds a single number; expected one row per "
+                           "sample.")
+    path0, arr0 = files["--y-pred"]
+    for flag, (path, arr) in files.items():
+        if arr.shape[0] != arr0.shape[0]:
+            hint = ""
+            if abs(arr.shape[0] - arr0.shape[0]) == 1 and ".csv" in (path + path0).lower():
+                hint = (" (a first row of numbers is data, not a header: pandas writes "
+                        "0,1,... as the names of unnamed columns)")
+            raise CLIError(f"{flag} {path} has {arr.shape[0]} rows but --y-pred {path0} "
+                           f"has {arr0.shape[0]}: every file needs one row per sample"
+                           f"{hint}.")
+
+
+def _like_labels(values, y_true, flag):
+    """Labels typed on the command line, as the type of y_true's labels."""
+    kind = y_true.dtype.kind
+    if kind not in "iufb":
+        return values
+    single = not isinstance(values, list)
+
+    def convert(text):
+        if kind == "b" and text.lower() in ("true", "false", "1", "0"):
+            return text.lower() in ("true", "1")
+        number = float(text)
+        return int(number) if kind in "iub" and number.is_integer() else number
+
+    try:
+        out = [convert(v) for v in ([values] if single else values)]
+    except ValueError:
+        raise CLIError(f"{flag} {values if single else ' '.join(values)}: y_true holds "
+                       f"numbers ({y_true.dtype}), so the labels must be numbers.") from None
+    return out[0] if single else out
+
+
+def _score_in_chunks(spec, y_true, y_pred, sample_weight, batch, params, rows, bar):
+    from lossmetrics import Accumulator
+
+    n = y_pred.shape[0]
+    labels = _labels_to_infer(spec, y_true, y_pred, params)
+    bar.start(n * (2 if labels else 1))
+    if labels:
+        classes = np.unique(y_true[:0])
+        for start in range(0, n, rows):
+            classes = np.union1d(classes, np.unique(y_true[start:start + rows]))
+            bar.update(min(rows, n - start))
+        # The loss's own checks of the label set, on one row per class: the
+        # errors the function would raise on the whole data, in its words.
+        width = y_pred.shape[1] if y_pred.ndim > 1 else 1
+        probe = np.full((classes.shape[0],) + y_pred.shape[1:],
+                        0.5 if width == 1 else 1.0 / width, dtype=y_pred.dtype)
+        spec.check(classes, probe, **params)
+        params = dict(params, labels=classes)
+    acc = Accumulator(spec.name, **params)
+    for start in range(0, n, rows):
+        rows_ = slice(start, start + rows)
+        try:
+            acc.update(y_true[rows_], y_pred[rows_],
+                       None if sample_weight is None else sample_weight[rows_],
+                       **{name: a[rows_] for name, a in batch.items()})
+        except (ValueError, TypeError) as exc:
+            stop = min(n, start + rows) - 1
+            raise CLIError(f"in rows {start} to {stop} (an index below counts from row "
+                           f"{start}): {_one_line(exc)}") from None
+        bar.update(min(rows, n - start))
+    return acc.result()
+
+
+def _labels_to_infer(spec, y_true, y_pred, params):
+    """Whether the chunked path must first find the class labels (one pass).
+
+    An Accumulator of log_loss or brier_score_loss needs all the labels (a
+    chunk may miss classes).  The function infers them from y_true when
+    ``labels`` is not given, and a binary brier_score_loss (1-D y_pred)
+    always does, ignoring ``labels``.  A label-indicator y_true has none.
+    """
+    if spec.name not in ("log_loss", "brier_score_loss"):
+        return False
+    if y_true.ndim == 2 and y_true.shape[1] > 1:
+        params.setdefault("labels", list(range(y_true.shape[1])))  # required, unused
+        return False
+    binary = y_pred.ndim == 1 or y_pred.shape[1] == 1
+    return "labels" not in params or (spec.name == "brier_score_loss" and binary)
+
+
+class _Progress:
+    """A tqdm bar on stderr when ``show``; tqdm is imported only then."""
+
+    def __init__(self, show, desc):
+        self.show, self.desc, self.bar = show, desc, None
+
+    def start(self, total):
+        if self.show:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                return
+            self.bar = tqdm(total=total, desc=self.desc, unit="row", unit_scale=True,
+                            file=sys.stderr, dynamic_ncols=True)
+
+    def update(self, n):
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        if self.bar is not None:
+            self.bar.leave = exc_type is None  # on an error, a terminal erases the bar
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr():
+    """The loss's warnings as one line each, once each (chunks repeat them)."""
+    seen = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = _one_line(message)
+        if text not in seen:
+            seen.add(text)
+            print(f"lossmetrics score: warning: {text}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+def _jsonable(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _print_value(args, metric, value, n, options):
+    if args.format == "json":
+        record = {"metric": metric, "value": _jsonable(value), "n_samples": n,
+                  "options": {k: _jsonable(v) for k, v in options.items()}}
+        print(json.dumps(record))
+    elif isinstance(value, np.ndarray):
+        print(" ".join(repr(float(v)) for v in value.ravel()))
+    else:
+        print(repr(float(value)))
