@@ -6,6 +6,7 @@ Run (PyTorch is optional and used only here)::
     pip install . torch==2.13.0
     python -P benchmarks/bench_losses.py            # full suite
     python -P benchmarks/bench_losses.py --quick    # smaller inputs
+    python -P benchmarks/bench_losses.py --json benchmarks/results.json
 
 It prints, per workload, the best-of-N wall time of each implementation, the
 speed-up of lossmetrics over each, and the fraction of the bandwidth floor
@@ -14,6 +15,7 @@ NumPy reductions in one thread per core).  It never asserts anything.
 """
 import argparse
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -166,6 +168,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="inputs 10x smaller")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write the printed rows to PATH as JSON")
     args = parser.parse_args(argv)
     import lossmetrics as lm
 
@@ -178,6 +182,10 @@ def main(argv=None):
     except ImportError:
         torch_version = "not installed"
     import sklearn
+    report = dict(lossmetrics=cfg["version"], openmp=cfg["openmp"], n_threads=n_threads,
+                  usable_cores=cfg["usable_cores"], numpy=np.__version__,
+                  sklearn=sklearn.__version__, torch=torch_version, quick=args.quick,
+                  repeat=args.repeat, rows=[])
     print(f"lossmetrics {cfg['version']} (OpenMP: {cfg['openmp']}, {n_threads} threads), "
           f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, torch {torch_version}")
     header = (f"{'workload':48s} {'ours ms':>9s} {'sklearn':>9s} {'torch':>9s} {'other':>9s}"
@@ -204,6 +212,9 @@ def main(argv=None):
         print(f"{w['name']:48s} {ms(t_ours)} {ms(t_skl)} {ms(t_torch)} {ms(t_other)} "
               f"{ratio(t_skl)} {ratio(t_torch)} {ratio(t_other)} {pct}"
               + (f"  (other: {w['other_name']})" if w["other"] else ""))
+        report["rows"].append(dict(
+            workload=w["name"], ours_s=t_ours, sklearn_s=t_skl, torch_s=t_torch,
+            other_s=t_other, other_name=w["other_name"] or None, floor_s=floor))
     # Memory: peak traced allocation of one call, against scikit-learn's.
     rng = np.random.default_rng(1)
     n = int((0.1 if args.quick else 1.0) * 1_000_000)
@@ -221,6 +232,13 @@ def main(argv=None):
     t_lm, t_np = import_time("lossmetrics"), import_time("numpy")
     print(f"import lossmetrics: {t_lm * 1e3:.1f} ms; import numpy: {t_np * 1e3:.1f} ms "
           f"(ratio {t_lm / t_np:.2f})")
+    if args.json:
+        report.update(peak_memory_log_loss_bytes=dict(lossmetrics=ours, sklearn=theirs),
+                      peak_memory_cross_entropy_f32_bytes=ce,
+                      import_s=dict(lossmetrics=t_lm, numpy=t_np))
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+            f.write("\n")
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ def regression_state(checked, want_none=False):
     state, per = elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
                                     checked.sample_weight, True, want_none,
                                     checked.n_threads)
-    checked.after_kernel(state)
+    checked._after_kernel(state)
     return state, per
 
 

@@ -52,7 +52,7 @@ def robust_state(checked, want_none=False):
     state, per = elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
                                     checked.sample_weight, False, want_none,
                                     checked.n_threads, param)
-    checked.after_kernel(state)
+    checked._after_kernel(state)
     return state, per
 
 

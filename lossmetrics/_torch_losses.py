@@ -231,7 +231,7 @@ def cross_entropy(y_true, logits, *, class_weight=None, sample_weight=None,
     Notes
     -----
     ``log_softmax`` is computed as ``z_t - max(z) - log(sum(exp(z - max(z))))``
-    per element in float64, so huge logits (|z| = 1e4 and beyond) give exact,
+    per element in float64, so huge logits (``|z| = 1e4`` and beyond) give exact,
     finite values.  When every target is ignored PyTorch returns NaN for
     ``'mean'``; lossmetrics raises a ValueError.
 

@@ -20,7 +20,29 @@ REDUCTIONS = ("mean", "sum", "none")
 
 @dataclass
 class CheckedInputs:
-    """Validated, kernel-ready inputs of one loss call (returned by check_inputs)."""
+    """Validated, kernel-ready inputs of one loss call (returned by check_inputs).
+
+    Attributes
+    ----------
+    metric : str
+        Name of the loss.
+    y_true, y_pred : ndarray
+        Targets and predictions as the loss's kernel reads them: the input
+        arrays themselves (or views of them) wherever no conversion is needed.
+    sample_weight : ndarray
+        float64 weights of shape (n_samples,); empty for ``sample_weight=None``.
+    n_threads : int
+        The number of threads the kernel will use.
+    params : dict
+        The loss's validated options.
+
+    Examples
+    --------
+    >>> from lossmetrics import check_inputs
+    >>> checked = check_inputs("mean_squared_error", [1.0, 2.0], [1.5, 2.0])
+    >>> checked.metric, checked.y_pred.shape, checked.sample_weight.size
+    ('mean_squared_error', (2, 1), 0)
+    """
 
     metric: str
     y_true: np.ndarray
@@ -31,17 +53,17 @@ class CheckedInputs:
     # Finiteness scans left to after the kernel (see defer_finite).
     deferred: list = field(default_factory=list, repr=False)
 
-    def run_deferred(self):
+    def _run_deferred(self):
         """Run the finiteness scans that were deferred; raise as they would have."""
         checks, self.deferred = self.deferred, []
         for check in checks:
             check()
 
-    def after_kernel(self, state):
+    def _after_kernel(self, state):
         """A kernel's state is finite unless an input is not (or a sum overflowed):
         only then are the deferred scans run, to raise their errors."""
         if self.deferred and not np.all(np.isfinite(state)):
-            self.run_deferred()
+            self._run_deferred()
 
 
 def format_index(flat, shape):
@@ -380,5 +402,5 @@ def check_inputs(metric, y_true, y_pred, *, sample_weight=None, n_threads=None, 
         ) from None
     checked = spec.check(y_true, y_pred, sample_weight=sample_weight,
                          n_threads=n_threads, **params)
-    checked.run_deferred()
+    checked._run_deferred()
     return checked

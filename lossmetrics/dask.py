@@ -3,7 +3,7 @@
 Each function has the name and signature of the in-memory loss, plus
 ``compute``.  Inputs may be Dask arrays (of any, uneven, row chunks) or NumPy
 arrays.  Each row chunk runs the same validation and Cython kernel as the
-in-memory function and returns its reduced state (an :class:`Accumulator`,
+in-memory function and returns its reduced state (an :class:`~lossmetrics.Accumulator`,
 a few compensated sums: never the data); the states are merged by a tree
 reduction and the last step turns the state into the value.  The result
 equals the in-memory function on the whole data within 1 ulp (almost always
