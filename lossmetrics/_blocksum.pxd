@@ -1,10 +1,13 @@
 # Deterministic compensated reductions shared by every kernel.
 #
 # Kernels split the samples into fixed-size blocks (the size depends only on
-# the row length, never on the thread count), sum each block serially with
-# Neumaier's compensated addition into its own slot of a ``partials`` array of
-# shape (n_blocks, n_columns, 2), then ``combine_blocks`` folds the blocks in
-# block order.  The result is therefore the same bits for any ``n_threads``.
+# the row length, never on the thread count) and sum each block serially with
+# compensated addition (Knuth's branch-free TwoSum; the hot kernels keep four
+# independent running sums, element i of a block in lane i % 4, folded in a
+# fixed order) into its own slot of a ``partials`` array of shape
+# (n_blocks, n_columns, 2); ``combine_blocks`` then folds the blocks in block
+# order with Neumaier's addition.  Every step depends on the block alone, so
+# the result is the same bits for any ``n_threads``.
 from libc.math cimport fabs
 
 # Target number of scalars read per block.
@@ -73,6 +76,47 @@ cdef inline Acc acc_merge(Acc a, Acc b) noexcept nogil:
     a = acc_add(a, b.s)
     a.c = a.c + b.c
     return a
+
+
+cdef struct Acc4:
+    Acc lane[4]   # four independent running sums (element i goes to lane i % 4)
+
+
+cdef inline Acc4 acc4_zero() noexcept nogil:
+    cdef Acc4 a
+    a.lane[0] = acc_zero()
+    a.lane[1] = acc_zero()
+    a.lane[2] = acc_zero()
+    a.lane[3] = acc_zero()
+    return a
+
+
+cdef inline void acc4_add_array(Acc4* a, const double* x, Py_ssize_t n) noexcept nogil:
+    """Add x[0..n) to the lanes: x[i] to lane i % 4 (with n a multiple of 4 but
+    for the last call of a block, the lanes stay aligned with the rows)."""
+    cdef Acc l0 = a.lane[0], l1 = a.lane[1], l2 = a.lane[2], l3 = a.lane[3]
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n:
+        l0 = acc_add(l0, x[i])
+        l1 = acc_add(l1, x[i + 1])
+        l2 = acc_add(l2, x[i + 2])
+        l3 = acc_add(l3, x[i + 3])
+        i = i + 4
+    if i < n:
+        l0 = acc_add(l0, x[i])
+    if i + 1 < n:
+        l1 = acc_add(l1, x[i + 1])
+    if i + 2 < n:
+        l2 = acc_add(l2, x[i + 2])
+    a.lane[0] = l0
+    a.lane[1] = l1
+    a.lane[2] = l2
+    a.lane[3] = l3
+
+
+cdef inline Acc acc4_total(Acc4 a) noexcept nogil:
+    """The lanes folded in a fixed order."""
+    return acc_merge(acc_merge(a.lane[0], a.lane[1]), acc_merge(a.lane[2], a.lane[3]))
 
 
 cdef inline void acc_store(double[:, :, ::1] partials, Py_ssize_t b, Py_ssize_t k,

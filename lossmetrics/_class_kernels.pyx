@@ -12,15 +12,28 @@ so that ``mean = (state[0, 0] + state[0, 1]) / (state[1, 0] + state[1, 1])``.
 Nothing N-sized is allocated unless per-sample values are requested.
 """
 import numpy as np
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport log, exp, INFINITY
 from libc.float cimport FLT_EPSILON, DBL_EPSILON
 from libc.stdint cimport int64_t
 
 from lossmetrics._blocksum cimport (
-    Acc, acc_add, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
+    Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
     combine_blocks,
 )
+
+cdef extern from "_fastmath.h" nogil:
+    void lm_log_array(double *x, Py_ssize_t n)
+    void lm_exp_array(double *x, Py_ssize_t n)
+    double lm_select(int c, double a, double b)
+    double lm_log1(double x)
+
+# Rows whose logarithms are taken together by one call of lm_log_array.
+cdef enum:
+    LOG_CHUNK = 256
+# Classes whose exponentials are taken together by one call of lm_exp_array.
+cdef enum:
+    EXP_CHUNK = 512
 
 ctypedef fused floating:
     float
@@ -51,6 +64,57 @@ cdef inline double _log_sum_exp_shifted(const floating[:, :, :] z, Py_ssize_t i,
     return log(se)
 
 
+cdef inline double _lse_many_classes(const floating[:, :, :] z, Py_ssize_t i,
+                                     Py_ssize_t j, double m) noexcept nogil:
+    """_log_sum_exp_shifted for rows of many classes: the exponentials of
+    EXP_CHUNK classes at a time go through one vectorised lm_exp_array."""
+    cdef double buf[EXP_CHUNK]
+    cdef Py_ssize_t c, c0 = 0, nc, n_classes = z.shape[1]
+    cdef double se = 0.0
+    while c0 < n_classes:
+        nc = n_classes - c0 if n_classes - c0 < EXP_CHUNK else EXP_CHUNK
+        for c in range(nc):
+            buf[c] = z[i, c0 + c, j] - m
+        lm_exp_array(buf, nc)
+        for c in range(nc):
+            se = se + buf[c]
+        c0 = c0 + nc
+    return lm_log1(se)
+
+
+cdef inline void _lse_rows(const floating[:, :, :] z, Py_ssize_t i0, Py_ssize_t i1,
+                           bint many_classes, double* mrow, double* lse) noexcept nogil:
+    """Row maxima and shifted log-sum-exps of the elements of rows [i0, i1)
+    (element k = (i - i0) * S + j).  With few classes, all the elements'
+    exponentials go through one lm_exp_array call and their sums through one
+    lm_log_array call (at most EXP_CHUNK values each)."""
+    cdef double buf[EXP_CHUNK]
+    cdef Py_ssize_t i, j, c, k = 0, e = 0, n_classes = z.shape[1], n_pos = z.shape[2]
+    cdef double m, se
+    for i in range(i0, i1):
+        for j in range(n_pos):
+            m = _row_max(z, i, j)
+            mrow[e] = m
+            if many_classes:
+                lse[e] = _lse_many_classes(z, i, j, m)
+            else:
+                for c in range(n_classes):
+                    buf[k] = z[i, c, j] - m
+                    k = k + 1
+            e = e + 1
+    if many_classes:
+        return
+    lm_exp_array(buf, k)
+    k = 0
+    for i in range(e):
+        se = 0.0
+        for c in range(n_classes):
+            se = se + buf[k]
+            k = k + 1
+        lse[i] = se
+    lm_log_array(lse, e)
+
+
 cdef inline int64_t _first_bad(int64_t[::1] bad) noexcept:
     cdef Py_ssize_t b
     for b in range(bad.shape[0]):
@@ -61,6 +125,60 @@ cdef inline int64_t _first_bad(int64_t[::1] bad) noexcept:
 
 cdef inline double _sq(double x) noexcept nogil:
     return x * x
+
+
+cdef inline void _log_loss_rows(
+        const floating[:, :] proba, const int64_t[:] y, int64_t offset,
+        const int64_t[::1] lut, bint binary_1d, const double[::1] sw, double rowsum_tol,
+        bint want_none, double[::1] out, Py_ssize_t i0, Py_ssize_t i1, Acc4* lanes,
+        Acc* lw, int64_t* first_bad, int64_t* n_sum_bad) noexcept nogil:
+    """Log loss of rows [i0, i1) (at most LOG_CHUNK), added to lanes[(i - i0) % 4]."""
+    cdef double buf[LOG_CHUNK]
+    cdef Py_ssize_t i, c, n_cols = proba.shape[1], n_codes = lut.shape[0]
+    cdef int64_t code, k
+    cdef floating p, eps, one = 1
+    cdef double row_sum, w, loss
+    cdef bint has_sw = sw.shape[0] > 0
+    if floating is float:
+        eps = FLT_EPSILON
+    else:
+        eps = DBL_EPSILON
+    for i in range(i0, i1):
+        code = y[i] - offset
+        if code < 0 or code >= n_codes or lut[code] < 0:
+            # An undeclared label: the caller raises; the row counts nothing.
+            if first_bad[0] < 0:
+                first_bad[0] = i
+            buf[i - i0] = 1.0
+            continue
+        k = lut[code]
+        if binary_1d:
+            p = proba[i, 0]
+            # A select, not a branch (labels are random: a branch mispredicts).
+            p = <floating>lm_select(k == 0, <double><floating>(one - p), <double>p)
+        else:
+            p = proba[i, k]
+            row_sum = 0.0
+            for c in range(n_cols):
+                row_sum = row_sum + proba[i, c]
+            if not (row_sum - 1.0 <= rowsum_tol and 1.0 - row_sum <= rowsum_tol):
+                n_sum_bad[0] = n_sum_bad[0] + 1
+        p = eps if p < eps else p
+        p = (one - eps) if p > one - eps else p
+        buf[i - i0] = <double>p
+    lm_log_array(buf, i1 - i0)
+    if want_none:
+        for i in range(i0, i1):
+            out[i] = -buf[i - i0]
+    if has_sw:
+        for i in range(i0, i1):
+            buf[i - i0] = -sw[i] * buf[i - i0]
+            lw[0] = acc_add(lw[0], sw[i])
+    else:
+        for i in range(i0, i1):
+            buf[i - i0] = -buf[i - i0]
+        lw[0] = acc_add(lw[0], <double>(i1 - i0))
+    acc4_add_array(lanes, buf, i1 - i0)
 
 
 def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
@@ -95,6 +213,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     cdef int64_t code, k, first_bad_in_block, n_sum_bad
     cdef double w, loss, row_sum
     cdef Acc la, lw
+    cdef Acc4 lanes
 
     if floating is float:
         eps = FLT_EPSILON
@@ -111,7 +230,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
             lw = acc_zero()
             first_bad_in_block = -1
             n_sum_bad = 0
-            for i in range(start, stop):
+            for i in range(start, stop if mode == 1 else start):
                 code = y[i] - offset
                 if code < 0 or code >= n_codes or lut[code] < 0:
                     if first_bad_in_block < 0:
@@ -137,27 +256,17 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
                     if want_none:
                         out[i] = loss
                     continue
-                if binary_1d:
-                    p = proba[i, 0]
-                    if k == 0:
-                        p = <floating>(one - p)
-                else:
-                    p = proba[i, k]
-                    row_sum = 0.0
-                    for c in range(n_cols):
-                        row_sum = row_sum + proba[i, c]
-                    if not (row_sum - 1.0 <= rowsum_tol and 1.0 - row_sum <= rowsum_tol):
-                        n_sum_bad = n_sum_bad + 1
-                if p < eps:
-                    p = eps
-                elif p > one - eps:
-                    p = one - eps
-                loss = -log(<double>p)
-                w = sw[i] if has_sw else 1.0
-                la = acc_add(la, w * loss)
-                lw = acc_add(lw, w)
-                if want_none:
-                    out[i] = loss
+            if mode == 0:
+                # log loss: the clipped probabilities of LOG_CHUNK rows go
+                # through one vectorised log (four running sums: rows i mod 4).
+                lanes = acc4_zero()
+                i = start
+                while i < stop:
+                    _log_loss_rows(proba, y, offset, lut, binary_1d, sw, rowsum_tol,
+                                   want_none, out, i, block_stop(i, LOG_CHUNK, stop),
+                                   &lanes, &lw, &first_bad_in_block, &n_sum_bad)
+                    i = block_stop(i, LOG_CHUNK, stop)
+                la = acc4_total(lanes)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
             bad[b] = first_bad_in_block
@@ -196,17 +305,31 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     cdef double w, loss, m, lse_off, smooth, zc
     cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
     cdef Acc la, lw
+    # Rows whose log-sum-exps are vectorised together (one row when a row has
+    # more than EXP_CHUNK scores; its classes are then chunked instead).
+    cdef bint many_classes = n_classes * n_pos > EXP_CHUNK
+    cdef Py_ssize_t chunk_rows = 1 if many_classes else EXP_CHUNK // (n_classes * n_pos)
+    cdef double* mrow
+    cdef double* lse
+    # Per-thread scratch: row maxima and log-sum-exps of one chunk of rows.
+    cdef double[:, :, ::1] scratch = np.empty((max(n_threads, 1), 2, chunk_rows * n_pos))
 
     out_arr = np.zeros((n if want_none else 0, n_pos if want_none else 0), dtype=np.float64)
     out = out_arr
-    with nogil:
-        for b in prange(nb, schedule='static', num_threads=n_threads):
+    with nogil, parallel(num_threads=n_threads):
+        mrow = &scratch[threadid(), 0, 0]
+        lse = &scratch[threadid(), 1, 0]
+        for b in prange(nb, schedule='static'):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
             lw = acc_zero()
             first_bad_in_block = -1
             for i in range(start, stop):
+                if not log_input and (i - start) % chunk_rows == 0:
+                    # The next rows' log-sum-exps, vectorised.
+                    _lse_rows(z, i, block_stop(i, chunk_rows, stop), many_classes,
+                              mrow, lse)
                 w = sw[i] if has_sw else 1.0
                 for j in range(n_pos):
                     t = y[i, j]
@@ -225,8 +348,8 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                     else:
                         # log-sum-exp shifted by the row maximum: exact and
                         # finite for any finite logits.
-                        m = _row_max(z, i, j)
-                        lse_off = _log_sum_exp_shifted(z, i, j, m)
+                        m = mrow[((i - start) % chunk_rows) * n_pos + j]
+                        lse_off = lse[((i - start) % chunk_rows) * n_pos + j]
                         loss = cw[t] * ((m - z[i, t, j]) + lse_off) if cw[t] != 0.0 else 0.0
                         if smoothing != 0.0:
                             smooth = 0.0
@@ -242,7 +365,7 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
             bad[b] = first_bad_in_block
-        combine_blocks(partials, state)
+    combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None, _first_bad(bad)
 
 
@@ -295,6 +418,63 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     return np.asarray(state), out_arr if want_none else None
 
 
+cdef inline void _kl_rows(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
+                          bint log_pred, Py_ssize_t r0, Py_ssize_t r1,
+                          double* rows) noexcept nogil:
+    """KL sums of rows [r0, r1) into rows[r - r0], terms added in column order.
+
+    The entries' logarithms (and exponentials, for log_true) are taken
+    EXP_CHUNK entries at a time, across rows, by the vectorised functions of
+    _fastmath.h.
+    """
+    cdef double bp[EXP_CHUNK]
+    cdef double bq[EXP_CHUNK]
+    cdef Py_ssize_t n_cols = p.shape[1], r = r0, c = 0, rs, cs, k, e
+    cdef double pc, lp, lq
+    for k in range(r1 - r0):
+        rows[k] = 0.0
+    while r < r1:
+        rs = r
+        cs = c
+        k = 0
+        while r < r1 and k < EXP_CHUNK:
+            bp[k] = p[r, c]
+            bq[k] = q[r, c]
+            k = k + 1
+            c = c + 1
+            if c == n_cols:
+                c = 0
+                r = r + 1
+        if log_true:
+            lm_exp_array(bp, k)
+        else:
+            lm_log_array(bp, k)      # log 0 = -inf
+        if not log_pred:
+            lm_log_array(bq, k)
+        r = rs
+        c = cs
+        for e in range(k):
+            if log_true:
+                lp = p[r, c]
+                pc = bp[e]
+            else:
+                pc = p[r, c]
+                lp = bp[e]
+            if not ((log_true and lp == -INFINITY) or (not log_true and pc == 0.0)):
+                lq = q[r, c] if log_pred else bq[e]
+                if lq == -INFINITY:
+                    # p > 0 (even if exp(lp) underflows) where q = 0: KL is inf.
+                    rows[r - r0] = INFINITY
+                elif log_true:
+                    rows[r - r0] = rows[r - r0] + pc * (lp - lq)
+                else:
+                    rows[r - r0] = rows[r - r0] + (pc * lp - pc * lq)
+            c = c + 1
+            if c == n_cols:
+                c = 0
+                r = r + 1
+
+
 def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
               bint log_true, bint log_pred, const double[::1] sw,
               Py_ssize_t rows_per_sample, bint want_none, int n_threads):
@@ -312,48 +492,38 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
-    cdef Py_ssize_t b, r, c, start, stop
-    cdef double w, row, pc, lp, lq, term
+    cdef Py_ssize_t b, r, start, stop
+    cdef double w, row
     cdef Acc la, lw
+    # Rows whose KL terms are computed together (one per call when a row has
+    # more than EXP_CHUNK entries), and per-thread room for their sums.
+    cdef Py_ssize_t chunk_rows = max(1, EXP_CHUNK // max(n_cols, 1))
+    cdef double[:, ::1] scratch = np.empty((max(n_threads, 1), chunk_rows))
+    cdef double* rows
 
     out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
     out = out_arr
-    with nogil:
-        for b in prange(nb, schedule='static', num_threads=n_threads):
+    with nogil, parallel(num_threads=n_threads):
+        rows = &scratch[threadid(), 0]
+        for b in prange(nb, schedule='static'):
             start = b * rpb
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
             lw = acc_zero()
             for r in range(start, stop):
+                if (r - start) % chunk_rows == 0:
+                    _kl_rows(p, q, log_true, log_pred, r,
+                             block_stop(r, chunk_rows, stop), rows)
                 w = sw[r // rows_per_sample] if has_sw else 1.0
                 if w == 0.0:
                     # Left out: an infinite KL row must not become 0 * inf.
                     continue
-                row = 0.0
-                for c in range(n_cols):
-                    if log_true:
-                        lp = p[r, c]
-                        pc = exp(lp)
-                    else:
-                        pc = p[r, c]
-                        lp = log(pc) if pc > 0.0 else -INFINITY
-                    if (log_true and lp == -INFINITY) or (not log_true and pc == 0.0):
-                        continue
-                    lq = q[r, c] if log_pred else log(<double>q[r, c])
-                    if lq == -INFINITY:
-                        # p > 0 (even if exp(lp) underflows) where q = 0: KL is inf.
-                        row = INFINITY
-                        continue
-                    if log_true:
-                        term = pc * (lp - lq)
-                    else:
-                        term = pc * lp - pc * lq
-                    row = row + term
+                row = rows[(r - start) % chunk_rows]
                 la = acc_add(la, w * row)
                 lw = acc_add(lw, w)
                 if want_none:
                     out[r] = w * row
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
-        combine_blocks(partials, state)
+    combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None

@@ -12,8 +12,17 @@ from libc.math cimport log, log1p, exp, fabs, fmax, sqrt, frexp, ldexp
 from libc.stdint cimport int64_t
 from libc.float cimport FLT_EPSILON, DBL_EPSILON
 
+cdef extern from "_fastmath.h" nogil:
+    void lm_log_array(double *x, Py_ssize_t n)
+    void lm_exp_array(double *x, Py_ssize_t n)
+    void lm_log1p_array(double *x, Py_ssize_t n)
+
+# Rows of one column whose logarithms / exponentials are vectorised together.
+cdef enum:
+    MATH_CHUNK = 256
+
 from lossmetrics._blocksum cimport (
-    Acc, acc_add, acc_merge, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
+    Acc4, acc4_add_array, acc4_total, acc4_zero, Acc, acc_add, acc_merge, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
     combine_blocks,
 )
 
@@ -35,52 +44,22 @@ cpdef enum Kind:
     SMOOTH_L1 = 5
 
 
-cdef inline double _bce(double y, floating_b p) noexcept nogil:
-    """-(y log p + (1 - y) log(1 - p)) with p and 1 - p clipped to [eps, 1 - eps].
-
-    ``1 - p`` is formed and clipped in the input dtype, exactly as
-    scikit-learn's log_loss does for a 1-D probability column, so that 0/1
-    targets give log_loss's value to the last bit.
-    """
-    cdef floating_b eps, one = 1, q
-    cdef double loss = 0.0
-    if floating_b is float:
-        eps = FLT_EPSILON
-    else:
-        eps = DBL_EPSILON
-    q = <floating_b>(one - p)
-    if p < eps:
-        p = eps
-    elif p > one - eps:
-        p = one - eps
-    if q < eps:
-        q = eps
-    elif q > one - eps:
-        q = one - eps
-    if y != 0.0:
-        loss = loss - y * log(<double>p)
-    if y != 1.0:
-        loss = loss - (1.0 - y) * log(<double>q)
-    return loss
-
-
-cdef inline double _bce_logits(double y, double x, double pos_weight) noexcept nogil:
-    """PyTorch's (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x), in a stable form.
+cdef inline double _bce_logits(double y, double x, double pos_weight,
+                               double l1p) noexcept nogil:
+    """PyTorch's (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x), in a stable form,
+    given ``l1p = log1p(exp(-|x|))``.
 
     With softplus(-x) = max(-x, 0) + log1p(exp(-|x|)) and
     (1 - y) x + max(-x, 0) = max(x, 0) - y x, the loss is finite and exact
     for any finite logit, however large.
     """
-    cdef double l1p = log1p(exp(-fabs(x)))
     # pw y softplus(-x) + (1 - y) softplus(x): both terms are non-negative,
     # so nothing cancels (PyTorch's (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x)
     # is the same function, computed with cancellation).
-    cdef double a = pos_weight * y, b = 1.0 - y, loss = 0.0
-    if a != 0.0:
-        loss = a * (fmax(-x, 0.0) + l1p)
-    if b != 0.0:
-        loss = loss + b * (fmax(x, 0.0) + l1p)
-    return loss
+    # Both terms are finite, so a zero weight a or b gives exactly 0 (no
+    # branch: random 0/1 targets would mispredict it).
+    cdef double a = pos_weight * y, b = 1.0 - y
+    return a * (fmax(-x, 0.0) + l1p) + b * (fmax(x, 0.0) + l1p)
 
 
 cdef inline double _huber(double d, double delta) noexcept nogil:
@@ -107,13 +86,66 @@ cdef inline double _loss(int kind, double yv, floating_b xv, double pw,
         return d * d
     if kind == ABSOLUTE_ERROR:
         return fabs(yv - <double>xv)
-    if kind == BINARY_CROSS_ENTROPY:
-        return _bce(yv, xv)
     if kind == HUBER:
         return _huber(<double>xv - yv, param)
-    if kind == SMOOTH_L1:
-        return _smooth_l1(<double>xv - yv, param)
-    return _bce_logits(yv, xv, pw)
+    return _smooth_l1(<double>xv - yv, param)
+
+
+cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
+                          const double[::1] sw, bint has_sw, Py_ssize_t j, Py_ssize_t start,
+                          Py_ssize_t stop, double pw, bint want_none,
+                          double[:, ::1] out) noexcept nogil:
+    """Sum of the weighted binary cross-entropies of rows [start, stop) of column
+    j.  Their logarithms (and exponentials) are taken MATH_CHUNK rows at a time
+    by the vectorised functions of _fastmath.h; row i adds to lane i % 4."""
+    cdef double b1[MATH_CHUNK]
+    cdef double b2[MATH_CHUNK]
+    cdef Acc4 lanes = acc4_zero()
+    cdef Py_ssize_t i, i0 = start, i1, nr
+    cdef floating_b p, q, eps, one = 1
+    cdef double yv, w, loss
+    if floating_b is float:
+        eps = FLT_EPSILON
+    else:
+        eps = DBL_EPSILON
+    while i0 < stop:
+        i1 = block_stop(i0, MATH_CHUNK, stop)
+        nr = i1 - i0
+        if kind == BINARY_CROSS_ENTROPY_LOGITS:
+            for i in range(i0, i1):
+                b1[i - i0] = -fabs(<double>x[i, j])
+            lm_exp_array(b1, nr)
+            lm_log1p_array(b1, nr)
+        else:
+            # p and 1 - p clipped to [eps, 1 - eps] in the input dtype, as
+            # scikit-learn's log_loss does for a 1-D probability column.
+            for i in range(i0, i1):
+                p = x[i, j]
+                q = <floating_b>(one - p)
+                p = eps if p < eps else p
+                p = (one - eps) if p > one - eps else p
+                q = eps if q < eps else q
+                q = (one - eps) if q > one - eps else q
+                b1[i - i0] = <double>p
+                b2[i - i0] = <double>q
+            lm_log_array(b1, nr)
+            lm_log_array(b2, nr)
+        for i in range(i0, i1):
+            yv = <double>y[i, j]
+            if kind == BINARY_CROSS_ENTROPY_LOGITS:
+                loss = _bce_logits(yv, <double>x[i, j], pw, b1[i - i0])
+            else:
+                # Both logs are finite (clipped): 0 * log is exactly 0, no branch.
+                loss = -(yv * b1[i - i0] + (1.0 - yv) * b2[i - i0])
+            if has_sw:
+                w = sw[i]
+                loss = w * loss if w != 0.0 else 0.0
+            b1[i - i0] = loss
+            if want_none:
+                out[i, j] = loss
+        acc4_add_array(&lanes, b1, nr)
+        i0 = i1
+    return acc4_total(lanes)
 
 
 cdef inline double _term(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
@@ -170,6 +202,13 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
             la = acc_zero()
             for j in range(n_cols):
                 pw = pos_weight[j] if has_pw else 1.0
+                if kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS:
+                    la = acc_merge(la, _bce_rows(kind, y, x, sw, has_sw, j, start, stop, pw,
+                                                 want_none, out))
+                    if per_column:
+                        acc_store(partials, b, j, la)
+                        la = acc_zero()
+                    continue
                 # Four independent running sums (rows i mod 4), folded in a
                 # fixed order: the bits still depend on the block alone.
                 l0 = acc_zero()

@@ -1,0 +1,37 @@
+"""Python access to the vectorised log / exp / log1p of ``_fastmath.h``,
+for the tests of their accuracy (the kernels call the C functions directly)."""
+import numpy as np
+
+cdef extern from "_fastmath.h" nogil:
+    void lm_log_array(double *x, Py_ssize_t n)
+    void lm_exp_array(double *x, Py_ssize_t n)
+    void lm_log1p_array(double *x, Py_ssize_t n)
+
+
+def _apply(x, int which):
+    cdef double[::1] out = np.array(x, dtype=np.float64, copy=True).reshape(-1)
+    cdef Py_ssize_t n = out.shape[0]
+    if n:
+        with nogil:
+            if which == 0:
+                lm_log_array(&out[0], n)
+            elif which == 1:
+                lm_exp_array(&out[0], n)
+            else:
+                lm_log1p_array(&out[0], n)
+    return np.asarray(out).reshape(np.shape(x))
+
+
+def log(x):
+    """The kernels' log, element-wise (a float64 copy of x)."""
+    return _apply(x, 0)
+
+
+def exp(x):
+    """The kernels' exp, element-wise."""
+    return _apply(x, 1)
+
+
+def log1p(x):
+    """The kernels' log1p, element-wise (used on [0, 1])."""
+    return _apply(x, 2)
