@@ -125,6 +125,8 @@ def _average_outputs(errors, multioutput):
     if isinstance(multioutput, str):
         if multioutput == "raw_values":
             return errors
+        if errors.shape[0] == 1:
+            return float(errors[0])    # the average of one output (a fast path)
         weights = None
     else:
         # A power-of-two rescaling (exact) keeps huge weights from overflowing.

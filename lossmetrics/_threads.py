@@ -41,6 +41,8 @@ def resolve_n_threads(n_threads, work=None):
     are errors.  Work smaller than ``SERIAL_BELOW`` scalars runs serially.
     """
     if n_threads is None:
+        if work is not None and work < SERIAL_BELOW:
+            return 1   # small work: serial, without asking OpenMP
         resolved = default_n_threads()
     else:
         if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):

@@ -8,6 +8,7 @@ objects such as lists and pandas frames that are not arrays already.
 """
 import contextlib
 import contextvars
+import math
 import numbers
 from dataclasses import dataclass, field
 
@@ -62,7 +63,7 @@ class CheckedInputs:
     def _after_kernel(self, state):
         """A kernel's state is finite unless an input is not (or a sum overflowed):
         only then are the deferred scans run, to raise their errors."""
-        if self.deferred and not np.all(np.isfinite(state)):
+        if self.deferred and not all(map(math.isfinite, state.ravel().tolist())):
             self._run_deferred()
 
 
