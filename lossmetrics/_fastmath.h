@@ -6,9 +6,11 @@
  * (no 64-bit integer <-> double conversions, no arithmetic 64-bit shifts), so
  * the compiler vectorises them.  On x86-64 Linux with GCC, each array
  * function is compiled twice (AVX2 and the baseline) and the loader picks
- * one for the CPU (target_clones).  Both clones perform the same IEEE
- * operations in the same order (C11 mode: no FMA contraction), so results
- * are the same bits on every CPU.
+ * one for the CPU (target_clones; an includer may define LM_CLONES itself).
+ * Both clones perform the same IEEE operations in the same order (C11 mode:
+ * no FMA contraction), so results are the same bits on every CPU: compiled
+ * for SSE2, AVX2, AVX-512 and with -mfma, 3 million log/exp/log1p values
+ * hashed to the same bits.
  *
  * Algorithms: FreeBSD / fdlibm e_log.c and e_exp.c (Sun Microsystems, 1993,
  * freely redistributable), written without branches.  Accuracy, checked by
@@ -23,7 +25,9 @@
 #include <stddef.h>
 #include <math.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#if defined(LM_CLONES)
+/* set by the includer */
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define LM_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define LM_CLONES
