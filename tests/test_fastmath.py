@@ -97,3 +97,43 @@ def test_kernels_agree_with_the_straightforward_formulas(rng):
     eps = np.finfo(np.float64).eps
     ref_ll = -np.log(np.clip(p[np.arange(5000), y], eps, 1 - eps)).mean()
     np.testing.assert_allclose(lm.log_loss(y, p, labels=np.arange(7)), ref_ll, rtol=1e-14)
+
+
+@pytest.mark.parametrize("n_classes,spatial", [(3, ()), (600, ()), (40, (5, 3)), (1100, (2,))])
+def test_cross_entropy_every_chunking_of_classes(rng, n_classes, spatial):
+    # Rows of fewer scores than a vector chunk are batched together; rows of
+    # more (600, 1100 classes, or 40 x 15 positions) are chunked by class.
+    import lossmetrics as lm
+    from scipy.special import log_softmax
+
+    n = 257
+    z = rng.normal(size=(n, n_classes) + spatial) * 4
+    y = rng.integers(0, n_classes, (n,) + spatial)
+    w = rng.uniform(0.5, 2.0, n)
+    per = lm.cross_entropy(y, z, reduction="none", label_smoothing=0.2)
+    logp = log_softmax(z, axis=1)
+    nll = -np.take_along_axis(logp, y[:, None], axis=1)[:, 0]
+    ref = 0.8 * nll - 0.2 * logp.mean(axis=1)
+    np.testing.assert_allclose(per, ref, rtol=1e-12, atol=1e-13)
+    mean = lm.cross_entropy(y, z, sample_weight=w, label_smoothing=0.2)
+    wb = w.reshape((n,) + (1,) * len(spatial))
+    np.testing.assert_allclose(mean, (wb * ref).sum() / (wb * np.ones_like(ref)).sum(),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_cols", [2, 7, 511, 512, 513, 1500])
+@pytest.mark.parametrize("log_inputs", [False, True])
+def test_kl_divergence_every_chunking_of_columns(rng, n_cols, log_inputs):
+    import lossmetrics as lm
+    from scipy.special import rel_entr
+
+    p = rng.dirichlet(np.ones(n_cols) * 0.3, 301)
+    p[::7, 0] = 0.0                       # 0 log 0 terms
+    p /= p.sum(axis=1, keepdims=True)
+    q = rng.dirichlet(np.ones(n_cols), 301)
+    ref = rel_entr(p, q).sum(axis=1)
+    with np.errstate(divide="ignore"):
+        args = (np.log(p), np.log(q)) if log_inputs else (p, q)
+    per = lm.kl_divergence(*args, reduction="none", log_true=log_inputs,
+                           log_pred=log_inputs)
+    np.testing.assert_allclose(per, ref, rtol=1e-11, atol=1e-14)
