@@ -5,9 +5,9 @@
  * branch-free (selects only) and use only operations every SIMD level has
  * (no 64-bit integer <-> double conversions, no arithmetic 64-bit shifts), so
  * the compiler vectorises them.  On x86-64 Linux with GCC, each array
- * function is compiled twice (AVX2 and the baseline) and the loader picks
- * one for the CPU (target_clones; an includer may define LM_CLONES itself).
- * Both clones perform the same IEEE operations in the same order (C11 mode:
+ * function is compiled three times (AVX-512, AVX2 and the baseline) and the
+ * loader picks one for the CPU (target_clones; an includer may define LM_CLONES itself).
+ * All clones perform the same IEEE operations in the same order (C11 mode:
  * no FMA contraction), so results are the same bits on every CPU: compiled
  * for SSE2, AVX2, AVX-512 and with -mfma, 3 million log/exp/log1p values
  * hashed to the same bits.
@@ -28,7 +28,7 @@
 #if defined(LM_CLONES)
 /* set by the includer */
 #elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define LM_CLONES __attribute__((target_clones("avx2", "default")))
+#define LM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define LM_CLONES
 #endif
