@@ -27,16 +27,50 @@ cdef inline void _block_range(const floating[:, :] x, Py_ssize_t start, Py_ssize
                               bint flat, double* lo, double* hi, double* z) noexcept nogil:
     """Fast pass over rows [start, stop): min, max (NaN ignored) and z, which is
     NaN exactly when the rows hold a NaN or an infinity (v - v is NaN then)."""
-    cdef Py_ssize_t i, j, m = x.shape[1]
+    cdef Py_ssize_t i, j, m = x.shape[1], total
     cdef const floating* p
     cdef double v, a = lo[0], b = hi[0], c = 0.0
+    # Four independent lanes (min, max and NaN flag are exact in any order):
+    # no loop-carried add chain, and the compiler may vectorise the body.
+    cdef double v0, v1, v2, v3, a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3
     if flat:
         p = &x[start, 0]
-        for i in range((stop - start) * m):
-            v = p[i]
-            a = v if v < a else a
-            b = v if v > b else b
-            c = c + (v - v)
+        total = (stop - start) * m
+        a0 = a1 = a2 = a3 = a
+        b0 = b1 = b2 = b3 = b
+        c0 = c1 = c2 = c3 = 0.0
+        i = 0
+        while i + 4 <= total:
+            v0 = p[i]
+            v1 = p[i + 1]
+            v2 = p[i + 2]
+            v3 = p[i + 3]
+            a0 = v0 if v0 < a0 else a0
+            a1 = v1 if v1 < a1 else a1
+            a2 = v2 if v2 < a2 else a2
+            a3 = v3 if v3 < a3 else a3
+            b0 = v0 if v0 > b0 else b0
+            b1 = v1 if v1 > b1 else b1
+            b2 = v2 if v2 > b2 else b2
+            b3 = v3 if v3 > b3 else b3
+            c0 = c0 + (v0 - v0)
+            c1 = c1 + (v1 - v1)
+            c2 = c2 + (v2 - v2)
+            c3 = c3 + (v3 - v3)
+            i = i + 4
+        while i < total:
+            v0 = p[i]
+            a0 = v0 if v0 < a0 else a0
+            b0 = v0 if v0 > b0 else b0
+            c0 = c0 + (v0 - v0)
+            i = i + 1
+        a = a0 if a0 < a1 else a1
+        a = a2 if a2 < a else a
+        a = a3 if a3 < a else a
+        b = b0 if b0 > b1 else b1
+        b = b2 if b2 > b else b
+        b = b3 if b3 > b else b
+        c = (c0 + c1) + (c2 + c3)
     else:
         for i in range(start, stop):
             for j in range(m):
