@@ -1,7 +1,10 @@
 """Regression losses: drop-ins for scikit-learn's mean_squared_error,
 root_mean_squared_error and mean_absolute_error."""
+import math
+
 import numpy as np
 
+from lossmetrics._elementwise_kernels import Kind, elementwise_kernel
 from lossmetrics._errors import InvalidParameterError
 from lossmetrics._state import weighted_mean
 from lossmetrics._threads import resolve_n_threads
@@ -91,13 +94,14 @@ def check_mean_absolute_error(y_true, y_pred, *, sample_weight=None, n_threads=N
                              n_threads, multioutput)
 
 
+_NO_POS_WEIGHT = np.empty(0)
+_SQUARED, _ABSOLUTE = int(Kind.SQUARED_ERROR), int(Kind.ABSOLUTE_ERROR)
+
+
 def regression_state(checked, want_none=False):
     """Per-output (hi, lo) sums of the weighted errors, then the weight total."""
-    from lossmetrics._elementwise_kernels import Kind, elementwise_kernel
-
-    kind = (Kind.ABSOLUTE_ERROR if checked.metric == "mean_absolute_error"
-            else Kind.SQUARED_ERROR)
-    state, per = elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
+    kind = _ABSOLUTE if checked.metric == "mean_absolute_error" else _SQUARED
+    state, per = elementwise_kernel(kind, checked.y_true, checked.y_pred, _NO_POS_WEIGHT,
                                     checked.sample_weight, True, want_none,
                                     checked.n_threads)
     checked._after_kernel(state)
@@ -106,6 +110,16 @@ def regression_state(checked, want_none=False):
 
 def regression_result(state, params, metric):
     """The value of an MSE / RMSE / MAE from its reduced state."""
+    if state.shape[0] == 2 and isinstance(params["multioutput"], str) and (
+            params["multioutput"] == "uniform_average"):
+        # One output: the arithmetic below on Python floats, the same bits
+        # (a fast path for small calls).
+        (s_hi, s_lo), (d_hi, d_lo) = state.tolist()
+        den = d_hi + d_lo
+        if den == 0.0 or not math.isfinite(den):
+            weighted_mean(0.0, den, metric)  # raises
+        error = (s_hi + s_lo) / den
+        return math.sqrt(error) if metric == "root_mean_squared_error" else error
     sums = state[:-1, 0] + state[:-1, 1]
     den = state[-1, 0] + state[-1, 1]
     if den == 0.0 or not np.isfinite(den):
