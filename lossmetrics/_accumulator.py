@@ -26,6 +26,42 @@ def _same(a, b):
     return type(a) is type(b) and a == b
 
 
+def labels_to_infer(metric, y_true_shape, y_pred_shape, params):
+    """Whether batches of ``metric`` need the labels of all of y_true first.
+
+    An Accumulator of log_loss or brier_score_loss needs every label (a batch
+    may miss classes).  The function infers them from y_true when ``labels``
+    is not given, and a binary brier_score_loss (1-D y_proba) always does,
+    ignoring ``labels``.  A label-indicator y_true has none to infer; its
+    columns are the classes (``params`` gets them, required and unused).
+    """
+    if metric not in ("log_loss", "brier_score_loss"):
+        return False
+    if len(y_true_shape) == 2 and y_true_shape[1] > 1:
+        params.setdefault("labels", list(range(y_true_shape[1])))
+        return False
+    binary = len(y_pred_shape) == 1 or y_pred_shape[1] == 1
+    return params.get("labels") is None or (metric == "brier_score_loss" and binary)
+
+
+def with_inferred_labels(metric, classes, y_pred_shape, y_pred_dtype, params):
+    """``params`` with ``labels`` set to ``classes``, the sorted labels of all
+    of y_true, checked as the function checks the labels it infers.
+
+    The loss's own validation runs on one row per class, so a label set that
+    cannot fit y_proba raises the function's error, in its words ("only one
+    label", "different number of classes", "multiclass but should be binary").
+    """
+    from lossmetrics._registry import LOSSES
+
+    params = {k: v for k, v in params.items() if k != "labels"}
+    width = y_pred_shape[1] if len(y_pred_shape) > 1 else 1
+    probe = np.full((classes.shape[0],) + tuple(y_pred_shape[1:]),
+                    0.5 if width == 1 else 1.0 / width, dtype=y_pred_dtype)
+    LOSSES[metric].check(classes, probe, **params)
+    return dict(params, labels=classes)
+
+
 class Accumulator:
     """Running value of a loss over batches; mergeable, picklable, exact.
 

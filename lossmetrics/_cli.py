@@ -369,23 +369,20 @@ def _like_labels(values, y_true, flag):
 
 
 def _score_in_chunks(spec, y_true, y_pred, sample_weight, batch, params, rows, bar):
-    from lossmetrics import Accumulator
+    from lossmetrics._accumulator import (
+        Accumulator, labels_to_infer, with_inferred_labels,
+    )
 
     n = y_pred.shape[0]
-    labels = _labels_to_infer(spec, y_true, y_pred, params)
+    labels = labels_to_infer(spec.name, y_true.shape, y_pred.shape, params)
     bar.start(n * (2 if labels else 1))
     if labels:
         classes = np.unique(y_true[:0])
         for start in range(0, n, rows):
             classes = np.union1d(classes, np.unique(y_true[start:start + rows]))
             bar.update(min(rows, n - start))
-        # The loss's own checks of the label set, on one row per class: the
-        # errors the function would raise on the whole data, in its words.
-        width = y_pred.shape[1] if y_pred.ndim > 1 else 1
-        probe = np.full((classes.shape[0],) + y_pred.shape[1:],
-                        0.5 if width == 1 else 1.0 / width, dtype=y_pred.dtype)
-        spec.check(classes, probe, **params)
-        params = dict(params, labels=classes)
+        params = with_inferred_labels(spec.name, classes, y_pred.shape, y_pred.dtype,
+                                      params)
     acc = Accumulator(spec.name, **params)
     for start in range(0, n, rows):
         rows_ = slice(start, start + rows)
@@ -399,23 +396,6 @@ def _score_in_chunks(spec, y_true, y_pred, sample_weight, batch, params, rows, b
                            f"{start}): {_one_line(exc)}") from None
         bar.update(min(rows, n - start))
     return acc.result()
-
-
-def _labels_to_infer(spec, y_true, y_pred, params):
-    """Whether the chunked path must first find the class labels (one pass).
-
-    An Accumulator of log_loss or brier_score_loss needs all the labels (a
-    chunk may miss classes).  The function infers them from y_true when
-    ``labels`` is not given, and a binary brier_score_loss (1-D y_pred)
-    always does, ignoring ``labels``.  A label-indicator y_true has none.
-    """
-    if spec.name not in ("log_loss", "brier_score_loss"):
-        return False
-    if y_true.ndim == 2 and y_true.shape[1] > 1:
-        params.setdefault("labels", list(range(y_true.shape[1])))  # required, unused
-        return False
-    binary = y_pred.ndim == 1 or y_pred.shape[1] == 1
-    return "labels" not in params or (spec.name == "brier_score_loss" and binary)
 
 
 class _Progress:

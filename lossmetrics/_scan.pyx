@@ -23,64 +23,51 @@ cdef inline bint _contiguous(const floating[:, :] x) noexcept nogil:
     return x.strides[1] == item and x.strides[0] == x.shape[1] * item
 
 
+cdef inline void _see(double v, double* lo, double* hi, double* z) noexcept nogil:
+    """One value into a (min, max, NaN flag) lane: v - v is NaN exactly when v
+    is NaN or infinite; NaN never enters min or max."""
+    lo[0] = v if v < lo[0] else lo[0]
+    hi[0] = v if v > hi[0] else hi[0]
+    z[0] = z[0] + (v - v)
+
+
 cdef inline void _block_range(const floating[:, :] x, Py_ssize_t start, Py_ssize_t stop,
                               bint flat, double* lo, double* hi, double* z) noexcept nogil:
     """Fast pass over rows [start, stop): min, max (NaN ignored) and z, which is
-    NaN exactly when the rows hold a NaN or an infinity (v - v is NaN then)."""
-    cdef Py_ssize_t i, j, m = x.shape[1], total
+    NaN exactly when the rows hold a NaN or an infinity."""
+    cdef Py_ssize_t i, j, k, total
     cdef const floating* p
-    cdef double v, a = lo[0], b = hi[0], c = 0.0
-    # Four independent lanes (min, max and NaN flag are exact in any order):
-    # no loop-carried add chain, and the compiler may vectorise the body.
-    cdef double v0, v1, v2, v3, a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3
+    # Four independent lanes (min, max and the flag are exact in any order):
+    # no loop-carried add chain.
+    cdef double a[4]
+    cdef double b[4]
+    cdef double c[4]
+    for k in range(4):
+        a[k] = lo[0]
+        b[k] = hi[0]
+        c[k] = 0.0
     if flat:
         p = &x[start, 0]
-        total = (stop - start) * m
-        a0 = a1 = a2 = a3 = a
-        b0 = b1 = b2 = b3 = b
-        c0 = c1 = c2 = c3 = 0.0
+        total = (stop - start) * x.shape[1]
         i = 0
         while i + 4 <= total:
-            v0 = p[i]
-            v1 = p[i + 1]
-            v2 = p[i + 2]
-            v3 = p[i + 3]
-            a0 = v0 if v0 < a0 else a0
-            a1 = v1 if v1 < a1 else a1
-            a2 = v2 if v2 < a2 else a2
-            a3 = v3 if v3 < a3 else a3
-            b0 = v0 if v0 > b0 else b0
-            b1 = v1 if v1 > b1 else b1
-            b2 = v2 if v2 > b2 else b2
-            b3 = v3 if v3 > b3 else b3
-            c0 = c0 + (v0 - v0)
-            c1 = c1 + (v1 - v1)
-            c2 = c2 + (v2 - v2)
-            c3 = c3 + (v3 - v3)
+            for k in range(4):
+                _see(p[i + k], &a[k], &b[k], &c[k])
             i = i + 4
         while i < total:
-            v0 = p[i]
-            a0 = v0 if v0 < a0 else a0
-            b0 = v0 if v0 > b0 else b0
-            c0 = c0 + (v0 - v0)
+            _see(p[i], &a[0], &b[0], &c[0])
             i = i + 1
-        a = a0 if a0 < a1 else a1
-        a = a2 if a2 < a else a
-        a = a3 if a3 < a else a
-        b = b0 if b0 > b1 else b1
-        b = b2 if b2 > b else b
-        b = b3 if b3 > b else b
-        c = (c0 + c1) + (c2 + c3)
     else:
         for i in range(start, stop):
-            for j in range(m):
-                v = x[i, j]
-                a = v if v < a else a
-                b = v if v > b else b
-                c = c + (v - v)
-    lo[0] = a
-    hi[0] = b
-    z[0] = c
+            for j in range(x.shape[1]):
+                _see(x[i, j], &a[0], &b[0], &c[0])
+    for k in range(1, 4):
+        a[0] = a[k] if a[k] < a[0] else a[0]
+        b[0] = b[k] if b[k] > b[0] else b[0]
+        c[0] = c[0] + c[k]
+    lo[0] = a[0]
+    hi[0] = b[0]
+    z[0] = c[0]
 
 
 def scan_2d(const floating[:, :] x, int n_threads=1):

@@ -38,7 +38,7 @@ import dask
 import dask.array as da
 import numpy as np
 
-from lossmetrics._accumulator import Accumulator
+from lossmetrics._accumulator import Accumulator, labels_to_infer, with_inferred_labels
 from lossmetrics._registry import LOSSES
 
 __all__ = sorted(LOSSES)
@@ -114,43 +114,6 @@ def _small(value):
     return value.compute() if isinstance(value, da.Array) else value
 
 
-def _infer_labels(metric, y_true, y_pred, options):
-    """labels for log_loss / brier_score_loss: one pass of dask.array.unique,
-    with the one-shot function's errors where the inferred set cannot fit."""
-    if y_true.ndim == 2 and y_true.shape[1] > 1:
-        # A label-indicator y_true: its columns are the classes.
-        return dict(options, labels=np.arange(y_true.shape[1]))
-    classes = da.unique(y_true.ravel()).compute()
-    binary_1d = y_pred.ndim == 1 or y_pred.shape[1] == 1
-    n_cols = 2 if binary_1d else y_pred.shape[1]
-    if metric == "brier_score_loss" and binary_1d:
-        if classes.shape[0] > 2:
-            raise ValueError(
-                "The type of the target inferred from y_true is multiclass but should be "
-                "binary according to the shape of y_prob. y_true has "
-                f"{classes.shape[0]} classes."
-            )
-        if options.get("pos_label") is not None:
-            return options
-        if classes.shape[0] == 1:
-            from lossmetrics._brier import _binary_pos_label
-
-            return dict(options, pos_label=_binary_pos_label(classes, None))
-        return dict(options, labels=classes)
-    if classes.shape[0] == 1:
-        raise ValueError(
-            f"y_true contains only one label ({classes[0]}). Please provide the list of "
-            "all expected class labels explicitly through the labels argument."
-        )
-    if classes.shape[0] != n_cols:
-        raise ValueError(
-            "y_true and y_prob contain different number of classes: "
-            f"{classes.shape[0]} vs {n_cols}. Please provide the true labels explicitly "
-            f"through the labels argument. Classes found in y_true: {classes}"
-        )
-    return dict(options, labels=classes)
-
-
 def _tree(states):
     while len(states) > 1:
         states = [dask.delayed(_merge, pure=True)(*states[i:i + SPLIT_EVERY])
@@ -177,8 +140,11 @@ def _evaluate(metric, data, names, sample_weight, options, compute):
     chunk_data = [dask.delayed(list, pure=True)(parts) for parts in zip(*blocks)]
     if options.get("reduction") == "none":
         return _per_element(metric, arrays, chunk_data, sw_blocks, options, compute)
-    if metric in ("log_loss", "brier_score_loss") and options.get("labels") is None:
-        options = _infer_labels(metric, arrays[0], arrays[1], options)
+    if labels_to_infer(metric, arrays[0].shape, arrays[1].shape, options):
+        # One extra pass: the labels of all of y_true, as the function infers them.
+        classes = da.unique(arrays[0].ravel()).compute()
+        options = with_inferred_labels(metric, classes, arrays[1].shape, arrays[1].dtype,
+                                       options)
     Accumulator(metric, **options)  # validates the options before any work is sent
     states = [dask.delayed(_chunk_state, pure=True)(metric, options, part, w)
               for part, w in zip(chunk_data, sw_blocks)]
