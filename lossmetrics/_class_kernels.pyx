@@ -13,7 +13,7 @@ Nothing N-sized is allocated unless per-sample values are requested.
 """
 import numpy as np
 from cython.parallel cimport parallel, prange, threadid
-from libc.math cimport log, exp, INFINITY
+from libc.math cimport INFINITY
 from libc.float cimport FLT_EPSILON, DBL_EPSILON
 from libc.stdint cimport int64_t
 
@@ -54,19 +54,9 @@ cdef inline double _row_max(const floating[:, :, :] z, Py_ssize_t i,
     return m
 
 
-cdef inline double _log_sum_exp_shifted(const floating[:, :, :] z, Py_ssize_t i,
-                                        Py_ssize_t j, double m) noexcept nogil:
-    """log(sum_c exp(z[i, c, j] - m)); with m the row maximum it is in [0, log C]."""
-    cdef Py_ssize_t c
-    cdef double se = 0.0
-    for c in range(z.shape[1]):
-        se = se + exp(z[i, c, j] - m)
-    return log(se)
-
-
 cdef inline double _lse_many_classes(const floating[:, :, :] z, Py_ssize_t i,
                                      Py_ssize_t j, double m) noexcept nogil:
-    """_log_sum_exp_shifted for rows of many classes: the exponentials of
+    """log(sum_c exp(z[i, c, j] - m)) for rows of many classes: the exponentials of
     EXP_CHUNK classes at a time go through one vectorised lm_exp_array."""
     cdef double buf[EXP_CHUNK]
     cdef Py_ssize_t c, c0 = 0, nc, n_classes = z.shape[1]
@@ -80,6 +70,14 @@ cdef inline double _lse_many_classes(const floating[:, :, :] z, Py_ssize_t i,
             se = se + buf[c]
         c0 = c0 + nc
     return lm_log1(se)
+
+
+cdef inline Py_ssize_t _lse_chunk_rows(Py_ssize_t n_classes, Py_ssize_t n_pos) noexcept nogil:
+    """Rows whose log-sum-exps _lse_rows vectorises together (one row when a
+    row has more than EXP_CHUNK scores; its classes are then chunked instead)."""
+    if n_classes * n_pos > EXP_CHUNK:
+        return 1
+    return EXP_CHUNK // (n_classes * n_pos)
 
 
 cdef inline void _lse_rows(const floating[:, :, :] z, Py_ssize_t i0, Py_ssize_t i1,
@@ -305,10 +303,8 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     cdef double w, loss, m, lse_off, smooth, zc
     cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
     cdef Acc la, lw
-    # Rows whose log-sum-exps are vectorised together (one row when a row has
-    # more than EXP_CHUNK scores; its classes are then chunked instead).
     cdef bint many_classes = n_classes * n_pos > EXP_CHUNK
-    cdef Py_ssize_t chunk_rows = 1 if many_classes else EXP_CHUNK // (n_classes * n_pos)
+    cdef Py_ssize_t chunk_rows = _lse_chunk_rows(n_classes, n_pos)
     cdef double* mrow
     cdef double* lse
     # Per-thread scratch: row maxima and log-sum-exps of one chunk of rows.
@@ -389,20 +385,32 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     cdef double w, loss, m, lse_off, tc
     cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
     cdef Acc la, lw
+    cdef bint many_classes = n_classes * n_pos > EXP_CHUNK
+    cdef Py_ssize_t chunk_rows = _lse_chunk_rows(n_classes, n_pos), k
+    cdef double* mrow
+    cdef double* lse
+    # Per-thread scratch: row maxima and log-sum-exps of one chunk of rows.
+    cdef double[:, :, ::1] scratch = np.empty((max(n_threads, 1), 2, chunk_rows * n_pos))
 
     out_arr = np.zeros((n if want_none else 0, n_pos if want_none else 0), dtype=np.float64)
     out = out_arr
-    with nogil:
-        for b in prange(nb, schedule='static', num_threads=n_threads):
+    with nogil, parallel(num_threads=n_threads):
+        mrow = &scratch[threadid(), 0, 0]
+        lse = &scratch[threadid(), 1, 0]
+        for b in prange(nb, schedule='static'):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
             lw = acc_zero()
             for i in range(start, stop):
+                if (i - start) % chunk_rows == 0:
+                    _lse_rows(z, i, block_stop(i, chunk_rows, stop), many_classes,
+                              mrow, lse)
                 w = sw[i] if has_sw else 1.0
                 for j in range(n_pos):
-                    m = _row_max(z, i, j)
-                    lse_off = _log_sum_exp_shifted(z, i, j, m)
+                    k = ((i - start) % chunk_rows) * n_pos + j
+                    m = mrow[k]
+                    lse_off = lse[k]
                     loss = 0.0
                     for c in range(n_classes):
                         tc = keep * target[i, c, j] + spread
@@ -414,7 +422,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
                         out[i, j] = w * loss
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
-        combine_blocks(partials, state)
+    combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None
 
 

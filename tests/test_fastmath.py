@@ -115,6 +115,12 @@ def test_cross_entropy_every_chunking_of_classes(rng, n_classes, spatial):
     nll = -np.take_along_axis(logp, y[:, None], axis=1)[:, 0]
     ref = 0.8 * nll - 0.2 * logp.mean(axis=1)
     np.testing.assert_allclose(per, ref, rtol=1e-12, atol=1e-13)
+    # Class-probability targets go through the same log-sum-exp.
+    t = rng.dirichlet(np.ones(n_classes), (n,) + spatial)
+    t = np.moveaxis(t, -1, 1)
+    soft = lm.cross_entropy(t, z, reduction="none", label_smoothing=0.2)
+    np.testing.assert_allclose(soft, -((0.8 * t + 0.2 / n_classes) * logp).sum(axis=1),
+                               rtol=1e-12, atol=1e-13)
     mean = lm.cross_entropy(y, z, sample_weight=w, label_smoothing=0.2)
     wb = w.reshape((n,) + (1,) * len(spatial))
     np.testing.assert_allclose(mean, (wb * ref).sum() / (wb * np.ones_like(ref)).sum(),
