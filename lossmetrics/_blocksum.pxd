@@ -10,6 +10,9 @@
 # the result is the same bits for any ``n_threads``.
 from libc.math cimport fabs
 
+cdef extern from "_fastmath.h" nogil:
+    void lm_sum4(double* acc, const double* x, Py_ssize_t n)
+
 # Target number of scalars read per block.
 cdef enum:
     BLOCK_SCALARS = 8192
@@ -93,25 +96,9 @@ cdef inline Acc4 acc4_zero() noexcept nogil:
 
 cdef inline void acc4_add_array(Acc4* a, const double* x, Py_ssize_t n) noexcept nogil:
     """Add x[0..n) to the lanes: x[i] to lane i % 4 (with n a multiple of 4 but
-    for the last call of a block, the lanes stay aligned with the rows)."""
-    cdef Acc l0 = a.lane[0], l1 = a.lane[1], l2 = a.lane[2], l3 = a.lane[3]
-    cdef Py_ssize_t i = 0
-    while i + 4 <= n:
-        l0 = acc_add(l0, x[i])
-        l1 = acc_add(l1, x[i + 1])
-        l2 = acc_add(l2, x[i + 2])
-        l3 = acc_add(l3, x[i + 3])
-        i = i + 4
-    if i < n:
-        l0 = acc_add(l0, x[i])
-    if i + 1 < n:
-        l1 = acc_add(l1, x[i + 1])
-    if i + 2 < n:
-        l2 = acc_add(l2, x[i + 2])
-    a.lane[0] = l0
-    a.lane[1] = l1
-    a.lane[2] = l2
-    a.lane[3] = l3
+    for the last call of a block, the lanes stay aligned with the rows).
+    Each lane is acc_add's TwoSum; the four run as one vector (lm_sum4)."""
+    lm_sum4(<double*>a, x, n)
 
 
 cdef inline Acc acc4_total(Acc4 a) noexcept nogil:

@@ -63,7 +63,7 @@ def _check_binary(y, proba, sw, n_threads, pos_label, params):
             "The type of the target inferred from y_true is continuous but should be "
             "binary according to the shape of y_prob."
         )
-    enc = encode(y, None)
+    enc = encode(y, None, n_threads)
     if enc.classes.shape[0] > 2:
         raise ValueError(
             "The type of the target inferred from y_true is multiclass but should be "

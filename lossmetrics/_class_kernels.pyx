@@ -15,8 +15,9 @@ import numpy as np
 from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport INFINITY
 from libc.float cimport FLT_EPSILON, DBL_EPSILON
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint64_t
 
+from lossmetrics._rangescan cimport _block_range, _contiguous
 from lossmetrics._blocksum cimport (
     Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
     combine_blocks,
@@ -27,6 +28,10 @@ cdef extern from "_fastmath.h" nogil:
     void lm_exp_array(double *x, Py_ssize_t n)
     double lm_select(int c, double a, double b)
     double lm_log1(double x)
+    int lm_in_unit_interval(const double *x, Py_ssize_t n)
+    int lm_in_unit_interval_f(const float *x, Py_ssize_t n)
+    void lm_row_sums(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
+    void lm_row_sums_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
 
 # Rows whose logarithms are taken together by one call of lm_log_array.
 cdef enum:
@@ -128,42 +133,93 @@ cdef inline double _sq(double x) noexcept nogil:
 cdef inline void _log_loss_rows(
         const floating[:, :] proba, const int64_t[:] y, int64_t offset,
         const int64_t[::1] lut, bint binary_1d, const double[::1] sw, double rowsum_tol,
-        bint want_none, double[::1] out, Py_ssize_t i0, Py_ssize_t i1, Acc4* lanes,
-        Acc* lw, int64_t* first_bad, int64_t* n_sum_bad) noexcept nogil:
-    """Log loss of rows [i0, i1) (at most LOG_CHUNK), added to lanes[(i - i0) % 4]."""
+        bint want_none, double[::1] out, Py_ssize_t i0, Py_ssize_t i1, bint flat,
+        Acc4* lanes, Acc* lw, int64_t* first_bad, int64_t* n_sum_bad,
+        int* in_range) noexcept nogil:
+    """Log loss of rows [i0, i1) (at most LOG_CHUNK), added to lanes[(i - i0) % 4].
+
+    The rows' probabilities are also checked against [0, 1] (``flat``: the
+    array is C-contiguous): ``in_range`` drops to 0 at a NaN, an infinity or
+    a value outside (the caller then runs the deferred scan of y_proba, which
+    raises scikit-learn's error)."""
     cdef double buf[LOG_CHUNK]
+    cdef double sums[LOG_CHUNK]
+    cdef double lane[4]
     cdef Py_ssize_t i, c, n_cols = proba.shape[1], n_codes = lut.shape[0]
+    cdef Py_ssize_t col_step = proba.strides[1]
+    cdef const floating* row
     cdef int64_t code, k
     cdef floating p, eps, one = 1
     cdef double row_sum, w, loss
     cdef bint has_sw = sw.shape[0] > 0
+    cdef double lo = 0.0, hi = 1.0, z = 0.0
     if floating is float:
         eps = FLT_EPSILON
     else:
         eps = DBL_EPSILON
-    for i in range(i0, i1):
-        code = y[i] - offset
-        if code < 0 or code >= n_codes or lut[code] < 0:
-            # An undeclared label: the caller raises; the row counts nothing.
-            if first_bad[0] < 0:
-                first_bad[0] = i
-            buf[i - i0] = 1.0
-            continue
-        k = lut[code]
-        if binary_1d:
+    if flat:
+        if floating is float:
+            if not lm_in_unit_interval_f(&proba[i0, 0], (i1 - i0) * n_cols):
+                in_range[0] = 0
+        else:
+            if not lm_in_unit_interval(&proba[i0, 0], (i1 - i0) * n_cols):
+                in_range[0] = 0
+    else:
+        _block_range(proba, i0, i1, False, &lo, &hi, &z)
+        if not (lo >= 0.0 and hi <= 1.0 and z == 0.0):
+            in_range[0] = 0
+    if binary_1d:
+        # One column: the probability of the greater label, or 1 - it.
+        for i in range(i0, i1):
+            code = y[i] - offset
+            if <uint64_t>code >= <uint64_t>n_codes or lut[code] < 0:
+                if first_bad[0] < 0:
+                    first_bad[0] = i
+                buf[i - i0] = 1.0
+                continue
             p = proba[i, 0]
             # A select, not a branch (labels are random: a branch mispredicts).
-            p = <floating>lm_select(k == 0, <double><floating>(one - p), <double>p)
-        else:
-            p = proba[i, k]
-            row_sum = 0.0
-            for c in range(n_cols):
-                row_sum = row_sum + proba[i, c]
+            p = <floating>lm_select(lut[code] == 0, <double><floating>(one - p), <double>p)
+            p = eps if p < eps else p
+            p = (one - eps) if p > one - eps else p
+            buf[i - i0] = <double>p
+    else:
+        if flat:
+            # Row sums (for the warning), vectorised: columns in four lanes.
+            if floating is float:
+                lm_row_sums_f(&proba[i0, 0], i1 - i0, n_cols, sums)
+            else:
+                lm_row_sums(&proba[i0, 0], i1 - i0, n_cols, sums)
+        for i in range(i0, i1):
+            code = y[i] - offset
+            if <uint64_t>code >= <uint64_t>n_codes or lut[code] < 0:
+                # An undeclared label: the caller raises; the row counts nothing.
+                if first_bad[0] < 0:
+                    first_bad[0] = i
+                buf[i - i0] = 1.0
+                continue
+            k = lut[code]
+            row = &proba[i, 0]
+            if flat:
+                row_sum = sums[i - i0]
+                p = row[k]
+            else:
+                # The lanes of lm_row_sums: column c in lane c % 4, the
+                # columns after the last multiple of 4 in lane 0.
+                lane[0] = 0.0
+                lane[1] = 0.0
+                lane[2] = 0.0
+                lane[3] = 0.0
+                for c in range(n_cols):
+                    lane[c % 4 if c < n_cols - n_cols % 4 else 0] += (
+                        <const floating*>((<const char*>row) + c * col_step))[0]
+                row_sum = (lane[0] + lane[1]) + (lane[2] + lane[3])
+                p = (<const floating*>((<const char*>row) + k * col_step))[0]
             if not (row_sum - 1.0 <= rowsum_tol and 1.0 - row_sum <= rowsum_tol):
                 n_sum_bad[0] = n_sum_bad[0] + 1
-        p = eps if p < eps else p
-        p = (one - eps) if p > one - eps else p
-        buf[i - i0] = <double>p
+            p = eps if p < eps else p
+            p = (one - eps) if p > one - eps else p
+            buf[i - i0] = <double>p
     lm_log_array(buf, i1 - i0)
     if want_none:
         for i in range(i0, i1):
@@ -194,7 +250,8 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     ``[eps, 1 - eps]`` in the input dtype.
 
     Returns (state, per_sample or None, first bad sample or -1,
-    number of rows whose sum is not within rowsum_tol of 1).
+    number of rows whose sum is not within rowsum_tol of 1, whether every
+    probability read lies in [0, 1] (log loss only; always True for Brier)).
     """
     cdef Py_ssize_t n = proba.shape[0], n_cols = proba.shape[1]
     cdef Py_ssize_t n_codes = lut.shape[0]
@@ -204,6 +261,9 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef int64_t[::1] bad = np.full(nb, -1, dtype=np.int64)
     cdef int64_t[::1] n_bad_sum = np.zeros(nb, dtype=np.int64)
+    cdef int[::1] block_in_range = np.ones(nb, dtype=np.intc)
+    cdef int in_range
+    cdef bint flat = _contiguous(proba)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
     cdef floating eps, p, one = 1
@@ -228,6 +288,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
             lw = acc_zero()
             first_bad_in_block = -1
             n_sum_bad = 0
+            in_range = 1
             for i in range(start, stop if mode == 1 else start):
                 code = y[i] - offset
                 if code < 0 or code >= n_codes or lut[code] < 0:
@@ -261,17 +322,20 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
                 i = start
                 while i < stop:
                     _log_loss_rows(proba, y, offset, lut, binary_1d, sw, rowsum_tol,
-                                   want_none, out, i, block_stop(i, LOG_CHUNK, stop),
-                                   &lanes, &lw, &first_bad_in_block, &n_sum_bad)
+                                   want_none, out, i, block_stop(i, LOG_CHUNK, stop), flat,
+                                   &lanes, &lw, &first_bad_in_block, &n_sum_bad,
+                                   &in_range)
                     i = block_stop(i, LOG_CHUNK, stop)
                 la = acc4_total(lanes)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
             bad[b] = first_bad_in_block
             n_bad_sum[b] = n_sum_bad
+            block_in_range[b] = in_range
         combine_blocks(partials, state)
     return (np.asarray(state), out_arr if want_none else None,
-            _first_bad(bad), int(np.asarray(n_bad_sum).sum()))
+            _first_bad(bad), int(np.asarray(n_bad_sum).sum()),
+            bool(np.asarray(block_in_range).all()))
 
 
 def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,

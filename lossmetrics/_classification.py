@@ -39,6 +39,13 @@ def check_proba_array(y_true, y_proba, metric, n_threads, lower_word="lower than
 
     Returns (proba, resolved n_threads).
     """
+    proba, n_threads = check_proba_shape(y_true, y_proba, metric, n_threads)
+    check_proba_values(proba, n_threads, lower_word)
+    return proba, n_threads
+
+
+def check_proba_shape(y_true, y_proba, metric, n_threads):
+    """y_proba's presence, dtype and shape.  Returns (proba, resolved n_threads)."""
     if y_true is None:
         raise InvalidParameterError(
             f"The 'y_true' parameter of {metric} must be an array-like. Got None instead."
@@ -58,7 +65,11 @@ def check_proba_array(y_true, y_proba, metric, n_threads, lower_word="lower than
             f"Found array with 0 sample(s) (shape={proba.shape}) while a minimum of 1 "
             "is required. y_proba is empty."
         )
-    n_threads = resolve_n_threads(n_threads, work=proba.size)
+    return proba, resolve_n_threads(n_threads, work=proba.size)
+
+
+def check_proba_values(proba, n_threads, lower_word="lower than"):
+    """Raise scikit-learn's errors for a NaN, an infinity or a value outside [0, 1]."""
     lo, hi = check_finite(proba, "y_proba", n_threads=n_threads, sklearn_name="")
     if hi > 1:
         where = first_index_where(lambda a: a > 1, proba)
@@ -71,7 +82,6 @@ def check_proba_array(y_true, y_proba, metric, n_threads, lower_word="lower than
         raise ValueError(
             f"y_prob contains values {word} 0: {lo} (y_proba at index {where})"
         )
-    return proba, n_threads
 
 
 def check_label_vector(y_true, proba, sample_weight, n_threads, sklearn_name="y"):
@@ -88,8 +98,11 @@ def check_label_vector(y_true, proba, sample_weight, n_threads, sklearn_name="y"
     return y, sw
 
 
-def check_multiclass(metric, y, proba, sw, n_threads, labels, params):
-    """Encode labels against y_proba's columns, with scikit-learn's checks and messages."""
+def check_multiclass(metric, y, proba, sw, n_threads, labels, params, before_error=None):
+    """Encode labels against y_proba's columns, with scikit-learn's checks and messages.
+
+    ``before_error`` (if given) runs before a warning that precedes an error.
+    """
     if y.ndim == 2 and y.shape[1] > 1:
         _check_indicator(y, proba)
         return CheckedInputs(metric, y, proba, sw, n_threads, dict(params, indicator=True))
@@ -101,7 +114,7 @@ def check_multiclass(metric, y, proba, sw, n_threads, labels, params):
         raise ValueError(f"Unknown label type: ({y.tolist()[:20]},). y_true holds "
                          "non-integer floats; expected class labels.")
     label_classes = None if labels is None else _check_labels_arg(labels, y)
-    enc = encode(y, label_classes)
+    enc = encode(y, label_classes, n_threads)
     n_classes = enc.classes.shape[0]
     if labels is not None:
         # scikit-learn checks membership before the class count.
@@ -129,6 +142,8 @@ def check_multiclass(metric, y, proba, sw, n_threads, labels, params):
     checked = CheckedInputs(metric, enc.codes, p2, sw, n_threads, params)
     if n_classes != n_cols:
         # scikit-learn warns about the row sums before it reports the class count.
+        if before_error is not None:
+            before_error()
         _warn_row_sums(checked)
         if labels is None:
             raise ValueError(
@@ -145,13 +160,34 @@ def check_multiclass(metric, y, proba, sw, n_threads, labels, params):
 
 def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
                    normalize=True, labels=None):
+    """Validate log_loss's inputs.
+
+    The scan of y_proba's values (finite, in [0, 1]) is left to the kernel,
+    which reads every probability anyway: its errors are raised after the
+    kernel (see log_loss_state), or before any other error of the inputs, so
+    that the first error is scikit-learn's.
+    """
     if y_true is None or y_proba is None:
-        check_proba_array(y_true, y_proba, "log_loss", n_threads)
+        check_proba_shape(y_true, y_proba, "log_loss", n_threads)
     normalize = check_bool(normalize, "normalize", "log_loss")
-    proba, n_threads = check_proba_array(y_true, y_proba, "log_loss", n_threads)
-    y, sw = check_label_vector(y_true, proba, sample_weight, n_threads)
-    return check_multiclass("log_loss", y, proba, sw, n_threads, labels,
-                            dict(normalize=normalize, mode=LOG_LOSS))
+    proba, n_threads = check_proba_shape(y_true, y_proba, "log_loss", n_threads)
+
+    def check_values():
+        check_proba_values(proba, n_threads)
+
+    try:
+        y, sw = check_label_vector(y_true, proba, sample_weight, n_threads)
+        checked = check_multiclass("log_loss", y, proba, sw, n_threads, labels,
+                                   dict(normalize=normalize, mode=LOG_LOSS),
+                                   before_error=check_values)
+    except (ValueError, TypeError):
+        check_values()
+        raise
+    if checked.params["indicator"]:
+        check_values()
+    else:
+        checked.deferred.append(check_values)
+    return checked
 
 
 def _first_undeclared(enc, y):
@@ -185,9 +221,11 @@ def log_loss_state(checked, want_none=False):
     if p["indicator"]:
         return _indicator_state(checked, want_none)
     enc = p["encoded"]
-    state, per, bad, n_bad_rows = label_proba_kernel(
+    state, per, bad, n_bad_rows, in_range = label_proba_kernel(
         p["mode"], checked.y_pred, enc.codes, enc.offset, enc.lut, p["binary_1d"],
         checked.sample_weight, p["rowsum_tol"], want_none, checked.n_threads)
+    if not in_range:
+        checked._run_deferred()  # raises y_proba's error
     if bad >= 0:  # pragma: no cover - check_log_loss rejects these first
         raise ValueError(f"y_true[{bad}] is not one of the labels.")
     if n_bad_rows:

@@ -139,4 +139,93 @@ LM_CLONES static void lm_log1p_array(double *x, ptrdiff_t n)
         x[i] = lm_log1p1(x[i]);
 }
 
+/* Four-lane compensated sum (TwoSum, as acc_add in _blocksum.pxd): x[i] goes
+ * to lane i % 4.  acc holds the lanes as (s0, c0, s1, c1, s2, c2, s3, c3)
+ * (the layout of Acc4).  Each lane performs the same IEEE operations in the
+ * same order in every clone, so the bits do not depend on the vector width. */
+LM_CLONES static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
+{
+    double s[4], c[4];
+    for (int k = 0; k < 4; k++) {
+        s[k] = acc[2 * k];
+        c[k] = acc[2 * k + 1];
+    }
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        for (int k = 0; k < 4; k++) {
+            double t = s[k] + x[i + k];
+            double bp = t - s[k];
+            c[k] = c[k] + ((s[k] - (t - bp)) + (x[i + k] - bp));
+            s[k] = t;
+        }
+    }
+    for (int k = 0; i + k < n; k++) {
+        double t = s[k] + x[i + k];
+        double bp = t - s[k];
+        c[k] = c[k] + ((s[k] - (t - bp)) + (x[i + k] - bp));
+        s[k] = t;
+    }
+    for (int k = 0; k < 4; k++) {
+        acc[2 * k] = s[k];
+        acc[2 * k + 1] = c[k];
+    }
+}
+
+/* The distinct values of y[0..n) if all lie in [base, base + 64): bit b of
+ * *mask is set when base + b occurs (unsigned, wrapping arithmetic).
+ * Returns 0 if some value lies outside the window (some d has a bit >= 6). */
+static int lm_label_window(const int64_t *y, ptrdiff_t n, uint64_t base, uint64_t *mask)
+{
+    unsigned char present[64] = {0};
+    uint64_t outside = 0, m = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        uint64_t d = (uint64_t)y[i] - base;
+        outside |= d;
+        present[d & 63] = 1;
+    }
+    for (int b = 0; b < 64; b++)
+        m |= (uint64_t)present[b] << b;
+    *mask = m;
+    return (outside >> 6) == 0;
+}
+
+/* Sums of the rows of a C-contiguous (n_rows, n_cols) array: columns c go to
+ * lane c % 4 (the remainder to lane 0), folded as (s0 + s1) + (s2 + s3). */
+#define LM_ROW_SUMS(NAME, T)                                                    \
+LM_CLONES static void NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,    \
+                           double *out)                                         \
+{                                                                               \
+    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
+        const T *row = x + r * n_cols;                                          \
+        double s[4] = {0.0, 0.0, 0.0, 0.0};                                     \
+        ptrdiff_t c = 0;                                                        \
+        for (; c + 4 <= n_cols; c += 4)                                         \
+            for (int k = 0; k < 4; k++)                                         \
+                s[k] += (double)row[c + k];                                     \
+        for (; c < n_cols; c++)                                                 \
+            s[0] += (double)row[c];                                             \
+        out[r] = (s[0] + s[1]) + (s[2] + s[3]);                                 \
+    }                                                                           \
+}
+LM_ROW_SUMS(lm_row_sums, double)
+LM_ROW_SUMS(lm_row_sums_f, float)
+
+/* Whether every x[i] lies in [0, 1] (NaN does not): a branch-free,
+ * vectorisable and-reduction of comparison masks. */
+LM_CLONES static int lm_in_unit_interval(const double *x, ptrdiff_t n)
+{
+    int64_t ok = -1;
+    for (ptrdiff_t i = 0; i < n; i++)
+        ok &= -(int64_t)((x[i] >= 0.0) & (x[i] <= 1.0));
+    return ok != 0;
+}
+
+LM_CLONES static int lm_in_unit_interval_f(const float *x, ptrdiff_t n)
+{
+    int32_t ok = -1;
+    for (ptrdiff_t i = 0; i < n; i++)
+        ok &= -(int32_t)((x[i] >= 0.0f) & (x[i] <= 1.0f));
+    return ok != 0;
+}
+
 #endif

@@ -39,9 +39,15 @@ def _int_codes(y):
     return y64
 
 
-def _classes_from_int_range(codes):
-    from lossmetrics._scan import int_min_max, mark_present
+def _classes_from_int_range(codes, n_threads=1):
+    from lossmetrics._scan import int_min_max, mark_present, small_label_set
 
+    base, mask = small_label_set(codes, n_threads)
+    if mask is not None:
+        bits = np.flatnonzero(np.unpackbits(
+            np.array([mask], dtype="<u8").view(np.uint8), bitorder="little"))
+        # base + bits, wrapped as the kernel wrapped them (int64 ends).
+        return np.sort((np.uint64(base % 2**64) + bits.astype(np.uint64)).view(np.int64))
     lo, hi = int_min_max(codes)
     if hi - lo + 1 > max(_MAX_LUT, 4 * codes.shape[0]):
         return np.unique(codes)
@@ -59,7 +65,7 @@ def _lut_for(classes_int):
     return lo, lut
 
 
-def encode(y, labels_classes):
+def encode(y, labels_classes, n_threads=1):
     """Encode 1-D ``y`` (any label type) against sorted ``labels_classes`` or None.
 
     Returns EncodedLabels whose ``classes`` are ``labels_classes`` if given,
@@ -71,7 +77,7 @@ def encode(y, labels_classes):
                      or _integral_floats(labels_classes)):
         codes = _int_codes(y)
         if labels_classes is None:
-            classes = _classes_from_int_range(codes)
+            classes = _classes_from_int_range(codes, n_threads)
             lut_info = _lut_for(classes)
             out_classes = classes.astype(y.dtype) if y.dtype.kind != "b" else classes.astype(bool)
         else:

@@ -6,68 +6,17 @@ check_inputs uses it instead of ``np.isfinite(x).all()``, ``x.min()``,
 import numpy as np
 from cython.parallel cimport prange
 from libc.math cimport isnan, INFINITY
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint64_t
 
 from lossmetrics._blocksum cimport block_stop, rows_per_block, n_blocks
+from lossmetrics._rangescan cimport _block_range, _contiguous
+
+cdef extern from "_fastmath.h" nogil:
+    int lm_label_window(const int64_t* y, Py_ssize_t n, uint64_t base, uint64_t* mask)
 
 ctypedef fused floating:
     float
     double
-
-
-cdef inline bint _contiguous(const floating[:, :] x) noexcept nogil:
-    """Whether the rows of x lie back to back in memory (a flat scan reads it)."""
-    cdef Py_ssize_t item = sizeof(floating)
-    if x.shape[1] == 1:
-        return x.strides[0] == item
-    return x.strides[1] == item and x.strides[0] == x.shape[1] * item
-
-
-cdef inline void _see(double v, double* lo, double* hi, double* z) noexcept nogil:
-    """One value into a (min, max, NaN flag) lane: v - v is NaN exactly when v
-    is NaN or infinite; NaN never enters min or max."""
-    lo[0] = v if v < lo[0] else lo[0]
-    hi[0] = v if v > hi[0] else hi[0]
-    z[0] = z[0] + (v - v)
-
-
-cdef inline void _block_range(const floating[:, :] x, Py_ssize_t start, Py_ssize_t stop,
-                              bint flat, double* lo, double* hi, double* z) noexcept nogil:
-    """Fast pass over rows [start, stop): min, max (NaN ignored) and z, which is
-    NaN exactly when the rows hold a NaN or an infinity."""
-    cdef Py_ssize_t i, j, k, total
-    cdef const floating* p
-    # Four independent lanes (min, max and the flag are exact in any order):
-    # no loop-carried add chain.
-    cdef double a[4]
-    cdef double b[4]
-    cdef double c[4]
-    for k in range(4):
-        a[k] = lo[0]
-        b[k] = hi[0]
-        c[k] = 0.0
-    if flat:
-        p = &x[start, 0]
-        total = (stop - start) * x.shape[1]
-        i = 0
-        while i + 4 <= total:
-            for k in range(4):
-                _see(p[i + k], &a[k], &b[k], &c[k])
-            i = i + 4
-        while i < total:
-            _see(p[i], &a[0], &b[0], &c[0])
-            i = i + 1
-    else:
-        for i in range(start, stop):
-            for j in range(x.shape[1]):
-                _see(x[i, j], &a[0], &b[0], &c[0])
-    for k in range(1, 4):
-        a[0] = a[k] if a[k] < a[0] else a[0]
-        b[0] = b[k] if b[k] > b[0] else b[0]
-        c[0] = c[0] + c[k]
-    lo[0] = a[0]
-    hi[0] = b[0]
-    z[0] = c[0]
 
 
 def scan_2d(const floating[:, :] x, int n_threads=1):
@@ -131,6 +80,44 @@ def scan_2d(const floating[:, :] x, int n_threads=1):
             if result[j] < 0 and first[b, j] >= 0:
                 result[j] = first[b, j]
     return lo, hi, result[0], result[1], result[2]
+
+
+def small_label_set(const int64_t[:] y, int n_threads=1):
+    """The distinct values of a non-empty int64 array when they all lie in a
+    window of 64 values around ``y[0]``: (base, mask) with bit b of ``mask``
+    set when ``base + b`` occurs; (base, None) if some value lies outside.
+
+    One parallel pass, no sort (class labels are usually a few small integers).
+    """
+    cdef Py_ssize_t n = y.shape[0], rpb = 1 << 16, nb = n_blocks(n, 1 << 16)
+    cdef Py_ssize_t b, i, start, stop
+    cdef bint unit = y.strides[0] == sizeof(int64_t)
+    # base = y[0] - 32 (in unsigned arithmetic: value - base wraps for values
+    # far from y[0], which then fall outside the window as they should).
+    cdef uint64_t base = <uint64_t>y[0] - 32, d, mask, outside
+    cdef uint64_t[::1] masks = np.zeros(nb, dtype=np.uint64)
+    cdef uint64_t[::1] outs = np.zeros(nb, dtype=np.uint64)
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = block_stop(start, rpb, n)
+            mask = 0
+            outside = 0
+            if unit:
+                outside = not lm_label_window(&y[start], stop - start, base, &mask)
+            else:
+                for i in range(start, stop):
+                    d = <uint64_t>y[i] - base
+                    outside = outside | (d >> 6)
+                    mask = mask | ((<uint64_t>1 << (d & 63)) & (<uint64_t>0 - (d < 64)))
+            masks[b] = mask
+            outs[b] = outside
+    mask = 0
+    for b in range(nb):
+        if outs[b]:
+            return <int64_t>base, None
+        mask = mask | masks[b]
+    return <int64_t>base, int(mask)
 
 
 def int_min_max(const int64_t[:] y):

@@ -1,0 +1,166 @@
+"""log_loss checks y_proba inside its kernel (one pass over the data) and
+encodes integer labels without a sort: the errors, warnings and classes must be
+those of the eager path, whatever the layout, dtype and position.
+
+References: scikit-learn called live, and NumPy (np.unique, np.argwhere).
+"""
+import warnings
+
+import numpy as np
+import pytest
+import sklearn.metrics as skm
+
+import lossmetrics as lm
+from lossmetrics._labels import encode
+
+RNG = np.random.default_rng(20261122)
+N, C = 3000, 7   # several kernel chunks (256 rows) and blocks
+
+
+def _proba(n=N, c=C):
+    return RNG.dirichlet(np.ones(c), n)
+
+
+def _layouts(p):
+    """The same probabilities as C-ordered, Fortran-ordered, a column-strided
+    view, a row-strided view, and float32."""
+    wide = np.zeros((p.shape[0], 2 * p.shape[1]))
+    wide[:, ::2] = p
+    tall = np.zeros((2 * p.shape[0], p.shape[1]))
+    tall[::2] = p
+    return {
+        "C": p,
+        "F": np.asfortranarray(p),
+        "column-strided": wide[:, ::2],
+        "row-strided": tall[::2],
+        "float32": p.astype(np.float32),
+    }
+
+
+def _first_index(p, value):
+    bad = np.isnan(p) if np.isnan(value) else (p == value)
+    return tuple(int(v) for v in np.argwhere(bad)[0])
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "column-strided", "row-strided", "float32"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, 1.5, -0.5])
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_bad_probability_is_reported_at_its_index(layout, value, where):
+    y = RNG.integers(0, C, N)
+    p = _proba()
+    i = {"first": 0, "middle": N // 2 + 3, "last": N - 1}[where]
+    j = (int(y[i]) + 1) % C if where == "middle" else int(y[i])  # a column not picked
+    p[i, j] = value
+    p = _layouts(p)[layout]
+    with pytest.raises(ValueError):
+        skm.log_loss(y, p)
+    expected = _first_index(p, np.float32(value) if p.dtype == np.float32 else value)
+    with pytest.raises(ValueError, match=rf"index \({expected[0]}, {expected[1]}\)"):
+        lm.log_loss(y, p)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, 1.5, -0.5])
+def test_bad_probability_binary_1d(value):
+    y = RNG.integers(0, 2, N)
+    p = RNG.uniform(0.01, 0.99, N)
+    p[N - 5] = value
+    with pytest.raises(ValueError):
+        skm.log_loss(y, p)
+    with pytest.raises(ValueError, match=rf"index {N - 5}\b"):
+        lm.log_loss(y, p)
+    with pytest.raises(ValueError, match=rf"index \({N - 5}, 0\)"):
+        lm.log_loss(y, p[:, None])
+
+
+def _sklearn_error(fn):
+    with pytest.raises(ValueError) as info:
+        fn()
+    return str(info.value)
+
+
+def test_probability_error_comes_before_label_errors():
+    """scikit-learn checks y_proba before the labels: so must we, though our
+    scan of y_proba runs after the labels' checks in the common case."""
+    p = _proba(50, 3)
+    p[7, 1] = np.nan
+    y = RNG.integers(0, 3, 50)
+    y_undeclared = y.copy()
+    y_undeclared[3] = 9
+    y_two_classes = np.where(y == 2, 1, y)
+    cases = [
+        dict(y_true=y_undeclared, labels=[0, 1, 2]),   # a label not declared
+        dict(y_true=y_two_classes),                    # 2 classes, 3 columns
+        dict(y_true=np.zeros(50, dtype=int)),          # a single class
+        dict(y_true=y[:40]),                           # inconsistent lengths
+    ]
+    for kwargs in cases:
+        y_true = kwargs.pop("y_true")
+        sk = _sklearn_error(lambda: skm.log_loss(y_true, p, **kwargs))
+        assert "NaN" in sk
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")   # no row-sum warning before the error
+            with pytest.raises(ValueError, match="NaN.*index \\(7, 1\\)"):
+                lm.log_loss(y_true, p, **kwargs)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "column-strided", "row-strided", "float32"])
+def test_row_sum_warning_in_every_layout(layout):
+    y = RNG.integers(0, C, N)
+    p = _proba()
+    p[N - 2] *= 1.001   # one row (in the last chunk) does not sum to one
+    p = _layouts(p)[layout]
+    with pytest.warns(UserWarning, match="do not sum to one"):
+        skm.log_loss(y, p)
+    with pytest.warns(UserWarning, match="do not sum to one"):
+        got = lm.log_loss(y, p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = skm.log_loss(y, p)
+    assert got == pytest.approx(want, rel=1e-6 if p.dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "column-strided", "row-strided", "float32"])
+def test_no_row_sum_warning_for_normalised_rows(layout):
+    y = RNG.integers(0, C, N)
+    p = _layouts(_proba())[layout]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = lm.log_loss(y, p)
+        want = skm.log_loss(y, p)
+    assert got == pytest.approx(want, rel=1e-6 if p.dtype == np.float32 else 1e-13)
+
+
+I64 = np.iinfo(np.int64)
+
+
+@pytest.mark.parametrize("y", [
+    np.array([3, 1, 2, 2, 1]),
+    np.array([-5, 7, -5, 0]),
+    np.array([0, 63, 5]),                       # a 64-value window
+    np.array([0, 64, 5]),                       # just outside it
+    np.array([40, 0]),                          # below y[0] - 32
+    np.array([I64.min, I64.min + 3, I64.min]),
+    np.array([I64.max, I64.max - 7]),
+    np.array([I64.min, I64.max]),               # the window wraps around
+    np.array([I64.min, I64.max - 3, I64.min + 1]),
+    np.array([0, 10**12, 7]),                   # sparse: the sort-based path
+    np.array([True, False, True]),
+    np.array([200, 3, 200], dtype=np.uint8),
+    np.array([2**63 + 5, 7], dtype=np.uint64),
+    np.arange(100)[::-3],                       # strided
+    np.array([1.0, 3.0, 1.0]),                  # integral floats
+])
+def test_integer_classes_match_numpy_unique(y):
+    got = encode(y, None).classes
+    want = np.unique(y)
+    assert got.dtype == want.dtype or (got.dtype.kind in "iu" and want.dtype.kind in "iu")
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_integer_classes_of_large_random_labels(n_threads):
+    for lo, width in [(0, 2), (-3, 10), (10**6, 64), (5, 65), (-(2**40), 30)]:
+        y = RNG.integers(lo, lo + width, 300_000)
+        np.testing.assert_array_equal(encode(y, None, n_threads).classes, np.unique(y))
+        y[123_457] = lo + 10 * width   # one outlier far away
+        np.testing.assert_array_equal(encode(y, None, n_threads).classes, np.unique(y))
