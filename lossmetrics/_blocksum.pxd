@@ -10,7 +10,7 @@
 # the result is the same bits for any ``n_threads``.
 from libc.math cimport fabs
 
-cdef extern from "_fastmath.h" nogil:
+cdef extern from "_rowkernels.h" nogil:
     void lm_sum4(double* acc, const double* x, Py_ssize_t n)
 
 # Target number of scalars read per block.

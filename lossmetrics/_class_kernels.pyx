@@ -28,8 +28,26 @@ cdef extern from "_fastmath.h" nogil:
     void lm_exp_array(double *x, Py_ssize_t n)
     double lm_select(int c, double a, double b)
     double lm_log1(double x)
+
+cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
     int lm_in_unit_interval_f(const float *x, Py_ssize_t n)
+    double lm_lse_rows(const double *z, Py_ssize_t row_step, Py_ssize_t n_rows,
+                       Py_ssize_t n_cols, double *mrow, double *lse, double *buf,
+                       double *shift)
+    double lm_lse_rows_f(const float *z, Py_ssize_t row_step, Py_ssize_t n_rows,
+                         Py_ssize_t n_cols, double *mrow, double *lse, double *buf,
+                         double *shift)
+    void lm_ce_rows(const double *z, Py_ssize_t row_step, Py_ssize_t n_rows,
+                    Py_ssize_t n_cols, const int64_t *y, Py_ssize_t y_step,
+                    const double *cw, const double *sw, int64_t ignore_index,
+                    int has_ignore, const double *mrow, const double *lse,
+                    double *num, double *den, int64_t *first_bad)
+    void lm_ce_rows_f(const float *z, Py_ssize_t row_step, Py_ssize_t n_rows,
+                      Py_ssize_t n_cols, const int64_t *y, Py_ssize_t y_step,
+                      const double *cw, const double *sw, int64_t ignore_index,
+                      int has_ignore, const double *mrow, const double *lse,
+                      double *num, double *den, int64_t *first_bad)
     void lm_row_sums(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
     void lm_row_sums_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
 
@@ -85,37 +103,57 @@ cdef inline Py_ssize_t _lse_chunk_rows(Py_ssize_t n_classes, Py_ssize_t n_pos) n
     return EXP_CHUNK // (n_classes * n_pos)
 
 
-cdef inline void _lse_rows(const floating[:, :, :] z, Py_ssize_t i0, Py_ssize_t i1,
-                           bint many_classes, double* mrow, double* lse) noexcept nogil:
-    """Row maxima and shifted log-sum-exps of the elements of rows [i0, i1)
-    (element k = (i - i0) * S + j).  With few classes, all the elements'
-    exponentials go through one lm_exp_array call and their sums through one
-    lm_log_array call (at most EXP_CHUNK values each)."""
-    cdef double buf[EXP_CHUNK]
-    cdef Py_ssize_t i, j, c, k = 0, e = 0, n_classes = z.shape[1], n_pos = z.shape[2]
-    cdef double m, se
+cdef inline bint _lse_flat(const floating[:, :, :] z) noexcept nogil:
+    """Whether _lse_rows takes the contiguous path: (N, C) scores whose rows
+    hold their C scores side by side, at most EXP_CHUNK of them."""
+    return (z.shape[2] == 1 and z.shape[1] <= EXP_CHUNK
+            and z.strides[1] == sizeof(floating) and z.strides[0] % sizeof(floating) == 0)
+
+
+cdef inline Py_ssize_t _gather(const floating[:, :, :] z, Py_ssize_t i0, Py_ssize_t i1,
+                               double* g) noexcept nogil:
+    """The scores of rows [i0, i1) as doubles, element e = (i - i0) * S + j
+    with its C classes side by side in g[e * C:(e + 1) * C].  Returns the
+    number of elements."""
+    cdef Py_ssize_t i, j, c, k = 0, n_classes = z.shape[1], n_pos = z.shape[2]
     for i in range(i0, i1):
         for j in range(n_pos):
-            m = _row_max(z, i, j)
-            mrow[e] = m
-            if many_classes:
-                lse[e] = _lse_many_classes(z, i, j, m)
-            else:
-                for c in range(n_classes):
-                    buf[k] = z[i, c, j] - m
-                    k = k + 1
-            e = e + 1
+            for c in range(n_classes):
+                g[k] = z[i, c, j]
+                k = k + 1
+    return (i1 - i0) * n_pos
+
+
+cdef inline double _lse_rows(const floating[:, :, :] z, Py_ssize_t i0, Py_ssize_t i1,
+                             bint many_classes, bint flat, double* mrow,
+                             double* lse) noexcept nogil:
+    """Row maxima and shifted log-sum-exps of the elements of rows [i0, i1)
+    (element e = (i - i0) * S + j).
+
+    With few classes (at most EXP_CHUNK scores in the rows), one call of
+    lm_lse_rows does it all, on the scores in place (``flat``, see _lse_flat)
+    or on a contiguous copy: the same operations on the same values whatever
+    the layout.  Its return value is not finite when a score is NaN or
+    infinite (see lm_lse_rows).  With many classes (rows one at a time, their
+    classes chunked), it returns 0 and says nothing about the scores."""
+    cdef double g[EXP_CHUNK]
+    cdef double buf[EXP_CHUNK]
+    cdef double shift[EXP_CHUNK]
+    cdef Py_ssize_t j, e, n_classes = z.shape[1]
     if many_classes:
-        return
-    lm_exp_array(buf, k)
-    k = 0
-    for i in range(e):
-        se = 0.0
-        for c in range(n_classes):
-            se = se + buf[k]
-            k = k + 1
-        lse[i] = se
-    lm_log_array(lse, e)
+        for j in range(z.shape[2]):
+            mrow[j] = _row_max(z, i0, j)
+            lse[j] = _lse_many_classes(z, i0, j, mrow[j])
+        return 0.0
+    if flat:
+        if floating is float:
+            return lm_lse_rows_f(&z[i0, 0, 0], z.strides[0] // sizeof(float), i1 - i0,
+                                 n_classes, mrow, lse, buf, shift)
+        else:
+            return lm_lse_rows(&z[i0, 0, 0], z.strides[0] // sizeof(double), i1 - i0,
+                               n_classes, mrow, lse, buf, shift)
+    e = _gather(z, i0, i1, g)
+    return lm_lse_rows(g, n_classes, e, n_classes, mrow, lse, buf, shift)
 
 
 cdef inline int64_t _first_bad(int64_t[::1] bad) noexcept:
@@ -338,6 +376,62 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
             bool(np.asarray(block_in_range).all()))
 
 
+cdef inline void _ce_block(const floating[:, :, :] z, const int64_t[:, :] y,
+                           const double[::1] cw, const double[::1] sw, bint has_sw,
+                           int64_t ignore_index, bint has_ignore, Py_ssize_t start,
+                           Py_ssize_t stop, Py_ssize_t chunk_rows, bint flat,
+                           bint want_none, double[:, ::1] out, double* mrow, double* lse,
+                           Acc* la, Acc* lw, int64_t* first_bad,
+                           double* nonfinite) noexcept nogil:
+    """cross_entropy of rows [start, stop) with index targets and no label
+    smoothing, at most EXP_CHUNK scores (chunk_rows rows) at a time:
+    log-sum-exps by lm_lse_rows, terms by lm_ce_rows, sums by four-lane TwoSum.
+    The scores are read in place when ``flat`` (see _lse_flat), else from a
+    contiguous copy: the same operations on the same values in every layout."""
+    cdef double num[EXP_CHUNK]
+    cdef double den[EXP_CHUNK]
+    cdef double g[EXP_CHUNK]
+    cdef int64_t yg[EXP_CHUNK]
+    cdef double swg[EXP_CHUNK]
+    cdef Acc4 lanes_num = acc4_zero(), lanes_den = acc4_zero()
+    cdef Py_ssize_t i = start, i1, j, e, ne, n_classes = z.shape[1], n_pos = z.shape[2]
+    cdef Py_ssize_t z_step = z.strides[0] // sizeof(floating)
+    cdef int64_t bad
+    cdef double m
+    while i < stop:
+        i1 = block_stop(i, chunk_rows, stop)
+        ne = (i1 - i) * n_pos
+        nonfinite[0] = nonfinite[0] + _lse_rows(z, i, i1, False, flat, mrow, lse)
+        if flat and y.strides[0] % 8 == 0:
+            if floating is float:
+                lm_ce_rows_f(&z[i, 0, 0], z_step, ne, n_classes, &y[i, 0], y.strides[0] // 8,
+                             &cw[0], &sw[i] if has_sw else NULL, ignore_index, has_ignore,
+                             mrow, lse, num, den, &bad)
+            else:
+                lm_ce_rows(&z[i, 0, 0], z_step, ne, n_classes, &y[i, 0], y.strides[0] // 8,
+                           &cw[0], &sw[i] if has_sw else NULL, ignore_index, has_ignore,
+                           mrow, lse, num, den, &bad)
+        else:
+            _gather(z, i, i1, g)
+            for e in range(ne):
+                yg[e] = y[i + e // n_pos, e % n_pos]
+                if has_sw:
+                    swg[e] = sw[i + e // n_pos]
+            lm_ce_rows(g, n_classes, ne, n_classes, yg, 1, &cw[0],
+                       swg if has_sw else NULL, ignore_index, has_ignore,
+                       mrow, lse, num, den, &bad)
+        if bad >= 0 and first_bad[0] < 0:
+            first_bad[0] = i * n_pos + bad
+        if want_none:
+            for e in range(ne):
+                out[i + e // n_pos, e % n_pos] = num[e]
+        acc4_add_array(&lanes_num, num, ne)
+        acc4_add_array(&lanes_den, den, ne)
+        i = i1
+    la[0] = acc4_total(lanes_num)
+    lw[0] = acc4_total(lanes_den)
+
+
 def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                         const double[::1] cw, const double[::1] sw,
                         int64_t ignore_index, bint has_ignore,
@@ -352,7 +446,11 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
         denom = cw[t]
 
     both times the sample weight; ignored elements contribute nothing.
-    Returns (state, per-element (N, S) or None, first bad flat index or -1).
+    Returns (state, per-element (N, S) or None, first bad flat index or -1,
+    whether the logits were all seen finite: True only on the lean path of
+    cross_entropy (no label smoothing, at most EXP_CHUNK scores a row), where
+    the log-sum-exps flag any NaN or infinity; the caller scans the logits
+    otherwise).
     """
     cdef Py_ssize_t n = z.shape[0], n_classes = z.shape[1], n_pos = z.shape[2]
     cdef bint has_sw = sw.shape[0] > 0
@@ -371,6 +469,12 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     cdef Py_ssize_t chunk_rows = _lse_chunk_rows(n_classes, n_pos)
     cdef double* mrow
     cdef double* lse
+    cdef bint flat = _lse_flat(z)
+    # cross_entropy without label smoothing, the common case, on a lean path
+    # (rows of at most EXP_CHUNK scores).
+    cdef bint fast = not log_input and smoothing == 0.0 and not many_classes
+    cdef double nonfinite
+    cdef double[::1] block_nonfinite = np.zeros(nb, dtype=np.float64)
     # Per-thread scratch: row maxima and log-sum-exps of one chunk of rows.
     cdef double[:, :, ::1] scratch = np.empty((max(n_threads, 1), 2, chunk_rows * n_pos))
 
@@ -385,11 +489,16 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
             la = acc_zero()
             lw = acc_zero()
             first_bad_in_block = -1
-            for i in range(start, stop):
+            nonfinite = 0.0
+            if fast:
+                _ce_block(z, y, cw, sw, has_sw, ignore_index, has_ignore, start, stop,
+                          chunk_rows, flat, want_none, out, mrow, lse, &la, &lw,
+                          &first_bad_in_block, &nonfinite)
+            for i in range(start, stop if not fast else start):
                 if not log_input and (i - start) % chunk_rows == 0:
                     # The next rows' log-sum-exps, vectorised.
-                    _lse_rows(z, i, block_stop(i, chunk_rows, stop), many_classes,
-                              mrow, lse)
+                    nonfinite = nonfinite + _lse_rows(
+                        z, i, block_stop(i, chunk_rows, stop), many_classes, flat, mrow, lse)
                 w = sw[i] if has_sw else 1.0
                 for j in range(n_pos):
                     t = y[i, j]
@@ -425,8 +534,10 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
             bad[b] = first_bad_in_block
+            block_nonfinite[b] = nonfinite
     combine_blocks(partials, state)
-    return np.asarray(state), out_arr if want_none else None, _first_bad(bad)
+    return (np.asarray(state), out_arr if want_none else None, _first_bad(bad),
+            bool(fast and np.all(np.isfinite(np.asarray(block_nonfinite)))))
 
 
 def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] target,
@@ -453,6 +564,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     cdef Py_ssize_t chunk_rows = _lse_chunk_rows(n_classes, n_pos), k
     cdef double* mrow
     cdef double* lse
+    cdef bint flat = _lse_flat(z)
     # Per-thread scratch: row maxima and log-sum-exps of one chunk of rows.
     cdef double[:, :, ::1] scratch = np.empty((max(n_threads, 1), 2, chunk_rows * n_pos))
 
@@ -468,7 +580,8 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
             lw = acc_zero()
             for i in range(start, stop):
                 if (i - start) % chunk_rows == 0:
-                    _lse_rows(z, i, block_stop(i, chunk_rows, stop), many_classes,
+                    # (the scores were scanned before: the flag is not needed)
+                    _lse_rows(z, i, block_stop(i, chunk_rows, stop), many_classes, flat,
                               mrow, lse)
                 w = sw[i] if has_sw else 1.0
                 for j in range(n_pos):

@@ -16,6 +16,31 @@ cdef extern from "_fastmath.h" nogil:
     void lm_log_array(double *x, Py_ssize_t n)
     void lm_exp_array(double *x, Py_ssize_t n)
     void lm_log1p_array(double *x, Py_ssize_t n)
+    double lm_select(int c, double a, double b)
+
+cdef extern from "_rowkernels.h" nogil:
+    int lm_in_unit_interval(const double *x, Py_ssize_t n)
+    int lm_in_unit_interval_f(const float *x, Py_ssize_t n)
+    int lm_all_finite(const double *x, Py_ssize_t n)
+    int lm_all_finite_f(const float *x, Py_ssize_t n)
+    int lm_all_binary(const double *x, Py_ssize_t n)
+    int lm_all_binary_f(const float *x, Py_ssize_t n)
+    void lm_bce_logits_dd(const double *y, const double *x, Py_ssize_t n, double pw,
+                          const double *sw, double *loss)
+    void lm_bce_proba_dd(const double *y, const double *x, Py_ssize_t n, int hard,
+                         const double *sw, double *loss, double *buf)
+    void lm_bce_logits_df(const double *y, const float *x, Py_ssize_t n, double pw,
+                          const double *sw, double *loss)
+    void lm_bce_proba_df(const double *y, const float *x, Py_ssize_t n, int hard,
+                         const double *sw, double *loss, double *buf)
+    void lm_bce_logits_fd(const float *y, const double *x, Py_ssize_t n, double pw,
+                          const double *sw, double *loss)
+    void lm_bce_proba_fd(const float *y, const double *x, Py_ssize_t n, int hard,
+                         const double *sw, double *loss, double *buf)
+    void lm_bce_logits_ff(const float *y, const float *x, Py_ssize_t n, double pw,
+                          const double *sw, double *loss)
+    void lm_bce_proba_ff(const float *y, const float *x, Py_ssize_t n, int hard,
+                         const double *sw, double *loss, double *buf)
 
 # Rows of one column whose logarithms / exponentials are vectorised together.
 cdef enum:
@@ -91,19 +116,79 @@ cdef inline double _loss(int kind, double yv, floating_b xv, double pw,
     return _smooth_l1(<double>xv - yv, param)
 
 
+cdef inline bint _unit(const floating_a* x, Py_ssize_t n) noexcept nogil:
+    if floating_a is float:
+        return lm_in_unit_interval_f(x, n)
+    else:
+        return lm_in_unit_interval(x, n)
+
+
+cdef inline bint _finite(const floating_a* x, Py_ssize_t n) noexcept nogil:
+    if floating_a is float:
+        return lm_all_finite_f(x, n)
+    else:
+        return lm_all_finite(x, n)
+
+
+cdef inline bint _binary(const floating_a* x, Py_ssize_t n) noexcept nogil:
+    if floating_a is float:
+        return lm_all_binary_f(x, n)
+    else:
+        return lm_all_binary(x, n)
+
+
+cdef inline void _bce_chunk(int kind, const floating_a* y, const floating_b* x,
+                            Py_ssize_t n, double pw, bint hard, const double* sw,
+                            double* loss, double* buf) noexcept nogil:
+    """The weighted losses of n contiguous pairs, by the C loops of _rowkernels.h."""
+    if kind == BINARY_CROSS_ENTROPY_LOGITS:
+        if floating_a is double:
+            if floating_b is double:
+                lm_bce_logits_dd(y, x, n, pw, sw, loss)
+            else:
+                lm_bce_logits_df(y, x, n, pw, sw, loss)
+        else:
+            if floating_b is double:
+                lm_bce_logits_fd(y, x, n, pw, sw, loss)
+            else:
+                lm_bce_logits_ff(y, x, n, pw, sw, loss)
+    else:
+        if floating_a is double:
+            if floating_b is double:
+                lm_bce_proba_dd(y, x, n, hard, sw, loss, buf)
+            else:
+                lm_bce_proba_df(y, x, n, hard, sw, loss, buf)
+        else:
+            if floating_b is double:
+                lm_bce_proba_fd(y, x, n, hard, sw, loss, buf)
+            else:
+                lm_bce_proba_ff(y, x, n, hard, sw, loss, buf)
+
+
 cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
                           const double[::1] sw, bint has_sw, Py_ssize_t j, Py_ssize_t start,
                           Py_ssize_t stop, double pw, bint want_none,
-                          double[:, ::1] out) noexcept nogil:
+                          double[:, ::1] out, bint* checked) noexcept nogil:
     """Sum of the weighted binary cross-entropies of rows [start, stop) of column
     j.  Their logarithms (and exponentials) are taken MATH_CHUNK rows at a time
-    by the vectorised functions of _fastmath.h; row i adds to lane i % 4."""
+    by the vectorised functions of _fastmath.h; row i adds to lane i % 4.
+
+    When both columns are contiguous, the inputs are checked as they are read
+    (targets in [0, 1]; probabilities in [0, 1], or finite logits): ``checked``
+    stays True only if every value passed (the caller runs the deferred scans
+    otherwise, which raise the errors).  A chunk of hard 0/1 targets takes one
+    logarithm per row (of p or of 1 - p), the same bits as the two-log form."""
     cdef double b1[MATH_CHUNK]
     cdef double b2[MATH_CHUNK]
     cdef Acc4 lanes = acc4_zero()
     cdef Py_ssize_t i, i0 = start, i1, nr
     cdef floating_b p, q, eps, one = 1
     cdef double yv, w, loss
+    cdef bint contiguous = (y.strides[0] == sizeof(floating_a)
+                            and x.strides[0] == sizeof(floating_b))
+    cdef bint hard
+    if not contiguous:
+        checked[0] = False
     if floating_b is float:
         eps = FLT_EPSILON
     else:
@@ -111,6 +196,25 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
     while i0 < stop:
         i1 = block_stop(i0, MATH_CHUNK, stop)
         nr = i1 - i0
+        hard = False
+        if contiguous:
+            if not _unit(&y[i0, j], nr):
+                checked[0] = False
+            if kind == BINARY_CROSS_ENTROPY_LOGITS:
+                if not _finite(&x[i0, j], nr):
+                    checked[0] = False
+            else:
+                if not _unit(&x[i0, j], nr):
+                    checked[0] = False
+                hard = _binary(&y[i0, j], nr)
+            _bce_chunk(kind, &y[i0, j], &x[i0, j], nr, pw, hard,
+                       &sw[i0] if has_sw else NULL, b1, b2)
+            if want_none:
+                for i in range(i0, i1):
+                    out[i, j] = b1[i - i0]
+            acc4_add_array(&lanes, b1, nr)
+            i0 = i1
+            continue
         if kind == BINARY_CROSS_ENTROPY_LOGITS:
             for i in range(i0, i1):
                 b1[i - i0] = -fabs(<double>x[i, j])
@@ -126,14 +230,21 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
                 p = (one - eps) if p > one - eps else p
                 q = eps if q < eps else q
                 q = (one - eps) if q > one - eps else q
-                b1[i - i0] = <double>p
-                b2[i - i0] = <double>q
+                if hard:
+                    # y is 0 or 1: -(y log p + (1 - y) log q) is -log of one of them.
+                    b1[i - i0] = lm_select(y[i, j] == 1, <double>p, <double>q)
+                else:
+                    b1[i - i0] = <double>p
+                    b2[i - i0] = <double>q
             lm_log_array(b1, nr)
-            lm_log_array(b2, nr)
+            if not hard:
+                lm_log_array(b2, nr)
         for i in range(i0, i1):
             yv = <double>y[i, j]
             if kind == BINARY_CROSS_ENTROPY_LOGITS:
                 loss = _bce_logits(yv, <double>x[i, j], pw, b1[i - i0])
+            elif hard:
+                loss = -b1[i - i0]
             else:
                 # Both logs are finite (clipped): 0 * log is exactly 0, no branch.
                 loss = -(yv * b1[i - i0] + (1.0 - yv) * b2[i - i0])
@@ -169,7 +280,9 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
 
     ``param`` is Huber's delta or smooth L1's beta.
 
-    Returns (state, per-element (N, L) float64 array or None).  Per-element
+    Returns (state, per-element (N, L) float64 array or None, whether the
+    kernel checked every input value as it read them: binary cross-entropy
+    kinds on contiguous columns only, see _bce_rows).  Per-element
     values are multiplied by the sample weight of their row.  Sums are kept
     in registers per block (column by column for ``per_column``) and stored
     once per block.
@@ -192,6 +305,9 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     nb = n_blocks(n, rpb)
     partials = np.zeros((nb, n_out + 1, 2), dtype=np.float64)
     cdef Acc la, lw, l0, l1, l2, l3
+    cdef bint is_bce = kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS
+    cdef bint block_checked
+    cdef unsigned char[::1] checks = np.zeros(nb, dtype=np.uint8)
 
     out_arr = np.zeros((n if want_none else 0, n_cols if want_none else 0), dtype=np.float64)
     out = out_arr
@@ -200,11 +316,12 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
+            block_checked = True
             for j in range(n_cols):
                 pw = pos_weight[j] if has_pw else 1.0
                 if kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS:
                     la = acc_merge(la, _bce_rows(kind, y, x, sw, has_sw, j, start, stop, pw,
-                                                 want_none, out))
+                                                 want_none, out, &block_checked))
                     if per_column:
                         acc_store(partials, b, j, la)
                         la = acc_zero()
@@ -245,8 +362,10 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 lw.s = lw.s * n_cols
                 lw.c = lw.c * n_cols
             acc_store(partials, b, n_out, lw)
+            checks[b] = block_checked
         combine_blocks(partials, state)
-    return np.asarray(state), out_arr if want_none else None
+    return (np.asarray(state), out_arr if want_none else None,
+            bool(is_bce and np.asarray(checks).all()))
 
 
 # PyTorch's EPSILON of cosine_embedding_loss, 1e-12 stored as a float32.

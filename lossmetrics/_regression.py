@@ -101,9 +101,9 @@ _SQUARED, _ABSOLUTE = int(Kind.SQUARED_ERROR), int(Kind.ABSOLUTE_ERROR)
 def regression_state(checked, want_none=False):
     """Per-output (hi, lo) sums of the weighted errors, then the weight total."""
     kind = _ABSOLUTE if checked.metric == "mean_absolute_error" else _SQUARED
-    state, per = elementwise_kernel(kind, checked.y_true, checked.y_pred, _NO_POS_WEIGHT,
-                                    checked.sample_weight, True, want_none,
-                                    checked.n_threads)
+    state, per, _ = elementwise_kernel(kind, checked.y_true, checked.y_pred, _NO_POS_WEIGHT,
+                                       checked.sample_weight, True, want_none,
+                                       checked.n_threads)
     checked._after_kernel(state)
     return state, per
 

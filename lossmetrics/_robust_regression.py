@@ -49,9 +49,9 @@ def robust_state(checked, want_none=False):
     param = checked.params["param"]
     if kind == Kind.SMOOTH_L1 and param == 0.0:
         kind = Kind.ABSOLUTE_ERROR  # PyTorch: beta = 0 is exactly L1
-    state, per = elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
-                                    checked.sample_weight, False, want_none,
-                                    checked.n_threads, param)
+    state, per, _ = elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
+                                       checked.sample_weight, False, want_none,
+                                       checked.n_threads, param)
     checked._after_kernel(state)
     return state, per
 

@@ -11,8 +11,10 @@ from libc.stdint cimport int64_t, uint64_t
 from lossmetrics._blocksum cimport block_stop, rows_per_block, n_blocks
 from lossmetrics._rangescan cimport _block_range, _contiguous
 
-cdef extern from "_fastmath.h" nogil:
+cdef extern from "_rowkernels.h" nogil:
     int lm_label_window(const int64_t* y, Py_ssize_t n, uint64_t base, uint64_t* mask)
+    int lm_all_class_indices(const int64_t* y, Py_ssize_t n, int64_t n_classes,
+                             int64_t ignore_index, int has_ignore)
 
 ctypedef fused floating:
     float
@@ -150,6 +152,15 @@ def first_bad_index(const int64_t[:, :] y, int64_t n_classes, int64_t ignore_ind
     """
     cdef Py_ssize_t i, j, n = y.shape[0], m = y.shape[1]
     cdef int64_t v, found = -1
+    cdef int all_good = 0
+    if (n > 0 and m > 0 and y.strides[1] == sizeof(int64_t)
+            and (n == 1 or y.strides[0] == m * sizeof(int64_t))):
+        # Contiguous: a vectorised check first; the search only on a failure.
+        with nogil:
+            all_good = lm_all_class_indices(&y[0, 0], n * m, n_classes, ignore_index,
+                                            has_ignore)
+        if all_good:
+            return -1
     with nogil:
         for i in range(n):
             for j in range(m):

@@ -12,6 +12,7 @@ class weights):
   element otherwise.  ``kl_divergence`` divides by the sum of sample weights
   (PyTorch's ``'batchmean'``).
 """
+import contextlib
 import numbers
 
 import numpy as np
@@ -119,7 +120,35 @@ def _check_class_scores(y_true, scores, sample_weight, n_threads, class_weight,
     ignore_index = _check_ignore_index(ignore_index)
     label_smoothing = _check_label_smoothing(label_smoothing)
     n_threads = resolve_n_threads(n_threads, work=z.size)
-    check_finite(z, scores_name, allow_neginf=log_input, n_threads=n_threads)
+
+    def check_scores():
+        check_finite(z, scores_name, allow_neginf=log_input, n_threads=n_threads)
+
+    if log_input:
+        check_scores()
+        return _check_targets(y_true, z, sample_weight, n_threads, class_weight,
+                              ignore_index, label_smoothing, reduction, metric,
+                              scores_name, log_input)
+    # cross_entropy: the kernel's log-sum-exps see every logit and flag a NaN or
+    # an infinity, so the scan of the logits waits for the kernel; it runs
+    # first if another check fails, to raise the error the eager order would.
+    try:
+        checked = _check_targets(y_true, z, sample_weight, n_threads, class_weight,
+                                 ignore_index, label_smoothing, reduction, metric,
+                                 scores_name, log_input)
+    except (ValueError, TypeError):
+        check_scores()
+        raise
+    if checked.params["target_kind"] == "indices":
+        checked.deferred.append(check_scores)
+    else:
+        check_scores()
+    return checked
+
+
+def _check_targets(y_true, z, sample_weight, n_threads, class_weight, ignore_index,
+                   label_smoothing, reduction, metric, scores_name, log_input):
+    """The checks of _check_class_scores after the scores' own."""
     n, n_classes = z.shape[0], z.shape[1]
     spatial = (n,) + z.shape[2:]
     cw = check_class_weight(class_weight, n_classes)
@@ -179,10 +208,12 @@ def class_scores_state(checked, want_none=False):
                                   checked.sample_weight, p["label_smoothing"],
                                   want_none, checked.n_threads)
     ignore = p["ignore_index"]
-    state, per, bad = index_target_kernel(
+    state, per, bad, seen_finite = index_target_kernel(
         checked.y_pred, checked.y_true, p["class_weight"], checked.sample_weight,
         0 if ignore is None else ignore, ignore is not None, p["label_smoothing"],
         checked.metric == "nll_loss", want_none, checked.n_threads)
+    if not seen_finite:
+        checked._run_deferred()  # the logits' scan, if it was left to the kernel
     if bad >= 0:  # pragma: no cover - check_inputs rejects these first
         raise ValueError(f"y_true has an invalid class index at flat index {bad}.")
     return state, per
@@ -300,12 +331,15 @@ def _check_same_shape(y, x, y_name, x_name):
 
 
 def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, reduction,
-                           pred_is_proba, true_is_proba, deferred=None):
+                           pred_is_proba, true_is_proba, deferred=None,
+                           defer_ranges=False):
     """Shared checks of the element-wise losses: same shapes, finite values, and
     values in [0, 1] where the loss takes probabilities.
 
     With a ``deferred`` list, the finiteness scans of arrays that need no range
-    check are appended to it instead of run (see ``defer_finite``)."""
+    check are appended to it instead of run (see ``defer_finite``); with
+    ``defer_ranges`` too, the scans of the probability arrays (for kernels
+    that check them as they read them)."""
     x = as_float_array(pred, pred_name)
     t = as_float_array(y_true, "y_true")
     _check_same_shape(t, x, "y_true", pred_name)
@@ -315,28 +349,60 @@ def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, re
     for arr, name, is_proba in ((x, pred_name, pred_is_proba), (t, "y_true", true_is_proba)):
         if deferred is not None and not is_proba:
             defer_finite(deferred, arr, name, n_threads=n_threads)
-            continue
-        lo, hi = check_finite(arr, name, n_threads=n_threads)
-        if is_proba:
-            check_probabilities(arr, name, lo, hi)
+        elif deferred is not None and defer_ranges:
+            deferred.append(lambda arr=arr, name=name: _check_proba(arr, name, n_threads))
+        else:
+            _check_proba(arr, name, n_threads)
     sw = check_sample_weight(sample_weight, x.shape[0], n_threads=n_threads)
     return t, x, sw, n_threads, reduction
 
 
+def _check_proba(arr, name, n_threads):
+    lo, hi = check_finite(arr, name, n_threads=n_threads)
+    check_probabilities(arr, name, lo, hi)
+
+
+@contextlib.contextmanager
+def _scans_first(deferred):
+    """Run the deferred scans before an error raised in the block: the scans
+    come first in the eager order, and so must their errors."""
+    try:
+        yield
+    except (ValueError, TypeError):
+        checks, deferred[:] = list(deferred), []
+        for check in checks:
+            check()
+        raise
+
+
 def check_binary_cross_entropy(y_true, y_proba, *, sample_weight=None, n_threads=None,
                                reduction="mean"):
-    t, p, sw, n_threads, reduction = check_elementwise_pair(
-        y_true, y_proba, "y_proba", sample_weight, n_threads, reduction, True, True)
+    # The kernel checks both arrays as it reads them (see _bce_rows).
+    deferred = []
+    with _scans_first(deferred):
+        t, p, sw, n_threads, reduction = check_elementwise_pair(
+            y_true, y_proba, "y_proba", sample_weight, n_threads, reduction, True, True,
+            deferred, defer_ranges=True)
     return CheckedInputs("binary_cross_entropy", as_2d(t), as_2d(p), sw, n_threads,
                          dict(reduction=reduction, out_shape=p.shape,
-                              pos_weight=np.empty(0)))
+                              pos_weight=np.empty(0)), deferred)
 
 
 def check_binary_cross_entropy_with_logits(y_true, logits, *, sample_weight=None,
                                            n_threads=None, pos_weight=None,
                                            reduction="mean"):
+    deferred = []
+    with _scans_first(deferred):
+        return _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight,
+                                 reduction, deferred)
+
+
+def _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight, reduction,
+                      deferred):
+    # The kernel checks both arrays as it reads them (see _bce_rows).
     t, z, sw, n_threads, reduction = check_elementwise_pair(
-        y_true, logits, "logits", sample_weight, n_threads, reduction, False, True)
+        y_true, logits, "logits", sample_weight, n_threads, reduction, False, True,
+        deferred, defer_ranges=True)
     if pos_weight is None:
         pw = np.empty(0)
     else:
@@ -364,7 +430,7 @@ def check_binary_cross_entropy_with_logits(y_true, logits, *, sample_weight=None
                                   dtype=np.float64)
     return CheckedInputs("binary_cross_entropy_with_logits", as_2d(t), as_2d(z), sw,
                          n_threads, dict(reduction=reduction, out_shape=z.shape,
-                                         pos_weight=pw))
+                                         pos_weight=pw), deferred)
 
 
 def binary_state(checked, want_none=False):
@@ -372,9 +438,12 @@ def binary_state(checked, want_none=False):
 
     kind = (Kind.BINARY_CROSS_ENTROPY if checked.metric == "binary_cross_entropy"
             else Kind.BINARY_CROSS_ENTROPY_LOGITS)
-    return elementwise_kernel(kind, checked.y_true, checked.y_pred,
-                              checked.params["pos_weight"], checked.sample_weight,
-                              False, want_none, checked.n_threads)
+    state, per, all_checked = elementwise_kernel(
+        kind, checked.y_true, checked.y_pred, checked.params["pos_weight"],
+        checked.sample_weight, False, want_none, checked.n_threads)
+    if not all_checked:
+        checked._run_deferred()  # the scans left to the kernel, if any
+    return state, per
 
 
 def binary_cross_entropy(y_true, y_proba, *, sample_weight=None, reduction="mean",

@@ -1,0 +1,313 @@
+/* Row and block helpers of the kernels, in C so that each is compiled once
+ * per SIMD level (LM_CLONES, see _fastmath.h) and vectorised: compensated
+ * four-lane sums, row sums, log-sum-exps of rows, and the checks the kernels
+ * make while they read their inputs.  Each performs the same IEEE operations
+ * in the same order in every clone, so results are the same bits on every CPU.
+ */
+#ifndef LOSSMETRICS_ROWKERNELS_H
+#define LOSSMETRICS_ROWKERNELS_H
+
+#include <float.h>
+
+#include "_fastmath.h"
+
+/* Four-lane compensated sum (TwoSum, as acc_add in _blocksum.pxd): x[i] goes
+ * to lane i % 4.  acc holds the lanes as (s0, c0, s1, c1, s2, c2, s3, c3)
+ * (the layout of Acc4).  Each lane performs the same IEEE operations in the
+ * same order in every clone, so the bits do not depend on the vector width. */
+LM_CLONES static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
+{
+    double s[4], c[4];
+    for (int k = 0; k < 4; k++) {
+        s[k] = acc[2 * k];
+        c[k] = acc[2 * k + 1];
+    }
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        for (int k = 0; k < 4; k++) {
+            double t = s[k] + x[i + k];
+            double bp = t - s[k];
+            c[k] = c[k] + ((s[k] - (t - bp)) + (x[i + k] - bp));
+            s[k] = t;
+        }
+    }
+    for (int k = 0; i + k < n; k++) {
+        double t = s[k] + x[i + k];
+        double bp = t - s[k];
+        c[k] = c[k] + ((s[k] - (t - bp)) + (x[i + k] - bp));
+        s[k] = t;
+    }
+    for (int k = 0; k < 4; k++) {
+        acc[2 * k] = s[k];
+        acc[2 * k + 1] = c[k];
+    }
+}
+
+/* The distinct values of y[0..n) if all lie in [base, base + 64): bit b of
+ * *mask is set when base + b occurs (unsigned, wrapping arithmetic).
+ * Returns 0 if some value lies outside the window (some d has a bit >= 6). */
+static int lm_label_window(const int64_t *y, ptrdiff_t n, uint64_t base, uint64_t *mask)
+{
+    unsigned char present[64] = {0};
+    uint64_t outside = 0, m = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        uint64_t d = (uint64_t)y[i] - base;
+        outside |= d;
+        present[d & 63] = 1;
+    }
+    for (int b = 0; b < 64; b++)
+        m |= (uint64_t)present[b] << b;
+    *mask = m;
+    return (outside >> 6) == 0;
+}
+
+/* Sums of the rows of a C-contiguous (n_rows, n_cols) array: columns c go to
+ * lane c % 4 (the remainder to lane 0), folded as (s0 + s1) + (s2 + s3). */
+#define LM_ROW_SUMS(NAME, T)                                                    \
+LM_CLONES static void NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,    \
+                           double *out)                                         \
+{                                                                               \
+    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
+        const T *row = x + r * n_cols;                                          \
+        double s[4] = {0.0, 0.0, 0.0, 0.0};                                     \
+        ptrdiff_t c = 0;                                                        \
+        for (; c + 4 <= n_cols; c += 4)                                         \
+            for (int k = 0; k < 4; k++)                                         \
+                s[k] += (double)row[c + k];                                     \
+        for (; c < n_cols; c++)                                                 \
+            s[0] += (double)row[c];                                             \
+        out[r] = (s[0] + s[1]) + (s[2] + s[3]);                                 \
+    }                                                                           \
+}
+LM_ROW_SUMS(lm_row_sums, double)
+LM_ROW_SUMS(lm_row_sums_f, float)
+
+/* Log-sum-exps of n_rows rows of n_cols contiguous scores (rows row_step
+ * elements apart), shifted by the row maxima: mrow[r] = max_c z[r, c] and
+ * lse[r] = log(sum_c exp(z[r, c] - mrow[r])).  buf and shift have room for
+ * n_rows * n_cols doubles.  The sums of exponentials use four lanes (column
+ * c in lane c % 4, the columns after the last multiple of 4 in lane 0),
+ * folded in a fixed order.
+ *
+ * Returns the sum of the shifted scores and of the log-sum-exps: finite for
+ * finite scores (unless the scores span more than ~1e308), NaN or infinite
+ * when a score is NaN or infinite (NaN and +inf make a log-sum-exp NaN, -inf
+ * makes a shifted score -inf).  The caller scans the scores when it is not
+ * finite. */
+#define LM_LSE_ROWS(NAME, T)                                                    \
+LM_CLONES static double NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,  \
+                             ptrdiff_t n_cols, double *mrow, double *lse,       \
+                             double *buf, double *shift)                        \
+{                                                                               \
+    ptrdiff_t n = n_rows * n_cols, n4 = n_cols - n_cols % 4;                    \
+    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
+        const T *row = z + r * row_step;                                        \
+        double *b = buf + r * n_cols, *e = shift + r * n_cols;                  \
+        double m = -INFINITY;                                                   \
+        for (ptrdiff_t c = 0; c < n_cols; c++) {                                \
+            double v = (double)row[c];                                          \
+            b[c] = v;                                                           \
+            m = v > m ? v : m;                                                  \
+        }                                                                       \
+        mrow[r] = m;                                                            \
+        for (ptrdiff_t c = 0; c < n_cols; c++)                                  \
+            e[c] = m;                                                           \
+    }                                                                           \
+    double f[4] = {0.0, 0.0, 0.0, 0.0};                                         \
+    for (ptrdiff_t i = 0; i < n; i++)                                           \
+        buf[i] = buf[i] - shift[i];                                             \
+    ptrdiff_t i = 0;                                                            \
+    for (; i + 4 <= n; i += 4)                                                  \
+        for (int k = 0; k < 4; k++)                                             \
+            f[k] += buf[i + k];                                                 \
+    for (; i < n; i++)                                                          \
+        f[0] += buf[i];                                                         \
+    for (i = 0; i < n; i++)                                                     \
+        buf[i] = lm_exp1(buf[i]);                                               \
+    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
+        const double *b = buf + r * n_cols;                                     \
+        double s[4] = {0.0, 0.0, 0.0, 0.0};                                     \
+        ptrdiff_t c = 0;                                                        \
+        for (; c < n4; c += 4)                                                  \
+            for (int k = 0; k < 4; k++)                                         \
+                s[k] += b[c + k];                                               \
+        for (; c < n_cols; c++)                                                 \
+            s[0] += b[c];                                                       \
+        lse[r] = (s[0] + s[1]) + (s[2] + s[3]);                                 \
+    }                                                                           \
+    for (ptrdiff_t r = 0; r < n_rows; r++)                                      \
+        lse[r] = lm_log1(lse[r]);                                               \
+    for (ptrdiff_t r = 0; r < n_rows; r++)                                      \
+        f[r % 4] += lse[r];                                                     \
+    return (f[0] + f[1]) + (f[2] + f[3]);                                       \
+}
+LM_LSE_ROWS(lm_lse_rows, double)
+LM_LSE_ROWS(lm_lse_rows_f, float)
+
+/* PyTorch's cross_entropy terms of n_rows rows with class-index targets and
+ * no label smoothing, given their maxima and log-sum-exps (lm_lse_rows):
+ * num[r] = w cw[t] (m - z[r, t] + lse[r]) and den[r] = w cw[t], both 0 for
+ * a row left out (ignore_index, zero weight or zero class weight; a target
+ * out of [0, n_cols) is left out too and reported in *first_bad, the index of
+ * the first such row, if it is still -1).  sw may be NULL (weights 1).
+ * Branch-free selects: random targets would mispredict branches. */
+#define LM_CE_ROWS(NAME, T)                                                     \
+LM_CLONES static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
+                           ptrdiff_t n_cols, const int64_t *y, ptrdiff_t y_step,\
+                           const double *cw, const double *sw,                  \
+                           int64_t ignore_index, int has_ignore,                \
+                           const double *mrow, const double *lse,               \
+                           double *num, double *den, int64_t *first_bad)        \
+{                                                                               \
+    int64_t bad = -1;                                                           \
+    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
+        int64_t t = y[r * y_step];                                              \
+        int in_range = (uint64_t)t < (uint64_t)n_cols;                          \
+        int ignored = has_ignore && t == ignore_index;                          \
+        int64_t tc = in_range ? t : 0;                                          \
+        double w = sw ? sw[r] : 1.0;                                            \
+        double cwt = cw[tc];                                                    \
+        double loss = cwt * ((mrow[r] - (double)z[r * row_step + tc]) + lse[r]);\
+        int keep = in_range & !ignored & (w != 0.0) & (cwt != 0.0);             \
+        num[r] = lm_select(keep, w * loss, 0.0);                                \
+        den[r] = lm_select(keep, w * cwt, 0.0);                                 \
+        bad = (bad < 0 && !in_range && !ignored) ? r : bad;                     \
+    }                                                                           \
+    *first_bad = bad;                                                           \
+}
+LM_CE_ROWS(lm_ce_rows, double)
+LM_CE_ROWS(lm_ce_rows_f, float)
+
+/* Whether every y[i] is a class index in [0, n_classes) or, with has_ignore,
+ * ignore_index (a vectorisable or-reduction; the caller finds the first bad
+ * one only when there is one). */
+LM_CLONES static int lm_all_class_indices(const int64_t *y, ptrdiff_t n, int64_t n_classes,
+                                          int64_t ignore_index, int has_ignore)
+{
+    uint64_t bad = 0;
+    uint64_t keep_ignore = has_ignore ? ~(uint64_t)0 : 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        uint64_t out = (uint64_t)0 - (uint64_t)((uint64_t)y[i] >= (uint64_t)n_classes);
+        uint64_t ign = ((uint64_t)0 - (uint64_t)(y[i] == ignore_index)) & keep_ignore;
+        bad |= out & ~ign;
+    }
+    return bad == 0;
+}
+
+/* PyTorch's binary_cross_entropy_with_logits of n contiguous (target, logit)
+ * pairs, times the sample weights sw (NULL: 1; a zero weight gives 0):
+ *   loss = pw y softplus(-x) + (1 - y) softplus(x),
+ * with softplus(+-x) = max(+-x, 0) + log1p(exp(-|x|)).  Both terms are
+ * non-negative (no cancellation), finite for any finite logit, and a zero
+ * factor gives exactly 0.  buf has room for n doubles. */
+#define LM_BCE_LOGITS(NAME, TY, TX)                                             \
+LM_CLONES static void NAME(const TY *y, const TX *x, ptrdiff_t n, double pw,    \
+                           const double *sw, double *loss)                      \
+{                                                                               \
+    for (ptrdiff_t i = 0; i < n; i++) {                                         \
+        double v = (double)x[i];                                                \
+        loss[i] = v < 0.0 ? v : -v;                                             \
+    }                                                                           \
+    for (ptrdiff_t i = 0; i < n; i++)                                           \
+        loss[i] = lm_log1p1(lm_exp1(loss[i]));                                  \
+    for (ptrdiff_t i = 0; i < n; i++) {                                         \
+        double yv = (double)y[i], v = (double)x[i], l1p = loss[i];              \
+        double a = pw * yv, b = 1.0 - yv;                                       \
+        double neg = -v > 0.0 ? -v : 0.0, pos = v > 0.0 ? v : 0.0;              \
+        loss[i] = a * (neg + l1p) + b * (pos + l1p);                            \
+    }                                                                           \
+    if (sw)                                                                     \
+        for (ptrdiff_t i = 0; i < n; i++)                                       \
+            loss[i] = sw[i] != 0.0 ? sw[i] * loss[i] : 0.0;                     \
+}
+LM_BCE_LOGITS(lm_bce_logits_dd, double, double)
+LM_BCE_LOGITS(lm_bce_logits_df, double, float)
+LM_BCE_LOGITS(lm_bce_logits_fd, float, double)
+LM_BCE_LOGITS(lm_bce_logits_ff, float, float)
+
+/* PyTorch's binary_cross_entropy of n contiguous (target, probability)
+ * pairs, times the sample weights sw (NULL: 1; a zero weight gives 0):
+ *   loss = -(y log p + (1 - y) log q),  q = 1 - p formed in the input type,
+ * p and q clipped to [eps, 1 - eps] of the input type (finite logs, so a zero
+ * factor gives exactly 0).  With hard (all targets 0 or 1), one log per pair:
+ * -log of p or of q, the same bits.  buf has room for n doubles. */
+#define LM_BCE_PROBA(NAME, TY, TX, EPS)                                         \
+LM_CLONES static void NAME(const TY *y, const TX *x, ptrdiff_t n, int hard,     \
+                           const double *sw, double *loss, double *buf)         \
+{                                                                               \
+    const TX eps = EPS, one = 1;                                                \
+    for (ptrdiff_t i = 0; i < n; i++) {                                         \
+        TX p = x[i], q = (TX)(one - p);                                         \
+        p = p < eps ? eps : p;                                                  \
+        p = p > one - eps ? one - eps : p;                                      \
+        q = q < eps ? eps : q;                                                  \
+        q = q > one - eps ? one - eps : q;                                      \
+        if (hard) {                                                             \
+            loss[i] = y[i] == 1 ? (double)p : (double)q;                        \
+        } else {                                                                \
+            loss[i] = (double)p;                                                \
+            buf[i] = (double)q;                                                 \
+        }                                                                       \
+    }                                                                           \
+    for (ptrdiff_t i = 0; i < n; i++)                                           \
+        loss[i] = lm_log1(loss[i]);                                             \
+    if (hard) {                                                                 \
+        for (ptrdiff_t i = 0; i < n; i++)                                       \
+            loss[i] = -loss[i];                                                 \
+    } else {                                                                    \
+        for (ptrdiff_t i = 0; i < n; i++)                                       \
+            buf[i] = lm_log1(buf[i]);                                           \
+        for (ptrdiff_t i = 0; i < n; i++) {                                     \
+            double yv = (double)y[i];                                           \
+            loss[i] = -(yv * loss[i] + (1.0 - yv) * buf[i]);                    \
+        }                                                                       \
+    }                                                                           \
+    if (sw)                                                                     \
+        for (ptrdiff_t i = 0; i < n; i++)                                       \
+            loss[i] = sw[i] != 0.0 ? sw[i] * loss[i] : 0.0;                     \
+}
+LM_BCE_PROBA(lm_bce_proba_dd, double, double, DBL_EPSILON)
+LM_BCE_PROBA(lm_bce_proba_df, double, float, FLT_EPSILON)
+LM_BCE_PROBA(lm_bce_proba_fd, float, double, DBL_EPSILON)
+LM_BCE_PROBA(lm_bce_proba_ff, float, float, FLT_EPSILON)
+
+/* Whether every x[i] is finite (x - x is 0 for a finite x, NaN otherwise),
+ * and whether every x[i] is 0 or 1: branch-free, vectorisable
+ * and-reductions of comparison masks. */
+#define LM_MASK_CHECKS(SUFFIX, T, I)                                            \
+LM_CLONES static int lm_all_finite##SUFFIX(const T *x, ptrdiff_t n)             \
+{                                                                               \
+    I ok = -1;                                                                  \
+    for (ptrdiff_t i = 0; i < n; i++)                                           \
+        ok &= -(I)(x[i] - x[i] == 0);                                           \
+    return ok != 0;                                                             \
+}                                                                               \
+LM_CLONES static int lm_all_binary##SUFFIX(const T *x, ptrdiff_t n)             \
+{                                                                               \
+    I ok = -1;                                                                  \
+    for (ptrdiff_t i = 0; i < n; i++)                                           \
+        ok &= -(I)((x[i] == 0) | (x[i] == 1));                                  \
+    return ok != 0;                                                             \
+}
+LM_MASK_CHECKS(, double, int64_t)
+LM_MASK_CHECKS(_f, float, int32_t)
+
+/* Whether every x[i] lies in [0, 1] (NaN does not): a branch-free,
+ * vectorisable and-reduction of comparison masks. */
+LM_CLONES static int lm_in_unit_interval(const double *x, ptrdiff_t n)
+{
+    int64_t ok = -1;
+    for (ptrdiff_t i = 0; i < n; i++)
+        ok &= -(int64_t)((x[i] >= 0.0) & (x[i] <= 1.0));
+    return ok != 0;
+}
+
+LM_CLONES static int lm_in_unit_interval_f(const float *x, ptrdiff_t n)
+{
+    int32_t ok = -1;
+    for (ptrdiff_t i = 0; i < n; i++)
+        ok &= -(int32_t)((x[i] >= 0.0f) & (x[i] <= 1.0f));
+    return ok != 0;
+}
+
+#endif

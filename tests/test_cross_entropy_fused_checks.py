@@ -1,0 +1,103 @@
+"""cross_entropy leaves the scan of its logits to the kernel, whose log-sum-exps
+flag any NaN or infinity: every such logit must still raise the error naming
+its index, wherever it lies (in a row that is ignored, has zero weight, or is
+not the target), in every layout; and other errors must not pre-empt it.
+
+References: NumPy (np.argwhere for the index); SciPy's logsumexp for values.
+"""
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+import lossmetrics as lm
+
+RNG = np.random.default_rng(11221)
+N, C = 2000, 6
+
+
+def _layouts(z):
+    wide = np.zeros((z.shape[0], 2 * z.shape[1]))
+    wide[:, ::2] = z
+    return {
+        "C": z,
+        "F": np.asfortranarray(z),
+        "column-strided": wide[:, ::2],
+        "float32": z.astype(np.float32),
+    }
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "column-strided", "float32"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("row_kind", ["target", "other-column", "ignored", "zero-weight",
+                                      "last"])
+def test_non_finite_logit_is_reported(layout, value, row_kind):
+    z = RNG.normal(size=(N, C))
+    y = RNG.integers(0, C, N)
+    sw = np.ones(N)
+    i = N - 1 if row_kind == "last" else 777
+    j = int(y[i]) if row_kind in ("target", "last") else (int(y[i]) + 1) % C
+    if row_kind == "ignored":
+        y[i] = -100
+    if row_kind == "zero-weight":
+        sw[i] = 0.0
+    z[i, j] = value
+    z = _layouts(z)[layout]
+    with pytest.raises(ValueError, match=rf"logits has .* index \({i}, {j}\)"):
+        lm.cross_entropy(y, z, sample_weight=sw, ignore_index=-100)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_non_finite_logit_spatial(value):
+    z = RNG.normal(size=(30, 4, 5, 3))
+    y = RNG.integers(0, 4, (30, 5, 3))
+    z[17, 2, 4, 1] = value
+    with pytest.raises(ValueError, match=r"index \(17, 2, 4, 1\)"):
+        lm.cross_entropy(y, z)
+
+
+def test_logits_error_comes_before_other_errors():
+    z = RNG.normal(size=(50, 3))
+    z[5, 1] = np.nan
+    bad_targets = RNG.integers(0, 3, 50)
+    bad_targets[2] = 7
+    for kwargs in (dict(y_true=bad_targets),
+                   dict(y_true=RNG.integers(0, 3, 50), sample_weight=-np.ones(50)),
+                   dict(y_true=RNG.integers(0, 3, 49))):
+        with pytest.raises(ValueError, match=r"NaN.*index \(5, 1\)"):
+            lm.cross_entropy(kwargs.pop("y_true"), z, **kwargs)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "column-strided", "float32"])
+def test_values_match_scipy_in_every_layout(layout):
+    z = RNG.normal(size=(N, C)) * 4
+    y = RNG.integers(0, C, N)
+    y[::7] = -100
+    sw = RNG.uniform(0, 2, N)
+    sw[::11] = 0.0
+    cw = RNG.uniform(0.5, 2, C)
+    zl = _layouts(z)[layout]
+    z64 = zl.astype(np.float64)
+    keep = y != -100
+    t = np.where(keep, y, 0)
+    per = logsumexp(z64, axis=1) - z64[np.arange(N), t]
+    wt = np.where(keep, sw * cw[t], 0.0)
+    want = np.sum(wt * per) / np.sum(wt)
+    got = lm.cross_entropy(y, zl, sample_weight=sw, class_weight=cw, ignore_index=-100)
+    assert got == pytest.approx(want, rel=1e-13)
+    none = lm.cross_entropy(y, zl, sample_weight=sw, class_weight=cw, ignore_index=-100,
+                            reduction="none")
+    # logsumexp(z) - z_t cancels when the target dominates: absolute slack of a
+    # few ulps of the logits (|z| < 20, weights < 4).
+    np.testing.assert_allclose(none, wt * per, rtol=1e-13, atol=1e-13)
+
+
+def test_huge_logit_spread_is_not_an_error():
+    """Logits 1e308 apart make the kernel's finiteness flag overflow: the scan
+    then runs, finds nothing, and the value stands."""
+    z = np.zeros((8, 3))
+    z[::2, 0] = 1.7e308
+    z[1::2, 0] = -1.7e308
+    y = np.zeros(8, dtype=int)
+    per = lm.cross_entropy(y, z, reduction="none")
+    np.testing.assert_array_equal(per[::2], 0.0)
+    np.testing.assert_allclose(per[1::2], 1.7e308, rtol=1e-15)
