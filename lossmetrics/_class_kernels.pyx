@@ -48,6 +48,18 @@ cdef extern from "_rowkernels.h" nogil:
                       const double *cw, const double *sw, int64_t ignore_index,
                       int has_ignore, const double *mrow, const double *lse,
                       double *num, double *den, int64_t *first_bad)
+    void lm_kl_rows_dd(const double *p, Py_ssize_t p_step, const double *q, Py_ssize_t q_step,
+                       Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
+                       double *bq)
+    void lm_kl_rows_df(const double *p, Py_ssize_t p_step, const float *q, Py_ssize_t q_step,
+                       Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
+                       double *bq)
+    void lm_kl_rows_fd(const float *p, Py_ssize_t p_step, const double *q, Py_ssize_t q_step,
+                       Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
+                       double *bq)
+    void lm_kl_rows_ff(const float *p, Py_ssize_t p_step, const float *q, Py_ssize_t q_step,
+                       Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
+                       double *bq)
     void lm_row_sums(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
     void lm_row_sums_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
 
@@ -162,6 +174,22 @@ cdef inline int64_t _first_bad(int64_t[::1] bad) noexcept:
         if bad[b] >= 0:
             return bad[b]
     return -1
+
+
+cdef inline int64_t _total(const int64_t[::1] counts) noexcept:
+    cdef Py_ssize_t b
+    cdef int64_t t = 0
+    for b in range(counts.shape[0]):
+        t = t + counts[b]
+    return t
+
+
+cdef inline bint _all_set(const int[::1] flags) noexcept:
+    cdef Py_ssize_t b
+    for b in range(flags.shape[0]):
+        if not flags[b]:
+            return False
+    return True
 
 
 cdef inline double _sq(double x) noexcept nogil:
@@ -372,8 +400,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
             block_in_range[b] = in_range
         combine_blocks(partials, state)
     return (np.asarray(state), out_arr if want_none else None,
-            _first_bad(bad), int(np.asarray(n_bad_sum).sum()),
-            bool(np.asarray(block_in_range).all()))
+            _first_bad(bad), _total(n_bad_sum), _all_set(block_in_range))
 
 
 cdef inline void _ce_block(const floating[:, :, :] z, const int64_t[:, :] y,
@@ -603,6 +630,50 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     return np.asarray(state), out_arr if want_none else None
 
 
+cdef inline bint _kl_flat(const floating[:, :] p, const floating_b[:, :] q,
+                          Py_ssize_t chunk_rows) noexcept nogil:
+    """Whether the lean path of _kl_rows applies: rows of contiguous columns,
+    element strides, a chunk of rows within EXP_CHUNK values."""
+    return (p.strides[1] == sizeof(floating) and q.strides[1] == sizeof(floating_b)
+            and p.strides[0] % sizeof(floating) == 0 and q.strides[0] % sizeof(floating_b) == 0
+            and chunk_rows * p.shape[1] <= EXP_CHUNK)
+
+
+cdef inline void _kl_rows_flat(const floating[:, :] p, const floating_b[:, :] q,
+                               Py_ssize_t r0, Py_ssize_t r1, double* rows,
+                               bint* in_range) noexcept nogil:
+    """_kl_rows for probabilities (no log inputs) on the lean path (_kl_flat),
+    by lm_kl_rows: the same terms, summed in the same order.  ``in_range``
+    drops to False when a value is not in [0, 1] (NaN, infinities)."""
+    cdef double bp[EXP_CHUNK]
+    cdef double bq[EXP_CHUNK]
+    cdef Py_ssize_t r, n_cols = p.shape[1]
+    cdef Py_ssize_t ps = p.strides[0] // sizeof(floating), qs = q.strides[0] // sizeof(floating_b)
+    for r in range(r0, r1):
+        if floating is float:
+            if not lm_in_unit_interval_f(&p[r, 0], n_cols):
+                in_range[0] = False
+        else:
+            if not lm_in_unit_interval(&p[r, 0], n_cols):
+                in_range[0] = False
+        if floating_b is float:
+            if not lm_in_unit_interval_f(&q[r, 0], n_cols):
+                in_range[0] = False
+        else:
+            if not lm_in_unit_interval(&q[r, 0], n_cols):
+                in_range[0] = False
+    if floating is double:
+        if floating_b is double:
+            lm_kl_rows_dd(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
+        else:
+            lm_kl_rows_df(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
+    else:
+        if floating_b is double:
+            lm_kl_rows_fd(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
+        else:
+            lm_kl_rows_ff(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
+
+
 cdef inline void _kl_rows(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
                           bint log_pred, Py_ssize_t r0, Py_ssize_t r1,
                           double* rows) noexcept nogil:
@@ -668,7 +739,9 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     Terms: ``xlogy(p, p) - p * log q`` (``0 log 0 = 0``; ``p > 0`` where
     ``q = 0`` gives inf), or ``exp(lp) * (lp - lq)`` for log inputs.  Row r
     belongs to sample ``r // rows_per_sample`` for its sample weight.
-    Returns (state, per-row (M,) or None).
+    Returns (state, per-row (M,) or None, whether every value was seen in
+    [0, 1]: True only on the lean path of probabilities (see _kl_flat); the
+    caller scans the inputs otherwise).
     """
     cdef Py_ssize_t n_rows = p.shape[0], n_cols = p.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
@@ -685,6 +758,9 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     cdef Py_ssize_t chunk_rows = max(1, EXP_CHUNK // max(n_cols, 1))
     cdef double[:, ::1] scratch = np.empty((max(n_threads, 1), chunk_rows))
     cdef double* rows
+    cdef bint lean = not log_true and not log_pred and _kl_flat(p, q, chunk_rows)
+    cdef bint in_range
+    cdef unsigned char[::1] block_in_range = np.zeros(nb, dtype=np.uint8)
 
     out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
     out = out_arr
@@ -695,10 +771,15 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
             lw = acc_zero()
+            in_range = True
             for r in range(start, stop):
                 if (r - start) % chunk_rows == 0:
-                    _kl_rows(p, q, log_true, log_pred, r,
-                             block_stop(r, chunk_rows, stop), rows)
+                    if lean:
+                        _kl_rows_flat(p, q, r, block_stop(r, chunk_rows, stop), rows,
+                                      &in_range)
+                    else:
+                        _kl_rows(p, q, log_true, log_pred, r,
+                                 block_stop(r, chunk_rows, stop), rows)
                 w = sw[r // rows_per_sample] if has_sw else 1.0
                 if w == 0.0:
                     # Left out: an infinite KL row must not become 0 * inf.
@@ -710,5 +791,7 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
                     out[r] = w * row
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
+            block_in_range[b] = in_range
     combine_blocks(partials, state)
-    return np.asarray(state), out_arr if want_none else None
+    return (np.asarray(state), out_arr if want_none else None,
+            bool(lean and np.asarray(block_in_range).all()))

@@ -116,6 +116,14 @@ cdef inline double _loss(int kind, double yv, floating_b xv, double pw,
     return _smooth_l1(<double>xv - yv, param)
 
 
+cdef inline bint _all_set(const unsigned char[::1] flags) noexcept:
+    cdef Py_ssize_t i
+    for i in range(flags.shape[0]):
+        if not flags[i]:
+            return False
+    return True
+
+
 cdef inline bint _unit(const floating_a* x, Py_ssize_t n) noexcept nogil:
     if floating_a is float:
         return lm_in_unit_interval_f(x, n)
@@ -307,7 +315,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     cdef Acc la, lw, l0, l1, l2, l3
     cdef bint is_bce = kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS
     cdef bint block_checked
-    cdef unsigned char[::1] checks = np.zeros(nb, dtype=np.uint8)
+    cdef unsigned char[::1] checks = np.zeros(nb if is_bce else 1, dtype=np.uint8)
 
     out_arr = np.zeros((n if want_none else 0, n_cols if want_none else 0), dtype=np.float64)
     out = out_arr
@@ -362,10 +370,64 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 lw.s = lw.s * n_cols
                 lw.c = lw.c * n_cols
             acc_store(partials, b, n_out, lw)
-            checks[b] = block_checked
+            if is_bce:
+                checks[b] = block_checked
         combine_blocks(partials, state)
     return (np.asarray(state), out_arr if want_none else None,
-            bool(is_bce and np.asarray(checks).all()))
+            bool(is_bce and _all_set(checks)))
+
+
+def small_regression_state(int kind, const double[::1] y, const double[::1] x):
+    """The state elementwise_kernel(kind, y[:, None], x[:, None], ...,
+    per_column=True) returns for contiguous 1-D float64 inputs, unweighted:
+    the same blocks, lanes and folds, run serially without the generic
+    machinery (the lean path of small calls).  Squared or absolute error."""
+    cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(1), nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
+    cdef Py_ssize_t b, i, start, stop
+    cdef Acc l0, l1, l2, l3, la, lw
+    with nogil:
+        for b in range(nb):
+            start = b * rpb
+            stop = block_stop(start, rpb, n)
+            l0 = acc_zero()
+            l1 = acc_zero()
+            l2 = acc_zero()
+            l3 = acc_zero()
+            i = start
+            if kind == SQUARED_ERROR:
+                while i + 4 <= stop:
+                    l0 = acc_add(l0, _sqerr(y[i], x[i]))
+                    l1 = acc_add(l1, _sqerr(y[i + 1], x[i + 1]))
+                    l2 = acc_add(l2, _sqerr(y[i + 2], x[i + 2]))
+                    l3 = acc_add(l3, _sqerr(y[i + 3], x[i + 3]))
+                    i = i + 4
+                while i < stop:
+                    l0 = acc_add(l0, _sqerr(y[i], x[i]))
+                    i = i + 1
+            else:
+                while i + 4 <= stop:
+                    l0 = acc_add(l0, fabs(y[i] - x[i]))
+                    l1 = acc_add(l1, fabs(y[i + 1] - x[i + 1]))
+                    l2 = acc_add(l2, fabs(y[i + 2] - x[i + 2]))
+                    l3 = acc_add(l3, fabs(y[i + 3] - x[i + 3]))
+                    i = i + 4
+                while i < stop:
+                    l0 = acc_add(l0, fabs(y[i] - x[i]))
+                    i = i + 1
+            la = acc_merge(acc_zero(), acc_merge(acc_merge(l0, l1), acc_merge(l2, l3)))
+            acc_store(partials, b, 0, la)
+            lw.s = stop - start
+            lw.c = 0.0
+            acc_store(partials, b, 1, lw)
+        combine_blocks(partials, state)
+    return np.asarray(state)
+
+
+cdef inline double _sqerr(double y, double x) noexcept nogil:
+    cdef double d = y - x
+    return d * d
 
 
 # PyTorch's EPSILON of cosine_embedding_loss, 1e-12 stored as a float32.

@@ -39,15 +39,9 @@ def _int_codes(y):
     return y64
 
 
-def _classes_from_int_range(codes, n_threads=1):
-    from lossmetrics._scan import int_min_max, mark_present, small_label_set
+def _classes_from_int_range(codes):
+    from lossmetrics._scan import int_min_max, mark_present
 
-    base, mask = small_label_set(codes, n_threads)
-    if mask is not None:
-        bits = np.flatnonzero(np.unpackbits(
-            np.array([mask], dtype="<u8").view(np.uint8), bitorder="little"))
-        # base + bits, wrapped as the kernel wrapped them (int64 ends).
-        return np.sort((np.uint64(base % 2**64) + bits.astype(np.uint64)).view(np.int64))
     lo, hi = int_min_max(codes)
     if hi - lo + 1 > max(_MAX_LUT, 4 * codes.shape[0]):
         return np.unique(codes)
@@ -77,7 +71,15 @@ def encode(y, labels_classes, n_threads=1):
                      or _integral_floats(labels_classes)):
         codes = _int_codes(y)
         if labels_classes is None:
-            classes = _classes_from_int_range(codes, n_threads)
+            from lossmetrics._scan import small_label_set
+
+            window = small_label_set(codes, n_threads)
+            if window is not None:   # a few labels close together: one pass
+                classes, lut = window
+                out_classes = classes.astype(y.dtype) if y.dtype.kind != "b" else (
+                    classes.astype(bool))
+                return EncodedLabels(codes, int(classes[0]), lut, out_classes)
+            classes = _classes_from_int_range(codes)
             lut_info = _lut_for(classes)
             out_classes = classes.astype(y.dtype) if y.dtype.kind != "b" else classes.astype(bool)
         else:

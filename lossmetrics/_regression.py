@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from lossmetrics._elementwise_kernels import Kind, elementwise_kernel
+from lossmetrics._elementwise_kernels import Kind, elementwise_kernel, small_regression_state
 from lossmetrics._errors import InvalidParameterError
 from lossmetrics._state import weighted_mean
 from lossmetrics._threads import resolve_n_threads
@@ -130,6 +130,36 @@ def regression_result(state, params, metric):
     return _average_outputs(errors, params["multioutput"])
 
 
+_F64 = np.dtype(np.float64)
+# Below this many samples, plain float64 vectors take the lean path.
+_LEAN_BELOW = 1 << 16
+
+
+def _lean(metric, y_true, y_pred, sample_weight, multioutput, n_threads):
+    """The value for small contiguous float64 vectors without options, or None.
+
+    It skips the generic checks and machinery, not the rules: the state is the
+    kernel's, bit for bit (small_regression_state), and any input it cannot
+    vouch for (a NaN or infinity gives a non-finite state) goes to the full
+    path, which raises the errors."""
+    if not (sample_weight is None and n_threads is None and type(y_true) is np.ndarray
+            and type(y_pred) is np.ndarray and isinstance(multioutput, str)
+            and multioutput == "uniform_average"):
+        return None
+    if not (y_true.dtype == _F64 and y_pred.dtype == _F64 and y_true.ndim == 1
+            and y_pred.ndim == 1 and 0 < y_true.shape[0] == y_pred.shape[0] < _LEAN_BELOW
+            and y_true.flags.c_contiguous and y_pred.flags.c_contiguous):
+        return None
+    kind = _ABSOLUTE if metric == "mean_absolute_error" else _SQUARED
+    state = small_regression_state(kind, y_true, y_pred)
+    if not math.isfinite(state[0, 0]):
+        return None
+    return regression_result(state, _LEAN_PARAMS, metric)
+
+
+_LEAN_PARAMS = dict(multioutput="uniform_average", n_outputs=1)
+
+
 def _regression(checked):
     state, _ = regression_state(checked)
     return regression_result(state, checked.params, checked.metric)
@@ -180,6 +210,10 @@ default='uniform_average'
 
 def mean_squared_error(y_true, y_pred, *, sample_weight=None,
                        multioutput="uniform_average", n_threads=None):
+    value = _lean("mean_squared_error", y_true, y_pred, sample_weight, multioutput,
+                  n_threads)
+    if value is not None:
+        return value
     checked = check_mean_squared_error(y_true, y_pred, sample_weight=sample_weight,
                                        n_threads=n_threads, multioutput=multioutput)
     return _regression(checked)
@@ -187,6 +221,10 @@ def mean_squared_error(y_true, y_pred, *, sample_weight=None,
 
 def root_mean_squared_error(y_true, y_pred, *, sample_weight=None,
                             multioutput="uniform_average", n_threads=None):
+    value = _lean("root_mean_squared_error", y_true, y_pred, sample_weight, multioutput,
+                  n_threads)
+    if value is not None:
+        return value
     checked = check_root_mean_squared_error(y_true, y_pred, sample_weight=sample_weight,
                                             n_threads=n_threads, multioutput=multioutput)
     return _regression(checked)
@@ -194,6 +232,10 @@ def root_mean_squared_error(y_true, y_pred, *, sample_weight=None,
 
 def mean_absolute_error(y_true, y_pred, *, sample_weight=None,
                         multioutput="uniform_average", n_threads=None):
+    value = _lean("mean_absolute_error", y_true, y_pred, sample_weight, multioutput,
+                  n_threads)
+    if value is not None:
+        return value
     checked = check_mean_absolute_error(y_true, y_pred, sample_weight=sample_weight,
                                         n_threads=n_threads, multioutput=multioutput)
     return _regression(checked)

@@ -271,6 +271,40 @@ LM_BCE_PROBA(lm_bce_proba_df, double, float, FLT_EPSILON)
 LM_BCE_PROBA(lm_bce_proba_fd, float, double, DBL_EPSILON)
 LM_BCE_PROBA(lm_bce_proba_ff, float, float, FLT_EPSILON)
 
+/* KL(P || Q) of n_rows rows of n_cols probabilities (rows p_step and q_step
+ * elements apart, columns contiguous): rows[r] = sum_c term(p, q) in column
+ * order, with PyTorch's kl_div terms xlogy(p, p) - p log q: 0 where p = 0,
+ * inf where p > 0 and q = 0.  bp and bq have room for n_rows * n_cols
+ * doubles. */
+#define LM_KL_ROWS(NAME, TP, TQ)                                                \
+LM_CLONES static void NAME(const TP *p, ptrdiff_t p_step, const TQ *q,          \
+                           ptrdiff_t q_step, ptrdiff_t n_rows, ptrdiff_t n_cols,\
+                           double *rows, double *bp, double *bq)                \
+{                                                                               \
+    ptrdiff_t n = n_rows * n_cols;                                              \
+    for (ptrdiff_t r = 0; r < n_rows; r++)                                      \
+        for (ptrdiff_t c = 0; c < n_cols; c++) {                                \
+            bp[r * n_cols + c] = (double)p[r * p_step + c];                     \
+            bq[r * n_cols + c] = (double)q[r * q_step + c];                     \
+        }                                                                       \
+    for (ptrdiff_t i = 0; i < n; i++) {                                         \
+        double pc = bp[i], lp = lm_log1(pc), lq = lm_log1(bq[i]);               \
+        double t = pc * lp - pc * lq;                                           \
+        t = lq == -INFINITY ? INFINITY : t;                                     \
+        bq[i] = pc == 0.0 ? 0.0 : t;                                            \
+    }                                                                           \
+    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
+        double s = 0.0;                                                         \
+        for (ptrdiff_t c = 0; c < n_cols; c++)                                  \
+            s = s + bq[r * n_cols + c];                                         \
+        rows[r] = s;                                                            \
+    }                                                                           \
+}
+LM_KL_ROWS(lm_kl_rows_dd, double, double)
+LM_KL_ROWS(lm_kl_rows_df, double, float)
+LM_KL_ROWS(lm_kl_rows_fd, float, double)
+LM_KL_ROWS(lm_kl_rows_ff, float, float)
+
 /* Whether every x[i] is finite (x - x is 0 for a finite x, NaN otherwise),
  * and whether every x[i] is 0 or 1: branch-free, vectorisable
  * and-reductions of comparison masks. */

@@ -85,9 +85,10 @@ def scan_2d(const floating[:, :] x, int n_threads=1):
 
 
 def small_label_set(const int64_t[:] y, int n_threads=1):
-    """The distinct values of a non-empty int64 array when they all lie in a
-    window of 64 values around ``y[0]``: (base, mask) with bit b of ``mask``
-    set when ``base + b`` occurs; (base, None) if some value lies outside.
+    """The sorted distinct values of a non-empty int64 array when they all lie
+    in a window of 64 values around ``y[0]``, and their look-up table over
+    [min, max] (lut[v - min] = rank of v, -1 for a value absent): (classes,
+    lut), or None.
 
     One parallel pass, no sort (class labels are usually a few small integers).
     """
@@ -117,9 +118,31 @@ def small_label_set(const int64_t[:] y, int n_threads=1):
     mask = 0
     for b in range(nb):
         if outs[b]:
-            return <int64_t>base, None
+            return None
         mask = mask | masks[b]
-    return <int64_t>base, int(mask)
+    # The values base + bit; None if they wrap around the int64 range (the
+    # caller's general path handles such labels).
+    cdef Py_ssize_t k = 0, lo_bit = 64, hi_bit = -1
+    for b in range(64):
+        if (mask >> b) & 1:
+            k = k + 1
+            lo_bit = b if lo_bit == 64 else lo_bit
+            hi_bit = b
+    cdef int64_t lo = <int64_t>(base + <uint64_t>lo_bit)
+    cdef int64_t hi = <int64_t>(base + <uint64_t>hi_bit)
+    if hi < lo:
+        return None
+    classes_arr = np.empty(k, dtype=np.int64)
+    lut_arr = np.full(hi - lo + 1, -1, dtype=np.int64)
+    cdef int64_t[::1] classes = classes_arr
+    cdef int64_t[::1] lut = lut_arr
+    k = 0
+    for b in range(lo_bit, hi_bit + 1):
+        if (mask >> b) & 1:
+            classes[k] = lo + (b - lo_bit)
+            lut[b - lo_bit] = k
+            k = k + 1
+    return classes_arr, lut_arr
 
 
 def int_min_max(const int64_t[:] y):

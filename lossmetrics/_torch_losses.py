@@ -346,15 +346,26 @@ def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, re
     check_non_empty(x, pred_name)
     reduction = check_reduction(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * x.size)
+    if defer_ranges and not (_one_column(x) and _one_column(t)):
+        deferred = None   # the kernel checks contiguous single columns only
     for arr, name, is_proba in ((x, pred_name, pred_is_proba), (t, "y_true", true_is_proba)):
         if deferred is not None and not is_proba:
             defer_finite(deferred, arr, name, n_threads=n_threads)
         elif deferred is not None and defer_ranges:
             deferred.append(lambda arr=arr, name=name: _check_proba(arr, name, n_threads))
-        else:
+        elif is_proba:
             _check_proba(arr, name, n_threads)
+        else:
+            check_finite(arr, name, n_threads=n_threads)
     sw = check_sample_weight(sample_weight, x.shape[0], n_threads=n_threads)
     return t, x, sw, n_threads, reduction
+
+
+def _one_column(arr):
+    """Whether ``arr`` is one contiguous column (1-D, or (N, 1)): the layout in
+    which the binary cross-entropy kernels check values as they read them."""
+    return arr.ndim >= 1 and arr.size == arr.shape[0] and (
+        arr.shape[0] <= 1 or arr.strides[0] == arr.itemsize)
 
 
 def _check_proba(arr, name, n_threads):
@@ -541,6 +552,13 @@ def _check_distribution(x, name, is_log, n_threads):
         check_probabilities(x, name, lo, hi)
 
 
+def _kl_lean(p, q):
+    """Whether kl_kernel will check p and q as it reads them (its _kl_flat)."""
+    n_cols = q.shape[-1]
+    return all(a.strides[-1] == a.itemsize and a.ndim == 2 and a.strides[0] % a.itemsize == 0
+               for a in (p, q)) and n_cols <= 512
+
+
 def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
                         log_true=False, log_pred=False, reduction="mean"):
     from lossmetrics._validation import check_bool
@@ -558,24 +576,34 @@ def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
     log_pred = check_bool(log_pred, "log_pred", "kl_divergence")
     reduction = check_reduction(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * q.size)
-    _check_distribution(p, "y_true", log_true, n_threads)
-    _check_distribution(q, "y_pred", log_pred, n_threads)
-    sw = check_sample_weight(sample_weight, q.shape[0], n_threads=n_threads)
+    deferred = [lambda: _check_distribution(p, "y_true", log_true, n_threads),
+                lambda: _check_distribution(q, "y_pred", log_pred, n_threads)]
+    if log_true or log_pred or not _kl_lean(p, q):
+        # Only the kernel of probabilities on rows of contiguous columns
+        # checks them as it reads them (see _kl_flat).
+        for check in deferred:
+            check()
+        deferred = []
+    with _scans_first(deferred):
+        sw = check_sample_weight(sample_weight, q.shape[0], n_threads=n_threads)
     n_cols = q.shape[-1]
     p2, q2 = p.reshape(-1, n_cols), q.reshape(-1, n_cols)
     return CheckedInputs("kl_divergence", p2, q2, sw, n_threads,
                          dict(reduction=reduction, out_shape=q.shape[:-1],
                               log_true=log_true, log_pred=log_pred,
-                              rows_per_sample=p2.shape[0] // q.shape[0]))
+                              rows_per_sample=p2.shape[0] // q.shape[0]), deferred)
 
 
 def kl_state(checked, want_none=False):
     from lossmetrics._class_kernels import kl_kernel
 
     p = checked.params
-    return kl_kernel(checked.y_true, checked.y_pred, p["log_true"], p["log_pred"],
-                     checked.sample_weight, p["rows_per_sample"], want_none,
-                     checked.n_threads)
+    state, per, in_range = kl_kernel(
+        checked.y_true, checked.y_pred, p["log_true"], p["log_pred"],
+        checked.sample_weight, p["rows_per_sample"], want_none, checked.n_threads)
+    if not in_range:
+        checked._run_deferred()  # the scans left to the kernel, if any
+    return state, per
 
 
 def kl_divergence(y_true, y_pred, *, log_true=False, log_pred=False,
