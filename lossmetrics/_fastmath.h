@@ -33,6 +33,14 @@
 #define LM_CLONES
 #endif
 
+/* Inlined into every clone of its caller (so that each is vectorised for its
+ * own instruction set). */
+#if defined(__GNUC__)
+#define LM_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define LM_ALWAYS_INLINE static inline
+#endif
+
 typedef union { double d; uint64_t u; } lm_bits;
 
 static inline double lm_from_bits(uint64_t u) { lm_bits b; b.u = u; return b.d; }

@@ -62,10 +62,12 @@ static int lm_label_window(const int64_t *y, ptrdiff_t n, uint64_t base, uint64_
 }
 
 /* Sums of the rows of a C-contiguous (n_rows, n_cols) array: columns c go to
- * lane c % 4 (the remainder to lane 0), folded as (s0 + s1) + (s2 + s3). */
+ * lane c % 4 (the remainder to lane 0), folded as (s0 + s1) + (s2 + s3).
+ * Row lengths up to 16 get their own copy of the loop (a constant length
+ * lets the compiler unroll it); the operations are the same for every copy. */
 #define LM_ROW_SUMS(NAME, T)                                                    \
-LM_CLONES static void NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,    \
-                           double *out)                                         \
+LM_ALWAYS_INLINE void NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,    \
+                               double *out)                                     \
 {                                                                               \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
         const T *row = x + r * n_cols;                                          \
@@ -77,6 +79,28 @@ LM_CLONES static void NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,    \
         for (; c < n_cols; c++)                                                 \
             s[0] += (double)row[c];                                             \
         out[r] = (s[0] + s[1]) + (s[2] + s[3]);                                 \
+    }                                                                           \
+}                                                                               \
+LM_CLONES static void NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,      \
+                           double *out)                                         \
+{                                                                               \
+    switch (n_cols) {                                                           \
+    case 2: NAME##_body(x, n_rows, 2, out); return;                             \
+    case 3: NAME##_body(x, n_rows, 3, out); return;                             \
+    case 4: NAME##_body(x, n_rows, 4, out); return;                             \
+    case 5: NAME##_body(x, n_rows, 5, out); return;                             \
+    case 6: NAME##_body(x, n_rows, 6, out); return;                             \
+    case 7: NAME##_body(x, n_rows, 7, out); return;                             \
+    case 8: NAME##_body(x, n_rows, 8, out); return;                             \
+    case 9: NAME##_body(x, n_rows, 9, out); return;                             \
+    case 10: NAME##_body(x, n_rows, 10, out); return;                           \
+    case 11: NAME##_body(x, n_rows, 11, out); return;                           \
+    case 12: NAME##_body(x, n_rows, 12, out); return;                           \
+    case 13: NAME##_body(x, n_rows, 13, out); return;                           \
+    case 14: NAME##_body(x, n_rows, 14, out); return;                           \
+    case 15: NAME##_body(x, n_rows, 15, out); return;                           \
+    case 16: NAME##_body(x, n_rows, 16, out); return;                           \
+    default: NAME##_body(x, n_rows, n_cols, out);                               \
     }                                                                           \
 }
 LM_ROW_SUMS(lm_row_sums, double)
@@ -93,11 +117,13 @@ LM_ROW_SUMS(lm_row_sums_f, float)
  * finite scores (unless the scores span more than ~1e308), NaN or infinite
  * when a score is NaN or infinite (NaN and +inf make a log-sum-exp NaN, -inf
  * makes a shifted score -inf).  The caller scans the scores when it is not
- * finite. */
+ * finite.  Row lengths up to 16 get their own copy of the loops (see
+ * LM_ROW_SUMS). */
 #define LM_LSE_ROWS(NAME, T)                                                    \
-LM_CLONES static double NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,  \
-                             ptrdiff_t n_cols, double *mrow, double *lse,       \
-                             double *buf, double *shift)                        \
+LM_ALWAYS_INLINE double NAME##_body(const T *z, ptrdiff_t row_step,              \
+                                 ptrdiff_t n_rows, ptrdiff_t n_cols,            \
+                                 double *mrow, double *lse, double *buf,        \
+                                 double *shift)                                 \
 {                                                                               \
     ptrdiff_t n = n_rows * n_cols, n4 = n_cols - n_cols % 4;                    \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
@@ -140,6 +166,30 @@ LM_CLONES static double NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,  
     for (ptrdiff_t r = 0; r < n_rows; r++)                                      \
         f[r % 4] += lse[r];                                                     \
     return (f[0] + f[1]) + (f[2] + f[3]);                                       \
+}                                                                               \
+LM_CLONES static double NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,  \
+                             ptrdiff_t n_cols, double *mrow, double *lse,       \
+                             double *buf, double *shift)                        \
+{                                                                               \
+    switch (n_cols) {                                                           \
+    case 2: return NAME##_body(z, row_step, n_rows, 2, mrow, lse, buf, shift); \
+    case 3: return NAME##_body(z, row_step, n_rows, 3, mrow, lse, buf, shift); \
+    case 4: return NAME##_body(z, row_step, n_rows, 4, mrow, lse, buf, shift); \
+    case 5: return NAME##_body(z, row_step, n_rows, 5, mrow, lse, buf, shift); \
+    case 6: return NAME##_body(z, row_step, n_rows, 6, mrow, lse, buf, shift); \
+    case 7: return NAME##_body(z, row_step, n_rows, 7, mrow, lse, buf, shift); \
+    case 8: return NAME##_body(z, row_step, n_rows, 8, mrow, lse, buf, shift); \
+    case 9: return NAME##_body(z, row_step, n_rows, 9, mrow, lse, buf, shift); \
+    case 10: return NAME##_body(z, row_step, n_rows, 10, mrow, lse, buf, shift); \
+    case 11: return NAME##_body(z, row_step, n_rows, 11, mrow, lse, buf, shift); \
+    case 12: return NAME##_body(z, row_step, n_rows, 12, mrow, lse, buf, shift); \
+    case 13: return NAME##_body(z, row_step, n_rows, 13, mrow, lse, buf, shift); \
+    case 14: return NAME##_body(z, row_step, n_rows, 14, mrow, lse, buf, shift); \
+    case 15: return NAME##_body(z, row_step, n_rows, 15, mrow, lse, buf, shift); \
+    case 16: return NAME##_body(z, row_step, n_rows, 16, mrow, lse, buf, shift); \
+    default: return NAME##_body(z, row_step, n_rows, n_cols, mrow, lse, buf,   \
+                                shift);                                         \
+    }                                                                           \
 }
 LM_LSE_ROWS(lm_lse_rows, double)
 LM_LSE_ROWS(lm_lse_rows_f, float)
