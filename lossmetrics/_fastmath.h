@@ -43,11 +43,11 @@
 
 typedef union { double d; uint64_t u; } lm_bits;
 
-static inline double lm_from_bits(uint64_t u) { lm_bits b; b.u = u; return b.d; }
-static inline uint64_t lm_to_bits(double d) { lm_bits b; b.d = d; return b.u; }
+LM_ALWAYS_INLINE double lm_from_bits(uint64_t u) { lm_bits b; b.u = u; return b.d; }
+LM_ALWAYS_INLINE uint64_t lm_to_bits(double d) { lm_bits b; b.d = d; return b.u; }
 
 /* c ? a : b without a branch (for unpredictable conditions such as random labels). */
-static inline double lm_select(int c, double a, double b)
+LM_ALWAYS_INLINE double lm_select(int c, double a, double b)
 {
     uint64_t m = (uint64_t)0 - (uint64_t)(c != 0);
     return lm_from_bits((lm_to_bits(a) & m) | (lm_to_bits(b) & ~m));
@@ -59,7 +59,7 @@ static const double LM_TWO52 = 4503599627370496.0;           /* 2^52 */
 static const double LM_ROUNDER = 6755399441055744.0;         /* 1.5 * 2^52 */
 
 /* log(x) for any double x. */
-static inline double lm_log1(double x)
+LM_ALWAYS_INLINE double lm_log1(double x)
 {
     static const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
                         Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
@@ -92,14 +92,14 @@ static inline double lm_log1(double x)
 }
 
 /* 2^j for an integer-valued double j in [-1022, 1023]. */
-static inline double lm_pow2(double j)
+LM_ALWAYS_INLINE double lm_pow2(double j)
 {
     uint64_t t = lm_to_bits(j + LM_ROUNDER);   /* j + 1023 in the low bits */
     return lm_from_bits((t + 1023ULL) << 52);
 }
 
 /* exp(x) for any double x. */
-static inline double lm_exp1(double x)
+LM_ALWAYS_INLINE double lm_exp1(double x)
 {
     static const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
                         P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
@@ -121,7 +121,7 @@ static inline double lm_exp1(double x)
 }
 
 /* log1p(x) for x in [0, 1] (or any x > -1, a little less accurately). */
-static inline double lm_log1p1(double x)
+LM_ALWAYS_INLINE double lm_log1p1(double x)
 {
     double u = 1.0 + x;
     /* log(u) plus the rounding error of 1 + x, to first order. */
