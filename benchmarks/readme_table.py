@@ -1,0 +1,47 @@
+"""Print the README's benchmark table (Markdown) from a bench_losses.py JSON file.
+
+Usage::
+
+    python benchmarks/readme_table.py [benchmarks/results.json]
+"""
+import json
+import sys
+
+
+def _ms(seconds):
+    return f"{seconds * 1e3:.1f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.0f} us"
+
+
+def _ratio(other, ours):
+    return f"{other / ours:.1f}x" if other else ""
+
+
+def table(report):
+    lines = ["| workload | lossmetrics | vs scikit-learn | vs PyTorch | vs NumPy/SciPy | of floor |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for row in report["rows"]:
+        ours = row["ours_s"]
+        other = _ratio(row["other_s"], ours)
+        if other and row["other_name"] == "scipy":
+            other += " (scipy)"
+        floor = f"{100 * row['floor_s'] / ours:.0f}%" if row["floor_s"] else ""
+        lines.append(f"| {row['workload']} | {_ms(ours)} | {_ratio(row['sklearn_s'], ours)} | "
+                     f"{_ratio(row['torch_s'], ours)} | {other} | {floor} |")
+    mem = report["peak_memory_log_loss_bytes"]
+    imp = report["import_s"]
+    lines += [
+        "",
+        f"Peak extra memory of `log_loss` 1e6 x 10: {mem['lossmetrics'] / 1e6:.3f} MB "
+        f"(scikit-learn: {mem['sklearn'] / 1e6:.0f} MB); `cross_entropy` on float32 "
+        f"1e6 x 10: {report['peak_memory_cross_entropy_f32_bytes'] / 1e6:.3f} MB "
+        f"({100 * report['peak_memory_cross_entropy_f32_bytes'] / 40e6:.2f}% of the input).",
+        f"`import lossmetrics`: {imp['lossmetrics'] * 1e3:.0f} ms against "
+        f"{imp['numpy'] * 1e3:.0f} ms for `import numpy`.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    path = sys.argv[1] if len(sys.argv) > 1 else "benchmarks/results.json"
+    with open(path) as f:
+        print(table(json.load(f)))
