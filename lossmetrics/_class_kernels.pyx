@@ -196,6 +196,18 @@ cdef inline double _sq(double x) noexcept nogil:
     return x * x
 
 
+cdef inline int64_t _column(const int64_t[:] y, Py_ssize_t i, int64_t offset,
+                            const int64_t[::1] lut, int64_t* first_bad) noexcept nogil:
+    """The probability column of sample i, or -1 for an undeclared label (the
+    first such sample is recorded in first_bad; the caller raises)."""
+    cdef int64_t code = y[i] - offset
+    if <uint64_t>code >= <uint64_t>lut.shape[0] or lut[code] < 0:
+        if first_bad[0] < 0:
+            first_bad[0] = i
+        return -1
+    return lut[code]
+
+
 cdef inline void _log_loss_rows(
         const floating[:, :] proba, const int64_t[:] y, int64_t offset,
         const int64_t[::1] lut, bint binary_1d, const double[::1] sw, double rowsum_tol,
@@ -211,10 +223,10 @@ cdef inline void _log_loss_rows(
     cdef double buf[LOG_CHUNK]
     cdef double sums[LOG_CHUNK]
     cdef double lane[4]
-    cdef Py_ssize_t i, c, n_cols = proba.shape[1], n_codes = lut.shape[0]
+    cdef Py_ssize_t i, c, n_cols = proba.shape[1]
     cdef Py_ssize_t col_step = proba.strides[1]
     cdef const floating* row
-    cdef int64_t code, k
+    cdef int64_t k
     cdef floating p, eps, one = 1
     cdef double row_sum, w, loss
     cdef bint has_sw = sw.shape[0] > 0
@@ -237,15 +249,13 @@ cdef inline void _log_loss_rows(
     if binary_1d:
         # One column: the probability of the greater label, or 1 - it.
         for i in range(i0, i1):
-            code = y[i] - offset
-            if <uint64_t>code >= <uint64_t>n_codes or lut[code] < 0:
-                if first_bad[0] < 0:
-                    first_bad[0] = i
-                buf[i - i0] = 1.0
+            k = _column(y, i, offset, lut, first_bad)
+            if k < 0:
+                buf[i - i0] = 1.0   # the row counts nothing
                 continue
             p = proba[i, 0]
             # A select, not a branch (labels are random: a branch mispredicts).
-            p = <floating>lm_select(lut[code] == 0, <double><floating>(one - p), <double>p)
+            p = <floating>lm_select(k == 0, <double><floating>(one - p), <double>p)
             p = eps if p < eps else p
             p = (one - eps) if p > one - eps else p
             buf[i - i0] = <double>p
@@ -257,14 +267,10 @@ cdef inline void _log_loss_rows(
             else:
                 lm_row_sums(&proba[i0, 0], i1 - i0, n_cols, sums)
         for i in range(i0, i1):
-            code = y[i] - offset
-            if <uint64_t>code >= <uint64_t>n_codes or lut[code] < 0:
-                # An undeclared label: the caller raises; the row counts nothing.
-                if first_bad[0] < 0:
-                    first_bad[0] = i
-                buf[i - i0] = 1.0
+            k = _column(y, i, offset, lut, first_bad)
+            if k < 0:
+                buf[i - i0] = 1.0   # the row counts nothing
                 continue
-            k = lut[code]
             row = &proba[i, 0]
             if flat:
                 row_sum = sums[i - i0]
