@@ -376,6 +376,17 @@ LM_CLONES static int lm_all_binary##SUFFIX(const T *x, ptrdiff_t n)             
 LM_MASK_CHECKS(, double, int64_t)
 LM_MASK_CHECKS(_f, float, int32_t)
 
+/* Whether every y[i] lies in [lo, lo + width) (unsigned, wrapping arithmetic:
+ * a vectorisable or-reduction). */
+LM_CLONES static int lm_all_in_window(const int64_t *y, ptrdiff_t n, int64_t lo,
+                                      uint64_t width)
+{
+    uint64_t out = 0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        out |= (uint64_t)0 - (uint64_t)((uint64_t)y[i] - (uint64_t)lo >= width);
+    return out == 0;
+}
+
 /* Whether every x[i] lies in [0, 1] (NaN does not): a branch-free,
  * vectorisable and-reduction of comparison masks. */
 LM_CLONES static int lm_in_unit_interval(const double *x, ptrdiff_t n)

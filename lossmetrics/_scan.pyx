@@ -15,6 +15,7 @@ cdef extern from "_rowkernels.h" nogil:
     int lm_label_window(const int64_t* y, Py_ssize_t n, uint64_t base, uint64_t* mask)
     int lm_all_class_indices(const int64_t* y, Py_ssize_t n, int64_t n_classes,
                              int64_t ignore_index, int has_ignore)
+    int lm_all_in_window(const int64_t* y, Py_ssize_t n, int64_t lo, uint64_t width)
 
 ctypedef fused floating:
     float
@@ -200,6 +201,19 @@ def first_unmapped(const int64_t[:] codes, int64_t offset, const int64_t[::1] lu
     """First i with ``lut[codes[i] - offset]`` out of range or -1 (undeclared), or -1."""
     cdef Py_ssize_t i, n = codes.shape[0], m = lut.shape[0]
     cdef int64_t c, found = -1
+    cdef bint no_holes = m > 0
+    cdef int all_inside = 0
+    for i in range(m):
+        if lut[i] < 0:
+            no_holes = False
+            break
+    if no_holes and n > 0 and codes.strides[0] == sizeof(int64_t):
+        # Every code of the table's range is a class: a vectorised range check,
+        # and the search only when it fails.
+        with nogil:
+            all_inside = lm_all_in_window(&codes[0], n, offset, <uint64_t>m)
+        if all_inside:
+            return -1
     with nogil:
         for i in range(n):
             c = codes[i] - offset

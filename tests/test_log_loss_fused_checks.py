@@ -164,3 +164,19 @@ def test_integer_classes_of_large_random_labels(n_threads):
         np.testing.assert_array_equal(encode(y, None, n_threads).classes, np.unique(y))
         y[123_457] = lo + 10 * width   # one outlier far away
         np.testing.assert_array_equal(encode(y, None, n_threads).classes, np.unique(y))
+
+
+@pytest.mark.parametrize("labels", [np.arange(C), np.arange(C) * 3 - 4])
+@pytest.mark.parametrize("where", [0, N // 2, N - 1])
+def test_undeclared_label_is_found_with_labels_given(labels, where):
+    """With labels given, y_true is checked against them (a vectorised range
+    check when the labels leave no gap, a look-up otherwise)."""
+    y = labels[RNG.integers(0, C, N)]
+    p = _proba()
+    assert lm.log_loss(y, p, labels=labels) == pytest.approx(
+        skm.log_loss(y, p, labels=labels), rel=1e-13)
+    y[where] = labels[-1] + 1
+    with pytest.raises(ValueError):
+        skm.log_loss(y, p, labels=labels)
+    with pytest.raises(ValueError, match=rf"not belonging to the passed labels.*index {where}\b"):
+        lm.log_loss(y, p, labels=labels)
