@@ -8,15 +8,8 @@ the denominator (sum of sample weights over elements); each row is (hi, lo).
 """
 import numpy as np
 from cython.parallel cimport prange
-from libc.math cimport log, log1p, exp, fabs, fmax, sqrt, frexp, ldexp
+from libc.math cimport fabs, fmax, sqrt, frexp, ldexp
 from libc.stdint cimport int64_t
-from libc.float cimport FLT_EPSILON, DBL_EPSILON
-
-cdef extern from "_fastmath.h" nogil:
-    void lm_log_array(double *x, Py_ssize_t n)
-    void lm_exp_array(double *x, Py_ssize_t n)
-    void lm_log1p_array(double *x, Py_ssize_t n)
-    double lm_select(int c, double a, double b)
 
 cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
@@ -67,24 +60,6 @@ cpdef enum Kind:
     BINARY_CROSS_ENTROPY_LOGITS = 3
     HUBER = 4
     SMOOTH_L1 = 5
-
-
-cdef inline double _bce_logits(double y, double x, double pos_weight,
-                               double l1p) noexcept nogil:
-    """PyTorch's (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x), in a stable form,
-    given ``l1p = log1p(exp(-|x|))``.
-
-    With softplus(-x) = max(-x, 0) + log1p(exp(-|x|)) and
-    (1 - y) x + max(-x, 0) = max(x, 0) - y x, the loss is finite and exact
-    for any finite logit, however large.
-    """
-    # pw y softplus(-x) + (1 - y) softplus(x): both terms are non-negative,
-    # so nothing cancels (PyTorch's (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x)
-    # is the same function, computed with cancellation).
-    # Both terms are finite, so a zero weight a or b gives exactly 0 (no
-    # branch: random 0/1 targets would mispredict it).
-    cdef double a = pos_weight * y, b = 1.0 - y
-    return a * (fmax(-x, 0.0) + l1p) + b * (fmax(x, 0.0) + l1p)
 
 
 cdef inline double _huber(double d, double delta) noexcept nogil:
@@ -178,90 +153,53 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
                           Py_ssize_t stop, double pw, bint want_none,
                           double[:, ::1] out, bint* checked) noexcept nogil:
     """Sum of the weighted binary cross-entropies of rows [start, stop) of column
-    j.  Their logarithms (and exponentials) are taken MATH_CHUNK rows at a time
-    by the vectorised functions of _fastmath.h; row i adds to lane i % 4.
+    j, MATH_CHUNK rows at a time by the C loops of _rowkernels.h (_bce_chunk);
+    row i adds to lane i % 4.  A column that is not contiguous (a multilabel
+    column) is copied chunk by chunk, in its own dtype: the same operations
+    on the same values in every layout.
 
-    When both columns are contiguous, the inputs are checked as they are read
-    (targets in [0, 1]; probabilities in [0, 1], or finite logits): ``checked``
-    stays True only if every value passed (the caller runs the deferred scans
-    otherwise, which raise the errors).  A chunk of hard 0/1 targets takes one
-    logarithm per row (of p or of 1 - p), the same bits as the two-log form."""
+    The inputs are checked as they are read (targets in [0, 1]; probabilities
+    in [0, 1], or finite logits): ``checked`` drops to False at a failure (the
+    caller then runs the deferred scans, which raise the errors).  A chunk of
+    hard 0/1 targets takes one logarithm per row (of p or of 1 - p), the same
+    bits as the two-log form."""
     cdef double b1[MATH_CHUNK]
     cdef double b2[MATH_CHUNK]
+    cdef floating_a yg[MATH_CHUNK]
+    cdef floating_b xg[MATH_CHUNK]
+    cdef const floating_a* yc
+    cdef const floating_b* xc
     cdef Acc4 lanes = acc4_zero()
     cdef Py_ssize_t i, i0 = start, i1, nr
-    cdef floating_b p, q, eps, one = 1
-    cdef double yv, w, loss
     cdef bint contiguous = (y.strides[0] == sizeof(floating_a)
                             and x.strides[0] == sizeof(floating_b))
     cdef bint hard
-    if not contiguous:
-        checked[0] = False
-    if floating_b is float:
-        eps = FLT_EPSILON
-    else:
-        eps = DBL_EPSILON
     while i0 < stop:
         i1 = block_stop(i0, MATH_CHUNK, stop)
         nr = i1 - i0
-        hard = False
         if contiguous:
-            if not _unit(&y[i0, j], nr):
-                checked[0] = False
-            if kind == BINARY_CROSS_ENTROPY_LOGITS:
-                if not _finite(&x[i0, j], nr):
-                    checked[0] = False
-            else:
-                if not _unit(&x[i0, j], nr):
-                    checked[0] = False
-                hard = _binary(&y[i0, j], nr)
-            _bce_chunk(kind, &y[i0, j], &x[i0, j], nr, pw, hard,
-                       &sw[i0] if has_sw else NULL, b1, b2)
-            if want_none:
-                for i in range(i0, i1):
-                    out[i, j] = b1[i - i0]
-            acc4_add_array(&lanes, b1, nr)
-            i0 = i1
-            continue
-        if kind == BINARY_CROSS_ENTROPY_LOGITS:
-            for i in range(i0, i1):
-                b1[i - i0] = -fabs(<double>x[i, j])
-            lm_exp_array(b1, nr)
-            lm_log1p_array(b1, nr)
+            yc = &y[i0, j]
+            xc = &x[i0, j]
         else:
-            # p and 1 - p clipped to [eps, 1 - eps] in the input dtype, as
-            # scikit-learn's log_loss does for a 1-D probability column.
             for i in range(i0, i1):
-                p = x[i, j]
-                q = <floating_b>(one - p)
-                p = eps if p < eps else p
-                p = (one - eps) if p > one - eps else p
-                q = eps if q < eps else q
-                q = (one - eps) if q > one - eps else q
-                if hard:
-                    # y is 0 or 1: -(y log p + (1 - y) log q) is -log of one of them.
-                    b1[i - i0] = lm_select(y[i, j] == 1, <double>p, <double>q)
-                else:
-                    b1[i - i0] = <double>p
-                    b2[i - i0] = <double>q
-            lm_log_array(b1, nr)
-            if not hard:
-                lm_log_array(b2, nr)
-        for i in range(i0, i1):
-            yv = <double>y[i, j]
-            if kind == BINARY_CROSS_ENTROPY_LOGITS:
-                loss = _bce_logits(yv, <double>x[i, j], pw, b1[i - i0])
-            elif hard:
-                loss = -b1[i - i0]
-            else:
-                # Both logs are finite (clipped): 0 * log is exactly 0, no branch.
-                loss = -(yv * b1[i - i0] + (1.0 - yv) * b2[i - i0])
-            if has_sw:
-                w = sw[i]
-                loss = w * loss if w != 0.0 else 0.0
-            b1[i - i0] = loss
-            if want_none:
-                out[i, j] = loss
+                yg[i - i0] = y[i, j]
+                xg[i - i0] = x[i, j]
+            yc = yg
+            xc = xg
+        hard = False
+        if not _unit(yc, nr):
+            checked[0] = False
+        if kind == BINARY_CROSS_ENTROPY_LOGITS:
+            if not _finite(xc, nr):
+                checked[0] = False
+        else:
+            if not _unit(xc, nr):
+                checked[0] = False
+            hard = _binary(yc, nr)
+        _bce_chunk(kind, yc, xc, nr, pw, hard, &sw[i0] if has_sw else NULL, b1, b2)
+        if want_none:
+            for i in range(i0, i1):
+                out[i, j] = b1[i - i0]
         acc4_add_array(&lanes, b1, nr)
         i0 = i1
     return acc4_total(lanes)

@@ -247,9 +247,10 @@ LM_CLONES static int lm_all_class_indices(const int64_t *y, ptrdiff_t n, int64_t
 /* PyTorch's binary_cross_entropy_with_logits of n contiguous (target, logit)
  * pairs, times the sample weights sw (NULL: 1; a zero weight gives 0):
  *   loss = pw y softplus(-x) + (1 - y) softplus(x),
- * with softplus(+-x) = max(+-x, 0) + log1p(exp(-|x|)).  Both terms are
- * non-negative (no cancellation), finite for any finite logit, and a zero
- * factor gives exactly 0.  buf has room for n doubles. */
+ * with softplus(+-x) = max(+-x, 0) + log1p(exp(-|x|)): PyTorch's
+ * (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x) without its cancellation.  Both
+ * terms are non-negative, finite for any finite logit, and a zero factor
+ * gives exactly 0 (no branch: random 0/1 targets would mispredict it). */
 #define LM_BCE_LOGITS(NAME, TY, TX)                                             \
 LM_CLONES static void NAME(const TY *y, const TX *x, ptrdiff_t n, double pw,    \
                            const double *sw, double *loss)                      \

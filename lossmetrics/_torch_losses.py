@@ -346,8 +346,6 @@ def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, re
     check_non_empty(x, pred_name)
     reduction = check_reduction(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * x.size)
-    if defer_ranges and not (_one_column(x) and _one_column(t)):
-        deferred = None   # the kernel checks contiguous single columns only
     for arr, name, is_proba in ((x, pred_name, pred_is_proba), (t, "y_true", true_is_proba)):
         if deferred is not None and not is_proba:
             defer_finite(deferred, arr, name, n_threads=n_threads)
@@ -359,13 +357,6 @@ def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, re
             check_finite(arr, name, n_threads=n_threads)
     sw = check_sample_weight(sample_weight, x.shape[0], n_threads=n_threads)
     return t, x, sw, n_threads, reduction
-
-
-def _one_column(arr):
-    """Whether ``arr`` is one contiguous column (1-D, or (N, 1)): the layout in
-    which the binary cross-entropy kernels check values as they read them."""
-    return arr.ndim >= 1 and arr.size == arr.shape[0] and (
-        arr.shape[0] <= 1 or arr.strides[0] == arr.itemsize)
 
 
 def _check_proba(arr, name, n_threads):
