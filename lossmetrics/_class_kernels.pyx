@@ -655,19 +655,27 @@ cdef inline void _kl_rows_flat(const floating[:, :] p, const floating_b[:, :] q,
     cdef double bq[EXP_CHUNK]
     cdef Py_ssize_t r, n_cols = p.shape[1]
     cdef Py_ssize_t ps = p.strides[0] // sizeof(floating), qs = q.strides[0] // sizeof(floating_b)
-    for r in range(r0, r1):
+    # Back-to-back rows are checked in one call, others row by row.
+    cdef Py_ssize_t p_rows = (r1 - r0) if ps == n_cols else 1
+    cdef Py_ssize_t q_rows = (r1 - r0) if qs == n_cols else 1
+    r = r0
+    while r < r1:
         if floating is float:
-            if not lm_in_unit_interval_f(&p[r, 0], n_cols):
+            if not lm_in_unit_interval_f(&p[r, 0], p_rows * n_cols):
                 in_range[0] = False
         else:
-            if not lm_in_unit_interval(&p[r, 0], n_cols):
+            if not lm_in_unit_interval(&p[r, 0], p_rows * n_cols):
                 in_range[0] = False
+        r += p_rows
+    r = r0
+    while r < r1:
         if floating_b is float:
-            if not lm_in_unit_interval_f(&q[r, 0], n_cols):
+            if not lm_in_unit_interval_f(&q[r, 0], q_rows * n_cols):
                 in_range[0] = False
         else:
-            if not lm_in_unit_interval(&q[r, 0], n_cols):
+            if not lm_in_unit_interval(&q[r, 0], q_rows * n_cols):
                 in_range[0] = False
+        r += q_rows
     if floating is double:
         if floating_b is double:
             lm_kl_rows_dd(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)

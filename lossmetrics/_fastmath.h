@@ -16,7 +16,8 @@
  * freely redistributable), written without branches.  Accuracy, checked by
  * tests/test_fastmath.py against 80-bit long-double references: log and exp
  * within 1 ulp over their whole range (subnormal arguments and results,
- * 0, infinities and NaN handled), log1p within 2 ulp on [0, 1].
+ * 0, infinities and NaN handled), log1p within 1 ulp on [0, 1]; lm_exp_neg
+ * (x <= 0) is lm_exp1's bits without its overflow and NaN selects.
  */
 #ifndef LOSSMETRICS_FASTMATH_H
 #define LOSSMETRICS_FASTMATH_H
@@ -58,13 +59,16 @@ static const double LM_LN2_LO = 1.90821492927058770002e-10;  /* 0x3dea39ef35793c
 static const double LM_TWO52 = 4503599627370496.0;           /* 2^52 */
 static const double LM_ROUNDER = 6755399441055744.0;         /* 1.5 * 2^52 */
 
-/* log(x) for any double x. */
-LM_ALWAYS_INLINE double lm_log1(double x)
+/* fdlibm's log kernel: log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)),
+ * s = f / (2 + f), for |s| <= 0.1716 (sqrt(2) - 1 <= 1 + f <= sqrt(2)). */
+static const double LM_LG1 = 6.666666666666735130e-01, LM_LG2 = 3.999999999940941908e-01,
+                    LM_LG3 = 2.857142874366239149e-01, LM_LG4 = 2.222219843214978396e-01,
+                    LM_LG5 = 1.818357216161805012e-01, LM_LG6 = 1.531383769920937332e-01,
+                    LM_LG7 = 1.479819860511658591e-01;
+
+/* log(x) for x >= 0, not NaN, not +inf (the core of lm_log1). */
+LM_ALWAYS_INLINE double lm_log_finite_pos(double x)
 {
-    static const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
-                        Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
-                        Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
-                        Lg7 = 1.479819860511658591e-01;
     /* Subnormals are scaled into the normal range first. */
     int sub = x < 2.2250738585072014e-308;
     double xs = sub ? x * LM_TWO52 : x;
@@ -80,15 +84,20 @@ LM_ALWAYS_INLINE double lm_log1(double x)
     double s = f / (2.0 + f);
     double z = s * s;
     double w = z * z;
-    double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
-    double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+    double t1 = w * (LM_LG2 + w * (LM_LG4 + w * LM_LG6));
+    double t2 = z * (LM_LG1 + w * (LM_LG3 + w * (LM_LG5 + w * LM_LG7)));
     double R = t2 + t1;
     double hfsq = 0.5 * f * f;
     double r = k * LM_LN2_HI - ((hfsq - (s * (hfsq + R) + k * LM_LN2_LO)) - f);
-    r = x == 0.0 ? -INFINITY : r;
+    return x == 0.0 ? -INFINITY : r;
+}
+
+/* log(x) for any double x. */
+LM_ALWAYS_INLINE double lm_log1(double x)
+{
+    double r = lm_log_finite_pos(x);
     r = x == INFINITY ? INFINITY : r;
-    r = (x < 0.0 || x != x) ? NAN : r;
-    return r;
+    return (x < 0.0 || x != x) ? NAN : r;
 }
 
 /* 2^j for an integer-valued double j in [-1022, 1023]. */
@@ -98,15 +107,14 @@ LM_ALWAYS_INLINE double lm_pow2(double j)
     return lm_from_bits((t + 1023ULL) << 52);
 }
 
-/* exp(x) for any double x. */
-LM_ALWAYS_INLINE double lm_exp1(double x)
+/* exp(xc) for xc in [-746, 710] (or NaN): fdlibm's reduction and rational
+ * approximation. */
+LM_ALWAYS_INLINE double lm_exp_core(double xc)
 {
     static const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
                         P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
                         P5 = 4.13813679705723846039e-08;
     static const double INV_LN2 = 1.44269504088896338700e+00;
-    double xc = x > 710.0 ? 710.0 : x;           /* exp overflows above ~709.78 */
-    xc = xc < -746.0 ? -746.0 : xc;               /* and is 0 below ~-745.13 */
     double k = (xc * INV_LN2 + LM_ROUNDER) - LM_ROUNDER;   /* nearest integer */
     double hi = xc - k * LM_LN2_HI;               /* exact: LN2_HI has 11 zero bits */
     double lo = k * LM_LN2_LO;
@@ -116,17 +124,46 @@ LM_ALWAYS_INLINE double lm_exp1(double x)
     double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
     /* y * 2^k in two exact steps, so that subnormal results round once. */
     double k1 = (k * 0.5 + LM_ROUNDER) - LM_ROUNDER;
-    double e = (y * lm_pow2(k1)) * lm_pow2(k - k1);
+    return (y * lm_pow2(k1)) * lm_pow2(k - k1);
+}
+
+/* exp(x) for any double x. */
+LM_ALWAYS_INLINE double lm_exp1(double x)
+{
+    double xc = x > 710.0 ? 710.0 : x;           /* exp overflows above ~709.78 */
+    xc = xc < -746.0 ? -746.0 : xc;               /* and is 0 below ~-745.13 */
+    double e = lm_exp_core(xc);
     return x != x ? x : e;
 }
 
-/* log1p(x) for x in [0, 1] (or any x > -1, a little less accurately). */
-LM_ALWAYS_INLINE double lm_log1p1(double x)
+/* exp(x) for x <= 0 (NaN gives NaN): lm_exp1 without its overflow and NaN
+ * selects, the same bits. */
+LM_ALWAYS_INLINE double lm_exp_neg(double x)
 {
-    double u = 1.0 + x;
-    /* log(u) plus the rounding error of 1 + x, to first order. */
-    double r = lm_log1(u) + (x - (u - 1.0)) / u;
-    return u == 1.0 ? x : r;
+    return lm_exp_core(x < -746.0 ? -746.0 : x);
+}
+
+/* log1p(x) for x in [0, 1] (NaN gives NaN), within 1 ulp: fdlibm's log
+ * kernel on 1 + f without forming 1 + x (so no exponent to extract and no
+ * rounding error to correct by a division).  Below sqrt(2) - 1, f = x; above,
+ * log1p(x) = log(2) + log1p(f) with f = (x - 1) / 2 in [-0.3, 0], where x - 1
+ * is exact from 0.5 up and its rounding error e is added back below 0.5, as
+ * e / 2 times 1 - f ~ 1 / (1 + f) (|e| <= 2^-54: a few bits suffice). */
+LM_ALWAYS_INLINE double lm_log1p_unit(double x)
+{
+    int big = x >= 0.41421356237309503;
+    double d = x - 1.0;
+    double f = big ? d * 0.5 : x;
+    double corr = big ? ((x - (d + 1.0)) * 0.5) * (1.0 - f) : 0.0;
+    double k = big ? 1.0 : 0.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double w = z * z;
+    double t1 = w * (LM_LG2 + w * (LM_LG4 + w * LM_LG6));
+    double t2 = z * (LM_LG1 + w * (LM_LG3 + w * (LM_LG5 + w * LM_LG7)));
+    double R = t2 + t1;
+    double hfsq = 0.5 * f * f;
+    return k * LM_LN2_HI - ((hfsq - (s * (hfsq + R) + (k * LM_LN2_LO + corr))) - f);
 }
 
 LM_CLONES static void lm_log_array(double *x, ptrdiff_t n)
@@ -141,10 +178,16 @@ LM_CLONES static void lm_exp_array(double *x, ptrdiff_t n)
         x[i] = lm_exp1(x[i]);
 }
 
+LM_CLONES static void lm_exp_neg_array(double *x, ptrdiff_t n)
+{
+    for (ptrdiff_t i = 0; i < n; i++)
+        x[i] = lm_exp_neg(x[i]);
+}
+
 LM_CLONES static void lm_log1p_array(double *x, ptrdiff_t n)
 {
     for (ptrdiff_t i = 0; i < n; i++)
-        x[i] = lm_log1p1(x[i]);
+        x[i] = lm_log1p_unit(x[i]);
 }
 
 #endif

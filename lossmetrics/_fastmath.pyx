@@ -6,6 +6,7 @@ cdef extern from "_fastmath.h" nogil:
     void lm_log_array(double *x, Py_ssize_t n)
     void lm_exp_array(double *x, Py_ssize_t n)
     void lm_log1p_array(double *x, Py_ssize_t n)
+    void lm_exp_neg_array(double *x, Py_ssize_t n)
 
 
 def _apply(x, int which):
@@ -17,6 +18,8 @@ def _apply(x, int which):
                 lm_log_array(&out[0], n)
             elif which == 1:
                 lm_exp_array(&out[0], n)
+            elif which == 3:
+                lm_exp_neg_array(&out[0], n)
             else:
                 lm_log1p_array(&out[0], n)
     return np.asarray(out).reshape(np.shape(x))
@@ -30,6 +33,11 @@ def log(x):
 def exp(x):
     """The kernels' exp, element-wise."""
     return _apply(x, 1)
+
+
+def exp_neg(x):
+    """The kernels' exp of non-positive arguments (log-sum-exps, softplus)."""
+    return _apply(x, 3)
 
 
 def log1p(x):

@@ -149,7 +149,7 @@ LM_ALWAYS_INLINE double NAME##_body(const T *z, ptrdiff_t row_step,             
     for (; i < n; i++)                                                          \
         f[0] += buf[i];                                                         \
     for (i = 0; i < n; i++)                                                     \
-        buf[i] = lm_exp1(buf[i]);                                               \
+        buf[i] = lm_exp_neg(buf[i]);                                            \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
         const double *b = buf + r * n_cols;                                     \
         double s[4] = {0.0, 0.0, 0.0, 0.0};                                     \
@@ -260,7 +260,7 @@ LM_CLONES static void NAME(const TY *y, const TX *x, ptrdiff_t n, double pw,    
         loss[i] = v < 0.0 ? v : -v;                                             \
     }                                                                           \
     for (ptrdiff_t i = 0; i < n; i++)                                           \
-        loss[i] = lm_log1p1(lm_exp1(loss[i]));                                  \
+        loss[i] = lm_log1p_unit(lm_exp_neg(loss[i]));                           \
     for (ptrdiff_t i = 0; i < n; i++) {                                         \
         double yv = (double)y[i], v = (double)x[i], l1p = loss[i];              \
         double a = pw * yv, b = 1.0 - yv;                                       \
@@ -322,33 +322,62 @@ LM_BCE_PROBA(lm_bce_proba_df, double, float, FLT_EPSILON)
 LM_BCE_PROBA(lm_bce_proba_fd, float, double, DBL_EPSILON)
 LM_BCE_PROBA(lm_bce_proba_ff, float, float, FLT_EPSILON)
 
-/* KL(P || Q) of n_rows rows of n_cols probabilities (rows p_step and q_step
- * elements apart, columns contiguous): rows[r] = sum_c term(p, q) in column
- * order, with PyTorch's kl_div terms xlogy(p, p) - p log q: 0 where p = 0,
- * inf where p > 0 and q = 0.  bp and bq have room for n_rows * n_cols
- * doubles. */
+/* PyTorch's kl_div term of probabilities p, q in [0, 1]: xlogy(p, p) - p log q,
+ * 0 where p = 0, inf where p > 0 and q = 0 (any value for p or q outside
+ * [0, 1]: the callers check the inputs). */
+LM_ALWAYS_INLINE double lm_kl_term(double pc, double qc)
+{
+    double lp = lm_log_finite_pos(pc), lq = lm_log_finite_pos(qc);
+    double t = pc * lp - pc * lq;
+    t = lq == -INFINITY ? INFINITY : t;
+    return pc == 0.0 ? 0.0 : t;
+}
+
+/* Sums of the rows of a C-contiguous (n_rows, n_cols) array, each in column
+ * order from 0.0 (LM_ROW_SUMS has four lanes; these are the KL rows'
+ * order). */
+LM_ALWAYS_INLINE void lm_serial_row_sums_body(const double *x, ptrdiff_t n_rows,
+                                              ptrdiff_t n_cols, double *out)
+{
+    for (ptrdiff_t r = 0; r < n_rows; r++) {
+        double s = 0.0;
+        for (ptrdiff_t c = 0; c < n_cols; c++)
+            s = s + x[r * n_cols + c];
+        out[r] = s;
+    }
+}
+
+/* KL(P || Q) of n_rows rows of n_cols probabilities in [0, 1] (rows p_step
+ * and q_step elements apart, columns contiguous): rows[r] = sum_c term(p, q)
+ * in column order (lm_kl_term).  Rows that are not back to back are copied
+ * into bp and bq first; bp and bq have room for n_rows * n_cols doubles. */
 #define LM_KL_ROWS(NAME, TP, TQ)                                                \
 LM_CLONES static void NAME(const TP *p, ptrdiff_t p_step, const TQ *q,          \
                            ptrdiff_t q_step, ptrdiff_t n_rows, ptrdiff_t n_cols,\
                            double *rows, double *bp, double *bq)                \
 {                                                                               \
     ptrdiff_t n = n_rows * n_cols;                                              \
-    for (ptrdiff_t r = 0; r < n_rows; r++)                                      \
-        for (ptrdiff_t c = 0; c < n_cols; c++) {                                \
-            bp[r * n_cols + c] = (double)p[r * p_step + c];                     \
-            bq[r * n_cols + c] = (double)q[r * q_step + c];                     \
-        }                                                                       \
-    for (ptrdiff_t i = 0; i < n; i++) {                                         \
-        double pc = bp[i], lp = lm_log1(pc), lq = lm_log1(bq[i]);               \
-        double t = pc * lp - pc * lq;                                           \
-        t = lq == -INFINITY ? INFINITY : t;                                     \
-        bq[i] = pc == 0.0 ? 0.0 : t;                                            \
+    if (p_step == n_cols && q_step == n_cols) {                                 \
+        for (ptrdiff_t i = 0; i < n; i++)                                       \
+            bq[i] = lm_kl_term((double)p[i], (double)q[i]);                     \
+    } else {                                                                    \
+        for (ptrdiff_t r = 0; r < n_rows; r++)                                  \
+            for (ptrdiff_t c = 0; c < n_cols; c++) {                            \
+                bp[r * n_cols + c] = (double)p[r * p_step + c];                 \
+                bq[r * n_cols + c] = (double)q[r * q_step + c];                 \
+            }                                                                   \
+        for (ptrdiff_t i = 0; i < n; i++)                                       \
+            bq[i] = lm_kl_term(bp[i], bq[i]);                                   \
     }                                                                           \
-    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
-        double s = 0.0;                                                         \
-        for (ptrdiff_t c = 0; c < n_cols; c++)                                  \
-            s = s + bq[r * n_cols + c];                                         \
-        rows[r] = s;                                                            \
+    switch (n_cols) {                                                           \
+    case 2: lm_serial_row_sums_body(bq, n_rows, 2, rows); return;               \
+    case 3: lm_serial_row_sums_body(bq, n_rows, 3, rows); return;               \
+    case 4: lm_serial_row_sums_body(bq, n_rows, 4, rows); return;               \
+    case 5: lm_serial_row_sums_body(bq, n_rows, 5, rows); return;               \
+    case 6: lm_serial_row_sums_body(bq, n_rows, 6, rows); return;               \
+    case 8: lm_serial_row_sums_body(bq, n_rows, 8, rows); return;               \
+    case 10: lm_serial_row_sums_body(bq, n_rows, 10, rows); return;             \
+    default: lm_serial_row_sums_body(bq, n_rows, n_cols, rows);                 \
     }                                                                           \
 }
 LM_KL_ROWS(lm_kl_rows_dd, double, double)

@@ -54,11 +54,27 @@ def test_exp_within_one_ulp_including_subnormal_results(rng):
     assert ulp_error(fm.exp(x), x, np.exp) <= 1.0 + SLACK
 
 
-def test_log1p_within_two_ulp_on_unit_interval(rng):
+def test_log1p_within_one_ulp_on_unit_interval(rng):
     x = np.concatenate([rng.uniform(0.0, 1.0, 1_000_000),
+                        rng.uniform(0.40, 0.52, 500_000),       # both sides of sqrt(2) - 1
                         np.exp(rng.uniform(-745.0, 0.0, 500_000)),
-                        [0.0, 5e-324, 1e-300, 1e-17, 1e-16, 1e-8, 0.5, 1.0]])
-    assert ulp_error(fm.log1p(x), x, np.log1p) <= 2.0 + SLACK
+                        [0.0, 5e-324, 1e-300, 1e-17, 1e-16, 1e-8, 0.5, 1.0,
+                         np.sqrt(2.0) - 1.0, np.nextafter(np.sqrt(2.0) - 1.0, 0.0),
+                         np.nextafter(0.5, 0.0), np.nextafter(1.0, 0.0)]])
+    assert ulp_error(fm.log1p(x), x, np.log1p) <= 1.0 + SLACK
+
+
+def test_exp_of_non_positive_arguments_is_exps_bits(rng):
+    # lm_exp_neg drops lm_exp1's overflow and NaN selects for x <= 0: the same
+    # bits wherever both apply, including subnormal results, underflow to 0
+    # and -inf; NaN stays NaN (the kernels' finiteness flags rely on it).
+    x = np.concatenate([-rng.uniform(0.0, 760.0, 1_000_000),
+                        -rng.uniform(708.0, 746.0, 200_000),
+                        -np.exp(rng.uniform(-745.0, 0.0, 100_000)),
+                        [0.0, -0.0, -5e-324, -745.13, -745.14, -746.0, -1e308, -np.inf]])
+    np.testing.assert_array_equal(fm.exp_neg(x), fm.exp(x))
+    assert np.isnan(fm.exp_neg(np.array([np.nan]))[0])
+    assert ulp_error(fm.exp_neg(x), x, np.exp) <= 1.0 + SLACK
 
 
 def test_special_values():
