@@ -764,7 +764,7 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
-    cdef Py_ssize_t b, r, start, stop
+    cdef Py_ssize_t b, r, r0, r1, start, stop
     cdef double w, row
     cdef Acc la, lw
     # Rows whose KL terms are computed together (one per call when a row has
@@ -786,23 +786,24 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
             la = acc_zero()
             lw = acc_zero()
             in_range = True
-            for r in range(start, stop):
-                if (r - start) % chunk_rows == 0:
-                    if lean:
-                        _kl_rows_flat(p, q, r, block_stop(r, chunk_rows, stop), rows,
-                                      &in_range)
-                    else:
-                        _kl_rows(p, q, log_true, log_pred, r,
-                                 block_stop(r, chunk_rows, stop), rows)
-                w = sw[r // rows_per_sample] if has_sw else 1.0
-                if w == 0.0:
-                    # Left out: an infinite KL row must not become 0 * inf.
-                    continue
-                row = rows[(r - start) % chunk_rows]
-                la = acc_add(la, w * row)
-                lw = acc_add(lw, w)
-                if want_none:
-                    out[r] = w * row
+            r0 = start
+            while r0 < stop:
+                r1 = block_stop(r0, chunk_rows, stop)
+                if lean:
+                    _kl_rows_flat(p, q, r0, r1, rows, &in_range)
+                else:
+                    _kl_rows(p, q, log_true, log_pred, r0, r1, rows)
+                for r in range(r0, r1):
+                    w = sw[r // rows_per_sample] if has_sw else 1.0
+                    if w == 0.0:
+                        # Left out: an infinite KL row must not become 0 * inf.
+                        continue
+                    row = rows[r - r0]
+                    la = acc_add(la, w * row)
+                    lw = acc_add(lw, w)
+                    if want_none:
+                        out[r] = w * row
+                r0 = r1
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
             block_in_range[b] = in_range

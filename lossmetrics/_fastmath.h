@@ -107,9 +107,9 @@ LM_ALWAYS_INLINE double lm_pow2(double j)
     return lm_from_bits((t + 1023ULL) << 52);
 }
 
-/* exp(xc) for xc in [-746, 710] (or NaN): fdlibm's reduction and rational
- * approximation. */
-LM_ALWAYS_INLINE double lm_exp_core(double xc)
+/* exp(xc) = y 2^k for xc in [-746, 710] (or NaN): fdlibm's reduction and
+ * rational approximation give y (in [0.7, 1.5]) and the integer k. */
+LM_ALWAYS_INLINE double lm_exp_reduced(double xc, double *k_out)
 {
     static const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
                         P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
@@ -121,10 +121,8 @@ LM_ALWAYS_INLINE double lm_exp_core(double xc)
     double r = hi - lo;
     double t = r * r;
     double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
-    double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
-    /* y * 2^k in two exact steps, so that subnormal results round once. */
-    double k1 = (k * 0.5 + LM_ROUNDER) - LM_ROUNDER;
-    return (y * lm_pow2(k1)) * lm_pow2(k - k1);
+    *k_out = k;
+    return 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
 }
 
 /* exp(x) for any double x. */
@@ -132,15 +130,21 @@ LM_ALWAYS_INLINE double lm_exp1(double x)
 {
     double xc = x > 710.0 ? 710.0 : x;           /* exp overflows above ~709.78 */
     xc = xc < -746.0 ? -746.0 : xc;               /* and is 0 below ~-745.13 */
-    double e = lm_exp_core(xc);
+    double k, y = lm_exp_reduced(xc, &k);
+    /* y * 2^k in two steps (the first exact), so that subnormal results
+     * round once. */
+    double k1 = (k * 0.5 + LM_ROUNDER) - LM_ROUNDER;
+    double e = (y * lm_pow2(k1)) * lm_pow2(k - k1);
     return x != x ? x : e;
 }
 
-/* exp(x) for x <= 0 (NaN gives NaN): lm_exp1 without its overflow and NaN
- * selects, the same bits. */
+/* exp(x) for x <= 0 (NaN gives NaN): lm_exp1's bits without its overflow and
+ * NaN selects.  k >= -1077 here, so y 2^(k + 64) is exact and the product by
+ * 2^-64 rounds once, as lm_exp1's two steps do. */
 LM_ALWAYS_INLINE double lm_exp_neg(double x)
 {
-    return lm_exp_core(x < -746.0 ? -746.0 : x);
+    double k, y = lm_exp_reduced(x < -746.0 ? -746.0 : x, &k);
+    return (y * lm_pow2(k + 64.0)) * 5.421010862427522e-20;   /* 2^-64 */
 }
 
 /* log1p(x) for x in [0, 1] (NaN gives NaN), within 1 ulp: fdlibm's log

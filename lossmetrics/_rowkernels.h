@@ -256,13 +256,8 @@ LM_CLONES static void NAME(const TY *y, const TX *x, ptrdiff_t n, double pw,    
                            const double *sw, double *loss)                      \
 {                                                                               \
     for (ptrdiff_t i = 0; i < n; i++) {                                         \
-        double v = (double)x[i];                                                \
-        loss[i] = v < 0.0 ? v : -v;                                             \
-    }                                                                           \
-    for (ptrdiff_t i = 0; i < n; i++)                                           \
-        loss[i] = lm_log1p_unit(lm_exp_neg(loss[i]));                           \
-    for (ptrdiff_t i = 0; i < n; i++) {                                         \
-        double yv = (double)y[i], v = (double)x[i], l1p = loss[i];              \
+        double yv = (double)y[i], v = (double)x[i];                             \
+        double l1p = lm_log1p_unit(lm_exp_neg(v < 0.0 ? v : -v));               \
         double a = pw * yv, b = 1.0 - yv;                                       \
         double neg = -v > 0.0 ? -v : 0.0, pos = v > 0.0 ? v : 0.0;              \
         loss[i] = a * (neg + l1p) + b * (pos + l1p);                            \
