@@ -12,6 +12,10 @@ It prints, per workload, the best-of-N wall time of each implementation, the
 speed-up of lossmetrics over each, and the fraction of the bandwidth floor
 reached (the time all cores need to read the inputs once, measured with
 NumPy reductions in one thread per core).  It never asserts anything.
+
+The implementations of one workload (and its floor) are timed in turns, one
+call each per round, so that a slow phase of a shared machine slows them
+alike instead of whichever happened to run then; each keeps its best time.
 """
 import argparse
 import gc
@@ -26,19 +30,30 @@ import tracemalloc
 import numpy as np
 
 
-def best_time(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        gc.disable()
+def _time_once(fn):
+    gc.disable()
+    try:
         t0 = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
+        return time.perf_counter() - t0
+    finally:
         gc.enable()
-    return min(times)
 
 
-def read_floor(arrays, n_threads, repeat):
-    """Seconds for n_threads threads to read every array once (np.add.reduce, GIL released)."""
+def best_times_in_turns(fns, repeats):
+    """Best time of each callable in ``fns`` (a dict), timed in turns: round i
+    calls, once each, those with ``repeats[key] > i``."""
+    best = {key: float("inf") for key in fns}
+    for i in range(max(repeats.values())):
+        for key, fn in fns.items():
+            if i < repeats[key]:
+                best[key] = min(best[key], _time_once(fn))
+    return best
+
+
+def floor_reader(arrays, n_threads):
+    """A callable in which n_threads threads read every array once
+    (np.add.reduce, GIL released): its time is the bandwidth floor."""
     parts = []
     for a in arrays:
         flat = a.reshape(-1) if a.flags.c_contiguous else np.ascontiguousarray(a).reshape(-1)
@@ -56,7 +71,7 @@ def read_floor(arrays, n_threads, repeat):
         for t in threads:
             t.join()
 
-    return best_time(run, repeat)
+    return run
 
 
 def peak_memory(fn):
@@ -101,9 +116,10 @@ def workloads(scale):
     small_a, small_b = rng.normal(size=1000), rng.normal(size=1000)
     W = []
 
-    def add(name, arrays, ours, sklearn=None, torch=None, other=None, other_name=""):
+    def add(name, arrays, ours, sklearn=None, torch=None, other=None, other_name="",
+            paired=None):
         W.append(dict(name=name, arrays=arrays, ours=ours, sklearn=sklearn, torch=torch,
-                      other=other, other_name=other_name))
+                      other=other, other_name=other_name, paired=paired))
 
     import sklearn.metrics as skm
     add(f"log_loss {n_cls:.0e}x10, labels given", [proba, y],
@@ -117,8 +133,10 @@ def workloads(scale):
         torch=("cross_entropy", logits, y))
     add(f"cross_entropy {n_cls:.0e}x10 f32", [logits32, y],
         lambda: lm.cross_entropy(y, logits32), torch=("cross_entropy", logits32, y))
+    # Thread scaling: one thread, timed in turns with the default (all cores).
     add(f"cross_entropy {n_cls:.0e}x10 f64, 1 thread", [logits, y],
-        lambda: lm.cross_entropy(y, logits, n_threads=1))
+        lambda: lm.cross_entropy(y, logits, n_threads=1),
+        paired=lambda: lm.cross_entropy(y, logits))
     add(f"binary_cross_entropy {n_flat:.0e}", [pb, ybf],
         lambda: lm.binary_cross_entropy(ybf, pb), torch=("binary_cross_entropy", pb, ybf))
     add(f"binary_cross_entropy_with_logits {n_flat:.0e}", [zb, ybf],
@@ -195,12 +213,16 @@ def main(argv=None):
     for w in workloads(0.1 if args.quick else 1.0):
         small = "per call" in w["name"]
         repeat = args.repeat * (40 if small else 1)
-        t_ours = best_time(w["ours"], repeat)
-        t_skl = best_time(w["sklearn"], max(2, repeat // 3)) if w["sklearn"] else None
-        tfn = torch_callable(w["torch"])
-        t_torch = best_time(tfn, repeat) if tfn else None
-        t_other = best_time(w["other"], repeat) if w["other"] else None
-        floor = None if small else read_floor(w["arrays"], n_threads, args.repeat)
+        fns = dict(ours=w["ours"], sklearn=w["sklearn"], torch=torch_callable(w["torch"]),
+                   other=w["other"], paired=w["paired"],
+                   floor=None if small else floor_reader(w["arrays"], n_threads))
+        fns = {key: fn for key, fn in fns.items() if fn is not None}
+        # scikit-learn is slow: fewer turns (at least 2).
+        repeats = {key: max(2, repeat // 3) if key == "sklearn" else repeat for key in fns}
+        times = best_times_in_turns(fns, repeats)
+        t_ours = times["ours"]
+        t_skl, t_torch = times.get("sklearn"), times.get("torch")
+        t_other, t_paired, floor = times.get("other"), times.get("paired"), times.get("floor")
 
         def ms(t):
             return f"{t * 1e3:9.3f}" if t else f"{'-':>9s}"
@@ -211,10 +233,14 @@ def main(argv=None):
         pct = f"{100 * floor / t_ours:6.0f}%" if floor else f"{'-':>7s}"
         print(f"{w['name']:48s} {ms(t_ours)} {ms(t_skl)} {ms(t_torch)} {ms(t_other)} "
               f"{ratio(t_skl)} {ratio(t_torch)} {ratio(t_other)} {pct}"
-              + (f"  (other: {w['other_name']})" if w["other"] else ""))
-        report["rows"].append(dict(
-            workload=w["name"], ours_s=t_ours, sklearn_s=t_skl, torch_s=t_torch,
-            other_s=t_other, other_name=w["other_name"] or None, floor_s=floor))
+              + (f"  (other: {w['other_name']})" if w["other"] else "")
+              + (f"  (all cores: {ms(t_paired).strip()} ms, {t_ours / t_paired:.2f}x faster)"
+                 if t_paired else ""))
+        row = dict(workload=w["name"], ours_s=t_ours, sklearn_s=t_skl, torch_s=t_torch,
+                   other_s=t_other, other_name=w["other_name"] or None, floor_s=floor)
+        if t_paired:
+            row["all_cores_s"] = t_paired
+        report["rows"].append(row)
     # Memory: peak traced allocation of one call, against scikit-learn's.
     rng = np.random.default_rng(1)
     n = int((0.1 if args.quick else 1.0) * 1_000_000)

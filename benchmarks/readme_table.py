@@ -27,6 +27,12 @@ def table(report):
         floor = f"{100 * row['floor_s'] / ours:.0f}%" if row["floor_s"] else ""
         lines.append(f"| {row['workload']} | {_ms(ours)} | {_ratio(row['sklearn_s'], ours)} | "
                      f"{_ratio(row['torch_s'], ours)} | {other} | {floor} |")
+    for row in report["rows"]:
+        if row.get("all_cores_s"):
+            lines += ["", f"{row['workload']}: {_ms(row['ours_s'])}; with all "
+                      f"{report['n_threads']} threads, timed in turns with it: "
+                      f"{_ms(row['all_cores_s'])}, "
+                      f"{row['ours_s'] / row['all_cores_s']:.2f}x faster."]
     mem = report["peak_memory_log_loss_bytes"]
     imp = report["import_s"]
     lines += [
