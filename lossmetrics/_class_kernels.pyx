@@ -330,10 +330,12 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     cdef bint has_sw = sw.shape[0] > 0
     cdef Py_ssize_t rpb = rows_per_block(n_cols)
     cdef Py_ssize_t nb = n_blocks(n, rpb)
-    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
-    cdef int64_t[::1] bad = np.full(nb, -1, dtype=np.int64)
-    cdef int64_t[::1] n_bad_sum = np.zeros(nb, dtype=np.int64)
-    cdef int[::1] block_in_range = np.ones(nb, dtype=np.intc)
+    # Per-block results: every block writes its own entries (np.empty, not
+    # the slower np.full / np.ones: small calls feel each allocation).
+    cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
+    cdef int64_t[::1] bad = np.empty(nb, dtype=np.int64)
+    cdef int64_t[::1] n_bad_sum = np.empty(nb, dtype=np.int64)
+    cdef int[::1] block_in_range = np.empty(nb, dtype=np.intc)
     cdef int in_range
     cdef bint flat = _contiguous(proba)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
@@ -489,8 +491,8 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     cdef bint has_sw = sw.shape[0] > 0
     cdef Py_ssize_t rpb = rows_per_block(n_classes * n_pos)
     cdef Py_ssize_t nb = n_blocks(n, rpb)
-    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
-    cdef int64_t[::1] bad = np.full(nb, -1, dtype=np.int64)
+    cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
+    cdef int64_t[::1] bad = np.empty(nb, dtype=np.int64)   # every block writes its own
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[:, ::1] out
     cdef Py_ssize_t b, i, j, c, start, stop

@@ -279,6 +279,42 @@ def _indicator_state(checked, want_none):
     return s, loss
 
 
+_LEAN_BELOW = 1 << 16
+_F64_ROWSUM_TOL = 1e-8 + math.sqrt(float(np.finfo(np.float64).eps))
+_NO_WEIGHTS = np.empty(0, dtype=np.float64)
+_MEAN = dict(normalize=True)
+
+
+def _lean_log_loss(y_true, y_proba):
+    """log_loss of a small call without options, or None: int64 labels
+    (at most 64 consecutive values, every one a column) and a float64
+    (n_samples, n_classes) array of fewer than 65,536 rows.
+
+    It skips the generic checks and machinery, not the rules: the label
+    encoding and the kernel are the full path's (the same bits), and any input
+    the kernel does not vouch for (a probability outside [0, 1], a row whose
+    sum is off, a label that is not a column) goes to the full path, which
+    raises the errors and warnings."""
+    if not (type(y_true) is np.ndarray and type(y_proba) is np.ndarray
+            and y_true.dtype == np.int64 and y_proba.dtype == np.float64
+            and y_true.ndim == 1 and y_proba.ndim == 2
+            and 0 < y_true.shape[0] == y_proba.shape[0] < _LEAN_BELOW):
+        return None
+    from lossmetrics._class_kernels import label_proba_kernel
+    from lossmetrics._scan import small_label_set
+
+    window = small_label_set(y_true, 1)
+    if window is None or not 2 <= window[0].shape[0] == y_proba.shape[1]:
+        return None
+    classes, lut = window
+    state, _, bad, n_bad_rows, in_range = label_proba_kernel(
+        LOG_LOSS, y_proba, y_true, classes[0], lut, False, _NO_WEIGHTS, _F64_ROWSUM_TOL,
+        False, 1)
+    if bad >= 0 or n_bad_rows or not in_range:
+        return None
+    return log_loss_result(state, _MEAN)
+
+
 def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels=None,
              n_threads=None, y_pred="deprecated"):
     r"""Log loss (logistic loss, cross-entropy of probabilities); scikit-learn's drop-in.
@@ -335,6 +371,10 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
             "in 1.11. Use `y_proba` instead.", FutureWarning, stacklevel=2,
         )
         y_proba = y_pred
+    if sample_weight is None and labels is None and n_threads is None and normalize is True:
+        value = _lean_log_loss(y_true, y_proba)
+        if value is not None:
+            return value
     checked = check_log_loss(y_true, y_proba, sample_weight=sample_weight,
                              n_threads=n_threads, normalize=normalize, labels=labels)
     state, _ = log_loss_state(checked)

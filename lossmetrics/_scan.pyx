@@ -99,8 +99,8 @@ def small_label_set(const int64_t[:] y, int n_threads=1):
     # base = y[0] - 32 (in unsigned arithmetic: value - base wraps for values
     # far from y[0], which then fall outside the window as they should).
     cdef uint64_t base = <uint64_t>y[0] - 32, d, mask, outside
-    cdef uint64_t[::1] masks = np.zeros(nb, dtype=np.uint64)
-    cdef uint64_t[::1] outs = np.zeros(nb, dtype=np.uint64)
+    cdef uint64_t[::1] masks = np.empty(nb, dtype=np.uint64)   # every block writes its own
+    cdef uint64_t[::1] outs = np.empty(nb, dtype=np.uint64)
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
             start = b * rpb
@@ -134,7 +134,7 @@ def small_label_set(const int64_t[:] y, int n_threads=1):
     if hi < lo:
         return None
     classes_arr = np.empty(k, dtype=np.int64)
-    lut_arr = np.full(hi - lo + 1, -1, dtype=np.int64)
+    lut_arr = np.empty(hi - lo + 1, dtype=np.int64)
     cdef int64_t[::1] classes = classes_arr
     cdef int64_t[::1] lut = lut_arr
     k = 0
@@ -143,6 +143,8 @@ def small_label_set(const int64_t[:] y, int n_threads=1):
             classes[k] = lo + (b - lo_bit)
             lut[b - lo_bit] = k
             k = k + 1
+        else:
+            lut[b - lo_bit] = -1
     return classes_arr, lut_arr
 
 

@@ -68,3 +68,64 @@ def test_small_log_loss_matches_sklearn(n_classes):
     if len(np.unique(y)) != n_classes:
         y[:n_classes] = np.arange(n_classes) + 5
     assert lm.log_loss(y, p) == pytest.approx(skm.log_loss(y, p), rel=1e-13)
+
+
+def _full_log_loss(y, p):
+    from lossmetrics._classification import check_log_loss, log_loss_result, log_loss_state
+
+    checked = check_log_loss(y, p)
+    return log_loss_result(log_loss_state(checked)[0], checked.params)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10, 64])
+@pytest.mark.parametrize("n", [64, 1000, 8191, 65_535])
+@pytest.mark.parametrize("offset", [0, -40, 2**62])
+def test_lean_log_loss_is_the_full_path_bit_for_bit(n_classes, n, offset):
+    y = RNG.integers(0, n_classes, n)
+    y[:n_classes] = np.arange(n_classes)
+    y += offset
+    p = RNG.dirichlet(np.ones(n_classes) * 0.3, n)
+    p[0, :] = 0.0
+    p[0, 0] = 1.0                       # clipped to 1 - eps and eps
+    got = lm.log_loss(y, p)
+    assert got.hex() == _full_log_loss(y, p).hex()
+    assert got.hex() == lm.log_loss(y, p, n_threads=2).hex()   # the full path, 2 threads
+    assert got == pytest.approx(skm.log_loss(y, p), rel=1e-13)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -0.5, 1.5])
+def test_lean_log_loss_raises_the_full_errors(value):
+    y = np.arange(100) % 3
+    p = RNG.dirichlet(np.ones(3), 100)
+    p[42, 1] = value
+    with pytest.raises(ValueError, match="index") as ours:
+        lm.log_loss(y, p)
+    with pytest.raises(ValueError) as full:
+        _full_log_loss(y, p)
+    assert str(ours.value) == str(full.value)
+    assert "42" in str(ours.value)
+
+
+def test_lean_log_loss_leaves_other_inputs_to_the_full_path():
+    y = np.arange(100) % 3
+    p = RNG.dirichlet(np.ones(3), 100)
+    # A row that does not sum to one: the full path's warning, and the value.
+    bad = p.copy()
+    bad[7] *= 0.5
+    with pytest.warns(UserWarning, match="do not sum to one"):
+        value = lm.log_loss(y, bad)
+    with pytest.warns(UserWarning, match="do not sum to one"):
+        assert value == pytest.approx(skm.log_loss(y, bad), rel=1e-13)
+    # Class count mismatch, a single class: the full path's errors.
+    with pytest.raises(ValueError, match="different number of classes"):
+        lm.log_loss(y % 2, p)
+    with pytest.raises(ValueError, match="only one label"):
+        lm.log_loss(np.zeros(100, dtype=np.int64), p)
+    # Labels far apart (no 64-value window), int32 labels, float32 or strided
+    # probabilities, lists: the same value through the full path.
+    lean = lm.log_loss(y, p)
+    assert lm.log_loss(y * 1000, p).hex() == lean.hex()
+    assert lm.log_loss(y.astype(np.int32), p).hex() == lean.hex()
+    assert lm.log_loss(y, np.asfortranarray(p)).hex() == lean.hex()
+    assert lm.log_loss(list(y), p.tolist()).hex() == lean.hex()
+    assert lm.log_loss(y, p, normalize=False) == pytest.approx(lean * 100, rel=1e-15)
