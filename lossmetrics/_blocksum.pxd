@@ -30,6 +30,13 @@ cdef inline Py_ssize_t n_blocks(Py_ssize_t n_rows, Py_ssize_t rpb) noexcept nogi
     return (n_rows + rpb - 1) // rpb
 
 
+cdef inline Py_ssize_t padded(Py_ssize_t n_doubles) noexcept nogil:
+    """Room for n_doubles in a per-thread scratch row, with at least one cache
+    line (8 doubles) to spare after them: the threads' rows never share a
+    line, so their writes do not bounce it between cores (false sharing)."""
+    return (n_doubles + 7) // 8 * 8 + 8
+
+
 cdef inline Py_ssize_t block_stop(Py_ssize_t start, Py_ssize_t rpb,
                                   Py_ssize_t n) noexcept nogil:
     """End of the block starting at ``start`` (the last block may be short)."""

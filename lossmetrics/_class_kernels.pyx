@@ -19,8 +19,8 @@ from libc.stdint cimport int64_t, uint64_t
 
 from lossmetrics._rangescan cimport _block_range, _contiguous
 from lossmetrics._blocksum cimport (
-    Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
-    combine_blocks,
+    Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_zero, block_stop,
+    combine_blocks, n_blocks, padded, rows_per_block,
 )
 
 cdef extern from "_fastmath.h" nogil:
@@ -511,7 +511,7 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     cdef double nonfinite
     cdef double[::1] block_nonfinite = np.zeros(nb, dtype=np.float64)
     # Per-thread scratch: row maxima and log-sum-exps of one chunk of rows.
-    cdef double[:, :, ::1] scratch = np.empty((max(n_threads, 1), 2, chunk_rows * n_pos))
+    cdef double[:, :, ::1] scratch = np.empty((max(n_threads, 1), 2, padded(chunk_rows * n_pos)))
 
     out_arr = np.zeros((n if want_none else 0, n_pos if want_none else 0), dtype=np.float64)
     out = out_arr
@@ -601,7 +601,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     cdef double* lse
     cdef bint flat = _lse_flat(z)
     # Per-thread scratch: row maxima and log-sum-exps of one chunk of rows.
-    cdef double[:, :, ::1] scratch = np.empty((max(n_threads, 1), 2, chunk_rows * n_pos))
+    cdef double[:, :, ::1] scratch = np.empty((max(n_threads, 1), 2, padded(chunk_rows * n_pos)))
 
     out_arr = np.zeros((n if want_none else 0, n_pos if want_none else 0), dtype=np.float64)
     out = out_arr
@@ -772,7 +772,7 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     # Rows whose KL terms are computed together (one per call when a row has
     # more than EXP_CHUNK entries), and per-thread room for their sums.
     cdef Py_ssize_t chunk_rows = max(1, EXP_CHUNK // max(n_cols, 1))
-    cdef double[:, ::1] scratch = np.empty((max(n_threads, 1), chunk_rows))
+    cdef double[:, ::1] scratch = np.empty((max(n_threads, 1), padded(chunk_rows)))
     cdef double* rows
     cdef bint lean = not log_true and not log_pred and _kl_flat(p, q, chunk_rows)
     cdef bint in_range
