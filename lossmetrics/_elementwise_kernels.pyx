@@ -14,23 +14,21 @@ from libc.stdint cimport int64_t
 cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
     int lm_in_unit_interval_f(const float *x, Py_ssize_t n)
-    int lm_all_finite(const double *x, Py_ssize_t n)
-    int lm_all_finite_f(const float *x, Py_ssize_t n)
     int lm_all_binary(const double *x, Py_ssize_t n)
     int lm_all_binary_f(const float *x, Py_ssize_t n)
-    void lm_bce_logits_dd(const double *y, const double *x, Py_ssize_t n, double pw,
-                          const double *sw, double *loss)
+    int lm_bce_logits_dd(const double *y, const double *x, Py_ssize_t n, double pw,
+                         const double *sw, double *loss)
     void lm_bce_proba_dd(const double *y, const double *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
-    void lm_bce_logits_df(const double *y, const float *x, Py_ssize_t n, double pw,
+    int lm_bce_logits_df(const double *y, const float *x, Py_ssize_t n, double pw,
                           const double *sw, double *loss)
     void lm_bce_proba_df(const double *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
-    void lm_bce_logits_fd(const float *y, const double *x, Py_ssize_t n, double pw,
+    int lm_bce_logits_fd(const float *y, const double *x, Py_ssize_t n, double pw,
                           const double *sw, double *loss)
     void lm_bce_proba_fd(const float *y, const double *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
-    void lm_bce_logits_ff(const float *y, const float *x, Py_ssize_t n, double pw,
+    int lm_bce_logits_ff(const float *y, const float *x, Py_ssize_t n, double pw,
                           const double *sw, double *loss)
     void lm_bce_proba_ff(const float *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
@@ -106,13 +104,6 @@ cdef inline bint _unit(const floating_a* x, Py_ssize_t n) noexcept nogil:
         return lm_in_unit_interval(x, n)
 
 
-cdef inline bint _finite(const floating_a* x, Py_ssize_t n) noexcept nogil:
-    if floating_a is float:
-        return lm_all_finite_f(x, n)
-    else:
-        return lm_all_finite(x, n)
-
-
 cdef inline bint _binary(const floating_a* x, Py_ssize_t n) noexcept nogil:
     if floating_a is float:
         return lm_all_binary_f(x, n)
@@ -120,21 +111,23 @@ cdef inline bint _binary(const floating_a* x, Py_ssize_t n) noexcept nogil:
         return lm_all_binary(x, n)
 
 
-cdef inline void _bce_chunk(int kind, const floating_a* y, const floating_b* x,
+cdef inline bint _bce_chunk(int kind, const floating_a* y, const floating_b* x,
                             Py_ssize_t n, double pw, bint hard, const double* sw,
                             double* loss, double* buf) noexcept nogil:
-    """The weighted losses of n contiguous pairs, by the C loops of _rowkernels.h."""
+    """The weighted losses of n contiguous pairs, by the C loops of _rowkernels.h.
+    With logits, returns whether every target is in [0, 1] and every logit
+    finite (checked in the same loop); True otherwise."""
     if kind == BINARY_CROSS_ENTROPY_LOGITS:
         if floating_a is double:
             if floating_b is double:
-                lm_bce_logits_dd(y, x, n, pw, sw, loss)
+                return lm_bce_logits_dd(y, x, n, pw, sw, loss)
             else:
-                lm_bce_logits_df(y, x, n, pw, sw, loss)
+                return lm_bce_logits_df(y, x, n, pw, sw, loss)
         else:
             if floating_b is double:
-                lm_bce_logits_fd(y, x, n, pw, sw, loss)
+                return lm_bce_logits_fd(y, x, n, pw, sw, loss)
             else:
-                lm_bce_logits_ff(y, x, n, pw, sw, loss)
+                return lm_bce_logits_ff(y, x, n, pw, sw, loss)
     else:
         if floating_a is double:
             if floating_b is double:
@@ -146,6 +139,7 @@ cdef inline void _bce_chunk(int kind, const floating_a* y, const floating_b* x,
                 lm_bce_proba_fd(y, x, n, hard, sw, loss, buf)
             else:
                 lm_bce_proba_ff(y, x, n, hard, sw, loss, buf)
+    return True
 
 
 cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
@@ -187,16 +181,12 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
             yc = yg
             xc = xg
         hard = False
-        if not _unit(yc, nr):
-            checked[0] = False
-        if kind == BINARY_CROSS_ENTROPY_LOGITS:
-            if not _finite(xc, nr):
-                checked[0] = False
-        else:
-            if not _unit(xc, nr):
+        if kind != BINARY_CROSS_ENTROPY_LOGITS:
+            if not (_unit(yc, nr) and _unit(xc, nr)):
                 checked[0] = False
             hard = _binary(yc, nr)
-        _bce_chunk(kind, yc, xc, nr, pw, hard, &sw[i0] if has_sw else NULL, b1, b2)
+        if not _bce_chunk(kind, yc, xc, nr, pw, hard, &sw[i0] if has_sw else NULL, b1, b2):
+            checked[0] = False
         if want_none:
             for i in range(i0, i1):
                 out[i, j] = b1[i - i0]

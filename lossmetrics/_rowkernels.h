@@ -250,21 +250,26 @@ LM_CLONES static int lm_all_class_indices(const int64_t *y, ptrdiff_t n, int64_t
  * with softplus(+-x) = max(+-x, 0) + log1p(exp(-|x|)): PyTorch's
  * (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x) without its cancellation.  Both
  * terms are non-negative, finite for any finite logit, and a zero factor
- * gives exactly 0 (no branch: random 0/1 targets would mispredict it). */
+ * gives exactly 0 (no branch: random 0/1 targets would mispredict it).
+ * Returns whether every target lies in [0, 1] and every logit is finite (a
+ * mask and-reduction in the same loop: no second pass over the inputs). */
 #define LM_BCE_LOGITS(NAME, TY, TX)                                             \
-LM_CLONES static void NAME(const TY *y, const TX *x, ptrdiff_t n, double pw,    \
-                           const double *sw, double *loss)                      \
+LM_CLONES static int NAME(const TY *y, const TX *x, ptrdiff_t n, double pw,     \
+                          const double *sw, double *loss)                       \
 {                                                                               \
+    int64_t ok = -1;                                                            \
     for (ptrdiff_t i = 0; i < n; i++) {                                         \
         double yv = (double)y[i], v = (double)x[i];                             \
         double l1p = lm_log1p_unit(lm_exp_neg(v < 0.0 ? v : -v));               \
         double a = pw * yv, b = 1.0 - yv;                                       \
         double neg = -v > 0.0 ? -v : 0.0, pos = v > 0.0 ? v : 0.0;              \
         loss[i] = a * (neg + l1p) + b * (pos + l1p);                            \
+        ok &= -(int64_t)((yv >= 0.0) & (yv <= 1.0) & (v - v == 0.0));           \
     }                                                                           \
     if (sw)                                                                     \
         for (ptrdiff_t i = 0; i < n; i++)                                       \
             loss[i] = sw[i] != 0.0 ? sw[i] * loss[i] : 0.0;                     \
+    return ok != 0;                                                             \
 }
 LM_BCE_LOGITS(lm_bce_logits_dd, double, double)
 LM_BCE_LOGITS(lm_bce_logits_df, double, float)
@@ -380,17 +385,9 @@ LM_KL_ROWS(lm_kl_rows_df, double, float)
 LM_KL_ROWS(lm_kl_rows_fd, float, double)
 LM_KL_ROWS(lm_kl_rows_ff, float, float)
 
-/* Whether every x[i] is finite (x - x is 0 for a finite x, NaN otherwise),
- * and whether every x[i] is 0 or 1: branch-free, vectorisable
- * and-reductions of comparison masks. */
-#define LM_MASK_CHECKS(SUFFIX, T, I)                                            \
-LM_CLONES static int lm_all_finite##SUFFIX(const T *x, ptrdiff_t n)             \
-{                                                                               \
-    I ok = -1;                                                                  \
-    for (ptrdiff_t i = 0; i < n; i++)                                           \
-        ok &= -(I)(x[i] - x[i] == 0);                                           \
-    return ok != 0;                                                             \
-}                                                                               \
+/* Whether every x[i] is 0 or 1: a branch-free, vectorisable and-reduction
+ * of comparison masks. */
+#define LM_ALL_BINARY(SUFFIX, T, I)                                            \
 LM_CLONES static int lm_all_binary##SUFFIX(const T *x, ptrdiff_t n)             \
 {                                                                               \
     I ok = -1;                                                                  \
@@ -398,8 +395,8 @@ LM_CLONES static int lm_all_binary##SUFFIX(const T *x, ptrdiff_t n)             
         ok &= -(I)((x[i] == 0) | (x[i] == 1));                                  \
     return ok != 0;                                                             \
 }
-LM_MASK_CHECKS(, double, int64_t)
-LM_MASK_CHECKS(_f, float, int32_t)
+LM_ALL_BINARY(, double, int64_t)
+LM_ALL_BINARY(_f, float, int32_t)
 
 /* Whether every y[i] lies in [lo, lo + width) (unsigned, wrapping arithmetic:
  * a vectorisable or-reduction). */
