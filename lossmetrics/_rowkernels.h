@@ -113,12 +113,10 @@ LM_ROW_SUMS(lm_row_sums_f, float)
  * c in lane c % 4, the columns after the last multiple of 4 in lane 0),
  * folded in a fixed order.
  *
- * Returns the sum of the shifted scores and of the log-sum-exps: finite for
- * finite scores (unless the scores span more than ~1e308), NaN or infinite
- * when a score is NaN or infinite (NaN and +inf make a log-sum-exp NaN, -inf
- * makes a shifted score -inf).  The caller scans the scores when it is not
- * finite.  Row lengths up to 16 get their own copy of the loops (see
- * LM_ROW_SUMS). */
+ * Returns 0.0 when every score is finite (then every log-sum-exp is: the sum
+ * of exponentials lies in [1, n_cols]), NaN otherwise (a mask and-reduction
+ * taken in the loop of the maxima); the caller scans the scores then.  Row
+ * lengths up to 16 get their own copy of the loops (see LM_ROW_SUMS). */
 #define LM_LSE_ROWS(NAME, T)                                                    \
 LM_ALWAYS_INLINE double NAME##_body(const T *z, ptrdiff_t row_step,              \
                                  ptrdiff_t n_rows, ptrdiff_t n_cols,            \
@@ -126,6 +124,7 @@ LM_ALWAYS_INLINE double NAME##_body(const T *z, ptrdiff_t row_step,             
                                  double *shift)                                 \
 {                                                                               \
     ptrdiff_t n = n_rows * n_cols, n4 = n_cols - n_cols % 4;                    \
+    int64_t ok = -1;                                                            \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
         const T *row = z + r * row_step;                                        \
         double *b = buf + r * n_cols, *e = shift + r * n_cols;                  \
@@ -134,22 +133,14 @@ LM_ALWAYS_INLINE double NAME##_body(const T *z, ptrdiff_t row_step,             
             double v = (double)row[c];                                          \
             b[c] = v;                                                           \
             m = v > m ? v : m;                                                  \
+            ok &= -(int64_t)(v - v == 0.0);                                     \
         }                                                                       \
         mrow[r] = m;                                                            \
         for (ptrdiff_t c = 0; c < n_cols; c++)                                  \
             e[c] = m;                                                           \
     }                                                                           \
-    double f[4] = {0.0, 0.0, 0.0, 0.0};                                         \
     for (ptrdiff_t i = 0; i < n; i++)                                           \
-        buf[i] = buf[i] - shift[i];                                             \
-    ptrdiff_t i = 0;                                                            \
-    for (; i + 4 <= n; i += 4)                                                  \
-        for (int k = 0; k < 4; k++)                                             \
-            f[k] += buf[i + k];                                                 \
-    for (; i < n; i++)                                                          \
-        f[0] += buf[i];                                                         \
-    for (i = 0; i < n; i++)                                                     \
-        buf[i] = lm_exp_neg(buf[i]);                                            \
+        buf[i] = lm_exp_neg(buf[i] - shift[i]);                                 \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
         const double *b = buf + r * n_cols;                                     \
         double s[4] = {0.0, 0.0, 0.0, 0.0};                                     \
@@ -163,9 +154,7 @@ LM_ALWAYS_INLINE double NAME##_body(const T *z, ptrdiff_t row_step,             
     }                                                                           \
     for (ptrdiff_t r = 0; r < n_rows; r++)                                      \
         lse[r] = lm_log1(lse[r]);                                               \
-    for (ptrdiff_t r = 0; r < n_rows; r++)                                      \
-        f[r % 4] += lse[r];                                                     \
-    return (f[0] + f[1]) + (f[2] + f[3]);                                       \
+    return ok ? 0.0 : NAN;                                                      \
 }                                                                               \
 LM_CLONES static double NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,  \
                              ptrdiff_t n_cols, double *mrow, double *lse,       \
