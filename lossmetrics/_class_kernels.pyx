@@ -747,6 +747,18 @@ cdef inline void _kl_rows(const floating[:, :] p, const floating_b[:, :] q, bint
                 r = r + 1
 
 
+cdef inline Py_ssize_t _kl_chunk_rows(Py_ssize_t n_cols) noexcept nogil:
+    """Rows of KL terms computed together: EXP_CHUNK values (at least one row)."""
+    return max(1, EXP_CHUNK // max(n_cols, 1))
+
+
+def kl_kernel_checks(const floating[:, :] p, const floating_b[:, :] q):
+    """Whether kl_kernel, given probabilities (no log inputs), checks p and q
+    in [0, 1] as it reads them (its lean path, _kl_flat); when not, the caller
+    scans them first."""
+    return _kl_flat(p, q, _kl_chunk_rows(p.shape[1]))
+
+
 def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
               bint log_true, bint log_pred, const double[::1] sw,
               Py_ssize_t rows_per_sample, bint want_none, int n_threads):
@@ -771,7 +783,7 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     cdef Acc la, lw
     # Rows whose KL terms are computed together (one per call when a row has
     # more than EXP_CHUNK entries), and per-thread room for their sums.
-    cdef Py_ssize_t chunk_rows = max(1, EXP_CHUNK // max(n_cols, 1))
+    cdef Py_ssize_t chunk_rows = _kl_chunk_rows(n_cols)
     cdef double[:, ::1] scratch = np.empty((max(n_threads, 1), padded(chunk_rows)))
     cdef double* rows
     cdef bint lean = not log_true and not log_pred and _kl_flat(p, q, chunk_rows)

@@ -76,12 +76,11 @@ def encode(y, labels_classes, n_threads=1):
             window = small_label_set(codes, n_threads)
             if window is not None:   # a few labels close together: one pass
                 classes, lut = window
-                out_classes = classes.astype(y.dtype) if y.dtype.kind != "b" else (
-                    classes.astype(bool))
-                return EncodedLabels(codes, int(classes[0]), lut, out_classes)
-            classes = _classes_from_int_range(codes)
-            lut_info = _lut_for(classes)
-            out_classes = classes.astype(y.dtype) if y.dtype.kind != "b" else classes.astype(bool)
+                lut_info = int(classes[0]), lut
+            else:
+                classes = _classes_from_int_range(codes)
+                lut_info = _lut_for(classes)
+            out_classes = classes.astype(y.dtype)
         else:
             classes = labels_classes.astype(np.int64)
             lut_info = _lut_for(classes)

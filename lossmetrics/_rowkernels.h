@@ -43,15 +43,17 @@ LM_CLONES static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
     }
 }
 
-/* The distinct values of y[0..n) if all lie in [base, base + 64): bit b of
- * *mask is set when base + b occurs (unsigned, wrapping arithmetic).
- * Returns 0 if some value lies outside the window (some d has a bit >= 6). */
-static int lm_label_window(const int64_t *y, ptrdiff_t n, uint64_t base, uint64_t *mask)
+/* The distinct values of y[0], y[step], ..., y[(n - 1) step] if all lie in
+ * [base, base + 64): bit b of *mask is set when base + b occurs (unsigned,
+ * wrapping arithmetic).  Returns 0 if some value lies outside the window
+ * (some d has a bit >= 6). */
+static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t step, uint64_t base,
+                           uint64_t *mask)
 {
     unsigned char present[64] = {0};
     uint64_t outside = 0, m = 0;
     for (ptrdiff_t i = 0; i < n; i++) {
-        uint64_t d = (uint64_t)y[i] - base;
+        uint64_t d = (uint64_t)y[i * step] - base;
         outside |= d;
         present[d & 63] = 1;
     }

@@ -12,7 +12,8 @@ from lossmetrics._blocksum cimport block_stop, rows_per_block, n_blocks
 from lossmetrics._rangescan cimport _block_range, _contiguous
 
 cdef extern from "_rowkernels.h" nogil:
-    int lm_label_window(const int64_t* y, Py_ssize_t n, uint64_t base, uint64_t* mask)
+    int lm_label_window(const int64_t* y, Py_ssize_t n, Py_ssize_t step, uint64_t base,
+                        uint64_t* mask)
     int lm_all_class_indices(const int64_t* y, Py_ssize_t n, int64_t n_classes,
                              int64_t ignore_index, int has_ignore)
     int lm_all_in_window(const int64_t* y, Py_ssize_t n, int64_t lo, uint64_t width)
@@ -93,12 +94,14 @@ def small_label_set(const int64_t[:] y, int n_threads=1):
 
     One parallel pass, no sort (class labels are usually a few small integers).
     """
+    if y.strides[0] % <Py_ssize_t>sizeof(int64_t):
+        # A view whose elements are not 8-byte steps apart: read a copy.
+        return small_label_set(np.ascontiguousarray(y), n_threads)
     cdef Py_ssize_t n = y.shape[0], rpb = 1 << 16, nb = n_blocks(n, 1 << 16)
-    cdef Py_ssize_t b, i, start, stop
-    cdef bint unit = y.strides[0] == sizeof(int64_t)
+    cdef Py_ssize_t b, start, stop, step = y.strides[0] // <Py_ssize_t>sizeof(int64_t)
     # base = y[0] - 32 (in unsigned arithmetic: value - base wraps for values
     # far from y[0], which then fall outside the window as they should).
-    cdef uint64_t base = <uint64_t>y[0] - 32, d, mask, outside
+    cdef uint64_t base = <uint64_t>y[0] - 32, mask
     cdef uint64_t[::1] masks = np.empty(nb, dtype=np.uint64)   # every block writes its own
     cdef uint64_t[::1] outs = np.empty(nb, dtype=np.uint64)
     with nogil:
@@ -106,16 +109,8 @@ def small_label_set(const int64_t[:] y, int n_threads=1):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             mask = 0
-            outside = 0
-            if unit:
-                outside = not lm_label_window(&y[start], stop - start, base, &mask)
-            else:
-                for i in range(start, stop):
-                    d = <uint64_t>y[i] - base
-                    outside = outside | (d >> 6)
-                    mask = mask | ((<uint64_t>1 << (d & 63)) & (<uint64_t>0 - (d < 64)))
+            outs[b] = not lm_label_window(&y[start], stop - start, step, base, &mask)
             masks[b] = mask
-            outs[b] = outside
     mask = 0
     for b in range(nb):
         if outs[b]:

@@ -543,15 +543,9 @@ def _check_distribution(x, name, is_log, n_threads):
         check_probabilities(x, name, lo, hi)
 
 
-def _kl_lean(p, q):
-    """Whether kl_kernel will check p and q as it reads them (its _kl_flat)."""
-    n_cols = q.shape[-1]
-    return all(a.strides[-1] == a.itemsize and a.ndim == 2 and a.strides[0] % a.itemsize == 0
-               for a in (p, q)) and n_cols <= 512
-
-
 def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
                         log_true=False, log_pred=False, reduction="mean"):
+    from lossmetrics._class_kernels import kl_kernel_checks
     from lossmetrics._validation import check_bool
 
     q = as_float_array(y_pred, "y_pred")
@@ -567,9 +561,11 @@ def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
     log_pred = check_bool(log_pred, "log_pred", "kl_divergence")
     reduction = check_reduction(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * q.size)
+    n_cols = q.shape[-1]
+    p2, q2 = p.reshape(-1, n_cols), q.reshape(-1, n_cols)
     deferred = [lambda: _check_distribution(p, "y_true", log_true, n_threads),
                 lambda: _check_distribution(q, "y_pred", log_pred, n_threads)]
-    if log_true or log_pred or not _kl_lean(p, q):
+    if log_true or log_pred or not kl_kernel_checks(p2, q2):
         # Only the kernel of probabilities on rows of contiguous columns
         # checks them as it reads them (see _kl_flat).
         for check in deferred:
@@ -577,8 +573,6 @@ def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
         deferred = []
     with _scans_first(deferred):
         sw = check_sample_weight(sample_weight, q.shape[0], n_threads=n_threads)
-    n_cols = q.shape[-1]
-    p2, q2 = p.reshape(-1, n_cols), q.reshape(-1, n_cols)
     return CheckedInputs("kl_divergence", p2, q2, sw, n_threads,
                          dict(reduction=reduction, out_shape=q.shape[:-1],
                               log_true=log_true, log_pred=log_pred,

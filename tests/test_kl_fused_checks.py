@@ -56,3 +56,15 @@ def test_values_match_scipy(layout):
     bits = lm.kl_divergence(_layouts(p)["C"], _layouts(q)["C"], reduction="none")
     if layout != "float32":
         np.testing.assert_array_equal(got, bits)   # every layout, the same bits
+
+
+@pytest.mark.parametrize("value", [np.nan, 1.5])
+def test_bad_value_in_a_spatial_input_is_reported_at_its_index(value):
+    # (N, S, C) distributions: the kernel reads (N * S, C) rows and checks them.
+    p = RNG.dirichlet(np.ones(C), (50, 3))
+    q = RNG.dirichlet(np.ones(C), (50, 3))
+    np.testing.assert_allclose(lm.kl_divergence(p, q, reduction="none"),
+                               rel_entr(p, q).sum(axis=-1), rtol=1e-12, atol=1e-15)
+    q[41, 2, 5] = value
+    with pytest.raises(ValueError, match=r"y_pred.*index \(41, 2, 5\)"):
+        lm.kl_divergence(p, q)

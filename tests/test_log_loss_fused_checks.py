@@ -133,6 +133,14 @@ def test_no_row_sum_warning_for_normalised_rows(layout):
 I64 = np.iinfo(np.int64)
 
 
+def _odd_stride(values):
+    """The int64 values as a view whose elements are 9 bytes apart."""
+    rec = np.zeros(values.shape[0], dtype=[("pad", "i1"), ("v", "<i8")])
+    rec["v"] = values
+    assert rec["v"].strides[0] == 9
+    return rec["v"]
+
+
 @pytest.mark.parametrize("y", [
     np.array([3, 1, 2, 2, 1]),
     np.array([-5, 7, -5, 0]),
@@ -148,6 +156,9 @@ I64 = np.iinfo(np.int64)
     np.array([200, 3, 200], dtype=np.uint8),
     np.array([2**63 + 5, 7], dtype=np.uint64),
     np.arange(100)[::-3],                       # strided
+    np.arange(64)[::2][::-1],                   # strided, the whole window
+    _odd_stride(np.array([5, 3, 5, 4, 70])),    # 9 bytes apart
+    _odd_stride(np.array([5, 3, 5, 4])),
     np.array([1.0, 3.0, 1.0]),                  # integral floats
 ])
 def test_integer_classes_match_numpy_unique(y):
@@ -162,8 +173,12 @@ def test_integer_classes_of_large_random_labels(n_threads):
     for lo, width in [(0, 2), (-3, 10), (10**6, 64), (5, 65), (-(2**40), 30)]:
         y = RNG.integers(lo, lo + width, 300_000)
         np.testing.assert_array_equal(encode(y, None, n_threads).classes, np.unique(y))
+        np.testing.assert_array_equal(encode(y[::-3], None, n_threads).classes,
+                                      np.unique(y[::-3]))
         y[123_457] = lo + 10 * width   # one outlier far away
         np.testing.assert_array_equal(encode(y, None, n_threads).classes, np.unique(y))
+        np.testing.assert_array_equal(encode(y[::-3], None, n_threads).classes,
+                                      np.unique(y[::-3]))
 
 
 @pytest.mark.parametrize("labels", [np.arange(C), np.arange(C) * 3 - 4])
