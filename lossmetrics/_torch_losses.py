@@ -28,7 +28,9 @@ from lossmetrics._validation import (
 
 
 def _check_index_targets(y, spatial_shape, n_classes, ignore_index, logits_name):
-    """Return int64 class indices shaped (N, S) after checking dtype and range."""
+    """Return int64 class indices shaped (N, S) after checking shape and dtype,
+    and the check of their range: the kernel, which reads every index, reports
+    one out of range, so the caller defers that check (see class_scores_state)."""
     expected = spatial_shape
     if y.shape != expected:
         raise ValueError(
@@ -68,18 +70,21 @@ def _check_index_targets(y, spatial_shape, n_classes, ignore_index, logits_name)
     if not y64.dtype.isnative:
         y64 = y64.astype(np.int64)
     y2 = y64.reshape(y64.shape[0], -1)
-    from lossmetrics._scan import first_bad_index
 
-    flat = first_bad_index(y2, n_classes, 0 if ignore_index is None else ignore_index,
-                           ignore_index is not None)
-    if flat >= 0:
-        where = format_index(flat, y.shape)
-        ignore = "" if ignore_index is None else f" or ignore_index={ignore_index}"
-        raise ValueError(
-            f"y_true must hold class indices in [0, {n_classes}){ignore or ' (or ignore_index)'}; "
-            f"got {y64[where]} at index {where}."
-        )
-    return y2
+    def check_range():
+        from lossmetrics._scan import first_bad_index
+
+        flat = first_bad_index(y2, n_classes, 0 if ignore_index is None else ignore_index,
+                               ignore_index is not None)
+        if flat >= 0:
+            where = format_index(flat, y.shape)
+            ignore = "" if ignore_index is None else f" or ignore_index={ignore_index}"
+            raise ValueError(
+                f"y_true must hold class indices in [0, {n_classes})"
+                f"{ignore or ' (or ignore_index)'}; got {y64[where]} at index {where}."
+            )
+
+    return y2, check_range
 
 
 def _check_ignore_index(ignore_index):
@@ -140,7 +145,7 @@ def _check_class_scores(y_true, scores, sample_weight, n_threads, class_weight,
         check_scores()
         raise
     if checked.params["target_kind"] == "indices":
-        checked.deferred.append(check_scores)
+        checked.deferred.insert(0, check_scores)   # the eager order: scores, then indices
     else:
         check_scores()
     return checked
@@ -172,15 +177,20 @@ def _check_targets(y_true, z, sample_weight, n_threads, class_weight, ignore_ind
                 f"y_true of {scores_name}'s shape must hold class probabilities; "
                 f"got dtype {y.dtype}."
             )
-        target = _check_index_targets(y, spatial, n_classes, ignore_index, scores_name)
+        target, check_range = _check_index_targets(y, spatial, n_classes, ignore_index,
+                                                   scores_name)
         kind = "indices"
-    sw = check_sample_weight(sample_weight, n, n_threads=n_threads)
-    return CheckedInputs(
+    deferred = [] if kind == "probabilities" else [check_range]
+    with _scans_first(deferred):   # the indices' range before a weight's error
+        sw = check_sample_weight(sample_weight, n, n_threads=n_threads)
+    checked = CheckedInputs(
         metric=metric, y_true=target, y_pred=z3, sample_weight=sw, n_threads=n_threads,
         params=dict(class_weight=cw, ignore_index=ignore_index,
                     label_smoothing=label_smoothing, reduction=reduction,
                     target_kind=kind, out_shape=spatial),
     )
+    checked.deferred.extend(deferred)
+    return checked
 
 
 def check_cross_entropy(y_true, logits, *, sample_weight=None, n_threads=None,
@@ -212,9 +222,11 @@ def class_scores_state(checked, want_none=False):
         checked.y_pred, checked.y_true, p["class_weight"], checked.sample_weight,
         0 if ignore is None else ignore, ignore is not None, p["label_smoothing"],
         checked.metric == "nll_loss", want_none, checked.n_threads)
-    if not seen_finite:
-        checked._run_deferred()  # the logits' scan, if it was left to the kernel
-    if bad >= 0:  # pragma: no cover - check_inputs rejects these first
+    if not seen_finite or bad >= 0:
+        # The checks left to the kernel: the logits' scan (when the kernel
+        # could not vouch for them), then the range of the class indices.
+        checked._run_deferred()
+    if bad >= 0:  # pragma: no cover - the deferred range check raises first
         raise ValueError(f"y_true has an invalid class index at flat index {bad}.")
     return state, per
 

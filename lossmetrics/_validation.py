@@ -51,11 +51,12 @@ class CheckedInputs:
     sample_weight: np.ndarray
     n_threads: int
     params: dict = field(default_factory=dict)
-    # Finiteness scans left to after the kernel (see defer_finite).
+    # Checks left to after the kernel, which reads every value anyway: scans of
+    # values (see defer_finite), cross_entropy's range of class indices.
     deferred: list = field(default_factory=list, repr=False)
 
     def _run_deferred(self):
-        """Run the finiteness scans that were deferred; raise as they would have."""
+        """Run the checks that were deferred; raise as they would have."""
         checks, self.deferred = self.deferred, []
         for check in checks:
             check()

@@ -1,10 +1,14 @@
 """cross_entropy leaves the scan of its logits to the kernel, whose log-sum-exps
 flag any NaN or infinity: every such logit must still raise the error naming
 its index, wherever it lies (in a row that is ignored, has zero weight, or is
-not the target), in every layout; and other errors must not pre-empt it.
+not the target), in every layout; and other errors must not pre-empt it.  The
+range of the class indices is left to the kernel too (it reports the first
+index out of range): the same error, in the same order.
 
 References: NumPy (np.argwhere for the index); SciPy's logsumexp for values.
 """
+import re
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -101,3 +105,45 @@ def test_huge_logit_spread_is_not_an_error():
     per = lm.cross_entropy(y, z, reduction="none")
     np.testing.assert_array_equal(per[::2], 0.0)
     np.testing.assert_allclose(per[1::2], 1.7e308, rtol=1e-15)
+
+
+@pytest.mark.parametrize("metric", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("layout", ["C", "F", "spatial"])
+@pytest.mark.parametrize("where", [0, 777, N - 1])
+@pytest.mark.parametrize("value", [-1, C, 2**40])
+def test_class_index_out_of_range_is_reported_at_its_index(metric, layout, where, value):
+    z = RNG.normal(size=(N, C))
+    if metric == "nll_loss":
+        z = z - logsumexp(z, axis=1, keepdims=True)
+    y = RNG.integers(0, C, N)
+    y[where] = value
+    y[where // 2 + 1] = -100               # ignored: not an error
+    if layout == "F":
+        z = np.asfortranarray(z)
+    index = where
+    if layout == "spatial":                # (N / 4, C, 4) scores, (N / 4, 4) indices
+        z = np.ascontiguousarray(z.reshape(N // 4, 4, C).transpose(0, 2, 1))
+        y = y.reshape(N // 4, 4)
+        index = (where // 4, where % 4)
+    fn = getattr(lm, metric)
+    message = f"class indices in [0, {C}) or ignore_index=-100; got {value} at index {index}."
+    with pytest.raises(ValueError, match=re.escape(message)):
+        fn(y, z, ignore_index=-100)
+    # With check_inputs (eager), the same error.
+    with pytest.raises(ValueError, match=f"got {value} at index"):
+        lm.check_inputs(metric, y, z, ignore_index=-100)
+
+
+def test_class_index_error_order():
+    z = RNG.normal(size=(50, 3))
+    y = RNG.integers(0, 3, 50)
+    y[9] = 3
+    # The index error before a sample weight's error ...
+    with pytest.raises(ValueError, match=r"got 3 at index 9"):
+        lm.cross_entropy(y, z, sample_weight=-np.ones(50))
+    # ... and after the logits' error.
+    z[4, 2] = np.inf
+    with pytest.raises(ValueError, match=r"logits has .*index \(4, 2\)"):
+        lm.cross_entropy(y, z, sample_weight=-np.ones(50))
+    with pytest.raises(ValueError, match=r"logits has .*index \(4, 2\)"):
+        lm.cross_entropy(y, z)
