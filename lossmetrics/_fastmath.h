@@ -66,6 +66,20 @@ static const double LM_LG1 = 6.666666666666735130e-01, LM_LG2 = 3.99999999994094
                     LM_LG5 = 1.818357216161805012e-01, LM_LG6 = 1.531383769920937332e-01,
                     LM_LG7 = 1.479819860511658591e-01;
 
+/* k log(2) + log(1 + f) for |f / (2 + f)| <= 0.1716, with lo_term = k times
+ * log(2)'s low part (plus any correction to f) added among the small terms. */
+LM_ALWAYS_INLINE double lm_log_kernel(double f, double k, double lo_term)
+{
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double w = z * z;
+    double t1 = w * (LM_LG2 + w * (LM_LG4 + w * LM_LG6));
+    double t2 = z * (LM_LG1 + w * (LM_LG3 + w * (LM_LG5 + w * LM_LG7)));
+    double R = t2 + t1;
+    double hfsq = 0.5 * f * f;
+    return k * LM_LN2_HI - ((hfsq - (s * (hfsq + R) + lo_term)) - f);
+}
+
 /* log(x) for x >= 0, not NaN, not +inf (the core of lm_log1). */
 LM_ALWAYS_INLINE double lm_log_finite_pos(double x)
 {
@@ -80,15 +94,7 @@ LM_ALWAYS_INLINE double lm_log_finite_pos(double x)
     m = big ? 0.5 * m : m;
     k = big ? k + 1.0 : k;
     k = sub ? k - 52.0 : k;
-    double f = m - 1.0;
-    double s = f / (2.0 + f);
-    double z = s * s;
-    double w = z * z;
-    double t1 = w * (LM_LG2 + w * (LM_LG4 + w * LM_LG6));
-    double t2 = z * (LM_LG1 + w * (LM_LG3 + w * (LM_LG5 + w * LM_LG7)));
-    double R = t2 + t1;
-    double hfsq = 0.5 * f * f;
-    double r = k * LM_LN2_HI - ((hfsq - (s * (hfsq + R) + k * LM_LN2_LO)) - f);
+    double r = lm_log_kernel(m - 1.0, k, k * LM_LN2_LO);
     return x == 0.0 ? -INFINITY : r;
 }
 
@@ -160,14 +166,7 @@ LM_ALWAYS_INLINE double lm_log1p_unit(double x)
     double f = big ? d * 0.5 : x;
     double corr = big ? ((x - (d + 1.0)) * 0.5) * (1.0 - f) : 0.0;
     double k = big ? 1.0 : 0.0;
-    double s = f / (2.0 + f);
-    double z = s * s;
-    double w = z * z;
-    double t1 = w * (LM_LG2 + w * (LM_LG4 + w * LM_LG6));
-    double t2 = z * (LM_LG1 + w * (LM_LG3 + w * (LM_LG5 + w * LM_LG7)));
-    double R = t2 + t1;
-    double hfsq = 0.5 * f * f;
-    return k * LM_LN2_HI - ((hfsq - (s * (hfsq + R) + (k * LM_LN2_LO + corr))) - f);
+    return lm_log_kernel(f, k, k * LM_LN2_LO + corr);
 }
 
 LM_CLONES static void lm_log_array(double *x, ptrdiff_t n)
