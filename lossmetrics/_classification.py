@@ -115,16 +115,36 @@ def check_multiclass(metric, y, proba, sw, n_threads, labels, params, before_err
                          "non-integer floats; expected class labels.")
     label_classes = None if labels is None else _check_labels_arg(labels, y)
     enc = encode(y, label_classes, n_threads)
-    n_classes = enc.classes.shape[0]
+    # With labels given, scikit-learn checks that every y_true is one of them
+    # before the class count.  The kernel finds an undeclared label as it
+    # reads y_true, so the check is left to it (checked.deferred), unless an
+    # error of the class count comes first: then it runs first.
+    pending = []
     if labels is not None:
-        # scikit-learn checks membership before the class count.
-        bad = _first_undeclared(enc, y)
-        if bad is not None:
-            undeclared = set(np.asarray(y).tolist()) - set(np.asarray(labels).tolist())
-            raise ValueError(
-                f"y_true contains values {undeclared} not belonging to the passed "
-                f"labels {labels}. First at index {bad}."
-            )
+        def check_declared():
+            bad = _first_undeclared(enc, y)
+            if bad is not None:
+                undeclared = set(np.asarray(y).tolist()) - set(np.asarray(labels).tolist())
+                raise ValueError(
+                    f"y_true contains values {undeclared} not belonging to the passed "
+                    f"labels {labels}. First at index {bad}."
+                )
+        pending.append(check_declared)
+    try:
+        checked = _check_class_count(metric, enc, y, proba, sw, n_threads, labels, params,
+                                     before_error, pending)
+    except (ValueError, TypeError):
+        for check in pending:
+            check()
+        raise
+    checked.deferred.extend(pending)
+    return checked
+
+
+def _check_class_count(metric, enc, y, proba, sw, n_threads, labels, params, before_error,
+                       pending):
+    """The class-count checks of check_multiclass; returns the CheckedInputs."""
+    n_classes = enc.classes.shape[0]
     if n_classes == 1:
         if labels is None:
             raise ValueError(
@@ -141,9 +161,12 @@ def check_multiclass(metric, y, proba, sw, n_threads, labels, params, before_err
                   rowsum_tol=1e-8 + math.sqrt(float(np.finfo(proba.dtype).eps)))
     checked = CheckedInputs(metric, enc.codes, p2, sw, n_threads, params)
     if n_classes != n_cols:
-        # scikit-learn warns about the row sums before it reports the class count.
+        # scikit-learn warns about the row sums before it reports the class count
+        # (and after its checks of the probabilities and of the labels).
         if before_error is not None:
             before_error()
+        for check in pending:
+            check()
         _warn_row_sums(checked)
         if labels is None:
             raise ValueError(
@@ -186,7 +209,7 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
     if checked.params["indicator"]:
         check_values()
     else:
-        checked.deferred.append(check_values)
+        checked.deferred.insert(0, check_values)   # before the labels' check, if any
     return checked
 
 
@@ -224,9 +247,10 @@ def log_loss_state(checked, want_none=False):
     state, per, bad, n_bad_rows, in_range = label_proba_kernel(
         p["mode"], checked.y_pred, enc.codes, enc.offset, enc.lut, p["binary_1d"],
         checked.sample_weight, p["rowsum_tol"], want_none, checked.n_threads)
-    if not in_range:
-        checked._run_deferred()  # raises y_proba's error
-    if bad >= 0:  # pragma: no cover - check_log_loss rejects these first
+    if not in_range or bad >= 0:
+        # The checks left to the kernel: y_proba's values, then the labels.
+        checked._run_deferred()
+    if bad >= 0:  # pragma: no cover - the deferred check of the labels raises first
         raise ValueError(f"y_true[{bad}] is not one of the labels.")
     if n_bad_rows:
         _warn_not_normalised()

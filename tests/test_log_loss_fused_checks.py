@@ -195,3 +195,30 @@ def test_undeclared_label_is_found_with_labels_given(labels, where):
         skm.log_loss(y, p, labels=labels)
     with pytest.raises(ValueError, match=rf"not belonging to the passed labels.*index {where}\b"):
         lm.log_loss(y, p, labels=labels)
+
+
+def test_undeclared_label_error_order():
+    """The kernel finds an undeclared label; its error keeps scikit-learn's
+    place: after y_proba's, before the class count's (and its row-sum
+    warning), and check_inputs raises it too."""
+    labels = np.arange(C)
+    y = labels[RNG.integers(0, C, N)]
+    y[N - 1005] = 99
+    p = _proba()
+    with pytest.raises(ValueError, match=r"not belonging .* index 1995"):
+        lm.log_loss(y, p, labels=labels)
+    with pytest.raises(ValueError, match=r"not belonging .* index 1995"):
+        lm.check_inputs("log_loss", y, p, labels=labels)
+    with pytest.raises(ValueError, match=r"not belonging .* index 1995"):
+        lm.brier_score_loss(y, p, labels=labels)
+    # Fewer labels than columns: scikit-learn reports the undeclared label.
+    with pytest.raises(ValueError, match="not belonging"):
+        skm.log_loss(y, p, labels=labels[:-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")       # and no row-sum warning before it
+        with pytest.raises(ValueError, match="not belonging"):
+            lm.log_loss(y, p, labels=labels[:-1])
+    # A bad probability comes first.
+    p[7, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        lm.log_loss(y, p, labels=labels)
