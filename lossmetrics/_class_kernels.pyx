@@ -48,16 +48,16 @@ cdef extern from "_rowkernels.h" nogil:
                       const double *cw, const double *sw, int64_t ignore_index,
                       int has_ignore, const double *mrow, const double *lse,
                       double *num, double *den, int64_t *first_bad)
-    void lm_kl_rows_dd(const double *p, Py_ssize_t p_step, const double *q, Py_ssize_t q_step,
+    int lm_kl_rows_dd(const double *p, Py_ssize_t p_step, const double *q, Py_ssize_t q_step,
                        Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
                        double *bq)
-    void lm_kl_rows_df(const double *p, Py_ssize_t p_step, const float *q, Py_ssize_t q_step,
+    int lm_kl_rows_df(const double *p, Py_ssize_t p_step, const float *q, Py_ssize_t q_step,
                        Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
                        double *bq)
-    void lm_kl_rows_fd(const float *p, Py_ssize_t p_step, const double *q, Py_ssize_t q_step,
+    int lm_kl_rows_fd(const float *p, Py_ssize_t p_step, const double *q, Py_ssize_t q_step,
                        Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
                        double *bq)
-    void lm_kl_rows_ff(const float *p, Py_ssize_t p_step, const float *q, Py_ssize_t q_step,
+    int lm_kl_rows_ff(const float *p, Py_ssize_t p_step, const float *q, Py_ssize_t q_step,
                        Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
                        double *bq)
     void lm_row_sums(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
@@ -655,39 +655,21 @@ cdef inline void _kl_rows_flat(const floating[:, :] p, const floating_b[:, :] q,
     drops to False when a value is not in [0, 1] (NaN, infinities)."""
     cdef double bp[EXP_CHUNK]
     cdef double bq[EXP_CHUNK]
-    cdef Py_ssize_t r, n_cols = p.shape[1]
+    cdef Py_ssize_t n_cols = p.shape[1]
     cdef Py_ssize_t ps = p.strides[0] // sizeof(floating), qs = q.strides[0] // sizeof(floating_b)
-    # Back-to-back rows are checked in one call, others row by row.
-    cdef Py_ssize_t p_rows = (r1 - r0) if ps == n_cols else 1
-    cdef Py_ssize_t q_rows = (r1 - r0) if qs == n_cols else 1
-    r = r0
-    while r < r1:
-        if floating is float:
-            if not lm_in_unit_interval_f(&p[r, 0], p_rows * n_cols):
-                in_range[0] = False
-        else:
-            if not lm_in_unit_interval(&p[r, 0], p_rows * n_cols):
-                in_range[0] = False
-        r += p_rows
-    r = r0
-    while r < r1:
-        if floating_b is float:
-            if not lm_in_unit_interval_f(&q[r, 0], q_rows * n_cols):
-                in_range[0] = False
-        else:
-            if not lm_in_unit_interval(&q[r, 0], q_rows * n_cols):
-                in_range[0] = False
-        r += q_rows
+    cdef int ok
     if floating is double:
         if floating_b is double:
-            lm_kl_rows_dd(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
+            ok = lm_kl_rows_dd(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
         else:
-            lm_kl_rows_df(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
+            ok = lm_kl_rows_df(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
     else:
         if floating_b is double:
-            lm_kl_rows_fd(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
+            ok = lm_kl_rows_fd(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
         else:
-            lm_kl_rows_ff(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
+            ok = lm_kl_rows_ff(&p[r0, 0], ps, &q[r0, 0], qs, r1 - r0, n_cols, rows, bp, bq)
+    if not ok:
+        in_range[0] = False
 
 
 cdef inline void _kl_rows(const floating[:, :] p, const floating_b[:, :] q, bint log_true,

@@ -338,38 +338,50 @@ LM_ALWAYS_INLINE void lm_serial_row_sums_body(const double *x, ptrdiff_t n_rows,
     }
 }
 
-/* KL(P || Q) of n_rows rows of n_cols probabilities in [0, 1] (rows p_step
- * and q_step elements apart, columns contiguous): rows[r] = sum_c term(p, q)
- * in column order (lm_kl_term).  Rows that are not back to back are copied
- * into bp and bq first; bp and bq have room for n_rows * n_cols doubles. */
+/* KL(P || Q) of n_rows rows of n_cols probabilities (rows p_step and q_step
+ * elements apart, columns contiguous): rows[r] = sum_c term(p, q) in column
+ * order (lm_kl_term).  Rows that are not back to back are copied into bp and
+ * bq first; bp and bq have room for n_rows * n_cols doubles.  Returns whether
+ * every p and q lies in [0, 1] (NaN does not), checked in the loop of the
+ * terms (a mask and-reduction); the terms assume it. */
 #define LM_KL_ROWS(NAME, TP, TQ)                                                \
-LM_CLONES static void NAME(const TP *p, ptrdiff_t p_step, const TQ *q,          \
-                           ptrdiff_t q_step, ptrdiff_t n_rows, ptrdiff_t n_cols,\
-                           double *rows, double *bp, double *bq)                \
+LM_CLONES static int NAME(const TP *p, ptrdiff_t p_step, const TQ *q,           \
+                          ptrdiff_t q_step, ptrdiff_t n_rows, ptrdiff_t n_cols, \
+                          double *rows, double *bp, double *bq)                 \
 {                                                                               \
     ptrdiff_t n = n_rows * n_cols;                                              \
+    int64_t ok = -1;                                                            \
     if (p_step == n_cols && q_step == n_cols) {                                 \
-        for (ptrdiff_t i = 0; i < n; i++)                                       \
-            bq[i] = lm_kl_term((double)p[i], (double)q[i]);                     \
+        for (ptrdiff_t i = 0; i < n; i++) {                                     \
+            double pc = (double)p[i], qc = (double)q[i];                        \
+            bq[i] = lm_kl_term(pc, qc);                                         \
+            ok &= -(int64_t)((pc >= 0.0) & (pc <= 1.0));                        \
+            ok &= -(int64_t)((qc >= 0.0) & (qc <= 1.0));                        \
+        }                                                                       \
     } else {                                                                    \
         for (ptrdiff_t r = 0; r < n_rows; r++)                                  \
             for (ptrdiff_t c = 0; c < n_cols; c++) {                            \
                 bp[r * n_cols + c] = (double)p[r * p_step + c];                 \
                 bq[r * n_cols + c] = (double)q[r * q_step + c];                 \
             }                                                                   \
-        for (ptrdiff_t i = 0; i < n; i++)                                       \
-            bq[i] = lm_kl_term(bp[i], bq[i]);                                   \
+        for (ptrdiff_t i = 0; i < n; i++) {                                     \
+            double pc = bp[i], qc = bq[i];                                      \
+            bq[i] = lm_kl_term(pc, qc);                                         \
+            ok &= -(int64_t)((pc >= 0.0) & (pc <= 1.0));                        \
+            ok &= -(int64_t)((qc >= 0.0) & (qc <= 1.0));                        \
+        }                                                                       \
     }                                                                           \
     switch (n_cols) {                                                           \
-    case 2: lm_serial_row_sums_body(bq, n_rows, 2, rows); return;               \
-    case 3: lm_serial_row_sums_body(bq, n_rows, 3, rows); return;               \
-    case 4: lm_serial_row_sums_body(bq, n_rows, 4, rows); return;               \
-    case 5: lm_serial_row_sums_body(bq, n_rows, 5, rows); return;               \
-    case 6: lm_serial_row_sums_body(bq, n_rows, 6, rows); return;               \
-    case 8: lm_serial_row_sums_body(bq, n_rows, 8, rows); return;               \
-    case 10: lm_serial_row_sums_body(bq, n_rows, 10, rows); return;             \
+    case 2: lm_serial_row_sums_body(bq, n_rows, 2, rows); break;                \
+    case 3: lm_serial_row_sums_body(bq, n_rows, 3, rows); break;                \
+    case 4: lm_serial_row_sums_body(bq, n_rows, 4, rows); break;                \
+    case 5: lm_serial_row_sums_body(bq, n_rows, 5, rows); break;                \
+    case 6: lm_serial_row_sums_body(bq, n_rows, 6, rows); break;                \
+    case 8: lm_serial_row_sums_body(bq, n_rows, 8, rows); break;                \
+    case 10: lm_serial_row_sums_body(bq, n_rows, 10, rows); break;              \
     default: lm_serial_row_sums_body(bq, n_rows, n_cols, rows);                 \
     }                                                                           \
+    return ok != 0;                                                             \
 }
 LM_KL_ROWS(lm_kl_rows_dd, double, double)
 LM_KL_ROWS(lm_kl_rows_df, double, float)
