@@ -60,8 +60,8 @@ cdef extern from "_rowkernels.h" nogil:
     int lm_kl_rows_ff(const float *p, Py_ssize_t p_step, const float *q, Py_ssize_t q_step,
                        Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
                        double *bq)
-    void lm_row_sums(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
-    void lm_row_sums_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
+    int lm_row_sums(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
+    int lm_row_sums_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
 
 # Rows whose logarithms are taken together by one call of lm_log_array.
 cdef enum:
@@ -231,17 +231,26 @@ cdef inline void _log_loss_rows(
     cdef double row_sum, w, loss
     cdef bint has_sw = sw.shape[0] > 0
     cdef double lo = 0.0, hi = 1.0, z = 0.0
+    cdef int ok
     if floating is float:
         eps = FLT_EPSILON
     else:
         eps = DBL_EPSILON
     if flat:
-        if floating is float:
-            if not lm_in_unit_interval_f(&proba[i0, 0], (i1 - i0) * n_cols):
-                in_range[0] = 0
+        # One vectorised pass: the range check, and the row sums (for the
+        # warning; columns in four lanes) of several columns.
+        if binary_1d:
+            if floating is float:
+                ok = lm_in_unit_interval_f(&proba[i0, 0], i1 - i0)
+            else:
+                ok = lm_in_unit_interval(&proba[i0, 0], i1 - i0)
         else:
-            if not lm_in_unit_interval(&proba[i0, 0], (i1 - i0) * n_cols):
-                in_range[0] = 0
+            if floating is float:
+                ok = lm_row_sums_f(&proba[i0, 0], i1 - i0, n_cols, sums)
+            else:
+                ok = lm_row_sums(&proba[i0, 0], i1 - i0, n_cols, sums)
+        if not ok:
+            in_range[0] = 0
     else:
         _block_range(proba, i0, i1, False, &lo, &hi, &z)
         if not (lo >= 0.0 and hi <= 1.0 and z == 0.0):
@@ -260,12 +269,6 @@ cdef inline void _log_loss_rows(
             p = (one - eps) if p > one - eps else p
             buf[i - i0] = <double>p
     else:
-        if flat:
-            # Row sums (for the warning), vectorised: columns in four lanes.
-            if floating is float:
-                lm_row_sums_f(&proba[i0, 0], i1 - i0, n_cols, sums)
-            else:
-                lm_row_sums(&proba[i0, 0], i1 - i0, n_cols, sums)
         for i in range(i0, i1):
             k = _column(y, i, offset, lut, first_bad)
             if k < 0:

@@ -65,12 +65,15 @@ static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t step, uint64
 
 /* Sums of the rows of a C-contiguous (n_rows, n_cols) array: columns c go to
  * lane c % 4 (the remainder to lane 0), folded as (s0 + s1) + (s2 + s3).
- * Row lengths up to 16 get their own copy of the loop (a constant length
- * lets the compiler unroll it); the operations are the same for every copy. */
+ * Returns whether every value lies in [0, 1] (NaN does not: a mask
+ * and-reduction in the same loop).  Row lengths up to 16 get their own copy
+ * of the loop (a constant length lets the compiler unroll it); the
+ * operations are the same for every copy. */
 #define LM_ROW_SUMS(NAME, T)                                                    \
-LM_ALWAYS_INLINE void NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,    \
-                               double *out)                                     \
+LM_ALWAYS_INLINE int NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,    \
+                              double *out)                                      \
 {                                                                               \
+    int64_t ok = -1;                                                            \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
         const T *row = x + r * n_cols;                                          \
         double s[4] = {0.0, 0.0, 0.0, 0.0};                                     \
@@ -82,27 +85,30 @@ LM_ALWAYS_INLINE void NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols
             s[0] += (double)row[c];                                             \
         out[r] = (s[0] + s[1]) + (s[2] + s[3]);                                 \
     }                                                                           \
+    for (ptrdiff_t i = 0; i < n_rows * n_cols; i++)                             \
+        ok &= -(int64_t)((x[i] >= 0) & (x[i] <= 1));                            \
+    return ok != 0;                                                             \
 }                                                                               \
-LM_CLONES static void NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,      \
-                           double *out)                                         \
+LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
+                          double *out)                                          \
 {                                                                               \
     switch (n_cols) {                                                           \
-    case 2: NAME##_body(x, n_rows, 2, out); return;                             \
-    case 3: NAME##_body(x, n_rows, 3, out); return;                             \
-    case 4: NAME##_body(x, n_rows, 4, out); return;                             \
-    case 5: NAME##_body(x, n_rows, 5, out); return;                             \
-    case 6: NAME##_body(x, n_rows, 6, out); return;                             \
-    case 7: NAME##_body(x, n_rows, 7, out); return;                             \
-    case 8: NAME##_body(x, n_rows, 8, out); return;                             \
-    case 9: NAME##_body(x, n_rows, 9, out); return;                             \
-    case 10: NAME##_body(x, n_rows, 10, out); return;                           \
-    case 11: NAME##_body(x, n_rows, 11, out); return;                           \
-    case 12: NAME##_body(x, n_rows, 12, out); return;                           \
-    case 13: NAME##_body(x, n_rows, 13, out); return;                           \
-    case 14: NAME##_body(x, n_rows, 14, out); return;                           \
-    case 15: NAME##_body(x, n_rows, 15, out); return;                           \
-    case 16: NAME##_body(x, n_rows, 16, out); return;                           \
-    default: NAME##_body(x, n_rows, n_cols, out);                               \
+    case 2: return NAME##_body(x, n_rows, 2, out);                              \
+    case 3: return NAME##_body(x, n_rows, 3, out);                              \
+    case 4: return NAME##_body(x, n_rows, 4, out);                              \
+    case 5: return NAME##_body(x, n_rows, 5, out);                              \
+    case 6: return NAME##_body(x, n_rows, 6, out);                              \
+    case 7: return NAME##_body(x, n_rows, 7, out);                              \
+    case 8: return NAME##_body(x, n_rows, 8, out);                              \
+    case 9: return NAME##_body(x, n_rows, 9, out);                              \
+    case 10: return NAME##_body(x, n_rows, 10, out);                            \
+    case 11: return NAME##_body(x, n_rows, 11, out);                            \
+    case 12: return NAME##_body(x, n_rows, 12, out);                            \
+    case 13: return NAME##_body(x, n_rows, 13, out);                            \
+    case 14: return NAME##_body(x, n_rows, 14, out);                            \
+    case 15: return NAME##_body(x, n_rows, 15, out);                            \
+    case 16: return NAME##_body(x, n_rows, 16, out);                            \
+    default: return NAME##_body(x, n_rows, n_cols, out);                        \
     }                                                                           \
 }
 LM_ROW_SUMS(lm_row_sums, double)
