@@ -49,17 +49,17 @@ cdef extern from "_rowkernels.h" nogil:
                       int has_ignore, const double *mrow, const double *lse,
                       double *num, double *den, int64_t *first_bad)
     int lm_kl_rows_dd(const double *p, Py_ssize_t p_step, const double *q, Py_ssize_t q_step,
-                       Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
-                       double *bq)
+                      Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
+                      double *bq)
     int lm_kl_rows_df(const double *p, Py_ssize_t p_step, const float *q, Py_ssize_t q_step,
-                       Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
-                       double *bq)
+                      Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
+                      double *bq)
     int lm_kl_rows_fd(const float *p, Py_ssize_t p_step, const double *q, Py_ssize_t q_step,
-                       Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
-                       double *bq)
+                      Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
+                      double *bq)
     int lm_kl_rows_ff(const float *p, Py_ssize_t p_step, const float *q, Py_ssize_t q_step,
-                       Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
-                       double *bq)
+                      Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
+                      double *bq)
     int lm_row_sums(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
     int lm_row_sums_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
 

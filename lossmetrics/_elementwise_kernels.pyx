@@ -21,15 +21,15 @@ cdef extern from "_rowkernels.h" nogil:
     void lm_bce_proba_dd(const double *y, const double *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     int lm_bce_logits_df(const double *y, const float *x, Py_ssize_t n, double pw,
-                          const double *sw, double *loss)
+                         const double *sw, double *loss)
     void lm_bce_proba_df(const double *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     int lm_bce_logits_fd(const float *y, const double *x, Py_ssize_t n, double pw,
-                          const double *sw, double *loss)
+                         const double *sw, double *loss)
     void lm_bce_proba_fd(const float *y, const double *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     int lm_bce_logits_ff(const float *y, const float *x, Py_ssize_t n, double pw,
-                          const double *sw, double *loss)
+                         const double *sw, double *loss)
     void lm_bce_proba_ff(const float *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
 

@@ -11,6 +11,26 @@
 
 #include "_fastmath.h"
 
+/* All ones when v lies in [0, 1], 0 otherwise (NaN included): and-ed over a
+ * loop, a branch-free, vectorisable check of probabilities. */
+LM_ALWAYS_INLINE int64_t lm_unit_mask(double v)
+{
+    return -(int64_t)((v >= 0.0) & (v <= 1.0));
+}
+
+/* Whether every x[i] lies in [0, 1] (the loop of lm_in_unit_interval, for
+ * the kernels that check in their own pass). */
+#define LM_UNIT_BODY(NAME, T, I)                                                \
+LM_ALWAYS_INLINE int NAME(const T *x, ptrdiff_t n)                              \
+{                                                                               \
+    I ok = -1;                                                                  \
+    for (ptrdiff_t i = 0; i < n; i++)                                           \
+        ok &= -(I)((x[i] >= 0) & (x[i] <= 1));                                  \
+    return ok != 0;                                                             \
+}
+LM_UNIT_BODY(lm_unit_body, double, int64_t)
+LM_UNIT_BODY(lm_unit_body_f, float, int32_t)
+
 /* Four-lane compensated sum (TwoSum, as acc_add in _blocksum.pxd): x[i] goes
  * to lane i % 4.  acc holds the lanes as (s0, c0, s1, c1, s2, c2, s3, c3)
  * (the layout of Acc4).  Each lane performs the same IEEE operations in the
@@ -65,15 +85,14 @@ static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t step, uint64
 
 /* Sums of the rows of a C-contiguous (n_rows, n_cols) array: columns c go to
  * lane c % 4 (the remainder to lane 0), folded as (s0 + s1) + (s2 + s3).
- * Returns whether every value lies in [0, 1] (NaN does not: a mask
- * and-reduction in the same loop).  Row lengths up to 16 get their own copy
+ * Returns whether every value lies in [0, 1] (NaN does not), checked in the
+ * same call (log_loss reads its probabilities once).  Row lengths up to 16 get their own copy
  * of the loop (a constant length lets the compiler unroll it); the
  * operations are the same for every copy. */
-#define LM_ROW_SUMS(NAME, T)                                                    \
+#define LM_ROW_SUMS(NAME, T, UNIT)                                              \
 LM_ALWAYS_INLINE int NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,    \
                               double *out)                                      \
 {                                                                               \
-    int64_t ok = -1;                                                            \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
         const T *row = x + r * n_cols;                                          \
         double s[4] = {0.0, 0.0, 0.0, 0.0};                                     \
@@ -85,9 +104,7 @@ LM_ALWAYS_INLINE int NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,
             s[0] += (double)row[c];                                             \
         out[r] = (s[0] + s[1]) + (s[2] + s[3]);                                 \
     }                                                                           \
-    for (ptrdiff_t i = 0; i < n_rows * n_cols; i++)                             \
-        ok &= -(int64_t)((x[i] >= 0) & (x[i] <= 1));                            \
-    return ok != 0;                                                             \
+    return UNIT(x, n_rows * n_cols);                                            \
 }                                                                               \
 LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
                           double *out)                                          \
@@ -111,8 +128,8 @@ LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       
     default: return NAME##_body(x, n_rows, n_cols, out);                        \
     }                                                                           \
 }
-LM_ROW_SUMS(lm_row_sums, double)
-LM_ROW_SUMS(lm_row_sums_f, float)
+LM_ROW_SUMS(lm_row_sums, double, lm_unit_body)
+LM_ROW_SUMS(lm_row_sums_f, float, lm_unit_body_f)
 
 /* Log-sum-exps of n_rows rows of n_cols contiguous scores (rows row_step
  * elements apart), shifted by the row maxima: mrow[r] = max_c z[r, c] and
@@ -261,7 +278,7 @@ LM_CLONES static int NAME(const TY *y, const TX *x, ptrdiff_t n, double pw,     
         double a = pw * yv, b = 1.0 - yv;                                       \
         double neg = -v > 0.0 ? -v : 0.0, pos = v > 0.0 ? v : 0.0;              \
         loss[i] = a * (neg + l1p) + b * (pos + l1p);                            \
-        ok &= -(int64_t)((yv >= 0.0) & (yv <= 1.0) & (v - v == 0.0));           \
+        ok &= lm_unit_mask(yv) & -(int64_t)(v - v == 0.0);                      \
     }                                                                           \
     if (sw)                                                                     \
         for (ptrdiff_t i = 0; i < n; i++)                                       \
@@ -361,8 +378,7 @@ LM_CLONES static int NAME(const TP *p, ptrdiff_t p_step, const TQ *q,           
         for (ptrdiff_t i = 0; i < n; i++) {                                     \
             double pc = (double)p[i], qc = (double)q[i];                        \
             bq[i] = lm_kl_term(pc, qc);                                         \
-            ok &= -(int64_t)((pc >= 0.0) & (pc <= 1.0));                        \
-            ok &= -(int64_t)((qc >= 0.0) & (qc <= 1.0));                        \
+            ok &= lm_unit_mask(pc) & lm_unit_mask(qc);                          \
         }                                                                       \
     } else {                                                                    \
         for (ptrdiff_t r = 0; r < n_rows; r++)                                  \
@@ -373,8 +389,7 @@ LM_CLONES static int NAME(const TP *p, ptrdiff_t p_step, const TQ *q,           
         for (ptrdiff_t i = 0; i < n; i++) {                                     \
             double pc = bp[i], qc = bq[i];                                      \
             bq[i] = lm_kl_term(pc, qc);                                         \
-            ok &= -(int64_t)((pc >= 0.0) & (pc <= 1.0));                        \
-            ok &= -(int64_t)((qc >= 0.0) & (qc <= 1.0));                        \
+            ok &= lm_unit_mask(pc) & lm_unit_mask(qc);                          \
         }                                                                       \
     }                                                                           \
     switch (n_cols) {                                                           \
@@ -422,18 +437,12 @@ LM_CLONES static int lm_all_in_window(const int64_t *y, ptrdiff_t n, int64_t lo,
  * vectorisable and-reduction of comparison masks. */
 LM_CLONES static int lm_in_unit_interval(const double *x, ptrdiff_t n)
 {
-    int64_t ok = -1;
-    for (ptrdiff_t i = 0; i < n; i++)
-        ok &= -(int64_t)((x[i] >= 0.0) & (x[i] <= 1.0));
-    return ok != 0;
+    return lm_unit_body(x, n);
 }
 
 LM_CLONES static int lm_in_unit_interval_f(const float *x, ptrdiff_t n)
 {
-    int32_t ok = -1;
-    for (ptrdiff_t i = 0; i < n; i++)
-        ok &= -(int32_t)((x[i] >= 0.0f) & (x[i] <= 1.0f));
-    return ok != 0;
+    return lm_unit_body_f(x, n);
 }
 
 #endif
