@@ -98,6 +98,12 @@ def check_label_vector(y_true, proba, sample_weight, n_threads, sklearn_name="y"
     return y, sw
 
 
+def _rowsum_tol(dtype):
+    """How far from 1 a row of probabilities may sum without a warning
+    (scikit-learn's tolerance for the dtype)."""
+    return 1e-8 + math.sqrt(float(np.finfo(dtype).eps))
+
+
 def check_multiclass(metric, y, proba, sw, n_threads, labels, params, before_error=None):
     """Encode labels against y_proba's columns, with scikit-learn's checks and messages.
 
@@ -158,7 +164,7 @@ def _check_class_count(metric, enc, y, proba, sw, n_threads, labels, params, bef
     n_cols = 2 if binary_1d else proba.shape[1]
     p2 = proba[:, None] if proba.ndim == 1 else proba
     params = dict(params, indicator=False, encoded=enc, binary_1d=binary_1d,
-                  rowsum_tol=1e-8 + math.sqrt(float(np.finfo(proba.dtype).eps)))
+                  rowsum_tol=_rowsum_tol(proba.dtype))
     checked = CheckedInputs(metric, enc.codes, p2, sw, n_threads, params)
     if n_classes != n_cols:
         # scikit-learn warns about the row sums before it reports the class count
@@ -167,6 +173,7 @@ def _check_class_count(metric, enc, y, proba, sw, n_threads, labels, params, bef
             before_error()
         for check in pending:
             check()
+        pending.clear()   # run once
         _warn_row_sums(checked)
         if labels is None:
             raise ValueError(
@@ -304,7 +311,7 @@ def _indicator_state(checked, want_none):
 
 
 _LEAN_BELOW = 1 << 16
-_F64_ROWSUM_TOL = 1e-8 + math.sqrt(float(np.finfo(np.float64).eps))
+_F64_ROWSUM_TOL = _rowsum_tol(np.float64)
 _NO_WEIGHTS = np.empty(0, dtype=np.float64)
 _MEAN = dict(normalize=True)
 
