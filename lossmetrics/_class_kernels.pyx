@@ -62,6 +62,7 @@ cdef extern from "_rowkernels.h" nogil:
                       double *bq)
     int lm_row_sums(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
     int lm_row_sums_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
+    void lm_prefetch_span(const void *p, Py_ssize_t nbytes)
 
 # Rows whose logarithms are taken together by one call of lm_log_array.
 cdef enum:
@@ -208,6 +209,18 @@ cdef inline int64_t _column(const int64_t[:] y, Py_ssize_t i, int64_t offset,
     return lut[code]
 
 
+cdef inline void _prefetch_next_chunk(const floating[:, :] proba, const int64_t[:] y,
+                                      Py_ssize_t i) noexcept nogil:
+    """Asks the caches for row i + LOG_CHUNK of C-contiguous ``proba`` (and its
+    label, when y is contiguous): rows of the next chunk are read from memory
+    while this one is computed (see lm_prefetch_span)."""
+    cdef Py_ssize_t ip = i + LOG_CHUNK
+    if ip < proba.shape[0]:
+        lm_prefetch_span(&proba[ip, 0], proba.shape[1] * sizeof(floating))
+        if y.strides[0] == sizeof(int64_t):
+            lm_prefetch_span(&y[ip], sizeof(int64_t))
+
+
 cdef inline void _log_loss_rows(
         const floating[:, :] proba, const int64_t[:] y, int64_t offset,
         const int64_t[::1] lut, bint binary_1d, const double[::1] sw, double rowsum_tol,
@@ -258,6 +271,8 @@ cdef inline void _log_loss_rows(
     if binary_1d:
         # One column: the probability of the greater label, or 1 - it.
         for i in range(i0, i1):
+            if flat:
+                _prefetch_next_chunk(proba, y, i)
             k = _column(y, i, offset, lut, first_bad)
             if k < 0:
                 buf[i - i0] = 1.0   # the row counts nothing
@@ -270,6 +285,8 @@ cdef inline void _log_loss_rows(
             buf[i - i0] = <double>p
     else:
         for i in range(i0, i1):
+            if flat:
+                _prefetch_next_chunk(proba, y, i)
             k = _column(y, i, offset, lut, first_bad)
             if k < 0:
                 buf[i - i0] = 1.0   # the row counts nothing

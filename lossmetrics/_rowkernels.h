@@ -31,6 +31,25 @@ LM_ALWAYS_INLINE int NAME(const T *x, ptrdiff_t n)                              
 LM_UNIT_BODY(lm_unit_body, double, int64_t)
 LM_UNIT_BODY(lm_unit_body_f, float, int32_t)
 
+/* Asks the caches for the memory lines that begin within the nbytes at p
+ * (no fault, no effect on results); consecutive spans request each line
+ * once.  The log_loss kernel reads a chunk of rows in one light pass (row
+ * sums and range check) and then computes on it: requesting the next
+ * chunk's rows a few at a time during the computing overlaps their memory
+ * reads with it, instead of stalling the light pass (a burst of requests
+ * would stall on the few line-fill buffers as well). */
+LM_ALWAYS_INLINE void lm_prefetch_span(const void *p, ptrdiff_t nbytes)
+{
+#if defined(__GNUC__)
+    uintptr_t a = (uintptr_t)p, end = a + (uintptr_t)nbytes;
+    for (uintptr_t u = (a + 63) & ~(uintptr_t)63; u < end; u += 64)
+        __builtin_prefetch((const void *)u, 0, 3);
+#else
+    (void)p;
+    (void)nbytes;
+#endif
+}
+
 /* Four-lane compensated sum (TwoSum, as acc_add in _blocksum.pxd): x[i] goes
  * to lane i % 4.  acc holds the lanes as (s0, c0, s1, c1, s2, c2, s3, c3)
  * (the layout of Acc4).  Each lane performs the same IEEE operations in the
