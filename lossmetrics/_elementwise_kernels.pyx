@@ -32,6 +32,10 @@ cdef extern from "_rowkernels.h" nogil:
                          const double *sw, double *loss)
     void lm_bce_proba_ff(const float *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
+    void lm_squared_error_lanes(const double *y, const double *x, Py_ssize_t n,
+                                double *acc)
+    void lm_absolute_error_lanes(const double *y, const double *x, Py_ssize_t n,
+                                 double *acc)
 
 # Rows of one column whose logarithms / exponentials are vectorised together.
 cdef enum:
@@ -195,6 +199,26 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
     return acc4_total(lanes)
 
 
+cdef inline bint _err_lanes(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
+                            bint has_sw, Py_ssize_t j, Py_ssize_t start, Py_ssize_t stop,
+                            Acc4* lanes) noexcept nogil:
+    """The four lanes of squared or absolute errors of rows [start, stop) of
+    column j, by lm_squared_error_lanes / lm_absolute_error_lanes, when the
+    column is contiguous float64 data and unweighted; False otherwise (the
+    caller's loop does it, with the same lanes and operations)."""
+    if floating_a is double and floating_b is double:
+        if (has_sw or y.strides[0] != sizeof(double) or x.strides[0] != sizeof(double)
+                or stop <= start):
+            return False
+        if kind == SQUARED_ERROR:
+            lm_squared_error_lanes(&y[start, j], &x[start, j], stop - start, <double*>lanes)
+            return True
+        if kind == ABSOLUTE_ERROR:
+            lm_absolute_error_lanes(&y[start, j], &x[start, j], stop - start, <double*>lanes)
+            return True
+    return False
+
+
 cdef inline double _term(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
                          const double[::1] sw, bint has_sw, Py_ssize_t i, Py_ssize_t j,
                          double pw, double param) noexcept nogil:
@@ -241,6 +265,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     nb = n_blocks(n, rpb)
     partials = np.zeros((nb, n_out + 1, 2), dtype=np.float64)
     cdef Acc la, lw, l0, l1, l2, l3
+    cdef Acc4 lanes
     cdef bint is_bce = kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS
     cdef bint block_checked
     cdef unsigned char[::1] checks = np.zeros(nb if is_bce else 1, dtype=np.uint8)
@@ -269,6 +294,14 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 l2 = acc_zero()
                 l3 = acc_zero()
                 i = start
+                lanes = acc4_zero()   # (assigned here: private to the thread)
+                if _err_lanes(kind, y, x, has_sw, j, start, stop, &lanes):
+                    # The same lanes by a vectorised C loop.
+                    l0 = lanes.lane[0]
+                    l1 = lanes.lane[1]
+                    l2 = lanes.lane[2]
+                    l3 = lanes.lane[3]
+                    i = stop
                 while i + 4 <= stop:
                     l0 = acc_add(l0, _term(kind, y, x, sw, has_sw, i, j, pw, param))
                     l1 = acc_add(l1, _term(kind, y, x, sw, has_sw, i + 1, j, pw, param))
@@ -313,49 +346,24 @@ def small_regression_state(int kind, const double[::1] y, const double[::1] x):
     cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(1), nb = n_blocks(n, rpb)
     cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
-    cdef Py_ssize_t b, i, start, stop
-    cdef Acc l0, l1, l2, l3, la, lw
+    cdef Py_ssize_t b, start, stop
+    cdef Acc la, lw
+    cdef Acc4 lanes
     with nogil:
         for b in range(nb):
             start = b * rpb
             stop = block_stop(start, rpb, n)
-            l0 = acc_zero()
-            l1 = acc_zero()
-            l2 = acc_zero()
-            l3 = acc_zero()
-            i = start
             if kind == SQUARED_ERROR:
-                while i + 4 <= stop:
-                    l0 = acc_add(l0, _sqerr(y[i], x[i]))
-                    l1 = acc_add(l1, _sqerr(y[i + 1], x[i + 1]))
-                    l2 = acc_add(l2, _sqerr(y[i + 2], x[i + 2]))
-                    l3 = acc_add(l3, _sqerr(y[i + 3], x[i + 3]))
-                    i = i + 4
-                while i < stop:
-                    l0 = acc_add(l0, _sqerr(y[i], x[i]))
-                    i = i + 1
+                lm_squared_error_lanes(&y[start], &x[start], stop - start, <double*>&lanes)
             else:
-                while i + 4 <= stop:
-                    l0 = acc_add(l0, fabs(y[i] - x[i]))
-                    l1 = acc_add(l1, fabs(y[i + 1] - x[i + 1]))
-                    l2 = acc_add(l2, fabs(y[i + 2] - x[i + 2]))
-                    l3 = acc_add(l3, fabs(y[i + 3] - x[i + 3]))
-                    i = i + 4
-                while i < stop:
-                    l0 = acc_add(l0, fabs(y[i] - x[i]))
-                    i = i + 1
-            la = acc_merge(acc_zero(), acc_merge(acc_merge(l0, l1), acc_merge(l2, l3)))
+                lm_absolute_error_lanes(&y[start], &x[start], stop - start, <double*>&lanes)
+            la = acc_merge(acc_zero(), acc4_total(lanes))
             acc_store(partials, b, 0, la)
             lw.s = stop - start
             lw.c = 0.0
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
     return np.asarray(state)
-
-
-cdef inline double _sqerr(double y, double x) noexcept nogil:
-    cdef double d = y - x
-    return d * d
 
 
 # PyTorch's EPSILON of cosine_embedding_loss, 1e-12 stored as a float32.

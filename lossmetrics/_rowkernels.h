@@ -50,6 +50,15 @@ LM_ALWAYS_INLINE void lm_prefetch_span(const void *p, ptrdiff_t nbytes)
 #endif
 }
 
+/* S += V with its rounding error added to C (Knuth's TwoSum, as acc_add in
+ * _blocksum.pxd). */
+#define LM_TWOSUM_ADD(S, C, V)                                                  \
+    do {                                                                        \
+        double t_ = (S) + (V), bp_ = t_ - (S);                                  \
+        (C) = (C) + (((S) - (t_ - bp_)) + ((V) - bp_));                         \
+        (S) = t_;                                                               \
+    } while (0)
+
 /* Four-lane compensated sum (TwoSum, as acc_add in _blocksum.pxd): x[i] goes
  * to lane i % 4.  acc holds the lanes as (s0, c0, s1, c1, s2, c2, s3, c3)
  * (the layout of Acc4).  Each lane performs the same IEEE operations in the
@@ -63,24 +72,46 @@ LM_CLONES static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
     }
     ptrdiff_t i = 0;
     for (; i + 4 <= n; i += 4) {
-        for (int k = 0; k < 4; k++) {
-            double t = s[k] + x[i + k];
-            double bp = t - s[k];
-            c[k] = c[k] + ((s[k] - (t - bp)) + (x[i + k] - bp));
-            s[k] = t;
-        }
+        for (int k = 0; k < 4; k++)
+            LM_TWOSUM_ADD(s[k], c[k], x[i + k]);
     }
-    for (int k = 0; i + k < n; k++) {
-        double t = s[k] + x[i + k];
-        double bp = t - s[k];
-        c[k] = c[k] + ((s[k] - (t - bp)) + (x[i + k] - bp));
-        s[k] = t;
-    }
+    for (int k = 0; i + k < n; k++)
+        LM_TWOSUM_ADD(s[k], c[k], x[i + k]);
     for (int k = 0; k < 4; k++) {
         acc[2 * k] = s[k];
         acc[2 * k + 1] = c[k];
     }
 }
+
+/* Four running compensated sums of the squared (SQUARED = 1) or absolute
+ * errors of n contiguous pairs: pair i to lane i % 4, the pairs after the
+ * last multiple of 4 to lane 0, each lane by acc_add's TwoSum (the lanes and
+ * operations of elementwise_kernel's Cython loop, vectorised).  acc gets
+ * (s0, c0, s1, c1, s2, c2, s3, c3), the layout of Acc4. */
+#define LM_ERR_TERM(SQUARED, YV, XV) ((SQUARED) ? ((YV) - (XV)) * ((YV) - (XV))     \
+                                                : fabs((YV) - (XV)))
+#define LM_ERR_LANES(NAME, SQUARED)                                             \
+LM_CLONES static void NAME(const double *y, const double *x, ptrdiff_t n,       \
+                           double *acc)                                         \
+{                                                                               \
+    double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
+    ptrdiff_t i = 0;                                                            \
+    for (; i + 4 <= n; i += 4)                                                  \
+        for (int k = 0; k < 4; k++) {                                           \
+            double v = LM_ERR_TERM(SQUARED, y[i + k], x[i + k]);                \
+            LM_TWOSUM_ADD(s[k], c[k], v);                                       \
+        }                                                                       \
+    for (; i < n; i++) {                                                        \
+        double v = LM_ERR_TERM(SQUARED, y[i], x[i]);                            \
+        LM_TWOSUM_ADD(s[0], c[0], v);                                           \
+    }                                                                           \
+    for (int k = 0; k < 4; k++) {                                               \
+        acc[2 * k] = s[k];                                                      \
+        acc[2 * k + 1] = c[k];                                                  \
+    }                                                                           \
+}
+LM_ERR_LANES(lm_squared_error_lanes, 1)
+LM_ERR_LANES(lm_absolute_error_lanes, 0)
 
 /* The distinct values of y[0], y[step], ..., y[(n - 1) step] if all lie in
  * [base, base + 64): bit b of *mask is set when base + b occurs (unsigned,
