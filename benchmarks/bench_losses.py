@@ -300,6 +300,7 @@ def main(argv=None):
     if args.json:
         report.update(peak_memory_log_loss_bytes=dict(lossmetrics=ours, sklearn=theirs),
                       peak_memory_cross_entropy_f32_bytes=ce,
+                      cross_entropy_f32_input_bytes=z32.nbytes,
                       import_s=dict(lossmetrics=t_lm, numpy=t_np))
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)
