@@ -63,6 +63,10 @@ cdef extern from "_rowkernels.h" nogil:
     int lm_row_sums(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
     int lm_row_sums_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
     void lm_prefetch_span(const void *p, Py_ssize_t nbytes)
+    Py_ssize_t lm_pick_rows(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols,
+                            const int64_t *y, int64_t offset, const int64_t *lut,
+                            int64_t n_codes, const double *sums, double tol, double *buf,
+                            int64_t *n_sum_bad, Py_ssize_t n_next)
 
 # Rows whose logarithms are taken together by one call of lm_log_array.
 cdef enum:
@@ -283,6 +287,14 @@ cdef inline void _log_loss_rows(
             p = eps if p < eps else p
             p = (one - eps) if p > one - eps else p
             buf[i - i0] = <double>p
+    elif (floating is double and flat and y.strides[0] == sizeof(int64_t)
+            and lut.shape[0] > 0):
+        # The same, vectorised in C (prefetching the next chunk as well).
+        k = lm_pick_rows(&proba[i0, 0], i1 - i0, n_cols, &y[i0], offset, &lut[0],
+                         lut.shape[0], sums, rowsum_tol, buf, n_sum_bad,
+                         min(i1 - i0, proba.shape[0] - i1))
+        if k >= 0 and first_bad[0] < 0:
+            first_bad[0] = i0 + k
     else:
         for i in range(i0, i1):
             if flat:

@@ -181,6 +181,59 @@ LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       
 LM_ROW_SUMS(lm_row_sums, double, lm_unit_body)
 LM_ROW_SUMS(lm_row_sums_f, float, lm_unit_body_f)
 
+/* log_loss's per-row pass over n_rows contiguous rows of n_cols
+ * probabilities and their labels y (contiguous): the probability of each
+ * row's label column, lut[y - offset] (lut holds n_codes columns, -1 for an
+ * undeclared label), clipped to [eps, 1 - eps] in the input type, goes to
+ * buf (1.0 for an undeclared label: the row counts nothing); rows whose sum
+ * (sums) is farther than tol from 1 are counted in *n_sum_bad.  Returns the
+ * first row with an undeclared label, or -1.  Branch-free (labels are
+ * random) and vectorised: the look-ups are gathers, their indices masked
+ * into range.  The n_next rows after these (at most n_rows) are prefetched
+ * a segment at a time (see lm_prefetch_span). */
+#define LM_PICK_ROWS(NAME, T, EPS)                                              \
+LM_CLONES static ptrdiff_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols, \
+                                const int64_t *y, int64_t offset,               \
+                                const int64_t *lut, int64_t n_codes,            \
+                                const double *sums, double tol,                 \
+                                double *restrict buf, int64_t *n_sum_bad,       \
+                                ptrdiff_t n_next)                               \
+{                                                                               \
+    const T eps = EPS, top = (T)1 - (T)EPS;                                     \
+    int64_t nbad = 0, nvalid = 0;                                               \
+    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 16) {                             \
+        ptrdiff_t r1 = r0 + 16 < n_rows ? r0 + 16 : n_rows;                     \
+        for (ptrdiff_t r = r0; r < r1; r++) {                                   \
+            int64_t code = y[r] - offset;                                       \
+            int64_t inside = (code >= 0) & (code < n_codes);                    \
+            int64_t k = lut[code & -inside];                                    \
+            int64_t valid = inside & (k >= 0);                                  \
+            T p = x[r * n_cols + (k & -valid)];                                 \
+            p = p < eps ? eps : p;                                              \
+            p = p > top ? top : p;                                              \
+            buf[r] = valid ? (double)p : 1.0;                                   \
+            double s = sums[r];                                                 \
+            nbad += valid & !((s - 1.0 <= tol) & (1.0 - s <= tol));             \
+            nvalid += valid;                                                    \
+        }                                                                       \
+        if (r0 < n_next) {                                                      \
+            ptrdiff_t m = (r1 < n_next ? r1 : n_next) - r0;                     \
+            lm_prefetch_span(x + (n_rows + r0) * n_cols,                        \
+                             m * n_cols * (ptrdiff_t)sizeof(T));                \
+            lm_prefetch_span(y + n_rows + r0, m * (ptrdiff_t)sizeof(int64_t));  \
+        }                                                                       \
+    }                                                                           \
+    *n_sum_bad += nbad;                                                         \
+    if (nvalid == n_rows)                                                       \
+        return -1;                                                              \
+    for (ptrdiff_t r = 0;; r++) {                                               \
+        int64_t code = y[r] - offset;                                           \
+        if (code < 0 || code >= n_codes || lut[code] < 0)                       \
+            return r;                                                           \
+    }                                                                           \
+}
+LM_PICK_ROWS(lm_pick_rows, double, DBL_EPSILON)   /* (float rows do not vectorise) */
+
 /* Log-sum-exps of n_rows rows of n_cols contiguous scores (rows row_step
  * elements apart), shifted by the row maxima: mrow[r] = max_c z[r, c] and
  * lse[r] = log(sum_c exp(z[r, c] - mrow[r])).  buf and shift have room for

@@ -181,16 +181,20 @@ def test_integer_classes_of_large_random_labels(n_threads):
                                       np.unique(y[::-3]))
 
 
-@pytest.mark.parametrize("labels", [np.arange(C), np.arange(C) * 3 - 4])
-@pytest.mark.parametrize("where", [0, N // 2, N - 1])
-def test_undeclared_label_is_found_with_labels_given(labels, where):
-    """With labels given, y_true is checked against them (a vectorised range
-    check when the labels leave no gap, a look-up otherwise)."""
+@pytest.mark.parametrize("labels, bad", [(np.arange(C), "above"), (np.arange(C), "below"),
+                                         (np.arange(C) * 3 - 4, "above"),
+                                         (np.arange(C) * 3 - 4, "below"),
+                                         (np.arange(C) * 3 - 4, "gap")])
+@pytest.mark.parametrize("where", [0, 255, 256, N // 2, N - 1])
+def test_undeclared_label_is_found_with_labels_given(labels, bad, where):
+    """With labels given, y_true is checked against them (by the kernel's
+    look-up: a label outside the labels' range, or in a gap between them),
+    at either side of a chunk boundary (256 rows) too."""
     y = labels[RNG.integers(0, C, N)]
     p = _proba()
     assert lm.log_loss(y, p, labels=labels) == pytest.approx(
         skm.log_loss(y, p, labels=labels), rel=1e-13)
-    y[where] = labels[-1] + 1
+    y[where] = {"above": labels[-1] + 1, "below": labels[0] - 1, "gap": labels[0] + 1}[bad]
     with pytest.raises(ValueError):
         skm.log_loss(y, p, labels=labels)
     with pytest.raises(ValueError, match=rf"not belonging to the passed labels.*index {where}\b"):
