@@ -213,6 +213,18 @@ cdef inline int64_t _column(const int64_t[:] y, Py_ssize_t i, int64_t offset,
     return lut[code]
 
 
+cdef inline bint _is_identity(const int64_t[::1] lut, Py_ssize_t n_cols) noexcept nogil:
+    """Whether lut maps every code c to column c (labels 0, 1, ..., at most
+    n_cols of them: the common case, with no look-up to make)."""
+    cdef Py_ssize_t c
+    if lut.shape[0] > n_cols:
+        return False
+    for c in range(lut.shape[0]):
+        if lut[c] != c:
+            return False
+    return True
+
+
 cdef inline void _prefetch_next_chunk(const floating[:, :] proba, const int64_t[:] y,
                                       Py_ssize_t i) noexcept nogil:
     """Asks the caches for row i + LOG_CHUNK of C-contiguous ``proba`` (and its
@@ -229,9 +241,10 @@ cdef inline void _log_loss_rows(
         const floating[:, :] proba, const int64_t[:] y, int64_t offset,
         const int64_t[::1] lut, bint binary_1d, const double[::1] sw, double rowsum_tol,
         bint want_none, double[::1] out, Py_ssize_t i0, Py_ssize_t i1, bint flat,
-        Acc4* lanes, Acc* lw, int64_t* first_bad, int64_t* n_sum_bad,
+        bint lut_identity, Acc4* lanes, Acc* lw, int64_t* first_bad, int64_t* n_sum_bad,
         int* in_range) noexcept nogil:
     """Log loss of rows [i0, i1) (at most LOG_CHUNK), added to lanes[(i - i0) % 4].
+    ``lut_identity``: lut maps every code to itself (see _is_identity).
 
     The rows' probabilities are also checked against [0, 1] (``flat``: the
     array is C-contiguous): ``in_range`` drops to 0 at a NaN, an infinity or
@@ -290,7 +303,8 @@ cdef inline void _log_loss_rows(
     elif (floating is double and flat and y.strides[0] == sizeof(int64_t)
             and lut.shape[0] > 0):
         # The same, vectorised in C (prefetching the next chunk as well).
-        k = lm_pick_rows(&proba[i0, 0], i1 - i0, n_cols, &y[i0], offset, &lut[0],
+        k = lm_pick_rows(&proba[i0, 0], i1 - i0, n_cols, &y[i0], offset,
+                         NULL if lut_identity else &lut[0],
                          lut.shape[0], sums, rowsum_tol, buf, n_sum_bad,
                          min(i1 - i0, proba.shape[0] - i1))
         if k >= 0 and first_bad[0] < 0:
@@ -370,6 +384,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     cdef int[::1] block_in_range = np.empty(nb, dtype=np.intc)
     cdef int in_range
     cdef bint flat = _contiguous(proba)
+    cdef bint lut_identity = _is_identity(lut, n_cols)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
     cdef floating eps, p, one = 1
@@ -429,7 +444,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
                 while i < stop:
                     _log_loss_rows(proba, y, offset, lut, binary_1d, sw, rowsum_tol,
                                    want_none, out, i, block_stop(i, LOG_CHUNK, stop), flat,
-                                   &lanes, &lw, &first_bad_in_block, &n_sum_bad,
+                                   lut_identity, &lanes, &lw, &first_bad_in_block, &n_sum_bad,
                                    &in_range)
                     i = block_stop(i, LOG_CHUNK, stop)
                 la = acc4_total(lanes)

@@ -37,13 +37,14 @@ LM_UNIT_BODY(lm_unit_body_f, float, int32_t)
  * sums and range check) and then computes on it: requesting the next
  * chunk's rows a few at a time during the computing overlaps their memory
  * reads with it, instead of stalling the light pass (a burst of requests
- * would stall on the few line-fill buffers as well). */
+ * would stall on the few line-fill buffers as well).  The lines go to L2
+ * (locality 1): a chunk and the next one together would about fill L1. */
 LM_ALWAYS_INLINE void lm_prefetch_span(const void *p, ptrdiff_t nbytes)
 {
 #if defined(__GNUC__)
     uintptr_t a = (uintptr_t)p, end = a + (uintptr_t)nbytes;
     for (uintptr_t u = (a + 63) & ~(uintptr_t)63; u < end; u += 64)
-        __builtin_prefetch((const void *)u, 0, 3);
+        __builtin_prefetch((const void *)u, 0, 1);
 #else
     (void)p;
     (void)nbytes;
@@ -135,27 +136,66 @@ static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t step, uint64
 
 /* Sums of the rows of a C-contiguous (n_rows, n_cols) array: columns c go to
  * lane c % 4 (the remainder to lane 0), folded as (s0 + s1) + (s2 + s3).
- * Returns whether every value lies in [0, 1] (NaN does not), checked in the
- * same call (log_loss reads its probabilities once).  Row lengths up to 16 get their own copy
- * of the loop (a constant length lets the compiler unroll it); the
- * operations are the same for every copy. */
-#define LM_ROW_SUMS(NAME, T, UNIT)                                              \
-LM_ALWAYS_INLINE int NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,    \
-                              double *out)                                      \
+ * Returns whether every value lies in [0, 1] (NaN does not), checked on the
+ * same loads (log_loss reads its probabilities once).  With GCC or clang the
+ * four lanes are one vector (and so is the check); the operations are those
+ * of the scalar lanes.  Row lengths up to 16 get their own copy of the loop
+ * (a constant length lets the compiler unroll it); the operations are the
+ * same for every copy.  (LM_NO_VECTOR_EXT selects the scalar lanes.) */
+#if defined(__GNUC__) && !defined(LM_NO_VECTOR_EXT)
+typedef double lm_v4d __attribute__((vector_size(32)));
+typedef int64_t lm_v4i __attribute__((vector_size(32)));
+#define LM_ROW_SUMS(NAME, T)                                                    \
+LM_ALWAYS_INLINE int NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols, \
+                                 double *out)                                   \
 {                                                                               \
+    lm_v4i ok4 = {-1, -1, -1, -1};                                              \
+    int64_t ok = -1;                                                            \
+    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
+        const T *row = x + r * n_cols;                                          \
+        lm_v4d s = {0.0, 0.0, 0.0, 0.0};                                        \
+        ptrdiff_t c = 0;                                                        \
+        for (; c + 4 <= n_cols; c += 4) {                                       \
+            lm_v4d v = {(double)row[c], (double)row[c + 1], (double)row[c + 2], \
+                        (double)row[c + 3]};                                    \
+            s += v;                                                             \
+            ok4 &= (v >= 0.0) & (v <= 1.0);                                     \
+        }                                                                       \
+        for (; c < n_cols; c++) {                                               \
+            s[0] += (double)row[c];                                             \
+            ok &= lm_unit_mask((double)row[c]);                                 \
+        }                                                                       \
+        out[r] = (s[0] + s[1]) + (s[2] + s[3]);                                 \
+    }                                                                           \
+    return (ok4[0] & ok4[1] & ok4[2] & ok4[3] & ok) != 0;                       \
+}                                                                               \
+LM_ROW_SUMS_DISPATCH(NAME, T)
+#else
+#define LM_ROW_SUMS(NAME, T)                                                    \
+LM_ALWAYS_INLINE int NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols, \
+                                 double *out)                                   \
+{                                                                               \
+    int64_t ok = -1;                                                            \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
         const T *row = x + r * n_cols;                                          \
         double s[4] = {0.0, 0.0, 0.0, 0.0};                                     \
         ptrdiff_t c = 0;                                                        \
         for (; c + 4 <= n_cols; c += 4)                                         \
-            for (int k = 0; k < 4; k++)                                         \
+            for (int k = 0; k < 4; k++) {                                       \
                 s[k] += (double)row[c + k];                                     \
-        for (; c < n_cols; c++)                                                 \
+                ok &= lm_unit_mask((double)row[c + k]);                         \
+            }                                                                   \
+        for (; c < n_cols; c++) {                                               \
             s[0] += (double)row[c];                                             \
+            ok &= lm_unit_mask((double)row[c]);                                 \
+        }                                                                       \
         out[r] = (s[0] + s[1]) + (s[2] + s[3]);                                 \
     }                                                                           \
-    return UNIT(x, n_rows * n_cols);                                            \
+    return ok != 0;                                                             \
 }                                                                               \
+LM_ROW_SUMS_DISPATCH(NAME, T)
+#endif
+#define LM_ROW_SUMS_DISPATCH(NAME, T)                                           \
 LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
                           double *out)                                          \
 {                                                                               \
@@ -178,61 +218,74 @@ LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       
     default: return NAME##_body(x, n_rows, n_cols, out);                        \
     }                                                                           \
 }
-LM_ROW_SUMS(lm_row_sums, double, lm_unit_body)
-LM_ROW_SUMS(lm_row_sums_f, float, lm_unit_body_f)
+LM_ROW_SUMS(lm_row_sums, double)
+LM_ROW_SUMS(lm_row_sums_f, float)
 
-/* log_loss's per-row pass over n_rows contiguous rows of n_cols
+/* log_loss's per-row pass over n_rows contiguous rows of n_cols float64
  * probabilities and their labels y (contiguous): the probability of each
  * row's label column, lut[y - offset] (lut holds n_codes columns, -1 for an
- * undeclared label), clipped to [eps, 1 - eps] in the input type, goes to
- * buf (1.0 for an undeclared label: the row counts nothing); rows whose sum
- * (sums) is farther than tol from 1 are counted in *n_sum_bad.  Returns the
- * first row with an undeclared label, or -1.  Branch-free (labels are
- * random) and vectorised: the look-ups are gathers, their indices masked
- * into range.  The n_next rows after these (at most n_rows) are prefetched
- * a segment at a time (see lm_prefetch_span). */
-#define LM_PICK_ROWS(NAME, T, EPS)                                              \
-LM_CLONES static ptrdiff_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols, \
-                                const int64_t *y, int64_t offset,               \
-                                const int64_t *lut, int64_t n_codes,            \
-                                const double *sums, double tol,                 \
-                                double *restrict buf, int64_t *n_sum_bad,       \
-                                ptrdiff_t n_next)                               \
-{                                                                               \
-    const T eps = EPS, top = (T)1 - (T)EPS;                                     \
-    int64_t nbad = 0, nvalid = 0;                                               \
-    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 16) {                             \
-        ptrdiff_t r1 = r0 + 16 < n_rows ? r0 + 16 : n_rows;                     \
-        for (ptrdiff_t r = r0; r < r1; r++) {                                   \
-            int64_t code = y[r] - offset;                                       \
-            int64_t inside = (code >= 0) & (code < n_codes);                    \
-            int64_t k = lut[code & -inside];                                    \
-            int64_t valid = inside & (k >= 0);                                  \
-            T p = x[r * n_cols + (k & -valid)];                                 \
-            p = p < eps ? eps : p;                                              \
-            p = p > top ? top : p;                                              \
-            buf[r] = valid ? (double)p : 1.0;                                   \
-            double s = sums[r];                                                 \
-            nbad += valid & !((s - 1.0 <= tol) & (1.0 - s <= tol));             \
-            nvalid += valid;                                                    \
-        }                                                                       \
-        if (r0 < n_next) {                                                      \
-            ptrdiff_t m = (r1 < n_next ? r1 : n_next) - r0;                     \
-            lm_prefetch_span(x + (n_rows + r0) * n_cols,                        \
-                             m * n_cols * (ptrdiff_t)sizeof(T));                \
-            lm_prefetch_span(y + n_rows + r0, m * (ptrdiff_t)sizeof(int64_t));  \
-        }                                                                       \
-    }                                                                           \
-    *n_sum_bad += nbad;                                                         \
-    if (nvalid == n_rows)                                                       \
-        return -1;                                                              \
-    for (ptrdiff_t r = 0;; r++) {                                               \
-        int64_t code = y[r] - offset;                                           \
-        if (code < 0 || code >= n_codes || lut[code] < 0)                       \
-            return r;                                                           \
-    }                                                                           \
+ * undeclared label; NULL: the identity, code c in column c, n_codes <=
+ * n_cols), clipped to [eps, 1 - eps], goes to buf (1.0 for an undeclared
+ * label: the row counts nothing); rows whose sum (sums) is farther than tol
+ * from 1 are counted in *n_sum_bad.  Returns the first row with an
+ * undeclared label, or -1.  Branch-free (labels are random) and vectorised:
+ * the look-ups are gathers, their indices masked into range.  The n_next
+ * rows after these (at most n_rows) are prefetched a segment at a time (see
+ * lm_prefetch_span).  (Float rows do not vectorise: Cython does them.) */
+LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
+                                             ptrdiff_t n_cols, const int64_t *y,
+                                             int64_t offset, const int64_t *lut,
+                                             int64_t n_codes, const double *sums,
+                                             double tol, double *restrict buf,
+                                             int64_t *n_sum_bad, ptrdiff_t n_next,
+                                             const int identity)
+{
+    const double eps = DBL_EPSILON, top = 1.0 - DBL_EPSILON;
+    int64_t nbad = 0, nvalid = 0;
+    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 16) {
+        ptrdiff_t r1 = r0 + 16 < n_rows ? r0 + 16 : n_rows;
+        for (ptrdiff_t r = r0; r < r1; r++) {
+            int64_t code = y[r] - offset;
+            int64_t inside = (code >= 0) & (code < n_codes);
+            int64_t k = identity ? code : lut[code & -inside];
+            int64_t valid = inside & (k >= 0);
+            double p = x[r * n_cols + (k & -valid)];
+            p = p < eps ? eps : p;
+            p = p > top ? top : p;
+            buf[r] = valid ? p : 1.0;
+            double s = sums[r];
+            nbad += valid & !((s - 1.0 <= tol) & (1.0 - s <= tol));
+            nvalid += valid;
+        }
+        if (r0 < n_next) {
+            ptrdiff_t m = (r1 < n_next ? r1 : n_next) - r0;
+            lm_prefetch_span(x + (n_rows + r0) * n_cols,
+                             m * n_cols * (ptrdiff_t)sizeof(double));
+            lm_prefetch_span(y + n_rows + r0, m * (ptrdiff_t)sizeof(int64_t));
+        }
+    }
+    *n_sum_bad += nbad;
+    if (nvalid == n_rows)
+        return -1;
+    for (ptrdiff_t r = 0;; r++) {
+        int64_t code = y[r] - offset;
+        if (code < 0 || code >= n_codes || (!identity && lut[code] < 0))
+            return r;
+    }
 }
-LM_PICK_ROWS(lm_pick_rows, double, DBL_EPSILON)   /* (float rows do not vectorise) */
+
+LM_CLONES static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                        const int64_t *y, int64_t offset, const int64_t *lut,
+                                        int64_t n_codes, const double *sums, double tol,
+                                        double *restrict buf, int64_t *n_sum_bad,
+                                        ptrdiff_t n_next)
+{
+    if (lut == NULL)
+        return lm_pick_rows_body(x, n_rows, n_cols, y, offset, NULL, n_codes, sums, tol, buf,
+                                 n_sum_bad, n_next, 1);
+    return lm_pick_rows_body(x, n_rows, n_cols, y, offset, lut, n_codes, sums, tol, buf,
+                             n_sum_bad, n_next, 0);
+}
 
 /* Log-sum-exps of n_rows rows of n_cols contiguous scores (rows row_step
  * elements apart), shifted by the row maxima: mrow[r] = max_c z[r, c] and
