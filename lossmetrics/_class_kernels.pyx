@@ -66,7 +66,7 @@ cdef extern from "_rowkernels.h" nogil:
     Py_ssize_t lm_pick_rows(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols,
                             const int64_t *y, int64_t offset, const int64_t *lut,
                             int64_t n_codes, const double *sums, double tol, double *buf,
-                            int64_t *n_sum_bad, Py_ssize_t n_next)
+                            int64_t *n_sum_bad, Py_ssize_t n_next, int binary)
 
 # Rows whose logarithms are taken together by one call of lm_log_array.
 cdef enum:
@@ -215,7 +215,8 @@ cdef inline int64_t _column(const int64_t[:] y, Py_ssize_t i, int64_t offset,
 
 cdef inline bint _is_identity(const int64_t[::1] lut, Py_ssize_t n_cols) noexcept nogil:
     """Whether lut maps every code c to column c (labels 0, 1, ..., at most
-    n_cols of them: the common case, with no look-up to make)."""
+    n_cols of them, 2 for a binary column: the common case, with no look-up
+    to make)."""
     cdef Py_ssize_t c
     if lut.shape[0] > n_cols:
         return False
@@ -285,7 +286,16 @@ cdef inline void _log_loss_rows(
         _block_range(proba, i0, i1, False, &lo, &hi, &z)
         if not (lo >= 0.0 and hi <= 1.0 and z == 0.0):
             in_range[0] = 0
-    if binary_1d:
+    if (floating is double and flat and y.strides[0] == sizeof(int64_t)
+            and lut.shape[0] > 0):
+        # Vectorised in C (prefetching the next chunk as well).
+        k = lm_pick_rows(&proba[i0, 0], i1 - i0, n_cols, &y[i0], offset,
+                         NULL if lut_identity else &lut[0],
+                         lut.shape[0], sums, rowsum_tol, buf, n_sum_bad,
+                         min(i1 - i0, proba.shape[0] - i1), binary_1d)
+        if k >= 0 and first_bad[0] < 0:
+            first_bad[0] = i0 + k
+    elif binary_1d:
         # One column: the probability of the greater label, or 1 - it.
         for i in range(i0, i1):
             if flat:
@@ -300,15 +310,6 @@ cdef inline void _log_loss_rows(
             p = eps if p < eps else p
             p = (one - eps) if p > one - eps else p
             buf[i - i0] = <double>p
-    elif (floating is double and flat and y.strides[0] == sizeof(int64_t)
-            and lut.shape[0] > 0):
-        # The same, vectorised in C (prefetching the next chunk as well).
-        k = lm_pick_rows(&proba[i0, 0], i1 - i0, n_cols, &y[i0], offset,
-                         NULL if lut_identity else &lut[0],
-                         lut.shape[0], sums, rowsum_tol, buf, n_sum_bad,
-                         min(i1 - i0, proba.shape[0] - i1))
-        if k >= 0 and first_bad[0] < 0:
-            first_bad[0] = i0 + k
     else:
         for i in range(i0, i1):
             if flat:
@@ -384,7 +385,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     cdef int[::1] block_in_range = np.empty(nb, dtype=np.intc)
     cdef int in_range
     cdef bint flat = _contiguous(proba)
-    cdef bint lut_identity = _is_identity(lut, n_cols)
+    cdef bint lut_identity = _is_identity(lut, 2 if binary_1d else n_cols)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
     cdef floating eps, p, one = 1

@@ -227,18 +227,20 @@ LM_ROW_SUMS(lm_row_sums_f, float)
  * undeclared label; NULL: the identity, code c in column c, n_codes <=
  * n_cols), clipped to [eps, 1 - eps], goes to buf (1.0 for an undeclared
  * label: the row counts nothing); rows whose sum (sums) is farther than tol
- * from 1 are counted in *n_sum_bad.  Returns the first row with an
- * undeclared label, or -1.  Branch-free (labels are random) and vectorised:
- * the look-ups are gathers, their indices masked into range.  The n_next
- * rows after these (at most n_rows) are prefetched a segment at a time (see
- * lm_prefetch_span).  (Float rows do not vectorise: Cython does them.) */
+ * from 1 are counted in *n_sum_bad.  With ``binary`` the single column holds
+ * the probability p of column 1 (column 0's is 1 - p) and there are no
+ * sums.  Returns the first row with an undeclared label, or -1.
+ * Branch-free (labels are random) and vectorised: the look-ups are gathers,
+ * their indices masked into range.  The n_next rows after these (at most
+ * n_rows) are prefetched a segment at a time (see lm_prefetch_span).
+ * (Float rows do not vectorise: Cython does them.) */
 LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
                                              ptrdiff_t n_cols, const int64_t *y,
                                              int64_t offset, const int64_t *lut,
                                              int64_t n_codes, const double *sums,
                                              double tol, double *restrict buf,
                                              int64_t *n_sum_bad, ptrdiff_t n_next,
-                                             const int identity)
+                                             const int identity, const int binary)
 {
     const double eps = DBL_EPSILON, top = 1.0 - DBL_EPSILON;
     int64_t nbad = 0, nvalid = 0;
@@ -249,12 +251,20 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
             int64_t inside = (code >= 0) & (code < n_codes);
             int64_t k = identity ? code : lut[code & -inside];
             int64_t valid = inside & (k >= 0);
-            double p = x[r * n_cols + (k & -valid)];
+            double p;
+            if (binary) {
+                double v = x[r];
+                p = k == 0 ? 1.0 - v : v;
+            } else {
+                p = x[r * n_cols + (k & -valid)];
+            }
             p = p < eps ? eps : p;
             p = p > top ? top : p;
             buf[r] = valid ? p : 1.0;
-            double s = sums[r];
-            nbad += valid & !((s - 1.0 <= tol) & (1.0 - s <= tol));
+            if (!binary) {
+                double s = sums[r];
+                nbad += valid & !((s - 1.0 <= tol) & (1.0 - s <= tol));
+            }
             nvalid += valid;
         }
         if (r0 < n_next) {
@@ -278,13 +288,19 @@ LM_CLONES static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdi
                                         const int64_t *y, int64_t offset, const int64_t *lut,
                                         int64_t n_codes, const double *sums, double tol,
                                         double *restrict buf, int64_t *n_sum_bad,
-                                        ptrdiff_t n_next)
+                                        ptrdiff_t n_next, int binary)
 {
+    if (binary && lut == NULL)
+        return lm_pick_rows_body(x, n_rows, 1, y, offset, NULL, n_codes, NULL, tol, buf,
+                                 n_sum_bad, n_next, 1, 1);
+    if (binary)
+        return lm_pick_rows_body(x, n_rows, 1, y, offset, lut, n_codes, NULL, tol, buf,
+                                 n_sum_bad, n_next, 0, 1);
     if (lut == NULL)
         return lm_pick_rows_body(x, n_rows, n_cols, y, offset, NULL, n_codes, sums, tol, buf,
-                                 n_sum_bad, n_next, 1);
+                                 n_sum_bad, n_next, 1, 0);
     return lm_pick_rows_body(x, n_rows, n_cols, y, offset, lut, n_codes, sums, tol, buf,
-                             n_sum_bad, n_next, 0);
+                             n_sum_bad, n_next, 0, 0);
 }
 
 /* Log-sum-exps of n_rows rows of n_cols contiguous scores (rows row_step

@@ -72,6 +72,27 @@ def test_bad_probability_binary_1d(value):
         lm.log_loss(y, p[:, None])
 
 
+@pytest.mark.parametrize("labels", [np.array([0, 1]), np.array([-2, 3])])
+@pytest.mark.parametrize("where", [0, 255, 256, N - 1])
+def test_binary_1d_labels_and_undeclared_label(labels, where):
+    """One column of probabilities: the label picks p or 1 - p (labels 0 and
+    1, or any two labels by a look-up), and an undeclared label, in the
+    range of the labels or out of it, is reported at its index."""
+    y = labels[RNG.integers(0, 2, N)]
+    p = RNG.uniform(0.0, 1.0, N)
+    p[::9] = 0.0   # clipped to eps
+    p[1::11] = 1.0
+    assert lm.log_loss(y, p, labels=labels) == pytest.approx(
+        skm.log_loss(y, p, labels=labels), rel=1e-13)
+    for bad in {labels[0] - 1, labels[0] + 1, labels[-1] + 1} - set(labels.tolist()):
+        y_bad = y.copy()
+        y_bad[where] = bad
+        with pytest.raises(ValueError):
+            skm.log_loss(y_bad, p, labels=labels)
+        with pytest.raises(ValueError, match=rf"not belonging to the passed labels.*index {where}\b"):
+            lm.log_loss(y_bad, p, labels=labels)
+
+
 def _sklearn_error(fn):
     with pytest.raises(ValueError) as info:
         fn()
