@@ -222,7 +222,7 @@ def torch_callable(spec):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="inputs 10x smaller")
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--json", metavar="PATH",
                         help="also write the printed rows to PATH as JSON")
     args = parser.parse_args(argv)
