@@ -145,22 +145,38 @@ static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t step, uint64
 #if defined(__GNUC__) && !defined(LM_NO_VECTOR_EXT)
 typedef double lm_v4d __attribute__((vector_size(32)));
 typedef int64_t lm_v4i __attribute__((vector_size(32)));
+#define LM_LANES4(NAME) lm_v4d NAME = {0.0, 0.0, 0.0, 0.0}
+#define LM_MASKS4(NAME) lm_v4i NAME = {-1, -1, -1, -1}
+#define LM_ADD4_CHECKED(S, OK4, P)                                              \
+    do {                                                                        \
+        lm_v4d v_ = {(double)(P)[0], (double)(P)[1], (double)(P)[2],            \
+                     (double)(P)[3]};                                           \
+        S += v_;                                                                \
+        OK4 &= (v_ >= 0.0) & (v_ <= 1.0);                                       \
+    } while (0)
+#else
+#define LM_LANES4(NAME) double NAME[4] = {0.0, 0.0, 0.0, 0.0}
+#define LM_MASKS4(NAME) int64_t NAME[4] = {-1, -1, -1, -1}
+#define LM_ADD4_CHECKED(S, OK4, P)                                              \
+    do {                                                                        \
+        for (int k_ = 0; k_ < 4; k_++) {                                        \
+            S[k_] += (double)(P)[k_];                                           \
+            OK4[k_] &= lm_unit_mask((double)(P)[k_]);                           \
+        }                                                                       \
+    } while (0)
+#endif
 #define LM_ROW_SUMS(NAME, T)                                                    \
 LM_ALWAYS_INLINE int NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols, \
                                  double *out)                                   \
 {                                                                               \
-    lm_v4i ok4 = {-1, -1, -1, -1};                                              \
+    LM_MASKS4(ok4);                                                             \
     int64_t ok = -1;                                                            \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
         const T *row = x + r * n_cols;                                          \
-        lm_v4d s = {0.0, 0.0, 0.0, 0.0};                                        \
+        LM_LANES4(s);                                                           \
         ptrdiff_t c = 0;                                                        \
-        for (; c + 4 <= n_cols; c += 4) {                                       \
-            lm_v4d v = {(double)row[c], (double)row[c + 1], (double)row[c + 2], \
-                        (double)row[c + 3]};                                    \
-            s += v;                                                             \
-            ok4 &= (v >= 0.0) & (v <= 1.0);                                     \
-        }                                                                       \
+        for (; c + 4 <= n_cols; c += 4)                                         \
+            LM_ADD4_CHECKED(s, ok4, row + c);                                   \
         for (; c < n_cols; c++) {                                               \
             s[0] += (double)row[c];                                             \
             ok &= lm_unit_mask((double)row[c]);                                 \
@@ -170,31 +186,6 @@ LM_ALWAYS_INLINE int NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,
     return (ok4[0] & ok4[1] & ok4[2] & ok4[3] & ok) != 0;                       \
 }                                                                               \
 LM_ROW_SUMS_DISPATCH(NAME, T)
-#else
-#define LM_ROW_SUMS(NAME, T)                                                    \
-LM_ALWAYS_INLINE int NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols, \
-                                 double *out)                                   \
-{                                                                               \
-    int64_t ok = -1;                                                            \
-    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
-        const T *row = x + r * n_cols;                                          \
-        double s[4] = {0.0, 0.0, 0.0, 0.0};                                     \
-        ptrdiff_t c = 0;                                                        \
-        for (; c + 4 <= n_cols; c += 4)                                         \
-            for (int k = 0; k < 4; k++) {                                       \
-                s[k] += (double)row[c + k];                                     \
-                ok &= lm_unit_mask((double)row[c + k]);                         \
-            }                                                                   \
-        for (; c < n_cols; c++) {                                               \
-            s[0] += (double)row[c];                                             \
-            ok &= lm_unit_mask((double)row[c]);                                 \
-        }                                                                       \
-        out[r] = (s[0] + s[1]) + (s[2] + s[3]);                                 \
-    }                                                                           \
-    return ok != 0;                                                             \
-}                                                                               \
-LM_ROW_SUMS_DISPATCH(NAME, T)
-#endif
 #define LM_ROW_SUMS_DISPATCH(NAME, T)                                           \
 LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
                           double *out)                                          \
