@@ -18,6 +18,7 @@ call each per round, so that a slow phase of a shared machine slows them
 alike instead of whichever happened to run then; each keeps its best time.
 """
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -67,10 +68,10 @@ class FloorReader:
     as a hand-written C reader on this machine, about 18 GB/s with 2
     threads).  NumPy's float sum (pairwise summation), integer OR and byte
     maximum are not used: they ran at 50-90% of that, which would make the
-    floor look slower than the memory is.  The threads are started once and wait at a barrier
-    between calls: starting threads in each call (and their first grab of
-    the GIL) added up to 8 ms, at random, to a 6 ms read.  Use as a context
-    manager (the threads end on exit)."""
+    floor look slower than the memory is.  The threads are started once and
+    wait at a barrier between calls: starting threads in each call (and
+    their first grab of the GIL) added up to 8 ms, at random, to a 6 ms read.
+    Use as a context manager (the threads end on exit)."""
 
     def __init__(self, arrays, n_threads):
         parts = []
@@ -250,10 +251,10 @@ def main(argv=None):
     for w in workloads(0.1 if args.quick else 1.0):
         small = "per call" in w["name"]
         repeat = args.repeat * (40 if small else 1)
-        with FloorReader([] if small else w["arrays"], n_threads) as floor_reader:
+        # Small calls have no floor (reading 24 KB says nothing about memory).
+        with contextlib.nullcontext() if small else FloorReader(w["arrays"], n_threads) as floor:
             fns = dict(ours=w["ours"], sklearn=w["sklearn"], torch=torch_callable(w["torch"]),
-                       other=w["other"], paired=w["paired"],
-                       floor=None if small else floor_reader)
+                       other=w["other"], paired=w["paired"], floor=floor)
             fns = {key: fn for key, fn in fns.items() if fn is not None}
             # scikit-learn is slow: fewer turns (at least 2).
             repeats = {key: max(2, repeat // 3) if key == "sklearn" else repeat for key in fns}
