@@ -17,19 +17,19 @@ cdef extern from "_rowkernels.h" nogil:
     int lm_all_binary(const double *x, Py_ssize_t n)
     int lm_all_binary_f(const float *x, Py_ssize_t n)
     int lm_bce_logits_dd(const double *y, const double *x, Py_ssize_t n, double pw,
-                         const double *sw, double *loss)
+                         const double *sw, double *loss, double *buf)
     void lm_bce_proba_dd(const double *y, const double *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     int lm_bce_logits_df(const double *y, const float *x, Py_ssize_t n, double pw,
-                         const double *sw, double *loss)
+                         const double *sw, double *loss, double *buf)
     void lm_bce_proba_df(const double *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     int lm_bce_logits_fd(const float *y, const double *x, Py_ssize_t n, double pw,
-                         const double *sw, double *loss)
+                         const double *sw, double *loss, double *buf)
     void lm_bce_proba_fd(const float *y, const double *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     int lm_bce_logits_ff(const float *y, const float *x, Py_ssize_t n, double pw,
-                         const double *sw, double *loss)
+                         const double *sw, double *loss, double *buf)
     void lm_bce_proba_ff(const float *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     void lm_squared_error_lanes(const double *y, const double *x, Py_ssize_t n,
@@ -124,14 +124,14 @@ cdef inline bint _bce_chunk(int kind, const floating_a* y, const floating_b* x,
     if kind == BINARY_CROSS_ENTROPY_LOGITS:
         if floating_a is double:
             if floating_b is double:
-                return lm_bce_logits_dd(y, x, n, pw, sw, loss)
+                return lm_bce_logits_dd(y, x, n, pw, sw, loss, buf)
             else:
-                return lm_bce_logits_df(y, x, n, pw, sw, loss)
+                return lm_bce_logits_df(y, x, n, pw, sw, loss, buf)
         else:
             if floating_b is double:
-                return lm_bce_logits_fd(y, x, n, pw, sw, loss)
+                return lm_bce_logits_fd(y, x, n, pw, sw, loss, buf)
             else:
-                return lm_bce_logits_ff(y, x, n, pw, sw, loss)
+                return lm_bce_logits_ff(y, x, n, pw, sw, loss, buf)
     else:
         if floating_a is double:
             if floating_b is double:

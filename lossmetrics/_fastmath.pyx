@@ -1,12 +1,12 @@
-"""Python access to the vectorised log / exp / log1p of ``_fastmath.h``,
+"""Python access to the vectorised log / exp / softplus of ``_fastmath.h``,
 for the tests of their accuracy (the kernels call the C functions directly)."""
 import numpy as np
 
 cdef extern from "_fastmath.h" nogil:
     void lm_log_array(double *x, Py_ssize_t n)
     void lm_exp_array(double *x, Py_ssize_t n)
-    void lm_log1p_array(double *x, Py_ssize_t n)
     void lm_exp_neg_array(double *x, Py_ssize_t n)
+    void lm_softplus_neg_array(double *x, Py_ssize_t n)
 
 
 def _apply(x, int which):
@@ -21,7 +21,7 @@ def _apply(x, int which):
             elif which == 3:
                 lm_exp_neg_array(&out[0], n)
             else:
-                lm_log1p_array(&out[0], n)
+                lm_softplus_neg_array(&out[0], n)
     return np.asarray(out).reshape(np.shape(x))
 
 
@@ -36,10 +36,11 @@ def exp(x):
 
 
 def exp_neg(x):
-    """The kernels' exp of non-positive arguments (log-sum-exps, softplus)."""
+    """The kernels' exp of non-positive arguments (the log-sum-exps)."""
     return _apply(x, 3)
 
 
-def log1p(x):
-    """The kernels' log1p, element-wise (used on [0, 1])."""
-    return _apply(x, 2)
+def softplus_neg(x):
+    """The kernels' log1p(exp(-a)) of non-negative arguments a (the softplus
+    of binary_cross_entropy_with_logits)."""
+    return _apply(x, 4)

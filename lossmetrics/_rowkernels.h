@@ -428,19 +428,26 @@ LM_CLONES static int lm_all_class_indices(const int64_t *y, ptrdiff_t n, int64_t
  * (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x) without its cancellation.  Both
  * terms are non-negative, finite for any finite logit, and a zero factor
  * gives exactly 0 (no branch: random 0/1 targets would mispredict it).
- * Returns whether every target lies in [0, 1] and every logit is finite (a
- * mask and-reduction in the same loop: no second pass over the inputs). */
+ * log1p(exp(-|x|)) is lm_softplus_stage1 over the pairs (into loss, with its
+ * flags in buf, room for n doubles), then lm_softplus_stage2 in the loop of
+ * the losses.  Returns whether every target lies in [0, 1] and every logit
+ * is finite (a mask and-reduction in the same loop: no second pass over the
+ * inputs). */
 #define LM_BCE_LOGITS(NAME, TY, TX)                                             \
-LM_CLONES static int NAME(const TY *y, const TX *x, ptrdiff_t n, double pw,     \
-                          const double *sw, double *loss)                       \
+LM_CLONES_FMA static int NAME(const TY *y, const TX *x, ptrdiff_t n, double pw, \
+                              const double *sw, double *loss, double *buf)      \
 {                                                                               \
     int64_t ok = -1;                                                            \
     for (ptrdiff_t i = 0; i < n; i++) {                                         \
+        double v = (double)x[i];                                                \
+        loss[i] = lm_softplus_stage1(v < 0.0 ? -v : v, &buf[i]);                \
+    }                                                                           \
+    for (ptrdiff_t i = 0; i < n; i++) {                                         \
         double yv = (double)y[i], v = (double)x[i];                             \
-        double l1p = lm_log1p_unit(lm_exp_neg(v < 0.0 ? v : -v));               \
+        double l1p = lm_softplus_stage2(loss[i], buf[i]);                       \
         double a = pw * yv, b = 1.0 - yv;                                       \
         double neg = -v > 0.0 ? -v : 0.0, pos = v > 0.0 ? v : 0.0;              \
-        loss[i] = a * (neg + l1p) + b * (pos + l1p);                            \
+        loss[i] = fma(a, neg + l1p, b * (pos + l1p));                           \
         ok &= lm_unit_mask(yv) & -(int64_t)(v - v == 0.0);                      \
     }                                                                           \
     if (sw)                                                                     \
