@@ -224,6 +224,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="inputs 10x smaller")
     parser.add_argument("--repeat", type=int, default=11)
+    parser.add_argument("--only", metavar="TEXT", action="append",
+                        help="run only the workloads whose name contains TEXT (repeatable)")
     parser.add_argument("--json", metavar="PATH",
                         help="also write the printed rows to PATH as JSON")
     args = parser.parse_args(argv)
@@ -249,6 +251,8 @@ def main(argv=None):
     print(header)
     print("-" * len(header))
     for w in workloads(0.1 if args.quick else 1.0):
+        if args.only and not any(text in w["name"] for text in args.only):
+            continue
         small = "per call" in w["name"]
         repeat = args.repeat * (40 if small else 1)
         # Small calls have no floor (reading 24 KB says nothing about memory).

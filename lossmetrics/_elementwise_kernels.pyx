@@ -17,19 +17,23 @@ cdef extern from "_rowkernels.h" nogil:
     int lm_all_binary(const double *x, Py_ssize_t n)
     int lm_all_binary_f(const float *x, Py_ssize_t n)
     int lm_bce_logits_dd(const double *y, const double *x, Py_ssize_t n, double pw,
-                         const double *sw, double *loss, double *buf)
+                         const double *sw, double *loss, double *buf,
+                         Py_ssize_t ahead)
     void lm_bce_proba_dd(const double *y, const double *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     int lm_bce_logits_df(const double *y, const float *x, Py_ssize_t n, double pw,
-                         const double *sw, double *loss, double *buf)
+                         const double *sw, double *loss, double *buf,
+                         Py_ssize_t ahead)
     void lm_bce_proba_df(const double *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     int lm_bce_logits_fd(const float *y, const double *x, Py_ssize_t n, double pw,
-                         const double *sw, double *loss, double *buf)
+                         const double *sw, double *loss, double *buf,
+                         Py_ssize_t ahead)
     void lm_bce_proba_fd(const float *y, const double *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     int lm_bce_logits_ff(const float *y, const float *x, Py_ssize_t n, double pw,
-                         const double *sw, double *loss, double *buf)
+                         const double *sw, double *loss, double *buf,
+                         Py_ssize_t ahead)
     void lm_bce_proba_ff(const float *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     void lm_squared_error_lanes(const double *y, const double *x, Py_ssize_t n,
@@ -117,21 +121,22 @@ cdef inline bint _binary(const floating_a* x, Py_ssize_t n) noexcept nogil:
 
 cdef inline bint _bce_chunk(int kind, const floating_a* y, const floating_b* x,
                             Py_ssize_t n, double pw, bint hard, const double* sw,
-                            double* loss, double* buf) noexcept nogil:
+                            double* loss, double* buf, Py_ssize_t ahead) noexcept nogil:
     """The weighted losses of n contiguous pairs, by the C loops of _rowkernels.h.
     With logits, returns whether every target is in [0, 1] and every logit
-    finite (checked in the same loop); True otherwise."""
+    finite (checked in the same loop), and prefetches the n pairs ``ahead``
+    pairs further if ``ahead`` > 0; True otherwise."""
     if kind == BINARY_CROSS_ENTROPY_LOGITS:
         if floating_a is double:
             if floating_b is double:
-                return lm_bce_logits_dd(y, x, n, pw, sw, loss, buf)
+                return lm_bce_logits_dd(y, x, n, pw, sw, loss, buf, ahead)
             else:
-                return lm_bce_logits_df(y, x, n, pw, sw, loss, buf)
+                return lm_bce_logits_df(y, x, n, pw, sw, loss, buf, ahead)
         else:
             if floating_b is double:
-                return lm_bce_logits_fd(y, x, n, pw, sw, loss, buf)
+                return lm_bce_logits_fd(y, x, n, pw, sw, loss, buf, ahead)
             else:
-                return lm_bce_logits_ff(y, x, n, pw, sw, loss, buf)
+                return lm_bce_logits_ff(y, x, n, pw, sw, loss, buf, ahead)
     else:
         if floating_a is double:
             if floating_b is double:
@@ -168,7 +173,7 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
     cdef const floating_a* yc
     cdef const floating_b* xc
     cdef Acc4 lanes = acc4_zero()
-    cdef Py_ssize_t i, i0 = start, i1, nr
+    cdef Py_ssize_t i, i0 = start, i1, nr, ahead
     cdef bint contiguous = (y.strides[0] == sizeof(floating_a)
                             and x.strides[0] == sizeof(floating_b))
     cdef bint hard
@@ -189,7 +194,12 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
             if not (_unit(yc, nr) and _unit(xc, nr)):
                 checked[0] = False
             hard = _binary(yc, nr)
-        if not _bce_chunk(kind, yc, xc, nr, pw, hard, &sw[i0] if has_sw else NULL, b1, b2):
+        # The chunk after next is asked for while this one is computed, when
+        # it lies in the column (the next block's first rows too: with static
+        # scheduling they are usually this thread's next).
+        ahead = 2 * MATH_CHUNK if contiguous and i0 + 3 * MATH_CHUNK <= x.shape[0] else 0
+        if not _bce_chunk(kind, yc, xc, nr, pw, hard, &sw[i0] if has_sw else NULL, b1, b2,
+                          ahead):
             checked[0] = False
         if want_none:
             for i in range(i0, i1):

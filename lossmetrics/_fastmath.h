@@ -184,8 +184,8 @@ LM_ALWAYS_INLINE double lm_exp_neg(double x)
  *     for t <= sqrt(2) - 1, and
  *   log1p(t) = log(2) + 2 atanh(s),  s = (t - 1) / (t + 3),  above,
  * so |s| <= 0.1716 always: fdlibm's log kernel, 2 atanh(s) = 2s + s R(s^2),
- * finishes it in stage 2.  Stage 1 returns s and sets *big to 1.0 for the
- * second case (0.0 otherwise).  2^k N is scaled in two steps as in
+ * finishes it in stage 2.  Stage 1 returns s and sets *big to log(2)'s high
+ * part in the second case (0.0 otherwise).  2^k N is scaled in two steps as in
  * lm_exp_neg (one rounding for subnormal t). */
 LM_ALWAYS_INLINE double lm_softplus_stage1(double a, double *big)
 {
@@ -193,28 +193,32 @@ LM_ALWAYS_INLINE double lm_softplus_stage1(double a, double *big)
                         P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
                         P5 = 4.13813679705723846039e-08;
     static const double INV_LN2 = 1.44269504088896338700e+00;
-    double xc = a > 746.0 ? -746.0 : -a;
-    double k = fma(xc, INV_LN2, LM_ROUNDER) - LM_ROUNDER;
+    double xc = -(746.0 < a ? 746.0 : a);       /* a minimum that keeps NaN */
+    double kr = fma(xc, INV_LN2, LM_ROUNDER);     /* k + 1.5 2^52: k in the low bits */
+    double k = kr - LM_ROUNDER;
     double r = fma(-k, LM_LN2_LO, fma(-k, LM_LN2_HI, xc));
     double z = r * r;
     double p = fma(z, fma(z, fma(z, fma(z, P5, P4), P3), P2), P1);
     double d = 2.0 - fma(-z, p, r);
-    double t = (fma(2.0, r, d) * lm_pow2(k + 64.0)) * 5.421010862427522e-20;  /* 2^-64 */
+    double scale = lm_from_bits((lm_to_bits(kr) + (1023ULL + 64ULL)) << 52);   /* 2^(k + 64) */
+    double t = (fma(2.0, r, d) * scale) * 5.421010862427522e-20;  /* 2^-64 */
     int above = t > 0.41421356237309503 * d;
-    *big = lm_select(above, 1.0, 0.0);
+    *big = lm_select(above, LM_LN2_HI, 0.0);
     /* lm_select, not ?: so that the compiler selects before the division
      * instead of dividing (and finishing) both ways. */
     return (t - lm_select(above, d, 0.0)) / fma(lm_select(above, 3.0, 2.0), d, t);
 }
 
-/* Stage 2: log1p(exp(-a)) from stage 1's s and big. */
+/* Stage 2: log1p(exp(-a)) from stage 1's s and big (log(2)'s high part in
+ * the second case, 0 in the first; its low part is big times their ratio,
+ * within 1e-26 of it). */
 LM_ALWAYS_INLINE double lm_softplus_stage2(double s, double big)
 {
     double z = s * s;
     double w = z * z;
     double R = z * fma(w, fma(w, fma(w, LM_LG7, LM_LG5), LM_LG3), LM_LG1)
                + w * fma(w, fma(w, LM_LG6, LM_LG4), LM_LG2);
-    return big * LM_LN2_HI + fma(2.0, s, fma(s, R, big * LM_LN2_LO));
+    return big + fma(2.0, s, fma(s, R, big * (LM_LN2_LO / LM_LN2_HI)));
 }
 
 LM_CLONES static void lm_log_array(double *x, ptrdiff_t n)

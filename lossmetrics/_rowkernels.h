@@ -430,30 +430,49 @@ LM_CLONES static int lm_all_class_indices(const int64_t *y, ptrdiff_t n, int64_t
  * gives exactly 0 (no branch: random 0/1 targets would mispredict it).
  * log1p(exp(-|x|)) is lm_softplus_stage1 over the pairs (into loss, with its
  * flags in buf, room for n doubles), then lm_softplus_stage2 in the loop of
- * the losses.  Returns whether every target lies in [0, 1] and every logit
- * is finite (a mask and-reduction in the same loop: no second pass over the
+ * the losses.  With ahead > 0, the n pairs that start ahead pairs further
+ * (the caller's next chunks) are prefetched to L2 during stage 1 (see
+ * lm_prefetch_span; prefetches never fault, past the end of the data
+ * either).  Returns whether every target lies in [0, 1] and every logit is
+ * finite (an or-reduction in the same loop: no second pass over the
  * inputs). */
-#define LM_BCE_LOGITS(NAME, TY, TX)                                             \
-LM_CLONES_FMA static int NAME(const TY *y, const TX *x, ptrdiff_t n, double pw, \
-                              const double *sw, double *loss, double *buf)      \
-{                                                                               \
-    int64_t ok = -1;                                                            \
-    for (ptrdiff_t i = 0; i < n; i++) {                                         \
-        double v = (double)x[i];                                                \
-        loss[i] = lm_softplus_stage1(v < 0.0 ? -v : v, &buf[i]);                \
-    }                                                                           \
+#define LM_BCE_LOGITS_LOSS(A)                                                   \
     for (ptrdiff_t i = 0; i < n; i++) {                                         \
         double yv = (double)y[i], v = (double)x[i];                             \
         double l1p = lm_softplus_stage2(loss[i], buf[i]);                       \
-        double a = pw * yv, b = 1.0 - yv;                                       \
-        double neg = -v > 0.0 ? -v : 0.0, pos = v > 0.0 ? v : 0.0;              \
-        loss[i] = fma(a, neg + l1p, b * (pos + l1p));                           \
-        ok &= lm_unit_mask(yv) & -(int64_t)(v - v == 0.0);                      \
+        double b = 1.0 - yv;                                                    \
+        double pos = v > 0.0 ? v : 0.0, neg = pos - v;   /* both exact */       \
+        loss[i] = fma((A), neg + l1p, b * (pos + l1p));                         \
+        /* y (1 - y) < 0 outside [0, 1] and NaN for a NaN target; its minimum   \
+         * with 0 (keeping NaN) plus v * 0 (NaN for an infinite or NaN logit)   \
+         * is +-0 for a valid pair, negative or NaN otherwise. */               \
+        double w = yv * b;                                                      \
+        bad |= lm_to_bits(fma(v, 0.0, 0.0 < w ? 0.0 : w)) << 1;                 \
+    }
+#define LM_BCE_LOGITS(NAME, TY, TX)                                             \
+LM_CLONES_FMA static int NAME(const TY *y, const TX *x, ptrdiff_t n, double pw, \
+                              const double *sw, double *loss, double *buf,      \
+                              ptrdiff_t ahead)                                  \
+{                                                                               \
+    uint64_t bad = 0;                                                           \
+    for (ptrdiff_t i0 = 0; i0 < n; i0 += 32) {                                  \
+        ptrdiff_t i1 = i0 + 32 < n ? i0 + 32 : n;                               \
+        for (ptrdiff_t i = i0; i < i1; i++)                                     \
+            loss[i] = lm_softplus_stage1(fabs((double)x[i]), &buf[i]);          \
+        if (ahead > 0) {                                                        \
+            lm_prefetch_span(x + ahead + i0, (i1 - i0) * (ptrdiff_t)sizeof(TX));\
+            lm_prefetch_span(y + ahead + i0, (i1 - i0) * (ptrdiff_t)sizeof(TY));\
+        }                                                                       \
     }                                                                           \
+    /* pw = 1 (no pos_weight) saves a product per pair: the same values. */     \
+    if (pw == 1.0)                                                              \
+        LM_BCE_LOGITS_LOSS(yv)                                                  \
+    else                                                                        \
+        LM_BCE_LOGITS_LOSS(pw * yv)                                             \
     if (sw)                                                                     \
         for (ptrdiff_t i = 0; i < n; i++)                                       \
             loss[i] = sw[i] != 0.0 ? sw[i] * loss[i] : 0.0;                     \
-    return ok != 0;                                                             \
+    return bad == 0;                                                            \
 }
 LM_BCE_LOGITS(lm_bce_logits_dd, double, double)
 LM_BCE_LOGITS(lm_bce_logits_df, double, float)
