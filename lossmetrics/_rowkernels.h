@@ -436,18 +436,18 @@ LM_CLONES static int lm_all_class_indices(const int64_t *y, ptrdiff_t n, int64_t
  * either).  Returns whether every target lies in [0, 1] and every logit is
  * finite (an or-reduction in the same loop: no second pass over the
  * inputs). */
-#define LM_BCE_LOGITS_LOSS(A)                                                   \
+#define LM_BCE_LOGITS_LOSS(LOSS)                                                \
     for (ptrdiff_t i = 0; i < n; i++) {                                         \
         double yv = (double)y[i], v = (double)x[i];                             \
         double l1p = lm_softplus_stage2(loss[i], buf[i]);                       \
         double b = 1.0 - yv;                                                    \
         double pos = v > 0.0 ? v : 0.0, neg = pos - v;   /* both exact */       \
-        loss[i] = fma((A), neg + l1p, b * (pos + l1p));                         \
+        loss[i] = (LOSS);                                                       \
         /* y (1 - y) < 0 outside [0, 1] and NaN for a NaN target; its minimum   \
-         * with 0 (keeping NaN) plus v * 0 (NaN for an infinite or NaN logit)   \
-         * is +-0 for a valid pair, negative or NaN otherwise. */               \
+         * with +0 (keeping NaN) plus v * 0 (NaN for an infinite or NaN logit)  \
+         * is +0 for a valid pair, negative or NaN otherwise. */                \
         double w = yv * b;                                                      \
-        bad |= lm_to_bits(fma(v, 0.0, 0.0 < w ? 0.0 : w)) << 1;                 \
+        bad |= lm_to_bits(fma(v, 0.0, w >= 0.0 ? 0.0 : w));                     \
     }
 #define LM_BCE_LOGITS(NAME, TY, TX)                                             \
 LM_CLONES_FMA static int NAME(const TY *y, const TX *x, ptrdiff_t n, double pw, \
@@ -464,11 +464,12 @@ LM_CLONES_FMA static int NAME(const TY *y, const TX *x, ptrdiff_t n, double pw, 
             lm_prefetch_span(y + ahead + i0, (i1 - i0) * (ptrdiff_t)sizeof(TY));\
         }                                                                       \
     }                                                                           \
-    /* pw = 1 (no pos_weight) saves a product per pair: the same values. */     \
+    /* With pw = 1 (no pos_weight), y neg + (1 - y) pos + l1p: two operations  \
+     * fewer, and the same values for 0/1 targets. */                           \
     if (pw == 1.0)                                                              \
-        LM_BCE_LOGITS_LOSS(yv)                                                  \
+        LM_BCE_LOGITS_LOSS(fma(yv, neg, b * pos) + l1p)                         \
     else                                                                        \
-        LM_BCE_LOGITS_LOSS(pw * yv)                                             \
+        LM_BCE_LOGITS_LOSS(fma(pw * yv, neg + l1p, b * (pos + l1p)))            \
     if (sw)                                                                     \
         for (ptrdiff_t i = 0; i < n; i++)                                       \
             loss[i] = sw[i] != 0.0 ? sw[i] * loss[i] : 0.0;                     \
