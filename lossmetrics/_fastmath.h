@@ -116,20 +116,26 @@ LM_ALWAYS_INLINE double lm_pow2(double j)
     return lm_from_bits((t + 1023ULL) << 52);
 }
 
+/* fdlibm's exp: 1 / log(2) and the rational approximation's coefficients
+ * (lm_exp_reduced and lm_softplus_stage1). */
+static const double LM_INV_LN2 = 1.44269504088896338700e+00;
+static const double LM_EXP_P1 = 1.66666666666666019037e-01,
+                    LM_EXP_P2 = -2.77777777770155933842e-03,
+                    LM_EXP_P3 = 6.61375632143793436117e-05,
+                    LM_EXP_P4 = -1.65339022054652515390e-06,
+                    LM_EXP_P5 = 4.13813679705723846039e-08;
+
 /* exp(xc) = y 2^k for xc in [-746, 710] (or NaN): fdlibm's reduction and
  * rational approximation give y (in [0.7, 1.5]) and the integer k. */
 LM_ALWAYS_INLINE double lm_exp_reduced(double xc, double *k_out)
 {
-    static const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
-                        P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
-                        P5 = 4.13813679705723846039e-08;
-    static const double INV_LN2 = 1.44269504088896338700e+00;
-    double k = (xc * INV_LN2 + LM_ROUNDER) - LM_ROUNDER;   /* nearest integer */
+    double k = (xc * LM_INV_LN2 + LM_ROUNDER) - LM_ROUNDER;   /* nearest integer */
     double hi = xc - k * LM_LN2_HI;               /* exact: LN2_HI has 11 zero bits */
     double lo = k * LM_LN2_LO;
     double r = hi - lo;
     double t = r * r;
-    double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+    double c = r - t * (LM_EXP_P1 + t * (LM_EXP_P2 + t * (LM_EXP_P3
+                                          + t * (LM_EXP_P4 + t * LM_EXP_P5))));
     *k_out = k;
     return 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
 }
@@ -189,16 +195,13 @@ LM_ALWAYS_INLINE double lm_exp_neg(double x)
  * lm_exp_neg (one rounding for subnormal t). */
 LM_ALWAYS_INLINE double lm_softplus_stage1(double a, double *big)
 {
-    static const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
-                        P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
-                        P5 = 4.13813679705723846039e-08;
-    static const double INV_LN2 = 1.44269504088896338700e+00;
     double xc = -(746.0 < a ? 746.0 : a);       /* a minimum that keeps NaN */
-    double kr = fma(xc, INV_LN2, LM_ROUNDER);     /* k + 1.5 2^52: k in the low bits */
+    double kr = fma(xc, LM_INV_LN2, LM_ROUNDER);     /* k + 1.5 2^52: k in the low bits */
     double k = kr - LM_ROUNDER;
     double r = fma(-k, LM_LN2_LO, fma(-k, LM_LN2_HI, xc));
     double z = r * r;
-    double p = fma(z, fma(z, fma(z, fma(z, P5, P4), P3), P2), P1);
+    double p = fma(z, fma(z, fma(z, fma(z, LM_EXP_P5, LM_EXP_P4), LM_EXP_P3), LM_EXP_P2),
+                   LM_EXP_P1);
     double d = 2.0 - fma(-z, p, r);
     double scale = lm_from_bits((lm_to_bits(kr) + (1023ULL + 64ULL)) << 52);   /* 2^(k + 64) */
     double t = (fma(2.0, r, d) * scale) * 5.421010862427522e-20;  /* 2^-64 */

@@ -428,8 +428,8 @@ LM_CLONES static int lm_all_class_indices(const int64_t *y, ptrdiff_t n, int64_t
  * (1 - y) x - (1 + (pw - 1) y) log_sigmoid(x) without its cancellation.  Both
  * terms are non-negative, finite for any finite logit, and a zero factor
  * gives exactly 0 (no branch: random 0/1 targets would mispredict it).
- * log1p(exp(-|x|)) is lm_softplus_stage1 over the pairs (into loss, with its
- * flags in buf, room for n doubles), then lm_softplus_stage2 in the loop of
+ * log1p(exp(-|x|)) is lm_softplus_stage1 over the pairs (s into loss, its
+ * case in buf, room for n doubles), then lm_softplus_stage2 in the loop of
  * the losses.  With ahead > 0, the n pairs that start ahead pairs further
  * (the caller's next chunks) are prefetched to L2 during stage 1 (see
  * lm_prefetch_span; prefetches never fault, past the end of the data
