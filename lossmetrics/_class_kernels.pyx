@@ -60,13 +60,14 @@ cdef extern from "_rowkernels.h" nogil:
     int lm_kl_rows_ff(const float *p, Py_ssize_t p_step, const float *q, Py_ssize_t q_step,
                       Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
                       double *bq)
-    int lm_row_sums(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
-    int lm_row_sums_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double *out)
     void lm_prefetch_span(const void *p, Py_ssize_t nbytes)
+    int lm_check_rows(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double tol,
+                      int64_t *n_sum_bad)
+    int lm_check_rows_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double tol,
+                        int64_t *n_sum_bad)
     Py_ssize_t lm_pick_rows(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols,
                             const int64_t *y, int64_t offset, const int64_t *lut,
-                            int64_t n_codes, const double *sums, double tol, double *buf,
-                            int64_t *n_sum_bad, Py_ssize_t n_next, int binary)
+                            int64_t n_codes, double *buf, Py_ssize_t n_next, int binary)
 
 # Rows whose logarithms are taken together by one call of lm_log_array.
 cdef enum:
@@ -252,8 +253,7 @@ cdef inline void _log_loss_rows(
     a value outside (the caller then runs the deferred scan of y_proba, which
     raises scikit-learn's error)."""
     cdef double buf[LOG_CHUNK]
-    cdef double sums[LOG_CHUNK]
-    cdef double lane[4]
+    cdef double lane[8]
     cdef Py_ssize_t i, c, n_cols = proba.shape[1]
     cdef Py_ssize_t col_step = proba.strides[1]
     cdef const floating* row
@@ -269,7 +269,7 @@ cdef inline void _log_loss_rows(
         eps = DBL_EPSILON
     if flat:
         # One vectorised pass: the range check, and the row sums (for the
-        # warning; columns in four lanes) of several columns.
+        # warning) of several columns.
         if binary_1d:
             if floating is float:
                 ok = lm_in_unit_interval_f(&proba[i0, 0], i1 - i0)
@@ -277,9 +277,9 @@ cdef inline void _log_loss_rows(
                 ok = lm_in_unit_interval(&proba[i0, 0], i1 - i0)
         else:
             if floating is float:
-                ok = lm_row_sums_f(&proba[i0, 0], i1 - i0, n_cols, sums)
+                ok = lm_check_rows_f(&proba[i0, 0], i1 - i0, n_cols, rowsum_tol, n_sum_bad)
             else:
-                ok = lm_row_sums(&proba[i0, 0], i1 - i0, n_cols, sums)
+                ok = lm_check_rows(&proba[i0, 0], i1 - i0, n_cols, rowsum_tol, n_sum_bad)
         if not ok:
             in_range[0] = 0
     else:
@@ -291,8 +291,7 @@ cdef inline void _log_loss_rows(
         # Vectorised in C (prefetching the next chunk as well).
         k = lm_pick_rows(&proba[i0, 0], i1 - i0, n_cols, &y[i0], offset,
                          NULL if lut_identity else &lut[0],
-                         lut.shape[0], sums, rowsum_tol, buf, n_sum_bad,
-                         min(i1 - i0, proba.shape[0] - i1), binary_1d)
+                         lut.shape[0], buf, min(i1 - i0, proba.shape[0] - i1), binary_1d)
         if k >= 0 and first_bad[0] < 0:
             first_bad[0] = i0 + k
     elif binary_1d:
@@ -320,22 +319,20 @@ cdef inline void _log_loss_rows(
                 continue
             row = &proba[i, 0]
             if flat:
-                row_sum = sums[i - i0]
-                p = row[k]
+                p = row[k]   # the row sums were checked by lm_check_rows
             else:
-                # The lanes of lm_row_sums: column c in lane c % 4, the
-                # columns after the last multiple of 4 in lane 0.
-                lane[0] = 0.0
-                lane[1] = 0.0
-                lane[2] = 0.0
-                lane[3] = 0.0
+                # The lanes and order of lm_check_rows: column c in lane
+                # c % 8, folded ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)).
+                for c in range(8):
+                    lane[c] = 0.0
                 for c in range(n_cols):
-                    lane[c % 4 if c < n_cols - n_cols % 4 else 0] += (
+                    lane[c % 8] = (lane[c % 8] if c >= 8 else 0.0) + (
                         <const floating*>((<const char*>row) + c * col_step))[0]
-                row_sum = (lane[0] + lane[1]) + (lane[2] + lane[3])
+                row_sum = (((lane[0] + lane[1]) + (lane[2] + lane[3]))
+                           + ((lane[4] + lane[5]) + (lane[6] + lane[7])))
+                if not (row_sum - 1.0 <= rowsum_tol and 1.0 - row_sum <= rowsum_tol):
+                    n_sum_bad[0] = n_sum_bad[0] + 1
                 p = (<const floating*>((<const char*>row) + k * col_step))[0]
-            if not (row_sum - 1.0 <= rowsum_tol and 1.0 - row_sum <= rowsum_tol):
-                n_sum_bad[0] = n_sum_bad[0] + 1
             p = eps if p < eps else p
             p = (one - eps) if p > one - eps else p
             buf[i - i0] = <double>p

@@ -31,6 +31,24 @@ LM_ALWAYS_INLINE int NAME(const T *x, ptrdiff_t n)                              
 LM_UNIT_BODY(lm_unit_body, double, int64_t)
 LM_UNIT_BODY(lm_unit_body_f, float, int32_t)
 
+/* The same answer as lm_unit_body from an or-reduction of bits, which
+ * vectorises without a chain of mask operations: for v in [0, 1],
+ * w = (v - v * v) + 0 lies in [+0, 1/4] (v * v rounds to at most v; the + 0
+ * turns -0 into +0); v < 0 or v > 1 gives w < 0 (sign bit), NaN or an
+ * infinity gives NaN or -inf (exponent's top bit). */
+#define LM_UNIT_BITS_BODY(NAME, T)                                              \
+LM_ALWAYS_INLINE int NAME(const T *x, ptrdiff_t n)                              \
+{                                                                               \
+    uint64_t bits = 0;                                                          \
+    for (ptrdiff_t i = 0; i < n; i++) {                                         \
+        double v = (double)x[i];                                                \
+        bits |= lm_to_bits((v - v * v) + 0.0);                                  \
+    }                                                                           \
+    return (bits >> 62) == 0;                                                   \
+}
+LM_UNIT_BITS_BODY(lm_unit_bits_body, double)
+LM_UNIT_BITS_BODY(lm_unit_bits_body_f, float)
+
 /* Asks the caches for the memory lines that begin within the nbytes at p
  * (no fault, no effect on results); consecutive spans request each line
  * once.  The log_loss kernel reads a chunk of rows in one light pass (row
@@ -134,93 +152,137 @@ static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t step, uint64
     return (outside >> 6) == 0;
 }
 
-/* Sums of the rows of a C-contiguous (n_rows, n_cols) array: columns c go to
- * lane c % 4 (the remainder to lane 0), folded as (s0 + s1) + (s2 + s3).
- * Returns whether every value lies in [0, 1] (NaN does not), checked on the
- * same loads (log_loss reads its probabilities once).  With GCC or clang the
- * four lanes are one vector (and so is the check); the operations are those
- * of the scalar lanes.  Row lengths up to 16 get their own copy of the loop
- * (a constant length lets the compiler unroll it); the operations are the
- * same for every copy.  (LM_NO_VECTOR_EXT selects the scalar lanes.) */
-#if defined(__GNUC__) && !defined(LM_NO_VECTOR_EXT)
-typedef double lm_v4d __attribute__((vector_size(32)));
-typedef int64_t lm_v4i __attribute__((vector_size(32)));
-#define LM_LANES4(NAME) lm_v4d NAME = {0.0, 0.0, 0.0, 0.0}
-#define LM_MASKS4(NAME) lm_v4i NAME = {-1, -1, -1, -1}
-#define LM_ADD4_CHECKED(S, OK4, P)                                              \
-    do {                                                                        \
-        lm_v4d v_ = {(double)(P)[0], (double)(P)[1], (double)(P)[2],            \
-                     (double)(P)[3]};                                           \
-        S += v_;                                                                \
-        OK4 &= (v_ >= 0.0) & (v_ <= 1.0);                                       \
-    } while (0)
-#else
-#define LM_LANES4(NAME) double NAME[4] = {0.0, 0.0, 0.0, 0.0}
-#define LM_MASKS4(NAME) int64_t NAME[4] = {-1, -1, -1, -1}
-#define LM_ADD4_CHECKED(S, OK4, P)                                              \
-    do {                                                                        \
-        for (int k_ = 0; k_ < 4; k_++) {                                        \
-            S[k_] += (double)(P)[k_];                                           \
-            OK4[k_] &= lm_unit_mask((double)(P)[k_]);                           \
-        }                                                                       \
-    } while (0)
-#endif
-#define LM_ROW_SUMS(NAME, T)                                                    \
-LM_ALWAYS_INLINE int NAME##_body(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols, \
-                                 double *out)                                   \
-{                                                                               \
-    LM_MASKS4(ok4);                                                             \
-    int64_t ok = -1;                                                            \
-    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
-        const T *row = x + r * n_cols;                                          \
-        LM_LANES4(s);                                                           \
-        ptrdiff_t c = 0;                                                        \
-        for (; c + 4 <= n_cols; c += 4)                                         \
-            LM_ADD4_CHECKED(s, ok4, row + c);                                   \
-        for (; c < n_cols; c++) {                                               \
-            s[0] += (double)row[c];                                             \
-            ok &= lm_unit_mask((double)row[c]);                                 \
-        }                                                                       \
-        out[r] = (s[0] + s[1]) + (s[2] + s[3]);                                 \
-    }                                                                           \
-    return (ok4[0] & ok4[1] & ok4[2] & ok4[3] & ok) != 0;                       \
-}                                                                               \
-LM_ROW_SUMS_DISPATCH(NAME, T)
-#define LM_ROW_SUMS_DISPATCH(NAME, T)                                           \
-LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
-                          double *out)                                          \
-{                                                                               \
-    switch (n_cols) {                                                           \
-    case 2: return NAME##_body(x, n_rows, 2, out);                              \
-    case 3: return NAME##_body(x, n_rows, 3, out);                              \
-    case 4: return NAME##_body(x, n_rows, 4, out);                              \
-    case 5: return NAME##_body(x, n_rows, 5, out);                              \
-    case 6: return NAME##_body(x, n_rows, 6, out);                              \
-    case 7: return NAME##_body(x, n_rows, 7, out);                              \
-    case 8: return NAME##_body(x, n_rows, 8, out);                              \
-    case 9: return NAME##_body(x, n_rows, 9, out);                              \
-    case 10: return NAME##_body(x, n_rows, 10, out);                            \
-    case 11: return NAME##_body(x, n_rows, 11, out);                            \
-    case 12: return NAME##_body(x, n_rows, 12, out);                            \
-    case 13: return NAME##_body(x, n_rows, 13, out);                            \
-    case 14: return NAME##_body(x, n_rows, 14, out);                            \
-    case 15: return NAME##_body(x, n_rows, 15, out);                            \
-    case 16: return NAME##_body(x, n_rows, 16, out);                            \
-    default: return NAME##_body(x, n_rows, n_cols, out);                        \
-    }                                                                           \
+/* log_loss's first pass over n_rows contiguous rows of n_cols probabilities
+ * (float64, or float32 for the _f version): whether every value lies in
+ * [0, 1] (NaN does not; one vectorised pass over the values), and the number
+ * of rows whose sum is farther than tol from 1, added to *n_sum_bad (it
+ * decides the warning only).  A row's columns go to eight lanes (column c to
+ * lane c % 8, in column order, in double precision) folded as
+ * ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), as LM_FOLD8 (and the
+ * Cython loop of strided rows) does.  With GCC or clang a row's lanes are
+ * one vector and eight rows are folded together by a tree of shuffles: the
+ * same additions, so every build and layout counts the same rows.  Row
+ * lengths up to 16 get their own copy of the loop (unrolled). */
+#define LM_FOLD8(L) ((((L)[0] + (L)[1]) + ((L)[2] + (L)[3]))                    \
+                     + (((L)[4] + (L)[5]) + ((L)[6] + (L)[7])))
+LM_ALWAYS_INLINE int lm_sum_is_off(double s, double tol)
+{
+    return !((s - 1.0 <= tol) & (1.0 - s <= tol));
 }
-LM_ROW_SUMS(lm_row_sums, double)
-LM_ROW_SUMS(lm_row_sums_f, float)
+#if defined(__GNUC__) && !defined(LM_NO_VECTOR_EXT)
+typedef double lm_v8d __attribute__((vector_size(64)));
+typedef int64_t lm_v8i __attribute__((vector_size(64)));
+/* One level of the tree: pairwise sums of two vectors' lanes, interleaved. */
+#define LM_FOLD_LEVEL(A, B, M0, M1) (__builtin_shuffle((A), (B), (lm_v8i)M0)     \
+                                     + __builtin_shuffle((A), (B), (lm_v8i)M1))
+#define LM_ROWS_OFF(NAME, T)                                                    \
+/* (*out: not a returned vector, whose ABI GCC warns differs between clones.) */ \
+LM_ALWAYS_INLINE void NAME##_lanes(const T *p, ptrdiff_t n_cols, lm_v8d *out)   \
+{                                                                               \
+    lm_v8d a = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                        \
+    ptrdiff_t c = 0;                                                            \
+    for (; c + 8 <= n_cols; c += 8) {                                           \
+        T w[8];                                                                 \
+        lm_v8d v;                                                               \
+        __builtin_memcpy(w, p + c, sizeof w);                                   \
+        for (int k = 0; k < 8; k++)                                             \
+            v[k] = (double)w[k];                                                \
+        a = c == 0 ? v : a + v;                                                 \
+    }                                                                           \
+    if (c < n_cols) {                                                           \
+        lm_v8d v = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                    \
+        for (int k = 0; c + k < n_cols; k++)                                    \
+            v[k] = (double)p[c + k];                                            \
+        /* Lanes past the row's end add +0: the same sum. */                    \
+        a = c == 0 ? v : a + v;                                                 \
+    }                                                                           \
+    *out = a;                                                                   \
+}                                                                               \
+LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   \
+                              double tol)                                       \
+{                                                                               \
+    const lm_v8i e1 = {0, 8, 2, 10, 4, 12, 6, 14}, o1 = {1, 9, 3, 11, 5, 13, 7, 15}; \
+    const lm_v8i e2 = {0, 1, 8, 9, 4, 5, 12, 13}, o2 = {2, 3, 10, 11, 6, 7, 14, 15}; \
+    const lm_v8i e3 = {0, 1, 2, 3, 8, 9, 10, 11}, o3 = {4, 5, 6, 7, 12, 13, 14, 15}; \
+    double sums[64];                                                            \
+    int64_t n_off = 0;                                                          \
+    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 64) {                             \
+        ptrdiff_t m = n_rows - r0 < 64 ? n_rows - r0 : 64, r = 0;                \
+        for (; r + 8 <= m; r += 8) {                                            \
+            const T *p = x + (r0 + r) * n_cols;                                 \
+            lm_v8d a[8], b[4];                                                  \
+            for (int j = 0; j < 8; j++)                                         \
+                NAME##_lanes(p + j * n_cols, n_cols, &a[j]);                    \
+            for (int j = 0; j < 4; j++)                                         \
+                b[j] = LM_FOLD_LEVEL(a[2 * j], a[2 * j + 1], e1, o1);           \
+            lm_v8d sv = LM_FOLD_LEVEL(LM_FOLD_LEVEL(b[0], b[1], e2, o2),        \
+                                      LM_FOLD_LEVEL(b[2], b[3], e2, o2), e3, o3); \
+            __builtin_memcpy(sums + r, &sv, sizeof sv);                         \
+        }                                                                       \
+        for (; r < m; r++) {                                                    \
+            lm_v8d a;                                                           \
+            NAME##_lanes(x + (r0 + r) * n_cols, n_cols, &a);                    \
+            sums[r] = LM_FOLD8(a);                                              \
+        }                                                                       \
+        for (r = 0; r < m; r++)                                                 \
+            n_off += lm_sum_is_off(sums[r], tol);                               \
+    }                                                                           \
+    return n_off;                                                               \
+}
+#else
+#define LM_ROWS_OFF(NAME, T)                                                    \
+LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   \
+                              double tol)                                       \
+{                                                                               \
+    int64_t n_off = 0;                                                          \
+    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
+        const T *p = x + r * n_cols;                                            \
+        double a[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                 \
+        for (ptrdiff_t c = 0; c < n_cols; c++)                                  \
+            a[c % 8] = c < 8 ? (double)p[c] : a[c % 8] + (double)p[c];          \
+        n_off += lm_sum_is_off(LM_FOLD8(a), tol);                               \
+    }                                                                           \
+    return n_off;                                                               \
+}
+#endif
+#define LM_CHECK_ROWS(NAME, T, OFF, UNIT)                                       \
+LM_ROWS_OFF(OFF, T)                                                             \
+LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
+                          double tol, int64_t *n_sum_bad)                       \
+{                                                                               \
+    int64_t n_off;                                                              \
+    switch (n_cols) {                                                           \
+    case 2: n_off = OFF(x, n_rows, 2, tol); break;                              \
+    case 3: n_off = OFF(x, n_rows, 3, tol); break;                              \
+    case 4: n_off = OFF(x, n_rows, 4, tol); break;                              \
+    case 5: n_off = OFF(x, n_rows, 5, tol); break;                              \
+    case 6: n_off = OFF(x, n_rows, 6, tol); break;                              \
+    case 7: n_off = OFF(x, n_rows, 7, tol); break;                              \
+    case 8: n_off = OFF(x, n_rows, 8, tol); break;                              \
+    case 9: n_off = OFF(x, n_rows, 9, tol); break;                              \
+    case 10: n_off = OFF(x, n_rows, 10, tol); break;                            \
+    case 11: n_off = OFF(x, n_rows, 11, tol); break;                            \
+    case 12: n_off = OFF(x, n_rows, 12, tol); break;                            \
+    case 13: n_off = OFF(x, n_rows, 13, tol); break;                            \
+    case 14: n_off = OFF(x, n_rows, 14, tol); break;                            \
+    case 15: n_off = OFF(x, n_rows, 15, tol); break;                            \
+    case 16: n_off = OFF(x, n_rows, 16, tol); break;                            \
+    default: n_off = OFF(x, n_rows, n_cols, tol); break;                        \
+    }                                                                           \
+    *n_sum_bad += n_off;                                                        \
+    return UNIT(x, n_rows * n_cols);                                            \
+}
+LM_CHECK_ROWS(lm_check_rows, double, lm_rows_off, lm_unit_bits_body)
+LM_CHECK_ROWS(lm_check_rows_f, float, lm_rows_off_f, lm_unit_bits_body_f)
 
 /* log_loss's per-row pass over n_rows contiguous rows of n_cols float64
  * probabilities and their labels y (contiguous): the probability of each
  * row's label column, lut[y - offset] (lut holds n_codes columns, -1 for an
  * undeclared label; NULL: the identity, code c in column c, n_codes <=
  * n_cols), clipped to [eps, 1 - eps], goes to buf (1.0 for an undeclared
- * label: the row counts nothing); rows whose sum (sums) is farther than tol
- * from 1 are counted in *n_sum_bad.  With ``binary`` the single column holds
- * the probability p of column 1 (column 0's is 1 - p) and there are no
- * sums.  Returns the first row with an undeclared label, or -1.
+ * label: the row counts nothing).  With ``binary`` the single column holds
+ * the probability p of column 1 (column 0's is 1 - p).  Returns the first
+ * row with an undeclared label, or -1.
  * Branch-free (labels are random) and vectorised: the look-ups are gathers,
  * their indices masked into range.  The n_next rows after these (at most
  * n_rows) are prefetched a segment at a time (see lm_prefetch_span).
@@ -228,13 +290,12 @@ LM_ROW_SUMS(lm_row_sums_f, float)
 LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
                                              ptrdiff_t n_cols, const int64_t *y,
                                              int64_t offset, const int64_t *lut,
-                                             int64_t n_codes, const double *sums,
-                                             double tol, double *restrict buf,
-                                             int64_t *n_sum_bad, ptrdiff_t n_next,
-                                             const int identity, const int binary)
+                                             int64_t n_codes, double *restrict buf,
+                                             ptrdiff_t n_next, const int identity,
+                                             const int binary)
 {
     const double eps = DBL_EPSILON, top = 1.0 - DBL_EPSILON;
-    int64_t nbad = 0, nvalid = 0;
+    int64_t nvalid = 0;
     for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 16) {
         ptrdiff_t r1 = r0 + 16 < n_rows ? r0 + 16 : n_rows;
         for (ptrdiff_t r = r0; r < r1; r++) {
@@ -252,10 +313,6 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
             p = p < eps ? eps : p;
             p = p > top ? top : p;
             buf[r] = valid ? p : 1.0;
-            if (!binary) {
-                double s = sums[r];
-                nbad += valid & !((s - 1.0 <= tol) & (1.0 - s <= tol));
-            }
             nvalid += valid;
         }
         if (r0 < n_next) {
@@ -265,7 +322,6 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
             lm_prefetch_span(y + n_rows + r0, m * (ptrdiff_t)sizeof(int64_t));
         }
     }
-    *n_sum_bad += nbad;
     if (nvalid == n_rows)
         return -1;
     for (ptrdiff_t r = 0;; r++) {
@@ -277,21 +333,17 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
 
 LM_CLONES static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdiff_t n_cols,
                                         const int64_t *y, int64_t offset, const int64_t *lut,
-                                        int64_t n_codes, const double *sums, double tol,
-                                        double *restrict buf, int64_t *n_sum_bad,
+                                        int64_t n_codes, double *restrict buf,
                                         ptrdiff_t n_next, int binary)
 {
     if (binary && lut == NULL)
-        return lm_pick_rows_body(x, n_rows, 1, y, offset, NULL, n_codes, NULL, tol, buf,
-                                 n_sum_bad, n_next, 1, 1);
+        return lm_pick_rows_body(x, n_rows, 1, y, offset, NULL, n_codes, buf, n_next, 1, 1);
     if (binary)
-        return lm_pick_rows_body(x, n_rows, 1, y, offset, lut, n_codes, NULL, tol, buf,
-                                 n_sum_bad, n_next, 0, 1);
+        return lm_pick_rows_body(x, n_rows, 1, y, offset, lut, n_codes, buf, n_next, 0, 1);
     if (lut == NULL)
-        return lm_pick_rows_body(x, n_rows, n_cols, y, offset, NULL, n_codes, sums, tol, buf,
-                                 n_sum_bad, n_next, 1, 0);
-    return lm_pick_rows_body(x, n_rows, n_cols, y, offset, lut, n_codes, sums, tol, buf,
-                             n_sum_bad, n_next, 0, 0);
+        return lm_pick_rows_body(x, n_rows, n_cols, y, offset, NULL, n_codes, buf, n_next,
+                                 1, 0);
+    return lm_pick_rows_body(x, n_rows, n_cols, y, offset, lut, n_codes, buf, n_next, 0, 0);
 }
 
 /* Log-sum-exps of n_rows rows of n_cols contiguous scores (rows row_step
@@ -304,7 +356,7 @@ LM_CLONES static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdi
  * Returns 0.0 when every score is finite (then every log-sum-exp is: the sum
  * of exponentials lies in [1, n_cols]), NaN otherwise (a mask and-reduction
  * taken in the loop of the maxima); the caller scans the scores then.  Row
- * lengths up to 16 get their own copy of the loops (see LM_ROW_SUMS). */
+ * lengths up to 16 get their own copy of the loops (see LM_CHECK_ROWS). */
 #define LM_LSE_ROWS(NAME, T)                                                    \
 LM_ALWAYS_INLINE double NAME##_body(const T *z, ptrdiff_t row_step,              \
                                  ptrdiff_t n_rows, ptrdiff_t n_cols,            \
@@ -538,8 +590,7 @@ LM_ALWAYS_INLINE double lm_kl_term(double pc, double qc)
 }
 
 /* Sums of the rows of a C-contiguous (n_rows, n_cols) array, each in column
- * order from 0.0 (LM_ROW_SUMS has four lanes; these are the KL rows'
- * order). */
+ * order from 0.0 (the KL rows' order). */
 LM_ALWAYS_INLINE void lm_serial_row_sums_body(const double *x, ptrdiff_t n_rows,
                                               ptrdiff_t n_cols, double *out)
 {

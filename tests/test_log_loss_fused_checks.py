@@ -247,3 +247,28 @@ def test_undeclared_label_error_order():
     p[7, 2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         lm.log_loss(y, p, labels=labels)
+
+
+@pytest.mark.parametrize("n_cols", [2, 3, 7, 8, 9, 10, 16, 17, 25])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_row_sum_warning_at_every_position_of_the_row_groups(n_cols, dtype):
+    # The kernel folds the sums of eight rows at a time (and the rows after
+    # the last multiple of eight one by one): one off row anywhere in a group,
+    # or in the tail, must warn, as scikit-learn does; an off column anywhere
+    # in the row (in the eight-column lanes or the tail) as well.
+    n = 8 * 3 + 5
+    y = RNG.integers(0, n_cols, n)
+    for row in [0, 3, 7, 8, 13, 23, 24, n - 1]:
+        p = _proba(n, n_cols)
+        p[row, row % n_cols] += 0.01
+        p = (p / p.sum(axis=1)[:, None] * np.where(np.arange(n) == row, 1.01, 1.0)[:, None])
+        p = np.minimum(p, 1.0).astype(dtype)
+        with pytest.warns(UserWarning, match="do not sum to one"):
+            skm.log_loss(y, p, labels=np.arange(n_cols))
+        with pytest.warns(UserWarning, match="do not sum to one"):
+            lm.log_loss(y, p, labels=np.arange(n_cols))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            q = _proba(n, n_cols).astype(dtype)
+            skm.log_loss(y, q, labels=np.arange(n_cols))
+            lm.log_loss(y, q, labels=np.arange(n_cols))
