@@ -61,13 +61,14 @@ cdef extern from "_rowkernels.h" nogil:
                       Py_ssize_t n_rows, Py_ssize_t n_cols, double *rows, double *bp,
                       double *bq)
     void lm_prefetch_span(const void *p, Py_ssize_t nbytes)
+    void lm_neg_log_prefetch(double *x, Py_ssize_t n, const void *pf, Py_ssize_t nbytes)
     int lm_check_rows(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double tol,
                       int64_t *n_sum_bad)
     int lm_check_rows_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double tol,
                         int64_t *n_sum_bad)
     Py_ssize_t lm_pick_rows(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols,
                             const int64_t *y, int64_t offset, const int64_t *lut,
-                            int64_t n_codes, double *buf, Py_ssize_t n_next, int binary)
+                            int64_t n_codes, double *buf, int binary)
 
 # Rows whose logarithms are taken together by one call of lm_log_array.
 cdef enum:
@@ -263,6 +264,8 @@ cdef inline void _log_loss_rows(
     cdef bint has_sw = sw.shape[0] > 0
     cdef double lo = 0.0, hi = 1.0, z = 0.0
     cdef int ok
+    cdef bint pick_in_c
+    cdef Py_ssize_t n_next
     if floating is float:
         eps = FLT_EPSILON
     else:
@@ -286,12 +289,14 @@ cdef inline void _log_loss_rows(
         _block_range(proba, i0, i1, False, &lo, &hi, &z)
         if not (lo >= 0.0 and hi <= 1.0 and z == 0.0):
             in_range[0] = 0
+    pick_in_c = False
     if (floating is double and flat and y.strides[0] == sizeof(int64_t)
             and lut.shape[0] > 0):
-        # Vectorised in C (prefetching the next chunk as well).
+        pick_in_c = True
+        # Vectorised in C.
         k = lm_pick_rows(&proba[i0, 0], i1 - i0, n_cols, &y[i0], offset,
                          NULL if lut_identity else &lut[0],
-                         lut.shape[0], buf, min(i1 - i0, proba.shape[0] - i1), binary_1d)
+                         lut.shape[0], buf, binary_1d)
         if k >= 0 and first_bad[0] < 0:
             first_bad[0] = i0 + k
     elif binary_1d:
@@ -336,17 +341,20 @@ cdef inline void _log_loss_rows(
             p = eps if p < eps else p
             p = (one - eps) if p > one - eps else p
             buf[i - i0] = <double>p
-    lm_log_array(buf, i1 - i0)
+    # -log p, with the next chunk's rows prefetched meanwhile (C-contiguous
+    # float64 rows with contiguous labels; the Cython loops above prefetch
+    # their own): the heaviest arithmetic overlaps the next reads from memory.
+    n_next = min(i1 - i0, proba.shape[0] - i1) if pick_in_c else 0
+    lm_neg_log_prefetch(buf, i1 - i0, <const void*>&proba[i1, 0] if n_next > 0 else NULL,
+                        n_next * n_cols * sizeof(floating))
     if want_none:
         for i in range(i0, i1):
-            out[i] = -buf[i - i0]
+            out[i] = buf[i - i0]
     if has_sw:
         for i in range(i0, i1):
-            buf[i - i0] = -sw[i] * buf[i - i0]
+            buf[i - i0] = sw[i] * buf[i - i0]
             lw[0] = acc_add(lw[0], sw[i])
     else:
-        for i in range(i0, i1):
-            buf[i - i0] = -buf[i - i0]
         lw[0] = acc_add(lw[0], <double>(i1 - i0))
     acc4_add_array(lanes, buf, i1 - i0)
 

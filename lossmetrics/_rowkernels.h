@@ -284,43 +284,32 @@ LM_CHECK_ROWS(lm_check_rows_f, float, lm_rows_off_f, lm_unit_bits_body_f)
  * the probability p of column 1 (column 0's is 1 - p).  Returns the first
  * row with an undeclared label, or -1.
  * Branch-free (labels are random) and vectorised: the look-ups are gathers,
- * their indices masked into range.  The n_next rows after these (at most
- * n_rows) are prefetched a segment at a time (see lm_prefetch_span).
- * (Float rows do not vectorise: Cython does them.) */
+ * their indices masked into range.  (Float rows do not vectorise: Cython
+ * does them.) */
 LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
                                              ptrdiff_t n_cols, const int64_t *y,
                                              int64_t offset, const int64_t *lut,
                                              int64_t n_codes, double *restrict buf,
-                                             ptrdiff_t n_next, const int identity,
-                                             const int binary)
+                                             const int identity, const int binary)
 {
     const double eps = DBL_EPSILON, top = 1.0 - DBL_EPSILON;
     int64_t nvalid = 0;
-    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 16) {
-        ptrdiff_t r1 = r0 + 16 < n_rows ? r0 + 16 : n_rows;
-        for (ptrdiff_t r = r0; r < r1; r++) {
-            int64_t code = y[r] - offset;
-            int64_t inside = (code >= 0) & (code < n_codes);
-            int64_t k = identity ? code : lut[code & -inside];
-            int64_t valid = inside & (k >= 0);
-            double p;
-            if (binary) {
-                double v = x[r];
-                p = k == 0 ? 1.0 - v : v;
-            } else {
-                p = x[r * n_cols + (k & -valid)];
-            }
-            p = p < eps ? eps : p;
-            p = p > top ? top : p;
-            buf[r] = valid ? p : 1.0;
-            nvalid += valid;
+    for (ptrdiff_t r = 0; r < n_rows; r++) {
+        int64_t code = y[r] - offset;
+        int64_t inside = (code >= 0) & (code < n_codes);
+        int64_t k = identity ? code : lut[code & -inside];
+        int64_t valid = inside & (k >= 0);
+        double p;
+        if (binary) {
+            double v = x[r];
+            p = k == 0 ? 1.0 - v : v;
+        } else {
+            p = x[r * n_cols + (k & -valid)];
         }
-        if (r0 < n_next) {
-            ptrdiff_t m = (r1 < n_next ? r1 : n_next) - r0;
-            lm_prefetch_span(x + (n_rows + r0) * n_cols,
-                             m * n_cols * (ptrdiff_t)sizeof(double));
-            lm_prefetch_span(y + n_rows + r0, m * (ptrdiff_t)sizeof(int64_t));
-        }
+        p = p < eps ? eps : p;
+        p = p > top ? top : p;
+        buf[r] = valid ? p : 1.0;
+        nvalid += valid;
     }
     if (nvalid == n_rows)
         return -1;
@@ -333,17 +322,62 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
 
 LM_CLONES static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdiff_t n_cols,
                                         const int64_t *y, int64_t offset, const int64_t *lut,
-                                        int64_t n_codes, double *restrict buf,
-                                        ptrdiff_t n_next, int binary)
+                                        int64_t n_codes, double *restrict buf, int binary)
 {
     if (binary && lut == NULL)
-        return lm_pick_rows_body(x, n_rows, 1, y, offset, NULL, n_codes, buf, n_next, 1, 1);
+        return lm_pick_rows_body(x, n_rows, 1, y, offset, NULL, n_codes, buf, 1, 1);
     if (binary)
-        return lm_pick_rows_body(x, n_rows, 1, y, offset, lut, n_codes, buf, n_next, 0, 1);
-    if (lut == NULL)
-        return lm_pick_rows_body(x, n_rows, n_cols, y, offset, NULL, n_codes, buf, n_next,
-                                 1, 0);
-    return lm_pick_rows_body(x, n_rows, n_cols, y, offset, lut, n_codes, buf, n_next, 0, 0);
+        return lm_pick_rows_body(x, n_rows, 1, y, offset, lut, n_codes, buf, 0, 1);
+    /* A constant row length makes the gathers' offsets cheap (labels given
+     * as the identity: the usual case). */
+#define LM_PICK_N(N) lm_pick_rows_body(x, n_rows, N, y, offset, NULL, n_codes, buf, 1, 0)
+    if (lut == NULL) {
+        switch (n_cols) {
+        case 2: return LM_PICK_N(2);
+        case 3: return LM_PICK_N(3);
+        case 4: return LM_PICK_N(4);
+        case 5: return LM_PICK_N(5);
+        case 6: return LM_PICK_N(6);
+        case 7: return LM_PICK_N(7);
+        case 8: return LM_PICK_N(8);
+        case 9: return LM_PICK_N(9);
+        case 10: return LM_PICK_N(10);
+        case 11: return LM_PICK_N(11);
+        case 12: return LM_PICK_N(12);
+        case 13: return LM_PICK_N(13);
+        case 14: return LM_PICK_N(14);
+        case 15: return LM_PICK_N(15);
+        case 16: return LM_PICK_N(16);
+        default: return LM_PICK_N(n_cols);
+        }
+    }
+#undef LM_PICK_N
+    return lm_pick_rows_body(x, n_rows, n_cols, y, offset, lut, n_codes, buf, 0, 0);
+}
+
+/* x[i] = -log(x[i]) for n clipped probabilities (the bits of -lm_log1), in
+ * segments of 16; after each segment, a share of the nbytes at pf (none if
+ * nbytes <= 0) is prefetched (see lm_prefetch_span): log_loss reads its next
+ * chunk from memory while it computes the logarithms, its heaviest
+ * arithmetic.  (Prefetching during the light passes stalled them on the few
+ * line-fill buffers instead.) */
+LM_CLONES static void lm_neg_log_prefetch(double *x, ptrdiff_t n, const void *pf,
+                                          ptrdiff_t nbytes)
+{
+    const char *q = (const char *)pf;
+    ptrdiff_t n_seg = (n + 15) / 16;
+    ptrdiff_t share = n_seg > 0 && nbytes > 0 ? (nbytes + n_seg - 1) / n_seg : 0;
+    for (ptrdiff_t i0 = 0; i0 < n; i0 += 16) {
+        ptrdiff_t m = n - i0 < 16 ? n - i0 : 16;
+        for (ptrdiff_t i = i0; i < i0 + m; i++)
+            x[i] = -lm_log1(x[i]);
+        if (share > 0) {
+            ptrdiff_t take = share < nbytes ? share : nbytes;
+            lm_prefetch_span(q, take);
+            q += take;
+            nbytes -= take;
+        }
+    }
 }
 
 /* Log-sum-exps of n_rows rows of n_cols contiguous scores (rows row_step
