@@ -83,22 +83,36 @@ LM_ALWAYS_INLINE double lm_log_kernel(double f, double k, double lo_term)
     return k * LM_LN2_HI - ((hfsq - (s * (hfsq + R) + lo_term)) - f);
 }
 
+/* x = 2^k (1 + f) with 1 + f in [sqrt(2)/2, sqrt(2)), for a normal x > 0;
+ * *k as a double. */
+LM_ALWAYS_INLINE double lm_log_split(double x, double *k)
+{
+    uint64_t u = lm_to_bits(x);
+    /* The biased exponent as a double, without an int -> double conversion. */
+    double e = lm_from_bits(0x4330000000000000ULL | (u >> 52)) - (LM_TWO52 + 1023.0);
+    double m = lm_from_bits((u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+    int big = m > 1.4142135623730951;
+    *k = big ? e + 1.0 : e;
+    return (big ? 0.5 * m : m) - 1.0;
+}
+
 /* log(x) for x >= 0, not NaN, not +inf (the core of lm_log1). */
 LM_ALWAYS_INLINE double lm_log_finite_pos(double x)
 {
     /* Subnormals are scaled into the normal range first. */
     int sub = x < 2.2250738585072014e-308;
-    double xs = sub ? x * LM_TWO52 : x;
-    uint64_t u = lm_to_bits(xs);
-    /* The biased exponent as a double, without an int -> double conversion. */
-    double k = lm_from_bits(0x4330000000000000ULL | (u >> 52)) - (LM_TWO52 + 1023.0);
-    double m = lm_from_bits((u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
-    int big = m > 1.4142135623730951;
-    m = big ? 0.5 * m : m;
-    k = big ? k + 1.0 : k;
+    double k, f = lm_log_split(sub ? x * LM_TWO52 : x, &k);
     k = sub ? k - 52.0 : k;
-    double r = lm_log_kernel(m - 1.0, k, k * LM_LN2_LO);
+    double r = lm_log_kernel(f, k, k * LM_LN2_LO);
     return x == 0.0 ? -INFINITY : r;
+}
+
+/* log(x) for a normal, positive, finite x (the bits of lm_log1 there,
+ * without its selects for the other cases). */
+LM_ALWAYS_INLINE double lm_log_normal(double x)
+{
+    double k, f = lm_log_split(x, &k);
+    return lm_log_kernel(f, k, k * LM_LN2_LO);
 }
 
 /* log(x) for any double x. */

@@ -8,6 +8,9 @@ cdef extern from "_fastmath.h" nogil:
     void lm_exp_neg_array(double *x, Py_ssize_t n)
     void lm_softplus_neg_array(double *x, Py_ssize_t n)
 
+cdef extern from "_rowkernels.h" nogil:
+    void lm_neg_log_prefetch(double *x, Py_ssize_t n, const void *pf, Py_ssize_t nbytes)
+
 
 def _apply(x, int which):
     cdef double[::1] out = np.array(x, dtype=np.float64, copy=True).reshape(-1)
@@ -44,3 +47,16 @@ def softplus_neg(x):
     """The kernels' log1p(exp(-a)) of non-negative arguments a (the softplus
     of binary_cross_entropy_with_logits)."""
     return _apply(x, 4)
+
+
+def neg_log_normal(x, prefetch=None):
+    """log_loss's -log of clipped (normal, positive) probabilities, element-wise,
+    prefetching the bytes of the C-contiguous array ``prefetch`` meanwhile."""
+    cdef double[::1] out = np.array(x, dtype=np.float64, copy=True).reshape(-1)
+    cdef const unsigned char[::1] pf = (np.zeros(0, np.uint8) if prefetch is None else
+                                        np.ascontiguousarray(prefetch).reshape(-1).view(np.uint8))
+    cdef Py_ssize_t n = out.shape[0], nbytes = pf.shape[0]
+    if n:
+        with nogil:
+            lm_neg_log_prefetch(&out[0], n, &pf[0] if nbytes else NULL, nbytes)
+    return np.asarray(out).reshape(np.shape(x))

@@ -355,12 +355,13 @@ LM_CLONES static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdi
     return lm_pick_rows_body(x, n_rows, n_cols, y, offset, lut, n_codes, buf, 0, 0);
 }
 
-/* x[i] = -log(x[i]) for n clipped probabilities (the bits of -lm_log1), in
- * segments of 16; after each segment, a share of the nbytes at pf (none if
- * nbytes <= 0) is prefetched (see lm_prefetch_span): log_loss reads its next
- * chunk from memory while it computes the logarithms, its heaviest
- * arithmetic.  (Prefetching during the light passes stalled them on the few
- * line-fill buffers instead.) */
+/* x[i] = -log(x[i]) for n clipped probabilities (normal and positive: the
+ * bits of -lm_log1, by lm_log_normal; a NaN, which log_loss reports as an
+ * error, gives some number), in segments of 16; after each segment, a share
+ * of the nbytes at pf (none if nbytes <= 0) is prefetched (see
+ * lm_prefetch_span): log_loss reads its next chunk from memory while it
+ * computes the logarithms, its heaviest arithmetic.  (Prefetching during
+ * the light passes stalled them on the few line-fill buffers instead.) */
 LM_CLONES static void lm_neg_log_prefetch(double *x, ptrdiff_t n, const void *pf,
                                           ptrdiff_t nbytes)
 {
@@ -370,7 +371,7 @@ LM_CLONES static void lm_neg_log_prefetch(double *x, ptrdiff_t n, const void *pf
     for (ptrdiff_t i0 = 0; i0 < n; i0 += 16) {
         ptrdiff_t m = n - i0 < 16 ? n - i0 : 16;
         for (ptrdiff_t i = i0; i < i0 + m; i++)
-            x[i] = -lm_log1(x[i]);
+            x[i] = -lm_log_normal(x[i]);
         if (share > 0) {
             ptrdiff_t take = share < nbytes ? share : nbytes;
             lm_prefetch_span(q, take);

@@ -43,6 +43,25 @@ def test_log_within_one_ulp_over_the_whole_range(rng):
     assert ulp_error(fm.log(x), x, np.log) <= 1.0 + SLACK
 
 
+def test_log_of_clipped_probabilities_is_logs_bits(rng):
+    # log_loss's -log skips lm_log1's selects for zero, subnormal, infinite
+    # and NaN arguments: on normal positive numbers (every binade, every
+    # length and tail, with or without a span prefetched) it must give log's
+    # bits, negated.
+    x = np.concatenate([
+        np.ldexp(rng.uniform(1.0, 2.0, 300_000), rng.integers(-1022, 1024, 300_000)),
+        rng.uniform(np.finfo(np.float64).eps, 1.0, 300_000),
+        [np.finfo(np.float64).eps, 1.0 - np.finfo(np.float64).eps, 1.0, np.sqrt(2.0),
+         np.sqrt(0.5), 2.2250738585072014e-308, 1.7976931348623157e308],
+    ])
+    want = -fm.log(x)
+    assert np.array_equal(fm.neg_log_normal(x), want)
+    span = rng.uniform(size=50_000)
+    for n in [1, 15, 16, 17, 255, 256, 1000]:
+        assert np.array_equal(fm.neg_log_normal(x[:n], prefetch=span[:3 * n]), want[:n])
+        assert np.array_equal(fm.neg_log_normal(x[-n:], prefetch=span[:1]), want[-n:])
+
+
 def test_exp_within_one_ulp_including_subnormal_results(rng):
     x = np.concatenate([
         rng.uniform(-745.0, 709.78, 1_000_000),
