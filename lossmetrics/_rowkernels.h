@@ -135,21 +135,27 @@ LM_ERR_LANES(lm_absolute_error_lanes, 0)
 /* The distinct values of y[0], y[step], ..., y[(n - 1) step] if all lie in
  * [base, base + 64): bit b of *mask is set when base + b occurs (unsigned,
  * wrapping arithmetic).  Returns 0 if some value lies outside the window
- * (some d has a bit >= 6). */
-static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t step, uint64_t base,
-                           uint64_t *mask)
+ * (some d has a bit >= 6).  Two or-reductions, vectorised (a variable shift
+ * per element); contiguous labels get their own copy of the loop. */
+LM_ALWAYS_INLINE int lm_label_window_body(const int64_t *y, ptrdiff_t n, ptrdiff_t step,
+                                          uint64_t base, uint64_t *mask)
 {
-    unsigned char present[64] = {0};
     uint64_t outside = 0, m = 0;
     for (ptrdiff_t i = 0; i < n; i++) {
         uint64_t d = (uint64_t)y[i * step] - base;
         outside |= d;
-        present[d & 63] = 1;
+        m |= (uint64_t)1 << (d & 63);
     }
-    for (int b = 0; b < 64; b++)
-        m |= (uint64_t)present[b] << b;
     *mask = m;
     return (outside >> 6) == 0;
+}
+
+LM_CLONES static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t step,
+                                     uint64_t base, uint64_t *mask)
+{
+    if (step == 1)
+        return lm_label_window_body(y, n, 1, base, mask);
+    return lm_label_window_body(y, n, step, base, mask);
 }
 
 /* log_loss's first pass over n_rows contiguous rows of n_cols probabilities
