@@ -63,9 +63,9 @@ cdef extern from "_rowkernels.h" nogil:
     void lm_prefetch_span(const void *p, Py_ssize_t nbytes)
     void lm_neg_log_prefetch(double *x, Py_ssize_t n, const void *pf, Py_ssize_t nbytes)
     int lm_check_rows(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double tol,
-                      int64_t *n_sum_bad)
+                      int64_t *n_sum_bad, const void *pf, Py_ssize_t nbytes)
     int lm_check_rows_f(const float *x, Py_ssize_t n_rows, Py_ssize_t n_cols, double tol,
-                        int64_t *n_sum_bad)
+                        int64_t *n_sum_bad, const void *pf, Py_ssize_t nbytes)
     Py_ssize_t lm_pick_rows(const double *x, Py_ssize_t n_rows, Py_ssize_t n_cols,
                             const int64_t *y, int64_t offset, const int64_t *lut,
                             int64_t n_codes, double *buf, int binary)
@@ -265,7 +265,7 @@ cdef inline void _log_loss_rows(
     cdef double lo = 0.0, hi = 1.0, z = 0.0
     cdef int ok
     cdef bint pick_in_c
-    cdef Py_ssize_t n_next
+    cdef Py_ssize_t n_next, pf_a = 0
     if floating is float:
         eps = FLT_EPSILON
     else:
@@ -280,9 +280,15 @@ cdef inline void _log_loss_rows(
                 ok = lm_in_unit_interval(&proba[i0, 0], i1 - i0)
         else:
             if floating is float:
-                ok = lm_check_rows_f(&proba[i0, 0], i1 - i0, n_cols, rowsum_tol, n_sum_bad)
+                ok = lm_check_rows_f(&proba[i0, 0], i1 - i0, n_cols, rowsum_tol, n_sum_bad,
+                                     NULL, 0)
             else:
-                ok = lm_check_rows(&proba[i0, 0], i1 - i0, n_cols, rowsum_tol, n_sum_bad)
+                # The first half of the next chunk is prefetched here, the
+                # second half during the logarithms (see lm_prefetch_span).
+                if y.strides[0] == sizeof(int64_t) and lut.shape[0] > 0:
+                    pf_a = min(i1 - i0, proba.shape[0] - i1) * n_cols * sizeof(double) // 2
+                ok = lm_check_rows(&proba[i0, 0], i1 - i0, n_cols, rowsum_tol, n_sum_bad,
+                                   <const void*>&proba[i1, 0] if pf_a > 0 else NULL, pf_a)
         if not ok:
             in_range[0] = 0
     else:
@@ -341,12 +347,14 @@ cdef inline void _log_loss_rows(
             p = eps if p < eps else p
             p = (one - eps) if p > one - eps else p
             buf[i - i0] = <double>p
-    # -log p, with the next chunk's rows prefetched meanwhile (C-contiguous
-    # float64 rows with contiguous labels; the Cython loops above prefetch
-    # their own): the heaviest arithmetic overlaps the next reads from memory.
+    # -log p, with the rest of the next chunk's rows prefetched meanwhile
+    # (C-contiguous float64 rows with contiguous labels; the Cython loops
+    # above prefetch their own): the arithmetic overlaps the next reads from
+    # memory.
     n_next = min(i1 - i0, proba.shape[0] - i1) if pick_in_c else 0
-    lm_neg_log_prefetch(buf, i1 - i0, <const void*>&proba[i1, 0] if n_next > 0 else NULL,
-                        n_next * n_cols * sizeof(floating))
+    lm_neg_log_prefetch(buf, i1 - i0,
+                        (<const char*>&proba[i1, 0]) + pf_a if n_next > 0 else NULL,
+                        n_next * n_cols * sizeof(floating) - pf_a)
     if want_none:
         for i in range(i0, i1):
             out[i] = buf[i - i0]

@@ -168,7 +168,9 @@ LM_CLONES static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t st
  * Cython loop of strided rows) does.  With GCC or clang a row's lanes are
  * one vector and eight rows are folded together by a tree of shuffles: the
  * same additions, so every build and layout counts the same rows.  Row
- * lengths up to 16 get their own copy of the loop (unrolled). */
+ * lengths up to 16 get their own copy of the loop (unrolled).  A share of
+ * the nbytes at pf (none if nbytes <= 0) is prefetched after each eight
+ * rows (see lm_prefetch_span). */
 #define LM_FOLD8(L) ((((L)[0] + (L)[1]) + ((L)[2] + (L)[3]))                    \
                      + (((L)[4] + (L)[5]) + ((L)[6] + (L)[7])))
 LM_ALWAYS_INLINE int lm_sum_is_off(double s, double tol)
@@ -205,8 +207,9 @@ LM_ALWAYS_INLINE void NAME##_lanes(const T *p, ptrdiff_t n_cols, lm_v8d *out)   
     *out = a;                                                                   \
 }                                                                               \
 LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   \
-                              double tol)                                       \
+                              double tol, const char *pf, ptrdiff_t nbytes)     \
 {                                                                               \
+    ptrdiff_t share = nbytes > 0 ? (nbytes + n_rows / 8) / (n_rows / 8 + 1) : 0; \
     const lm_v8i e1 = {0, 8, 2, 10, 4, 12, 6, 14}, o1 = {1, 9, 3, 11, 5, 13, 7, 15}; \
     const lm_v8i e2 = {0, 1, 8, 9, 4, 5, 12, 13}, o2 = {2, 3, 10, 11, 6, 7, 14, 15}; \
     const lm_v8i e3 = {0, 1, 2, 3, 8, 9, 10, 11}, o3 = {4, 5, 6, 7, 12, 13, 14, 15}; \
@@ -224,6 +227,12 @@ LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   
             lm_v8d sv = LM_FOLD_LEVEL(LM_FOLD_LEVEL(b[0], b[1], e2, o2),        \
                                       LM_FOLD_LEVEL(b[2], b[3], e2, o2), e3, o3); \
             __builtin_memcpy(sums + r, &sv, sizeof sv);                         \
+            if (share > 0) {                                                    \
+                ptrdiff_t take = share < nbytes ? share : nbytes;               \
+                lm_prefetch_span(pf, take);                                     \
+                pf += take;                                                     \
+                nbytes -= take;                                                 \
+            }                                                                   \
         }                                                                       \
         for (; r < m; r++) {                                                    \
             lm_v8d a;                                                           \
@@ -238,9 +247,10 @@ LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   
 #else
 #define LM_ROWS_OFF(NAME, T)                                                    \
 LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   \
-                              double tol)                                       \
+                              double tol, const char *pf, ptrdiff_t nbytes)     \
 {                                                                               \
     int64_t n_off = 0;                                                          \
+    lm_prefetch_span(pf, nbytes);                                               \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
         const T *p = x + r * n_cols;                                            \
         double a[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                 \
@@ -254,26 +264,28 @@ LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   
 #define LM_CHECK_ROWS(NAME, T, OFF, UNIT)                                       \
 LM_ROWS_OFF(OFF, T)                                                             \
 LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
-                          double tol, int64_t *n_sum_bad)                       \
+                          double tol, int64_t *n_sum_bad, const void *pf_,      \
+                          ptrdiff_t nbytes)                                     \
 {                                                                               \
     int64_t n_off;                                                              \
+    const char *pf = (const char *)pf_;                                         \
     switch (n_cols) {                                                           \
-    case 2: n_off = OFF(x, n_rows, 2, tol); break;                              \
-    case 3: n_off = OFF(x, n_rows, 3, tol); break;                              \
-    case 4: n_off = OFF(x, n_rows, 4, tol); break;                              \
-    case 5: n_off = OFF(x, n_rows, 5, tol); break;                              \
-    case 6: n_off = OFF(x, n_rows, 6, tol); break;                              \
-    case 7: n_off = OFF(x, n_rows, 7, tol); break;                              \
-    case 8: n_off = OFF(x, n_rows, 8, tol); break;                              \
-    case 9: n_off = OFF(x, n_rows, 9, tol); break;                              \
-    case 10: n_off = OFF(x, n_rows, 10, tol); break;                            \
-    case 11: n_off = OFF(x, n_rows, 11, tol); break;                            \
-    case 12: n_off = OFF(x, n_rows, 12, tol); break;                            \
-    case 13: n_off = OFF(x, n_rows, 13, tol); break;                            \
-    case 14: n_off = OFF(x, n_rows, 14, tol); break;                            \
-    case 15: n_off = OFF(x, n_rows, 15, tol); break;                            \
-    case 16: n_off = OFF(x, n_rows, 16, tol); break;                            \
-    default: n_off = OFF(x, n_rows, n_cols, tol); break;                        \
+    case 2: n_off = OFF(x, n_rows, 2, tol, pf, nbytes); break;                              \
+    case 3: n_off = OFF(x, n_rows, 3, tol, pf, nbytes); break;                              \
+    case 4: n_off = OFF(x, n_rows, 4, tol, pf, nbytes); break;                              \
+    case 5: n_off = OFF(x, n_rows, 5, tol, pf, nbytes); break;                              \
+    case 6: n_off = OFF(x, n_rows, 6, tol, pf, nbytes); break;                              \
+    case 7: n_off = OFF(x, n_rows, 7, tol, pf, nbytes); break;                              \
+    case 8: n_off = OFF(x, n_rows, 8, tol, pf, nbytes); break;                              \
+    case 9: n_off = OFF(x, n_rows, 9, tol, pf, nbytes); break;                              \
+    case 10: n_off = OFF(x, n_rows, 10, tol, pf, nbytes); break;                            \
+    case 11: n_off = OFF(x, n_rows, 11, tol, pf, nbytes); break;                            \
+    case 12: n_off = OFF(x, n_rows, 12, tol, pf, nbytes); break;                            \
+    case 13: n_off = OFF(x, n_rows, 13, tol, pf, nbytes); break;                            \
+    case 14: n_off = OFF(x, n_rows, 14, tol, pf, nbytes); break;                            \
+    case 15: n_off = OFF(x, n_rows, 15, tol, pf, nbytes); break;                            \
+    case 16: n_off = OFF(x, n_rows, 16, tol, pf, nbytes); break;                            \
+    default: n_off = OFF(x, n_rows, n_cols, tol, pf, nbytes); break;                        \
     }                                                                           \
     *n_sum_bad += n_off;                                                        \
     return UNIT(x, n_rows * n_cols);                                            \
