@@ -416,7 +416,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     out = out_arr
 
     with nogil:
-        for b in prange(nb, schedule='static', num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
@@ -579,7 +579,7 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     with nogil, parallel(num_threads=n_threads):
         mrow = &scratch[threadid(), 0, 0]
         lse = &scratch[threadid(), 1, 0]
-        for b in prange(nb, schedule='static'):
+        for b in prange(nb, schedule='dynamic', chunksize=4):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
@@ -669,7 +669,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     with nogil, parallel(num_threads=n_threads):
         mrow = &scratch[threadid(), 0, 0]
         lse = &scratch[threadid(), 1, 0]
-        for b in prange(nb, schedule='static'):
+        for b in prange(nb, schedule='dynamic', chunksize=4):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
@@ -837,7 +837,7 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     out = out_arr
     with nogil, parallel(num_threads=n_threads):
         rows = &scratch[threadid(), 0]
-        for b in prange(nb, schedule='static'):
+        for b in prange(nb, schedule='dynamic', chunksize=4):
             start = b * rpb
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()

@@ -195,8 +195,8 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
                 checked[0] = False
             hard = _binary(yc, nr)
         # The chunk after next is asked for while this one is computed, when
-        # it lies in the column (the next block's first rows too: with static
-        # scheduling they are usually this thread's next).
+        # it lies in the column (the next block's first rows too: blocks are
+        # taken four at a time, so they are usually this thread's next).
         ahead = 2 * MATH_CHUNK if contiguous and i0 + 3 * MATH_CHUNK <= x.shape[0] else 0
         if not _bce_chunk(kind, yc, xc, nr, pw, hard, &sw[i0] if has_sw else NULL, b1, b2,
                           ahead):
@@ -283,7 +283,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     out_arr = np.zeros((n if want_none else 0, n_cols if want_none else 0), dtype=np.float64)
     out = out_arr
     with nogil:
-        for b in prange(nb, schedule='static', num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
@@ -458,7 +458,7 @@ def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
     out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
     out = out_arr
     with nogil:
-        for b in prange(nb, schedule='static', num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()

@@ -41,7 +41,7 @@ def scan_2d(const floating[:, :] x, int n_threads=1):
     cdef bint contiguous = n > 0 and _contiguous(x)
 
     with nogil:
-        for b in prange(nb, schedule='static', num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             lo = INFINITY
@@ -105,7 +105,7 @@ def small_label_set(const int64_t[:] y, int n_threads=1):
     cdef uint64_t[::1] masks = np.empty(nb, dtype=np.uint64)   # every block writes its own
     cdef uint64_t[::1] outs = np.empty(nb, dtype=np.uint64)
     with nogil:
-        for b in prange(nb, schedule='static', num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             mask = 0
