@@ -70,7 +70,8 @@ cdef extern from "_rowkernels.h" nogil:
                             const int64_t *y, int64_t offset, const int64_t *lut,
                             int64_t n_codes, double *buf, int binary)
 
-# Rows whose logarithms are taken together by one call of lm_log_array.
+# Rows checked together by lm_check_rows and whose logarithms are taken
+# together by one call of lm_neg_log_prefetch.
 cdef enum:
     LOG_CHUNK = 256
 # Classes whose exponentials are taken together by one call of lm_exp_array.

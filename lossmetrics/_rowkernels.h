@@ -51,12 +51,14 @@ LM_UNIT_BITS_BODY(lm_unit_bits_body_f, float)
 
 /* Asks the caches for the memory lines that begin within the nbytes at p
  * (no fault, no effect on results); consecutive spans request each line
- * once.  The log_loss kernel reads a chunk of rows in one light pass (row
- * sums and range check) and then computes on it: requesting the next
- * chunk's rows a few at a time during the computing overlaps their memory
- * reads with it, instead of stalling the light pass (a burst of requests
- * would stall on the few line-fill buffers as well).  The lines go to L2
- * (locality 1): a chunk and the next one together would about fill L1. */
+ * once.  The log_loss kernel reads a chunk of rows in a pass of range
+ * checks and row sums, picks each row's probability, then takes the
+ * logarithms: it requests the next chunk's rows a few at a time during the
+ * row sums (the first half) and the logarithms (the second half), so that
+ * their memory reads overlap that arithmetic; requests in a burst, or
+ * during the light label pick, stalled on the few line-fill buffers
+ * instead.  The lines go to L2 (locality 1): a chunk and the next one
+ * together would about fill L1. */
 LM_ALWAYS_INLINE void lm_prefetch_span(const void *p, ptrdiff_t nbytes)
 {
 #if defined(__GNUC__)
