@@ -137,13 +137,33 @@ LM_ERR_LANES(lm_absolute_error_lanes, 0)
 /* The distinct values of y[0], y[step], ..., y[(n - 1) step] if all lie in
  * [base, base + 64): bit b of *mask is set when base + b occurs (unsigned,
  * wrapping arithmetic).  Returns 0 if some value lies outside the window
- * (some d has a bit >= 6).  Two or-reductions, vectorised (a variable shift
- * per element); contiguous labels get their own copy of the loop. */
+ * (some d has a bit >= 6).  Two or-reductions; for contiguous labels the
+ * shifts are written as vector operations (GCC 12 does not vectorise a
+ * shift of a constant by a varying count), four labels at a time. */
 LM_ALWAYS_INLINE int lm_label_window_body(const int64_t *y, ptrdiff_t n, ptrdiff_t step,
                                           uint64_t base, uint64_t *mask)
 {
     uint64_t outside = 0, m = 0;
-    for (ptrdiff_t i = 0; i < n; i++) {
+    ptrdiff_t i = 0;
+#if defined(__GNUC__) && !defined(LM_NO_VECTOR_EXT)
+    typedef uint64_t lm_v4u __attribute__((vector_size(32)));
+    if (step == 1) {
+        const lm_v4u one = {1, 1, 1, 1}, low6 = {63, 63, 63, 63};
+        lm_v4u vb = {base, base, base, base}, vo = {0, 0, 0, 0}, vm = {0, 0, 0, 0};
+        for (; i + 4 <= n; i += 4) {
+            lm_v4u d;
+            __builtin_memcpy(&d, y + i, sizeof d);
+            d -= vb;
+            vo |= d;
+            vm |= one << (d & low6);
+        }
+        for (int k = 0; k < 4; k++) {
+            outside |= vo[k];
+            m |= vm[k];
+        }
+    }
+#endif
+    for (; i < n; i++) {
         uint64_t d = (uint64_t)y[i * step] - base;
         outside |= d;
         m |= (uint64_t)1 << (d & 63);

@@ -272,3 +272,16 @@ def test_row_sum_warning_at_every_position_of_the_row_groups(n_cols, dtype):
             q = _proba(n, n_cols).astype(dtype)
             skm.log_loss(y, q, labels=np.arange(n_cols))
             lm.log_loss(y, q, labels=np.arange(n_cols))
+
+
+@pytest.mark.parametrize("special", [63, 64, -1, -33, 95, 96, I64.max, I64.min])
+@pytest.mark.parametrize("n", [4, 5, 8, 11])
+def test_integer_classes_with_a_window_edge_at_every_position(special, n):
+    # The label-window scan reads four labels at a time (then one by one): a
+    # value at the window's edge, just outside it, or far away must be found
+    # wherever it stands.
+    for pos in range(1, n):
+        y = np.array([32 + k % 5 for k in range(n)], dtype=np.int64)
+        y[pos] = special
+        np.testing.assert_array_equal(encode(y, None).classes, np.unique(y))
+        np.testing.assert_array_equal(encode(y[::-1], None).classes, np.unique(y))
