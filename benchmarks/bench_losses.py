@@ -16,6 +16,11 @@ NumPy maximum over the bytes, one thread per core).  It never asserts anything.
 The implementations of one workload (and its floor) are timed in turns, one
 call each per round, so that a slow phase of a shared machine slows them
 alike instead of whichever happened to run then; each keeps its best time.
+Before each timed call of a large workload the script sleeps 20 ms: the
+OpenMP threads of the call before (ours, PyTorch's) spin for several
+milliseconds after their work is done, on cores the next call needs.
+Without the pause the floor, read right after our call, measured 9-11 ms
+instead of 6 ms (and so inflated the "% floor" column).
 """
 import argparse
 import contextlib
@@ -31,6 +36,11 @@ import tracemalloc
 import numpy as np
 
 
+# Pause before each timed call of a large workload: libgomp's idle threads
+# spin (GOMP_SPINCOUNT, about 300,000 pauses: milliseconds) before they sleep.
+SETTLE_S = 0.02
+
+
 def _time_once(fn):
     gc.disable()
     try:
@@ -41,13 +51,16 @@ def _time_once(fn):
         gc.enable()
 
 
-def best_times_in_turns(fns, repeats):
+def best_times_in_turns(fns, repeats, settle=0.0):
     """Best time of each callable in ``fns`` (a dict), timed in turns: round i
-    calls, once each, those with ``repeats[key] > i``."""
+    calls, once each, those with ``repeats[key] > i``, each after sleeping
+    ``settle`` seconds (for the previous call's spinning threads to park)."""
     best = {key: float("inf") for key in fns}
     for i in range(max(repeats.values())):
         for key, fn in fns.items():
             if i < repeats[key]:
+                if settle:
+                    time.sleep(settle)
                 best[key] = min(best[key], _time_once(fn))
     return best
 
@@ -260,9 +273,13 @@ def main(argv=None):
             fns = dict(ours=w["ours"], sklearn=w["sklearn"], torch=torch_callable(w["torch"]),
                        other=w["other"], paired=w["paired"], floor=floor)
             fns = {key: fn for key, fn in fns.items() if fn is not None}
-            # scikit-learn is slow: fewer turns (at least 2).
+            # scikit-learn is slow: fewer turns (at least 2).  The floor is
+            # cheap and its best is what the column divides by: three times
+            # the turns (its extra calls come after the others' last round).
             repeats = {key: max(2, repeat // 3) if key == "sklearn" else repeat for key in fns}
-            times = best_times_in_turns(fns, repeats)
+            if "floor" in repeats:
+                repeats["floor"] = 3 * repeat
+            times = best_times_in_turns(fns, repeats, settle=0.0 if small else SETTLE_S)
         t_ours = times["ours"]
         t_skl, t_torch = times.get("sklearn"), times.get("torch")
         t_other, t_paired, floor = times.get("other"), times.get("paired"), times.get("floor")
