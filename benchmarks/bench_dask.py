@@ -30,7 +30,6 @@ def main(argv=None):
 
     import dask.array as da
     import distributed
-    import numpy as np
 
     import lossmetrics.dask as lmd
 

@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import gc
 import json
+import math
 import os
 import subprocess
 import sys
@@ -254,10 +255,11 @@ def main(argv=None):
         torch_version = "not installed"
     import sklearn
     report = dict(lossmetrics=cfg["version"], openmp=cfg["openmp"], n_threads=n_threads,
-                  usable_cores=cfg["usable_cores"], numpy=np.__version__,
+                  usable_cores=cfg["usable_cores"], simd=cfg["simd"], numpy=np.__version__,
                   sklearn=sklearn.__version__, torch=torch_version, quick=args.quick,
                   repeat=args.repeat, rows=[])
-    print(f"lossmetrics {cfg['version']} (OpenMP: {cfg['openmp']}, {n_threads} threads), "
+    print(f"lossmetrics {cfg['version']} (OpenMP: {cfg['openmp']}, {n_threads} threads, "
+          f"kernels for {cfg['simd']}), "
           f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, torch {torch_version}")
     header = (f"{'workload':48s} {'ours ms':>9s} {'sklearn':>9s} {'torch':>9s} {'other':>9s}"
               f" {'x skl':>7s} {'x torch':>7s} {'x other':>7s} {'% floor':>7s}")
@@ -287,14 +289,16 @@ def main(argv=None):
         def ms(t):
             return f"{t * 1e3:9.3f}" if t else f"{'-':>9s}"
 
+        # Rounded down: a figure printed at a target has met it.
         def ratio(t):
-            return f"{t / t_ours:7.1f}" if t else f"{'-':>7s}"
+            return f"{math.floor(10 * t / t_ours) / 10:7.1f}" if t else f"{'-':>7s}"
 
-        pct = f"{100 * floor / t_ours:6.0f}%" if floor else f"{'-':>7s}"
+        pct = f"{math.floor(100 * floor / t_ours):6d}%" if floor else f"{'-':>7s}"
         print(f"{w['name']:48s} {ms(t_ours)} {ms(t_skl)} {ms(t_torch)} {ms(t_other)} "
               f"{ratio(t_skl)} {ratio(t_torch)} {ratio(t_other)} {pct}"
               + (f"  (other: {w['other_name']})" if w["other"] else "")
-              + (f"  (all cores: {ms(t_paired).strip()} ms, {t_ours / t_paired:.2f}x faster)"
+              + (f"  (all cores: {ms(t_paired).strip()} ms, "
+                 f"{math.floor(100 * t_ours / t_paired) / 100:.2f}x faster)"
                  if t_paired else ""))
         row = dict(workload=w["name"], ours_s=t_ours, sklearn_s=t_skl, torch_s=t_torch,
                    other_s=t_other, other_name=w["other_name"] or None, floor_s=floor)

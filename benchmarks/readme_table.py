@@ -5,7 +5,16 @@ Usage::
     python benchmarks/readme_table.py [benchmarks/results.json]
 """
 import json
+import math
 import sys
+
+# Ratios and percentages are rounded down, so that a figure shown at a
+# target has met it (59.6% is shown as 59%, not 60%).
+
+
+def _down(value, decimals):
+    scale = 10 ** decimals
+    return f"{math.floor(value * scale) / scale:.{decimals}f}"
 
 
 def _ms(seconds):
@@ -13,7 +22,7 @@ def _ms(seconds):
 
 
 def _ratio(other, ours):
-    return f"{other / ours:.1f}x" if other else ""
+    return f"{_down(other / ours, 1)}x" if other else ""
 
 
 def table(report):
@@ -24,7 +33,7 @@ def table(report):
         other = _ratio(row["other_s"], ours)
         if other and row["other_name"] == "scipy":
             other += " (scipy)"
-        floor = f"{100 * row['floor_s'] / ours:.0f}%" if row["floor_s"] else ""
+        floor = f"{_down(100 * row['floor_s'] / ours, 0)}%" if row["floor_s"] else ""
         lines.append(f"| {row['workload']} | {_ms(ours)} | {_ratio(row['sklearn_s'], ours)} | "
                      f"{_ratio(row['torch_s'], ours)} | {other} | {floor} |")
     for row in report["rows"]:
@@ -32,7 +41,7 @@ def table(report):
             lines += ["", f"{row['workload']}: {_ms(row['ours_s'])}; with all "
                       f"{report['n_threads']} threads, timed in turns with it: "
                       f"{_ms(row['all_cores_s'])}, "
-                      f"{row['ours_s'] / row['all_cores_s']:.2f}x faster."]
+                      f"{_down(row['ours_s'] / row['all_cores_s'], 2)}x faster."]
     mem = report["peak_memory_log_loss_bytes"]
     imp = report["import_s"]
     n = "1e5" if report.get("quick") else "1e6"

@@ -7,6 +7,7 @@ import numpy as np
 
 from lossmetrics._errors import InvalidParameterError
 from lossmetrics._labels import encode
+from lossmetrics._simd import kernels
 from lossmetrics._state import total, weighted_mean
 from lossmetrics._threads import resolve_n_threads
 from lossmetrics._validation import (
@@ -221,7 +222,7 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
 
 
 def _first_undeclared(enc, y):
-    from lossmetrics._scan import first_unmapped
+    first_unmapped = kernels("_scan").first_unmapped
 
     bad = first_unmapped(enc.codes, enc.offset, enc.lut)
     return None if bad < 0 else bad
@@ -245,7 +246,7 @@ def _warn_not_normalised():
 
 def log_loss_state(checked, want_none=False):
     """Run the log_loss kernel; return (state, per-sample losses or None)."""
-    from lossmetrics._class_kernels import label_proba_kernel
+    label_proba_kernel = kernels("_class_kernels").label_proba_kernel
 
     p = checked.params
     if p["indicator"]:
@@ -331,8 +332,8 @@ def _lean_log_loss(y_true, y_proba):
             and y_true.ndim == 1 and y_proba.ndim == 2
             and 0 < y_true.shape[0] == y_proba.shape[0] < _LEAN_BELOW):
         return None
-    from lossmetrics._class_kernels import label_proba_kernel
-    from lossmetrics._scan import small_label_set
+    label_proba_kernel = kernels("_class_kernels").label_proba_kernel
+    small_label_set = kernels("_scan").small_label_set
 
     window = small_label_set(y_true, 1)
     if window is None or not 2 <= window[0].shape[0] == y_proba.shape[1]:

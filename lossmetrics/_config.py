@@ -11,7 +11,10 @@ def get_config():
         ``version``, ``openmp`` (whether the kernels were compiled with
         OpenMP), ``openmp_version`` (the ``_OPENMP`` macro, 0 without),
         ``default_n_threads`` (threads used for ``n_threads=None``),
-        ``usable_cores``, ``python`` and ``numpy`` versions.
+        ``usable_cores``, ``simd`` (the instruction set of the kernels in
+        use: ``"x86-64-v3"`` (AVX2) or ``"baseline"``; the environment
+        variable ``LOSSMETRICS_SIMD`` overrides it), ``python`` and
+        ``numpy`` versions.
 
     Examples
     --------
@@ -24,6 +27,7 @@ def get_config():
 
     from lossmetrics import __version__
     from lossmetrics._openmp import openmp_enabled, openmp_version
+    from lossmetrics._simd import simd_level
     from lossmetrics._threads import default_n_threads, usable_cores
 
     return {
@@ -32,6 +36,7 @@ def get_config():
         "openmp_version": openmp_version(),
         "default_n_threads": default_n_threads(),
         "usable_cores": usable_cores(),
+        "simd": simd_level(),
         "python": sys.version.split()[0],
         "numpy": numpy.__version__,
     }
@@ -60,5 +65,6 @@ def show_config(file=None):
     print(f"  OpenMP:            {omp}", file=out)
     print(f"  default n_threads: {cfg['default_n_threads']}", file=out)
     print(f"  usable cores:      {cfg['usable_cores']}", file=out)
+    print(f"  kernels built for: {cfg['simd']}", file=out)
     print(f"  python:            {cfg['python']}", file=out)
     print(f"  numpy:             {cfg['numpy']}", file=out)

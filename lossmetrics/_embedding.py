@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from lossmetrics._errors import InvalidParameterError
+from lossmetrics._simd import kernels
 from lossmetrics._threads import resolve_n_threads
 from lossmetrics._torch_losses import _check_same_shape, _reduce
 from lossmetrics._validation import (
@@ -40,7 +41,7 @@ def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
     # int64 and float64 targets are read in place; other dtypes are converted.
     target = y if y.dtype in (np.int64, np.float64) and y.dtype.isnative else (
         y.astype(np.float64))
-    from lossmetrics._elementwise_kernels import first_not_pm1
+    first_not_pm1 = kernels("_elementwise_kernels").first_not_pm1
 
     where = first_not_pm1(target)
     if where >= 0:
@@ -52,7 +53,7 @@ def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
 
 
 def cosine_state(checked, want_none=False):
-    from lossmetrics._elementwise_kernels import cosine_embedding_kernel
+    cosine_embedding_kernel = kernels("_elementwise_kernels").cosine_embedding_kernel
 
     p = checked.params
     return cosine_embedding_kernel(checked.y_true, checked.y_pred, p["x2"], p["margin"],

@@ -8,8 +8,11 @@
  * the compiler vectorises them.  On x86-64 Linux with GCC, each array
  * function is compiled three times (AVX-512, AVX2 and the baseline) and the
  * loader picks one for the CPU (target_clones; an includer may define LM_CLONES itself).
- * All clones perform the same IEEE operations in the same order (C11 mode:
- * no FMA contraction), so results are the same bits on every CPU: compiled
+ * (The modules including this header are also built whole for x86-64-v3,
+ * lossmetrics/_simd.py; there the "default" clone is AVX2 code.)
+ * All clones perform the same IEEE operations in the same order
+ * (-ffp-contract=off: no FMA contraction), so results are the same bits on
+ * every CPU: compiled
  * for SSE2, AVX2, AVX-512 and with -mfma, 3 million log/exp/log1p values
  * hashed to the same bits.
  *

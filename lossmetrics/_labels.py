@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lossmetrics._simd import kernels
+
 # Integer label ranges up to this size use a dense look-up table.
 _MAX_LUT = 1 << 22
 
@@ -40,7 +42,9 @@ def _int_codes(y):
 
 
 def _classes_from_int_range(codes):
-    from lossmetrics._scan import int_min_max, mark_present
+    _k = kernels("_scan")
+    int_min_max = _k.int_min_max
+    mark_present = _k.mark_present
 
     lo, hi = int_min_max(codes)
     if hi - lo + 1 > max(_MAX_LUT, 4 * codes.shape[0]):
@@ -71,7 +75,7 @@ def encode(y, labels_classes, n_threads=1):
                      or _integral_floats(labels_classes)):
         codes = _int_codes(y)
         if labels_classes is None:
-            from lossmetrics._scan import small_label_set
+            small_label_set = kernels("_scan").small_label_set
 
             window = small_label_set(codes, n_threads)
             if window is not None:   # a few labels close together: one pass

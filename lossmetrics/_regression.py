@@ -4,14 +4,19 @@ import math
 
 import numpy as np
 
-from lossmetrics._elementwise_kernels import Kind, elementwise_kernel, small_regression_state
 from lossmetrics._errors import InvalidParameterError
+from lossmetrics._simd import kernels
 from lossmetrics._state import weighted_mean
 from lossmetrics._threads import resolve_n_threads
 from lossmetrics._validation import (
     CheckedInputs, as_array, as_float_array, check_consistent_length, check_finite,
     check_sample_weight, defer_finite,
 )
+
+_kernels = kernels("_elementwise_kernels")
+Kind = _kernels.Kind
+elementwise_kernel = _kernels.elementwise_kernel
+small_regression_state = _kernels.small_regression_state
 
 
 def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multioutput):

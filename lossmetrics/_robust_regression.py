@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from lossmetrics._errors import InvalidParameterError
+from lossmetrics._simd import kernels
 from lossmetrics._torch_losses import _reduce, check_elementwise_pair
 from lossmetrics._validation import CheckedInputs, as_2d
 
@@ -43,7 +44,9 @@ def check_smooth_l1_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, 
 
 
 def robust_state(checked, want_none=False):
-    from lossmetrics._elementwise_kernels import Kind, elementwise_kernel
+    _k = kernels("_elementwise_kernels")
+    Kind = _k.Kind
+    elementwise_kernel = _k.elementwise_kernel
 
     kind = Kind.HUBER if checked.metric == "huber_loss" else Kind.SMOOTH_L1
     param = checked.params["param"]

@@ -18,6 +18,7 @@ import numbers
 import numpy as np
 
 from lossmetrics._errors import InvalidParameterError
+from lossmetrics._simd import kernels
 from lossmetrics._state import finalize
 from lossmetrics._threads import resolve_n_threads
 from lossmetrics._validation import (
@@ -72,7 +73,7 @@ def _check_index_targets(y, spatial_shape, n_classes, ignore_index, logits_name)
     y2 = y64.reshape(y64.shape[0], -1)
 
     def check_range():
-        from lossmetrics._scan import first_bad_index
+        first_bad_index = kernels("_scan").first_bad_index
 
         flat = first_bad_index(y2, n_classes, 0 if ignore_index is None else ignore_index,
                                ignore_index is not None)
@@ -210,7 +211,9 @@ def check_nll_loss(y_true, log_proba, *, sample_weight=None, n_threads=None,
 
 def class_scores_state(checked, want_none=False):
     """Run the kernel of cross_entropy / nll_loss; return (state, per-element)."""
-    from lossmetrics._class_kernels import index_target_kernel, prob_target_kernel
+    _k = kernels("_class_kernels")
+    index_target_kernel = _k.index_target_kernel
+    prob_target_kernel = _k.prob_target_kernel
 
     p = checked.params
     if p["target_kind"] == "probabilities":
@@ -448,7 +451,9 @@ def _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight, redu
 
 
 def binary_state(checked, want_none=False):
-    from lossmetrics._elementwise_kernels import Kind, elementwise_kernel
+    _k = kernels("_elementwise_kernels")
+    Kind = _k.Kind
+    elementwise_kernel = _k.elementwise_kernel
 
     kind = (Kind.BINARY_CROSS_ENTROPY if checked.metric == "binary_cross_entropy"
             else Kind.BINARY_CROSS_ENTROPY_LOGITS)
@@ -557,7 +562,7 @@ def _check_distribution(x, name, is_log, n_threads):
 
 def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
                         log_true=False, log_pred=False, reduction="mean"):
-    from lossmetrics._class_kernels import kl_kernel_checks
+    kl_kernel_checks = kernels("_class_kernels").kl_kernel_checks
     from lossmetrics._validation import check_bool
 
     q = as_float_array(y_pred, "y_pred")
@@ -592,7 +597,7 @@ def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
 
 
 def kl_state(checked, want_none=False):
-    from lossmetrics._class_kernels import kl_kernel
+    kl_kernel = kernels("_class_kernels").kl_kernel
 
     p = checked.params
     state, per, in_range = kl_kernel(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lossmetrics._errors import InvalidParameterError
+from lossmetrics._simd import kernels
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -160,7 +161,7 @@ def scan(arr, n_threads=1):
     a copy (e.g. a broadcast one) is scanned one index of its middle axis at a
     time.
     """
-    from lossmetrics._scan import scan_2d
+    scan_2d = kernels("_scan").scan_2d
 
     if arr.ndim == 3 and not _mergeable(arr):
         n, c, s = arr.shape
