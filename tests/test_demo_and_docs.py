@@ -13,7 +13,8 @@ import lossmetrics
 MODULES = ["lossmetrics._accumulator", "lossmetrics._brier", "lossmetrics._classification",
            "lossmetrics._config", "lossmetrics._embedding", "lossmetrics._errors",
            "lossmetrics._regression", "lossmetrics._robust_regression",
-           "lossmetrics._scorers", "lossmetrics._torch_losses", "lossmetrics._validation",
+           "lossmetrics._scorers", "lossmetrics._simd", "lossmetrics._torch_losses",
+           "lossmetrics._validation",
            "lossmetrics.dask"]
 
 
