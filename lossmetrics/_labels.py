@@ -42,15 +42,12 @@ def _int_codes(y):
 
 
 def _classes_from_int_range(codes):
-    _k = kernels("_scan")
-    int_min_max = _k.int_min_max
-    mark_present = _k.mark_present
-
-    lo, hi = int_min_max(codes)
+    scan = kernels("_scan")
+    lo, hi = scan.int_min_max(codes)
     if hi - lo + 1 > max(_MAX_LUT, 4 * codes.shape[0]):
         return np.unique(codes)
     present = np.zeros(hi - lo + 1, dtype=np.uint8)
-    mark_present(codes, lo, present)
+    scan.mark_present(codes, lo, present)
     return np.flatnonzero(present).astype(np.int64) + lo
 
 

@@ -13,11 +13,6 @@ from lossmetrics._validation import (
     check_sample_weight, defer_finite,
 )
 
-_kernels = kernels("_elementwise_kernels")
-Kind = _kernels.Kind
-elementwise_kernel = _kernels.elementwise_kernel
-small_regression_state = _kernels.small_regression_state
-
 
 def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multioutput):
     yt = as_float_array(y_true, "y_true", metric)
@@ -100,14 +95,18 @@ def check_mean_absolute_error(y_true, y_pred, *, sample_weight=None, n_threads=N
 
 
 _NO_POS_WEIGHT = np.empty(0)
-_SQUARED, _ABSOLUTE = int(Kind.SQUARED_ERROR), int(Kind.ABSOLUTE_ERROR)
+
+
+def _kind(metric):
+    kind = kernels("_elementwise_kernels").Kind
+    return int(kind.ABSOLUTE_ERROR if metric == "mean_absolute_error" else kind.SQUARED_ERROR)
 
 
 def regression_state(checked, want_none=False):
     """Per-output (hi, lo) sums of the weighted errors, then the weight total."""
-    kind = _ABSOLUTE if checked.metric == "mean_absolute_error" else _SQUARED
-    state, per, _ = elementwise_kernel(kind, checked.y_true, checked.y_pred, _NO_POS_WEIGHT,
-                                       checked.sample_weight, True, want_none,
+    elementwise_kernel = kernels("_elementwise_kernels").elementwise_kernel
+    state, per, _ = elementwise_kernel(_kind(checked.metric), checked.y_true, checked.y_pred,
+                                       _NO_POS_WEIGHT, checked.sample_weight, True, want_none,
                                        checked.n_threads)
     checked._after_kernel(state)
     return state, per
@@ -155,8 +154,7 @@ def _lean(metric, y_true, y_pred, sample_weight, multioutput, n_threads):
             and y_pred.ndim == 1 and 0 < y_true.shape[0] == y_pred.shape[0] < _LEAN_BELOW
             and y_true.flags.c_contiguous and y_pred.flags.c_contiguous):
         return None
-    kind = _ABSOLUTE if metric == "mean_absolute_error" else _SQUARED
-    state = small_regression_state(kind, y_true, y_pred)
+    state = kernels("_elementwise_kernels").small_regression_state(_kind(metric), y_true, y_pred)
     if not math.isfinite(state[0, 0]):
         return None
     return regression_result(state, _LEAN_PARAMS, metric)

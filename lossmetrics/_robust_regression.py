@@ -44,9 +44,8 @@ def check_smooth_l1_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, 
 
 
 def robust_state(checked, want_none=False):
-    _k = kernels("_elementwise_kernels")
-    Kind = _k.Kind
-    elementwise_kernel = _k.elementwise_kernel
+    k = kernels("_elementwise_kernels")
+    Kind, elementwise_kernel = k.Kind, k.elementwise_kernel
 
     kind = Kind.HUBER if checked.metric == "huber_loss" else Kind.SMOOTH_L1
     param = checked.params["param"]

@@ -211,9 +211,8 @@ def check_nll_loss(y_true, log_proba, *, sample_weight=None, n_threads=None,
 
 def class_scores_state(checked, want_none=False):
     """Run the kernel of cross_entropy / nll_loss; return (state, per-element)."""
-    _k = kernels("_class_kernels")
-    index_target_kernel = _k.index_target_kernel
-    prob_target_kernel = _k.prob_target_kernel
+    k = kernels("_class_kernels")
+    index_target_kernel, prob_target_kernel = k.index_target_kernel, k.prob_target_kernel
 
     p = checked.params
     if p["target_kind"] == "probabilities":
@@ -451,9 +450,8 @@ def _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight, redu
 
 
 def binary_state(checked, want_none=False):
-    _k = kernels("_elementwise_kernels")
-    Kind = _k.Kind
-    elementwise_kernel = _k.elementwise_kernel
+    k = kernels("_elementwise_kernels")
+    Kind, elementwise_kernel = k.Kind, k.elementwise_kernel
 
     kind = (Kind.BINARY_CROSS_ENTROPY if checked.metric == "binary_cross_entropy"
             else Kind.BINARY_CROSS_ENTROPY_LOGITS)

@@ -203,9 +203,15 @@ def test_requesting_x86_64_v3_on_a_cpu_without_it_is_an_error(monkeypatch):
 
 
 def test_an_invalid_lossmetrics_simd_fails_the_first_loss_call_with_a_clear_error(tmp_path):
-    code = "import lossmetrics"
+    # The import itself loads no kernel module (and so cannot fail on it).
+    code = ("import sys, lossmetrics\n"
+            "assert not [m for m in sys.modules if 'kernels' in m or m.endswith('_cpu')]\n"
+            "print('imported', flush=True)\n"
+            "lossmetrics.mean_squared_error([1.0, 2.0], [2.0, 2.0])\n")
     env = {**os.environ, _simd.ENV_VAR: "fast"}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, cwd=tmp_path, env=env)
+    assert proc.stdout.strip() == "imported", proc.stderr[-2000:]
     assert proc.returncode != 0
+    assert "ValueError" in proc.stderr
     assert "LOSSMETRICS_SIMD must be one of" in proc.stderr and "'fast'" in proc.stderr
