@@ -32,14 +32,14 @@ True
 import functools
 import inspect
 import math
-import warnings
 
 import dask
 import dask.array as da
 import numpy as np
 
-from lossmetrics._accumulator import Accumulator, labels_to_infer, with_inferred_labels
-from lossmetrics._registry import LOSSES
+from lossmetrics._adapters.accumulator import Accumulator
+from lossmetrics._core.validation import partial_batch
+from lossmetrics._losses import LOSSES
 
 __all__ = sorted(LOSSES)
 
@@ -72,8 +72,6 @@ def _result(acc):
 
 def _chunk_none(metric, options, data, sample_weight):
     """Per-element losses of one row chunk (reduction='none')."""
-    from lossmetrics._validation import partial_batch
-
     if data[1].shape[0] == 0:
         return None
     with partial_batch():
@@ -140,11 +138,13 @@ def _evaluate(metric, data, names, sample_weight, options, compute):
     chunk_data = [dask.delayed(list, pure=True)(parts) for parts in zip(*blocks)]
     if options.get("reduction") == "none":
         return _per_element(metric, arrays, chunk_data, sw_blocks, options, compute)
-    if labels_to_infer(metric, arrays[0].shape, arrays[1].shape, options):
+    label_set = LOSSES[metric].labels
+    if label_set is not None and label_set.to_infer(arrays[0].shape, arrays[1].shape,
+                                                    options):
         # One extra pass: the labels of all of y_true, as the function infers them.
         classes = da.unique(arrays[0].ravel()).compute()
-        options = with_inferred_labels(metric, classes, arrays[1].shape, arrays[1].dtype,
-                                       options)
+        options = label_set.with_inferred(LOSSES[metric], classes, arrays[1].shape,
+                                          arrays[1].dtype, options)
     Accumulator(metric, **options)  # validates the options before any work is sent
     states = [dask.delayed(_chunk_state, pure=True)(metric, options, part, w)
               for part, w in zip(chunk_data, sw_blocks)]
@@ -155,14 +155,7 @@ def _evaluate(metric, data, names, sample_weight, options, compute):
 def _per_element(metric, arrays, chunk_data, sw_blocks, options, compute):
     options = {k: v for k, v in options.items() if k != "reduction"}
     pred = arrays[1]
-    if metric in ("cross_entropy", "nll_loss"):
-        tail = pred.shape[2:]
-    elif metric == "kl_divergence":
-        tail = pred.shape[1:-1]
-    elif metric == "cosine_embedding_loss":
-        tail = ()
-    else:
-        tail = pred.shape[1:]
+    tail = LOSSES[metric].element_shape(pred.shape)
     parts = [
         da.from_delayed(dask.delayed(_chunk_none, pure=True)(metric, options, part, w),
                         shape=(rows,) + tail, dtype=np.float64)
@@ -186,16 +179,8 @@ def _make(metric):
         bound = sig.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = dict(bound.arguments)
-        if metric == "log_loss":
-            legacy = arguments.pop("y_pred")
-            if not (isinstance(legacy, str) and legacy == "deprecated"):
-                if arguments["y_proba"] is not None:
-                    raise ValueError("Cannot use both `y_pred` and `y_proba`. `y_pred` is "
-                                     "deprecated, use `y_proba` instead.")
-                warnings.warn("`y_pred` was renamed to `y_proba` in version 1.9 and will "
-                              "be removed in 1.11. Use `y_proba` instead.", FutureWarning,
-                              stacklevel=2)
-                arguments["y_proba"] = legacy
+        if spec.prepare is not None:
+            spec.prepare(arguments)
         data = [arguments.pop(name) for name in data_names]
         for value, name in zip(data, data_names):
             if value is None:
@@ -206,7 +191,7 @@ def _make(metric):
         return _evaluate(metric, data, data_names, sample_weight, options, compute)
 
     loss.__signature__ = sig.replace(parameters=[*sig.parameters.values(), compute_param])
-    y_ex, p_ex, *more = _EXAMPLES[metric]
+    y_ex, p_ex, *more = spec.example
     loss.__doc__ = (
         f"{metric} of Dask (or NumPy) arrays; the value of :func:`lossmetrics.{metric}`\n"
         "    on the whole data, within 1 ulp.\n\n"
@@ -227,24 +212,6 @@ def _make(metric):
     loss.__qualname__ = metric
     return loss
 
-
-_REG = ("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]")
-_EXAMPLES = {
-    "log_loss": ("[0, 1, 1, 0]", "[[.9, .1], [.2, .8], [.3, .7], [.6, .4]]"),
-    "brier_score_loss": ("[0, 1, 1, 0]", "[.1, .8, .7, .4]"),
-    "mean_squared_error": _REG,
-    "root_mean_squared_error": _REG,
-    "mean_absolute_error": _REG,
-    "huber_loss": _REG,
-    "smooth_l1_loss": _REG,
-    "cross_entropy": ("[0, 2, 1]", "[[2., 1, 0], [0, 1, 3], [1, 2, 0]]"),
-    "nll_loss": ("[0, 2, 1]", "np.log([[.7, .2, .1], [.1, .1, .8], [.2, .7, .1]])"),
-    "binary_cross_entropy": ("[0., 1, 1, 0]", "[.1, .8, .7, .4]"),
-    "binary_cross_entropy_with_logits": ("[0., 1, 1, 0]", "[-2., 1.5, .5, -.3]"),
-    "kl_divergence": ("[[.5, .5], [.9, .1], [.2, .8]]", "[[.9, .1], [.5, .5], [.3, .7]]"),
-    "cosine_embedding_loss": ("[1, -1, 1]", "[[1., 0], [0, 1], [1, 1]]",
-                              "[[1., 1], [0, 1], [1, -1]]"),
-}
 
 for _metric in LOSSES:
     globals()[_metric] = _make(_metric)

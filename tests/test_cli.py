@@ -364,7 +364,7 @@ def test_help_lists_commands_metrics_and_options(tmp_path):
 
 
 def test_no_command_and_demo_run_the_demo():
-    from lossmetrics import _cli
+    from lossmetrics._adapters import cli as _cli
 
     calls = []
     assert _cli.main([], demo=lambda argv: calls.append(argv) or 0) == 0
@@ -376,7 +376,8 @@ def test_options_come_from_the_registry(monkeypatch, tmp_path, capsys):
     # A loss with an option the CLI has never heard of gets --name VALUE (a literal).
     import dataclasses
 
-    from lossmetrics import _cli, _registry
+    from lossmetrics import _losses as _registry
+    from lossmetrics._adapters import cli as _cli
 
     def fake(y_true, y_pred, *, sample_weight=None, n_threads=None, power=1):
         return float(np.sum((np.asarray(y_true) - np.asarray(y_pred)) ** power))

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from lossmetrics import _fastmath as fm
+from lossmetrics._kernels import _fastmath as fm
 
 EXTENDED = np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
 SLACK = 0.0 if EXTENDED else 1.0

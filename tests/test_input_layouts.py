@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import lossmetrics
-from lossmetrics._threads import SERIAL_BELOW
+from lossmetrics._core.threads import SERIAL_BELOW
 
 N = 70_000          # rows: every prediction has more than SERIAL_BELOW scalars
 C = 5               # classes

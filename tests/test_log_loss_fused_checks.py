@@ -11,7 +11,7 @@ import pytest
 import sklearn.metrics as skm
 
 import lossmetrics as lm
-from lossmetrics._labels import encode
+from lossmetrics._losses.labels import encode
 
 RNG = np.random.default_rng(20261122)
 N, C = 3000, 7   # several kernel chunks (256 rows) and blocks

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import lossmetrics
-from lossmetrics import _simd
-from lossmetrics._cpu import built_x86_64_v3, cpu_x86_64_v3
+import lossmetrics._kernels as _simd
+from lossmetrics._kernels._cpu import built_x86_64_v3, cpu_x86_64_v3
 
 HAS_V3 = cpu_x86_64_v3()
 
@@ -112,7 +112,7 @@ import json, sys, warnings
 warnings.simplefilter("ignore")
 sys.path.insert(0, {tests_dir!r})
 import test_simd
-from lossmetrics._simd import simd_level
+from lossmetrics._kernels import simd_level
 print(json.dumps(dict(level=simd_level(), results=test_simd._battery())))
 """
 
@@ -146,7 +146,7 @@ def test_baseline_and_x86_64_v3_builds_give_the_same_bits(tmp_path):
 def test_fastmath_builds_give_the_same_bits(name):
     # tests/test_fastmath.py bounds the baseline's ulp errors; the same bits
     # carry those bounds to the x86-64-v3 build.
-    from lossmetrics import _fastmath, _fastmath_v3
+    from lossmetrics._kernels import _fastmath, _fastmath_v3
 
     rng = np.random.default_rng(11)
     bits = rng.integers(0, 2**64, 2_000_000, dtype=np.uint64, endpoint=False)
@@ -172,8 +172,8 @@ def test_the_best_available_build_is_chosen_by_default():
         assert _simd.simd_level() == expected
         assert lossmetrics.get_config()["simd"] == expected
     suffix = "_v3" if _simd.simd_level() == "x86-64-v3" else ""
-    assert _simd.kernels("_class_kernels").__name__ == "lossmetrics._class_kernels" + suffix
-    assert _simd.kernels("_scan").__name__ == "lossmetrics._scan" + suffix
+    assert _simd.kernels("_class_kernels").__name__ == "lossmetrics._kernels._class_kernels" + suffix
+    assert _simd.kernels("_scan").__name__ == "lossmetrics._kernels._scan" + suffix
     if cpu_x86_64_v3():
         assert built_x86_64_v3()
 
@@ -193,7 +193,7 @@ def test_unknown_lossmetrics_simd_value_is_an_error_naming_the_variable(value):
 
 
 def test_requesting_x86_64_v3_on_a_cpu_without_it_is_an_error(monkeypatch):
-    import lossmetrics._cpu as cpu
+    import lossmetrics._kernels._cpu as cpu
 
     monkeypatch.setattr(cpu, "cpu_x86_64_v3", lambda: False)
     with pytest.raises(ValueError, match=r"LOSSMETRICS_SIMD='x86-64-v3', but (this CPU does not "
@@ -205,7 +205,7 @@ def test_requesting_x86_64_v3_on_a_cpu_without_it_is_an_error(monkeypatch):
 def test_an_invalid_lossmetrics_simd_fails_the_first_loss_call_with_a_clear_error(tmp_path):
     # The import itself loads no kernel module (and so cannot fail on it).
     code = ("import sys, lossmetrics\n"
-            "assert not [m for m in sys.modules if 'kernels' in m or m.endswith('_cpu')]\n"
+            "assert not [m for m in sys.modules if m.startswith('lossmetrics._kernels._')]\n"
             "print('imported', flush=True)\n"
             "lossmetrics.mean_squared_error([1.0, 2.0], [2.0, 2.0])\n")
     env = {**os.environ, _simd.ENV_VAR: "fast"}

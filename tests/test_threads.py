@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import lossmetrics
-from lossmetrics._threads import SERIAL_BELOW
+from lossmetrics._core.threads import SERIAL_BELOW
 
 N_1D = 200_000      # rows of the 1-D losses
 N_CLS = 50_000      # rows of the class / 2-D losses
@@ -369,7 +369,7 @@ EXTENSION_MODULES = ["_class_kernels", "_elementwise_kernels", "_scan", "_openmp
 
 @pytest.mark.parametrize("name", EXTENSION_MODULES)
 def test_kernels_are_compiled_extensions(name):
-    module = importlib.import_module(f"lossmetrics.{name}")
+    module = importlib.import_module(f"lossmetrics._kernels.{name}")
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     assert module.__file__.endswith(suffixes), module.__file__
     assert not module.__file__.endswith((".py", ".pyx"))
@@ -383,7 +383,7 @@ _CHILD = textwrap.dedent("""
     import json, sys
     import numpy as np
     import lossmetrics
-    import lossmetrics._class_kernels as k
+    import lossmetrics._kernels._class_kernels as k
     rng = np.random.default_rng(0)
     y = rng.integers(0, 10, 20_000)
     z = rng.standard_normal((20_000, 10))
@@ -416,7 +416,7 @@ def test_omp_num_threads_sets_the_default(tmp_path):
     assert out["resolved"] == 1
     assert out["value"] == out["serial"]
     # The child imported the same compiled package as this process.
-    assert out["file"] == lossmetrics._class_kernels.__file__
+    assert out["file"] == importlib.import_module("lossmetrics._kernels._class_kernels").__file__
 
 
 def test_omp_num_threads_two(tmp_path):

@@ -45,7 +45,7 @@ cdef extern from "_rowkernels.h" nogil:
 cdef enum:
     MATH_CHUNK = 256
 
-from lossmetrics._blocksum cimport (
+from lossmetrics._kernels._blocksum cimport (
     Acc4, acc4_add_array, acc4_total, acc4_zero, Acc, acc_add, acc_merge, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
     combine_blocks,
 )

@@ -26,9 +26,9 @@ def get_config():
     import numpy
 
     from lossmetrics import __version__
-    from lossmetrics._openmp import openmp_enabled, openmp_version
-    from lossmetrics._simd import simd_level
-    from lossmetrics._threads import default_n_threads, usable_cores
+    from lossmetrics._kernels._openmp import openmp_enabled, openmp_version
+    from lossmetrics._kernels import simd_level
+    from lossmetrics._core.threads import default_n_threads, usable_cores
 
     return {
         "version": __version__,

@@ -1,13 +1,19 @@
 """brier_score_loss: a drop-in for ``sklearn.metrics.brier_score_loss`` (1.9)."""
+import numbers
+
 import numpy as np
 
-from lossmetrics._classification import (
-    BRIER, check_label_vector, check_multiclass, check_proba_array, log_loss_state,
+from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.driver import evaluate
+from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.state import total, weighted_mean
+from lossmetrics._core.validation import CheckedInputs
+from lossmetrics._losses.labels import (
+    EncodedLabels, LabelSet, binary_pos_label, encode, label_indices,
 )
-from lossmetrics._errors import InvalidParameterError
-from lossmetrics._labels import EncodedLabels, encode
-from lossmetrics._state import total, weighted_mean
-from lossmetrics._validation import CheckedInputs
+from lossmetrics._losses.log_loss import (
+    BRIER_MODE, check_label_vector, check_multiclass, check_proba_array, log_loss_state,
+)
 
 
 def _check_scale_by_half(scale_by_half):
@@ -23,8 +29,6 @@ def _check_scale_by_half(scale_by_half):
 
 
 def _check_pos_label(pos_label):
-    import numbers
-
     if pos_label is None or isinstance(pos_label, (numbers.Real, str, bool, np.bool_)):
         return pos_label
     raise InvalidParameterError(
@@ -32,23 +36,6 @@ def _check_pos_label(pos_label):
         "an instance of 'str', an instance of 'bool' or an instance of 'numpy.bool' or "
         f"None. Got {pos_label!r} instead."
     )
-
-
-def _binary_pos_label(classes, pos_label):
-    """scikit-learn's pos_label rules for a binary y_true."""
-    if pos_label is not None:
-        return pos_label
-    numeric = classes.dtype.kind in "iufb"
-    values = set(classes.tolist())
-    if numeric and (values <= {0, 1} or values <= {-1, 1}):
-        return 1
-    if classes.dtype.kind in "OUS":
-        raise ValueError(
-            f"y_true takes value in {{{', '.join(repr(c) for c in classes.tolist())}}} "
-            "and pos_label is not specified: either make y_true take value in {0, 1} or "
-            "{-1, 1} or pass pos_label explicitly."
-        )
-    return classes[-1]
 
 
 def _check_binary(y, proba, sw, n_threads, pos_label, params):
@@ -70,7 +57,7 @@ def _check_binary(y, proba, sw, n_threads, pos_label, params):
             f"binary according to the shape of y_prob. y_true has {enc.classes.shape[0]} "
             "classes."
         )
-    pos = _binary_pos_label(enc.classes, pos_label)
+    pos = binary_pos_label(enc.classes, pos_label)
     try:
         is_pos = np.asarray(enc.classes == pos, dtype=bool).reshape(-1)
     except (TypeError, ValueError):
@@ -101,12 +88,40 @@ def check_brier_score_loss(y_true, y_proba, *, sample_weight=None, n_threads=Non
                                sklearn_name="" if binary else "y")
     if scale_by_half == "auto":
         scale_by_half = binary or proba.shape[1] < 3
-    params = dict(mode=BRIER, scale_by_half=scale_by_half, normalize=True)
+    params = dict(mode=BRIER_MODE, scale_by_half=scale_by_half, normalize=True)
     if binary:
         return _check_binary(y, proba, sw, n_threads, pos_label, params)
     return check_multiclass("brier_score_loss", y, proba, sw, n_threads, labels, params)
 
 
+def brier_result(state, params, metric="brier_score_loss"):
+    """The Brier score from its reduced state (halved where scale_by_half)."""
+    score = weighted_mean(total(state, 0), total(state, 1), metric)
+    return 0.5 * score if params["scale_by_half"] else score
+
+
+def _score_brier(y_true, y_proba, *, classes=None, sample_weight=None):
+    """Scorer: the labels are the fitted estimator's classes_; a 1-D y_proba is
+    the probability of the last one (predict_proba's second column)."""
+    if classes is not None and np.ndim(y_proba) == 1:
+        label_indices(y_true, classes)  # every label must be one the estimator knows
+        return brier_score_loss(y_true, y_proba, pos_label=classes[-1],
+                                sample_weight=sample_weight)
+    return brier_score_loss(y_true, y_proba, labels=classes, sample_weight=sample_weight)
+
+
+BRIER_SCORE_LOSS = Loss(
+    name="brier_score_loss", check=check_brier_score_loss, state=log_loss_state,
+    result=brier_result, result_keys=("scale_by_half",),
+    options=("pos_label", "labels", "scale_by_half"), prediction="probabilities",
+    reference="sklearn.metrics.brier_score_loss",
+    example=("[0, 1, 1, 0]", "[.1, .8, .7, .4]"), scorer="neg_brier_score",
+    response_method="predict_proba", score=_score_brier,
+    labels=LabelSet(binary_pos_label=True),
+)
+
+
+@public(BRIER_SCORE_LOSS)
 def brier_score_loss(y_true, y_proba, *, sample_weight=None, pos_label=None, labels=None,
                      scale_by_half="auto", n_threads=None):
     """Brier score loss; a drop-in for :func:`sklearn.metrics.brier_score_loss` (1.9).
@@ -152,14 +167,5 @@ def brier_score_loss(y_true, y_proba, *, sample_weight=None, pos_label=None, lab
     ...                        labels=["eggs", "ham", "spam"]), 6)
     0.146667
     """
-    checked = check_brier_score_loss(y_true, y_proba, sample_weight=sample_weight,
-                                     n_threads=n_threads, pos_label=pos_label,
-                                     labels=labels, scale_by_half=scale_by_half)
-    state, _ = log_loss_state(checked)
-    return brier_result(state, checked.params)
-
-
-def brier_result(state, params, metric="brier_score_loss"):
-    """The Brier score from its reduced state (halved where scale_by_half)."""
-    score = weighted_mean(total(state, 0), total(state, 1), metric)
-    return 0.5 * score if params["scale_by_half"] else score
+    return evaluate(BRIER_SCORE_LOSS, y_true, y_proba, sample_weight, n_threads,
+                    pos_label=pos_label, labels=labels, scale_by_half=scale_by_half)

@@ -8,8 +8,8 @@ from cython.parallel cimport prange
 from libc.math cimport isnan, INFINITY
 from libc.stdint cimport int64_t, uint64_t
 
-from lossmetrics._blocksum cimport block_stop, rows_per_block, n_blocks
-from lossmetrics._rangescan cimport _block_range, _contiguous
+from lossmetrics._kernels._blocksum cimport block_stop, rows_per_block, n_blocks
+from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 
 cdef extern from "_rowkernels.h" nogil:
     int lm_label_window(const int64_t* y, Py_ssize_t n, Py_ssize_t step, uint64_t base,

@@ -4,11 +4,13 @@ import math
 
 import numpy as np
 
-from lossmetrics._errors import InvalidParameterError
-from lossmetrics._simd import kernels
-from lossmetrics._state import weighted_mean
-from lossmetrics._threads import resolve_n_threads
-from lossmetrics._validation import (
+from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.driver import evaluate
+from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.state import weighted_mean
+from lossmetrics._core.threads import resolve_n_threads
+from lossmetrics._kernels import kernels
+from lossmetrics._core.validation import (
     CheckedInputs, as_array, as_float_array, check_consistent_length, check_finite,
     check_sample_weight, defer_finite,
 )
@@ -108,7 +110,7 @@ def regression_state(checked, want_none=False):
     state, per, _ = elementwise_kernel(_kind(checked.metric), checked.y_true, checked.y_pred,
                                        _NO_POS_WEIGHT, checked.sample_weight, True, want_none,
                                        checked.n_threads)
-    checked._after_kernel(state)
+    checked.after_kernel(state)
     return state, per
 
 
@@ -139,14 +141,15 @@ _F64 = np.dtype(np.float64)
 _LEAN_BELOW = 1 << 16
 
 
-def _lean(metric, y_true, y_pred, sample_weight, multioutput, n_threads):
-    """The value for small contiguous float64 vectors without options, or None.
+def _lean(metric, y_true, y_pred, multioutput="uniform_average"):
+    """The value for small contiguous float64 vectors without options, or None
+    (the declarations' fast path, taken without sample_weight and n_threads).
 
     It skips the generic checks and machinery, not the rules: the state is the
     kernel's, bit for bit (small_regression_state), and any input it cannot
     vouch for (a NaN or infinity gives a non-finite state) goes to the full
     path, which raises the errors."""
-    if not (sample_weight is None and n_threads is None and type(y_true) is np.ndarray
+    if not (type(y_true) is np.ndarray
             and type(y_pred) is np.ndarray and isinstance(multioutput, str)
             and multioutput == "uniform_average"):
         return None
@@ -161,11 +164,6 @@ def _lean(metric, y_true, y_pred, sample_weight, multioutput, n_threads):
 
 
 _LEAN_PARAMS = dict(multioutput="uniform_average", n_outputs=1)
-
-
-def _regression(checked):
-    state, _ = regression_state(checked)
-    return regression_result(state, checked.params, checked.metric)
 
 
 def _average_outputs(errors, multioutput):
@@ -186,6 +184,22 @@ def _average_outputs(errors, multioutput):
         return float(np.average(errors, weights=weights))
     _, k = np.frexp(top)
     return float(np.ldexp(np.average(np.ldexp(errors, -k), weights=weights), k))
+
+
+def _declare(name, check):
+    return Loss(
+        name=name, check=check, state=regression_state, result=regression_result,
+        result_keys=("multioutput",), options=("multioutput",), prediction="values",
+        reference=f"sklearn.metrics.{name}",
+        example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
+        scorer=f"neg_{name}", response_method="predict",
+        fast=lambda y_true, y_pred, **options: _lean(name, y_true, y_pred, **options),
+    )
+
+
+MEAN_SQUARED_ERROR = _declare("mean_squared_error", check_mean_squared_error)
+ROOT_MEAN_SQUARED_ERROR = _declare("root_mean_squared_error", check_root_mean_squared_error)
+MEAN_ABSOLUTE_ERROR = _declare("mean_absolute_error", check_mean_absolute_error)
 
 
 _DOC_PARAMS = """
@@ -211,37 +225,25 @@ default='uniform_average'
 """
 
 
+@public(MEAN_SQUARED_ERROR)
 def mean_squared_error(y_true, y_pred, *, sample_weight=None,
                        multioutput="uniform_average", n_threads=None):
-    value = _lean("mean_squared_error", y_true, y_pred, sample_weight, multioutput,
-                  n_threads)
-    if value is not None:
-        return value
-    checked = check_mean_squared_error(y_true, y_pred, sample_weight=sample_weight,
-                                       n_threads=n_threads, multioutput=multioutput)
-    return _regression(checked)
+    return evaluate(MEAN_SQUARED_ERROR, y_true, y_pred, sample_weight, n_threads,
+                    multioutput=multioutput)
 
 
+@public(ROOT_MEAN_SQUARED_ERROR)
 def root_mean_squared_error(y_true, y_pred, *, sample_weight=None,
                             multioutput="uniform_average", n_threads=None):
-    value = _lean("root_mean_squared_error", y_true, y_pred, sample_weight, multioutput,
-                  n_threads)
-    if value is not None:
-        return value
-    checked = check_root_mean_squared_error(y_true, y_pred, sample_weight=sample_weight,
-                                            n_threads=n_threads, multioutput=multioutput)
-    return _regression(checked)
+    return evaluate(ROOT_MEAN_SQUARED_ERROR, y_true, y_pred, sample_weight, n_threads,
+                    multioutput=multioutput)
 
 
+@public(MEAN_ABSOLUTE_ERROR)
 def mean_absolute_error(y_true, y_pred, *, sample_weight=None,
                         multioutput="uniform_average", n_threads=None):
-    value = _lean("mean_absolute_error", y_true, y_pred, sample_weight, multioutput,
-                  n_threads)
-    if value is not None:
-        return value
-    checked = check_mean_absolute_error(y_true, y_pred, sample_weight=sample_weight,
-                                        n_threads=n_threads, multioutput=multioutput)
-    return _regression(checked)
+    return evaluate(MEAN_ABSOLUTE_ERROR, y_true, y_pred, sample_weight, n_threads,
+                    multioutput=multioutput)
 
 
 mean_squared_error.__doc__ = """Mean squared error; a drop-in for scikit-learn's.

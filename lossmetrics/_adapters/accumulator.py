@@ -1,19 +1,10 @@
 """Accumulator: the running, mergeable state of a loss, fed batch by batch."""
 import numpy as np
 
-from lossmetrics._errors import InvalidParameterError
-from lossmetrics._state import merge_states
-
-
-def _spec(metric):
-    from lossmetrics._registry import LOSSES
-
-    try:
-        return LOSSES[metric]
-    except (KeyError, TypeError):
-        raise InvalidParameterError(
-            f"metric must be one of {sorted(LOSSES)}; got {metric!r}."
-        ) from None
+from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.state import merge_states
+from lossmetrics._core.validation import partial_batch
+from lossmetrics._losses import get_loss
 
 
 def _same(a, b):
@@ -24,42 +15,6 @@ def _same(a, b):
         a, b = np.asarray(a), np.asarray(b)
         return a.shape == b.shape and a.dtype == b.dtype and bool(np.all(a == b))
     return type(a) is type(b) and a == b
-
-
-def labels_to_infer(metric, y_true_shape, y_pred_shape, params):
-    """Whether batches of ``metric`` need the labels of all of y_true first.
-
-    An Accumulator of log_loss or brier_score_loss needs every label (a batch
-    may miss classes).  The function infers them from y_true when ``labels``
-    is not given, and a binary brier_score_loss (1-D y_proba) always does,
-    ignoring ``labels``.  A label-indicator y_true has none to infer; its
-    columns are the classes (``params`` gets them, required and unused).
-    """
-    if metric not in ("log_loss", "brier_score_loss"):
-        return False
-    if len(y_true_shape) == 2 and y_true_shape[1] > 1:
-        params.setdefault("labels", list(range(y_true_shape[1])))
-        return False
-    binary = len(y_pred_shape) == 1 or y_pred_shape[1] == 1
-    return params.get("labels") is None or (metric == "brier_score_loss" and binary)
-
-
-def with_inferred_labels(metric, classes, y_pred_shape, y_pred_dtype, params):
-    """``params`` with ``labels`` set to ``classes``, the sorted labels of all
-    of y_true, checked as the function checks the labels it infers.
-
-    The loss's own validation runs on one row per class, so a label set that
-    cannot fit y_proba raises the function's error, in its words ("only one
-    label", "different number of classes", "multiclass but should be binary").
-    """
-    from lossmetrics._registry import LOSSES
-
-    params = {k: v for k, v in params.items() if k != "labels"}
-    width = y_pred_shape[1] if len(y_pred_shape) > 1 else 1
-    probe = np.full((classes.shape[0],) + tuple(y_pred_shape[1:]),
-                    0.5 if width == 1 else 1.0 / width, dtype=y_pred_dtype)
-    LOSSES[metric].check(classes, probe, **params)
-    return dict(params, labels=classes)
 
 
 class Accumulator:
@@ -116,8 +71,8 @@ class Accumulator:
     """
 
     def __init__(self, metric, **params):
-        spec = _spec(metric)
-        allowed = set(spec.options) - set(spec.batch_arrays) | {"n_threads"}
+        loss = get_loss(metric)
+        allowed = set(loss.options) - set(loss.batch_arrays) | {"n_threads"}
         unknown = sorted(set(params) - allowed)
         if unknown:
             raise InvalidParameterError(
@@ -130,28 +85,9 @@ class Accumulator:
                 "no running state. Use 'mean' or 'sum' (or call the loss function on "
                 "each batch)."
             )
-        if metric in ("log_loss", "brier_score_loss") and params.get("labels") is None:
-            if metric == "brier_score_loss" and params.get("pos_label") is not None:
-                pass
-            else:
-                raise InvalidParameterError(
-                    f"Accumulator({metric!r}) needs labels=[...] (all the class labels): "
-                    "a batch may miss classes, so the labels of one batch do not say "
-                    "which column of y_proba is which class. lossmetrics.dask infers "
-                    "them with one extra pass over the data."
-                )
         self._derived_pos_label = None
-        if metric == "brier_score_loss" and params.get("pos_label") is None:
-            from lossmetrics._brier import _binary_pos_label
-
-            # A binary batch holding one class must still know the positive one:
-            # scikit-learn's rule applied to the label set (result() checks that
-            # the classes met give the same).
-            classes = np.unique(np.asarray(params["labels"]))
-            if classes.shape[0] == 2:
-                pos = _binary_pos_label(classes, None)
-                self._derived_pos_label = pos.item() if isinstance(pos, np.generic) else pos
-                params = dict(params, pos_label=self._derived_pos_label)
+        if loss.labels is not None:
+            params, self._derived_pos_label = loss.labels.accumulator_options(metric, params)
         self.metric = metric
         self.params = params
         self._classes = None    # classes met by a binary brier_score_loss
@@ -167,23 +103,19 @@ class Accumulator:
         that its ``sample_weight`` may be all zeros (the total is checked by
         :meth:`result`).  ``cosine_embedding_loss`` takes ``x2=`` here.
         """
-        from lossmetrics._validation import partial_batch
-
-        spec = _spec(self.metric)
-        unknown = sorted(set(batch_arrays) - set(spec.batch_arrays))
+        loss = get_loss(self.metric)
+        unknown = sorted(set(batch_arrays) - set(loss.batch_arrays))
         if unknown:
             raise InvalidParameterError(
                 f"Accumulator({self.metric!r}).update got unknown argument(s) {unknown}."
             )
         with partial_batch():
-            checked = spec.check(y_true, y_pred, sample_weight=sample_weight,
+            checked = loss.check(y_true, y_pred, sample_weight=sample_weight,
                                  **self.params, **batch_arrays)
-        state, _ = spec.state(checked)
-        finish = {key: checked.params[key] for key in spec.result_keys}
+        state, _ = loss.state(checked, False)
+        finish = {key: checked.params[key] for key in loss.result_keys}
         signature = (checked.y_pred.shape[1:], checked.y_pred.dtype.str)
-        classes = None
-        if self.metric == "brier_score_loss" and "pos_label" in checked.params:
-            classes = checked.params["encoded"].classes    # a binary batch's classes
+        classes = None if loss.labels is None else loss.labels.batch_classes(checked)
         self._add(np.array(state, dtype=np.float64), finish, signature, classes)
         self.n_batches += 1
         return self
@@ -246,20 +178,10 @@ class Accumulator:
                 f"Accumulator({self.metric!r}) has no data: call update() with a "
                 "batch (or merge() a fed accumulator) before result()."
             )
-        if self._derived_pos_label is not None and self._classes is not None:
-            from lossmetrics._brier import _binary_pos_label
-
-            pos = _binary_pos_label(self._classes, None)
-            pos = pos.item() if isinstance(pos, np.generic) else pos
-            if not _same(pos, self._derived_pos_label):
-                raise ValueError(
-                    f"Accumulator('brier_score_loss'): the positive class was taken "
-                    f"from labels as {self._derived_pos_label!r}, but the classes in "
-                    f"y_true, {self._classes.tolist()}, make it {pos!r} for "
-                    "brier_score_loss. Pass pos_label explicitly."
-                )
-        spec = _spec(self.metric)
-        return spec.result(self._state, self._finish, self.metric)
+        loss = get_loss(self.metric)
+        if loss.labels is not None:
+            loss.labels.check_classes(self.metric, self._derived_pos_label, self._classes)
+        return loss.result(self._state, self._finish, self.metric)
 
     def __repr__(self):
         options = "".join(f", {k}={v!r}" for k, v in self.params.items())

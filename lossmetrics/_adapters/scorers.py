@@ -1,4 +1,6 @@
 """Public scorer look-up; scikit-learn is imported only when a scorer is asked for."""
+from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._losses import LOSSES
 
 
 def get_scorer_names():
@@ -15,8 +17,6 @@ def get_scorer_names():
     >>> "neg_log_loss" in lossmetrics.get_scorer_names()
     True
     """
-    from lossmetrics._registry import LOSSES
-
     return sorted(spec.scorer for spec in LOSSES.values() if spec.scorer)
 
 
@@ -53,12 +53,10 @@ def get_scorer(name):
     >>> bool((scores < 0).all())
     True
     """
-    from lossmetrics._sklearn_scorers import make_lossmetrics_scorer
+    from lossmetrics._adapters.sklearn_scorers import make_lossmetrics_scorer
 
     names = get_scorer_names()
     if not isinstance(name, str) or name not in names:
-        from lossmetrics._errors import InvalidParameterError
-
         raise InvalidParameterError(
             f"name must be one of {names}; got {name!r}. (Use "
             "lossmetrics.get_scorer_names() to list them.)"

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lossmetrics._errors import InvalidParameterError
-from lossmetrics._simd import kernels
+from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._kernels import kernels
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -56,17 +56,17 @@ class CheckedInputs:
     # values (see defer_finite), cross_entropy's range of class indices.
     deferred: list = field(default_factory=list, repr=False)
 
-    def _run_deferred(self):
+    def run_deferred(self):
         """Run the checks that were deferred; raise as they would have."""
         checks, self.deferred = self.deferred, []
         for check in checks:
             check()
 
-    def _after_kernel(self, state):
+    def after_kernel(self, state):
         """A kernel's state is finite unless an input is not (or a sum overflowed):
         only then are the deferred scans run, to raise their errors."""
         if self.deferred and not all(map(math.isfinite, state.ravel().tolist())):
-            self._run_deferred()
+            self.run_deferred()
 
 
 def format_index(flat, shape):
@@ -351,59 +351,22 @@ def check_bool(value, name, func):
     return bool(value)
 
 
-def check_inputs(metric, y_true, y_pred, *, sample_weight=None, n_threads=None, **params):
-    """Validate the inputs of a loss and return them ready for its kernel.
+def check_same_shape(y, x, y_name, x_name):
+    if y.shape != x.shape:
+        raise ValueError(
+            f"{y_name} and {x_name} must have the same shape; got {y.shape} and "
+            f"{x.shape}."
+        )
 
-    Every public loss calls this first; it is public so that pipelines can
-    validate data once, up front, with the same rules and messages.
 
-    Parameters
-    ----------
-    metric : str
-        Name of a loss, one of ``lossmetrics.LOSSES``.
-    y_true, y_pred : array-like
-        Targets and predictions as the loss takes them (see its docstring).
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative finite weights with a positive total.
-    n_threads : int, default=None
-        Validated like the losses' ``n_threads`` (0 and non-integers are errors).
-    **params
-        The loss's keyword options (``labels``, ``class_weight``,
-        ``ignore_index``, ``label_smoothing``, ``pos_weight``, ``multioutput``,
-        ``reduction``, ``log_true``, ``log_pred``, ...).
-
-    Returns
-    -------
-    checked : CheckedInputs
-        ``y_true``, ``y_pred`` and ``sample_weight`` as the kernel reads them,
-        the resolved ``n_threads`` and the normalised ``params``.
-
-    Raises
-    ------
-    ValueError or TypeError
-        With a message naming the argument, the expectation and an offending
-        value or index.
-
-    Examples
-    --------
-    >>> from lossmetrics import check_inputs
-    >>> checked = check_inputs("cross_entropy", [0, 2], [[1.0, 0.0, 0.0], [0.0, 0.0, 5.0]])
-    >>> checked.y_pred.shape, checked.n_threads
-    ((2, 3, 1), 1)
-    >>> check_inputs("cross_entropy", [0, 3], [[1.0, 0.0, 0.0], [0.0, 0.0, 5.0]])
-    Traceback (most recent call last):
-    ...
-    ValueError: y_true must hold class indices in [0, 3) (or ignore_index); got 3 at index 1.
-    """
-    from lossmetrics._registry import LOSSES
-
+@contextlib.contextmanager
+def scans_first(deferred):
+    """Run the deferred scans before an error raised in the block: the scans
+    come first in the eager order, and so must their errors."""
     try:
-        spec = LOSSES[metric]
-    except (KeyError, TypeError):
-        raise InvalidParameterError(
-            f"metric must be one of {sorted(LOSSES)}; got {metric!r}."
-        ) from None
-    checked = spec.check(y_true, y_pred, sample_weight=sample_weight,
-                         n_threads=n_threads, **params)
-    checked._run_deferred()
-    return checked
+        yield
+    except (ValueError, TypeError):
+        checks, deferred[:] = list(deferred), []
+        for check in checks:
+            check()
+        raise

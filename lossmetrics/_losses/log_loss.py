@@ -1,23 +1,24 @@
 """log_loss, a drop-in for ``sklearn.metrics.log_loss`` (scikit-learn 1.9), and the
-label/probability validation it shares with brier_score_loss."""
+label/probability validation and kernel call it shares with brier_score_loss."""
 import math
-import warnings
 
 import numpy as np
 
-from lossmetrics._errors import InvalidParameterError
-from lossmetrics._labels import encode
-from lossmetrics._simd import kernels
-from lossmetrics._state import total, weighted_mean
-from lossmetrics._threads import resolve_n_threads
-from lossmetrics._validation import (
+from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.driver import evaluate
+from lossmetrics._core.errors import InvalidParameterError, warn
+from lossmetrics._kernels import kernels
+from lossmetrics._losses.labels import LabelSet, encode, label_indices
+from lossmetrics._core.state import total, weighted_mean
+from lossmetrics._core.threads import resolve_n_threads
+from lossmetrics._core.validation import (
     CheckedInputs, as_array, as_float_array, check_bool, check_consistent_length,
     check_finite, check_sample_weight, first_index_where,
 )
 
 
 # Per-row losses of the label/probability kernel.
-LOG_LOSS, BRIER = 0, 1
+LOG_LOSS_MODE, BRIER_MODE = 0, 1
 
 
 def _check_labels_arg(labels, y):
@@ -25,12 +26,11 @@ def _check_labels_arg(labels, y):
     lab = as_array(labels, "labels")
     classes = np.unique(lab)
     if classes.shape != lab.shape or not np.all(classes == lab):
-        warnings.warn(
+        warn(
             f"Labels passed were {labels}. But this function assumes labels are "
             "ordered lexicographically. "
             f"Pass the ordered labels={classes.tolist()} and ensure that the columns "
             "of y_prob correspond to this ordering.",
-            UserWarning, stacklevel=4,
         )
     return classes
 
@@ -209,7 +209,7 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
     try:
         y, sw = check_label_vector(y_true, proba, sample_weight, n_threads)
         checked = check_multiclass("log_loss", y, proba, sw, n_threads, labels,
-                                   dict(normalize=normalize, mode=LOG_LOSS),
+                                   dict(normalize=normalize, mode=LOG_LOSS_MODE),
                                    before_error=check_values)
     except (ValueError, TypeError):
         check_values()
@@ -238,10 +238,7 @@ def _warn_row_sums(checked):
 
 
 def _warn_not_normalised():
-    warnings.warn(
-        "The y_prob values do not sum to one. Make sure to pass probabilities.",
-        UserWarning, stacklevel=4,
-    )
+    warn("The y_prob values do not sum to one. Make sure to pass probabilities.")
 
 
 def log_loss_state(checked, want_none=False):
@@ -257,7 +254,7 @@ def log_loss_state(checked, want_none=False):
         checked.sample_weight, p["rowsum_tol"], want_none, checked.n_threads)
     if not in_range or bad >= 0:
         # The checks left to the kernel: y_proba's values, then the labels.
-        checked._run_deferred()
+        checked.run_deferred()
     if bad >= 0:  # pragma: no cover - the deferred check of the labels raises first
         raise ValueError(f"y_true[{bad}] is not one of the labels.")
     if n_bad_rows:
@@ -300,7 +297,7 @@ def _indicator_state(checked, want_none):
         # has it; 1 - p is formed in the input dtype.
         p1 = p.reshape(-1)
         p = np.stack([(1 - p1).astype(p1.dtype), p1], axis=1)
-    if checked.params["mode"] == BRIER:
+    if checked.params["mode"] == BRIER_MODE:
         loss = np.sum((yi - p.astype(np.float64)) ** 2, axis=1)
     else:
         eps = np.finfo(p.dtype).eps
@@ -317,7 +314,7 @@ _NO_WEIGHTS = np.empty(0, dtype=np.float64)
 _MEAN = dict(normalize=True)
 
 
-def _lean_log_loss(y_true, y_proba):
+def _lean_log_loss(y_true, y_proba, normalize=True, labels=None):
     """log_loss of a small call without options, or None: int64 labels
     (at most 64 consecutive values, every one a column) and a float64
     (n_samples, n_classes) array of fewer than 65,536 rows.
@@ -327,7 +324,8 @@ def _lean_log_loss(y_true, y_proba):
     the kernel does not vouch for (a probability outside [0, 1], a row whose
     sum is off, a label that is not a column) goes to the full path, which
     raises the errors and warnings."""
-    if not (type(y_true) is np.ndarray and type(y_proba) is np.ndarray
+    if not (labels is None and normalize is True
+            and type(y_true) is np.ndarray and type(y_proba) is np.ndarray
             and y_true.dtype == np.int64 and y_proba.dtype == np.float64
             and y_true.ndim == 1 and y_proba.ndim == 2
             and 0 < y_true.shape[0] == y_proba.shape[0] < _LEAN_BELOW):
@@ -340,13 +338,49 @@ def _lean_log_loss(y_true, y_proba):
         return None
     classes, lut = window
     state, _, bad, n_bad_rows, in_range = label_proba_kernel(
-        LOG_LOSS, y_proba, y_true, classes[0], lut, False, _NO_WEIGHTS, _F64_ROWSUM_TOL,
+        LOG_LOSS_MODE, y_proba, y_true, classes[0], lut, False, _NO_WEIGHTS, _F64_ROWSUM_TOL,
         False, 1)
     if bad >= 0 or n_bad_rows or not in_range:
         return None
     return log_loss_result(state, _MEAN)
 
 
+def _renamed_y_pred(y_proba, y_pred):
+    """scikit-learn 1.9 renamed y_pred to y_proba: the old name still works, with
+    its FutureWarning."""
+    if isinstance(y_pred, str) and y_pred == "deprecated":
+        return y_proba
+    if y_proba is not None:
+        raise ValueError(
+            "Cannot use both `y_pred` and `y_proba`. `y_pred` is deprecated, "
+            "use `y_proba` instead."
+        )
+    warn("`y_pred` was renamed to `y_proba` in version 1.9 and will be removed "
+         "in 1.11. Use `y_proba` instead.", FutureWarning)
+    return y_pred
+
+
+def _prepare(arguments):
+    """The declaration's hook for Dask: the deprecated y_pred, as log_loss takes it."""
+    arguments["y_proba"] = _renamed_y_pred(arguments["y_proba"], arguments.pop("y_pred"))
+
+
+def _score_log_loss(y_true, y_proba, *, classes=None, sample_weight=None):
+    """Scorer: the labels are the fitted estimator's classes_."""
+    return log_loss(y_true, y_proba, labels=classes, sample_weight=sample_weight)
+
+
+LOG_LOSS = Loss(
+    name="log_loss", check=check_log_loss, state=log_loss_state, result=log_loss_result,
+    result_keys=("normalize",), options=("normalize", "labels"),
+    prediction="probabilities", reference="sklearn.metrics.log_loss",
+    example=("[0, 1, 1, 0]", "[[.9, .1], [.2, .8], [.3, .7], [.6, .4]]"),
+    scorer="neg_log_loss", response_method="predict_proba", score=_score_log_loss,
+    fast=_lean_log_loss, prepare=_prepare, labels=LabelSet(),
+)
+
+
+@public(LOG_LOSS)
 def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels=None,
              n_threads=None, y_pred="deprecated"):
     r"""Log loss (logistic loss, cross-entropy of probabilities); scikit-learn's drop-in.
@@ -392,22 +426,6 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
     ...                [[.1, .9], [.9, .1], [.8, .2], [.35, .65]]), 5)
     0.21616
     """
-    if not (isinstance(y_pred, str) and y_pred == "deprecated"):
-        if y_proba is not None:
-            raise ValueError(
-                "Cannot use both `y_pred` and `y_proba`. `y_pred` is deprecated, "
-                "use `y_proba` instead."
-            )
-        warnings.warn(
-            "`y_pred` was renamed to `y_proba` in version 1.9 and will be removed "
-            "in 1.11. Use `y_proba` instead.", FutureWarning, stacklevel=2,
-        )
-        y_proba = y_pred
-    if sample_weight is None and labels is None and n_threads is None and normalize is True:
-        value = _lean_log_loss(y_true, y_proba)
-        if value is not None:
-            return value
-    checked = check_log_loss(y_true, y_proba, sample_weight=sample_weight,
-                             n_threads=n_threads, normalize=normalize, labels=labels)
-    state, _ = log_loss_state(checked)
-    return log_loss_result(state, checked.params, "log_loss")
+    y_proba = _renamed_y_pred(y_proba, y_pred)
+    return evaluate(LOG_LOSS, y_true, y_proba, sample_weight, n_threads,
+                    normalize=normalize, labels=labels)

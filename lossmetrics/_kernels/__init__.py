@@ -29,7 +29,7 @@ def simd_level():
 
     Examples
     --------
-    >>> from lossmetrics._simd import simd_level
+    >>> from lossmetrics._kernels import simd_level
     >>> simd_level() in ("baseline", "x86-64-v3")
     True
     """
@@ -40,7 +40,7 @@ def simd_level():
 
 
 def _choose(requested):
-    from lossmetrics._cpu import built_x86_64_v3, cpu_x86_64_v3
+    from lossmetrics._kernels._cpu import built_x86_64_v3, cpu_x86_64_v3
 
     requested = requested.strip().lower()
     if requested not in ("",) + LEVELS:
@@ -62,6 +62,6 @@ def kernels(name):
     try:
         return _modules[name]
     except KeyError:
-        module = importlib.import_module(f"lossmetrics.{name}{_SUFFIX[simd_level()]}")
+        module = importlib.import_module(f"lossmetrics._kernels.{name}{_SUFFIX[simd_level()]}")
         _modules[name] = module
         return module

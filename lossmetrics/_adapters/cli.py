@@ -1,7 +1,7 @@
 """The command line: ``python -m lossmetrics [demo | score ...]``.
 
 ``score`` computes one loss of ``lossmetrics.LOSSES`` on arrays stored in
-files (see :mod:`lossmetrics._readers`) and prints its value.  The metric
+files (see :mod:`lossmetrics._adapters.readers`) and prints its value.  The metric
 options are derived from the registry (``LossSpec.options``): each option
 name has one entry in ``OPTIONS`` saying how it is spelled and parsed, and
 is accepted only for the losses that declare it.
@@ -26,6 +26,11 @@ import sys
 import warnings
 
 import numpy as np
+
+from lossmetrics._adapters.accumulator import Accumulator
+from lossmetrics._adapters.demo import main as run_demo
+from lossmetrics._adapters.readers import ReadError, read_array
+from lossmetrics._losses import LOSSES
 
 PROG = "python -m lossmetrics"
 CHUNKED_ABOVE = 20_000_000      # elements of the prediction arrays: above, score in chunks
@@ -119,8 +124,6 @@ def _flag(name):
 
 
 def _option_names():
-    from lossmetrics._registry import LOSSES
-
     names = []
     for spec in LOSSES.values():
         names += [n for n in spec.options if n not in names]
@@ -128,14 +131,10 @@ def _option_names():
 
 
 def _takers(name):
-    from lossmetrics._registry import LOSSES
-
     return [m for m, spec in LOSSES.items() if name in spec.options]
 
 
 def _metric_table():
-    from lossmetrics._registry import LOSSES
-
     width = max(map(len, LOSSES))
     lines = []
     for name, spec in LOSSES.items():
@@ -214,9 +213,7 @@ def main(argv=None, demo=None):
             if args.command == "score":
                 with _warnings_to_stderr():
                     return score(args)
-        if demo is None:
-            from lossmetrics.__main__ import main as demo
-        return demo([])
+        return (run_demo if demo is None else demo)([])
     except CLIError as exc:
         hint = f" (see python -m {prog} --help)" if exc.status == 2 else ""
         print(f"{prog}: error: {exc}{hint}", file=sys.stderr)
@@ -262,8 +259,6 @@ def score(args):
 
 def _metric_and_options(args):
     """The LossSpec, its converted options, and the paths of its batch arrays."""
-    from lossmetrics._registry import LOSSES
-
     spec = LOSSES.get(args.metric)
     if spec is None:
         close = difflib.get_close_matches(args.metric, LOSSES, n=1)
@@ -295,8 +290,6 @@ def _metric_and_options(args):
 
 def _read_inputs(args, spec, paths):
     """y_true, y_pred, sample_weight (or None) and the batch arrays, same lengths."""
-    from lossmetrics._readers import ReadError, read_array
-
     try:
         # The predictions first: their row count settles a labels CSV's header.
         y_pred = read_array(args.y_pred, "--y-pred")
@@ -369,20 +362,17 @@ def _like_labels(values, y_true, flag):
 
 
 def _score_in_chunks(spec, y_true, y_pred, sample_weight, batch, params, rows, bar):
-    from lossmetrics._accumulator import (
-        Accumulator, labels_to_infer, with_inferred_labels,
-    )
-
     n = y_pred.shape[0]
-    labels = labels_to_infer(spec.name, y_true.shape, y_pred.shape, params)
+    labels = spec.labels is not None and spec.labels.to_infer(y_true.shape, y_pred.shape,
+                                                              params)
     bar.start(n * (2 if labels else 1))
     if labels:
         classes = np.unique(y_true[:0])
         for start in range(0, n, rows):
             classes = np.union1d(classes, np.unique(y_true[start:start + rows]))
             bar.update(min(rows, n - start))
-        params = with_inferred_labels(spec.name, classes, y_pred.shape, y_pred.dtype,
-                                      params)
+        params = spec.labels.with_inferred(spec, classes, y_pred.shape, y_pred.dtype,
+                                           params)
     acc = Accumulator(spec.name, **params)
     for start in range(0, n, rows):
         rows_ = slice(start, start + rows)

@@ -2,7 +2,7 @@
 import numbers
 import os
 
-from lossmetrics._errors import InvalidParameterError
+from lossmetrics._core.errors import InvalidParameterError
 
 # Below this many scalars read, a call runs on one thread: starting a team
 # costs more than it saves, and results do not depend on the thread count.
@@ -28,7 +28,7 @@ def default_n_threads():
     ``omp_get_max_threads()`` honours ``OMP_NUM_THREADS`` and threadpoolctl's
     limits; it is capped by the cores this process may use.
     """
-    from lossmetrics._openmp import omp_max_threads
+    from lossmetrics._kernels._openmp import omp_max_threads
 
     return max(1, min(omp_max_threads(), usable_cores()))
 

@@ -3,14 +3,16 @@ import numbers
 
 import numpy as np
 
-from lossmetrics._errors import InvalidParameterError
-from lossmetrics._simd import kernels
-from lossmetrics._threads import resolve_n_threads
-from lossmetrics._torch_losses import _check_same_shape, _reduce
-from lossmetrics._validation import (
+from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.driver import evaluate
+from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.state import torch_result
+from lossmetrics._core.threads import resolve_n_threads
+from lossmetrics._core.validation import (
     CheckedInputs, as_array, as_float_array, check_finite, check_non_empty,
-    check_reduction, check_sample_weight,
+    check_reduction, check_same_shape, check_sample_weight,
 )
+from lossmetrics._kernels import kernels
 
 
 def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
@@ -19,7 +21,7 @@ def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
     ``check_inputs(metric, y_true, y_pred, **params)``."""
     a = as_float_array(x1, "x1")
     b = as_float_array(x2, "x2")
-    _check_same_shape(a, b, "x1", "x2")
+    check_same_shape(a, b, "x1", "x2")
     if a.ndim != 2:
         raise ValueError(f"x1 and x2 must have shape (N, D); got shape {a.shape}.")
     check_non_empty(a, "x1")
@@ -60,6 +62,16 @@ def cosine_state(checked, want_none=False):
                                    checked.sample_weight, want_none, checked.n_threads)
 
 
+COSINE_EMBEDDING_LOSS = Loss(
+    name="cosine_embedding_loss", check=check_cosine_embedding_loss, state=cosine_state,
+    result=torch_result, result_keys=("reduction",), options=("x2", "margin", "reduction"),
+    prediction="embeddings", reference="torch.nn.functional.cosine_embedding_loss",
+    example=("[1, -1, 1]", "[[1., 0], [0, 1], [1, 1]]", "[[1., 1], [0, 1], [1, -1]]"),
+    element_shape=lambda shape: (), batch_arrays=("x2",),
+)
+
+
+@public(COSINE_EMBEDDING_LOSS)
 def cosine_embedding_loss(y_true, x1, x2, *, margin=0.0, sample_weight=None,
                           reduction="mean", n_threads=None):
     """Cosine embedding loss, PyTorch ``CosineEmbeddingLoss`` semantics.
@@ -96,7 +108,5 @@ def cosine_embedding_loss(y_true, x1, x2, *, margin=0.0, sample_weight=None,
     ...                       reduction="none").round(6)
     array([0.292893, 0.      ])
     """
-    checked = check_cosine_embedding_loss(y_true, x1, x2=x2, sample_weight=sample_weight,
-                                          n_threads=n_threads, margin=margin,
-                                          reduction=reduction)
-    return _reduce(checked, cosine_state)
+    return evaluate(COSINE_EMBEDDING_LOSS, y_true, x1, sample_weight, n_threads, x2=x2,
+                    margin=margin, reduction=reduction)

@@ -17,8 +17,8 @@ from libc.math cimport INFINITY
 from libc.float cimport FLT_EPSILON, DBL_EPSILON
 from libc.stdint cimport int64_t, uint64_t
 
-from lossmetrics._rangescan cimport _block_range, _contiguous
-from lossmetrics._blocksum cimport (
+from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
+from lossmetrics._kernels._blocksum cimport (
     Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_zero, block_stop,
     combine_blocks, n_blocks, padded, rows_per_block,
 )

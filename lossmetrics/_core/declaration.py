@@ -1,0 +1,103 @@
+"""The declaration of a loss: everything the rest of the package derives from it.
+
+A loss is declared once, next to its validation and its kernel call, as a
+:class:`Loss`.  The public function, :func:`~lossmetrics.check_inputs`,
+:class:`~lossmetrics.Accumulator`, :mod:`lossmetrics.dask`, the scorers, the
+command line, the demo, the API page and the tests' case table read it; none
+of them keeps a table of its own keyed by loss name.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+
+@dataclass
+class Loss:
+    """One loss, declared once.
+
+    Attributes
+    ----------
+    name : str
+        The public function's name (also the ``metric`` of ``check_inputs``,
+        ``Accumulator``, the command line).
+    check : callable
+        ``check(y_true, y_pred, *, sample_weight, n_threads, **options)`` ->
+        :class:`~lossmetrics.CheckedInputs`: the validation, in the order the
+        loss's reference library reports errors.
+    state : callable
+        ``state(checked, want_none)`` -> ``(state, per_element)``: runs the
+        kernel; ``state`` is the mergeable array of compensated (hi, lo) sums.
+    result : callable
+        ``result(state, params, name)`` -> the value, where ``params`` holds
+        the validated options named in ``result_keys``.
+    result_keys : tuple of str
+        The validated options the value depends on (what an Accumulator keeps
+        and checks to be the same across batches).
+    options : tuple of str
+        The keyword options of the loss (besides ``sample_weight`` and
+        ``n_threads``), as the public function spells them.
+    prediction : str
+        What the second argument holds: probabilities, log-probabilities,
+        logits, values, distributions, embeddings.
+    reference : str
+        The independent reference the tests compare with.
+    example : tuple of str
+        Python source of a small valid call's positional arguments (y_true,
+        the prediction, and any further per-row arrays); the Dask docstrings
+        and the tests' smoke cases use it.
+    element_shape : callable
+        ``element_shape(prediction_shape)`` -> the shape of one row's output
+        for ``reduction='none'`` (for a Dask array's chunks).
+    batch_arrays : tuple of str
+        Per-row arrays passed as keywords to ``check`` (``x2``).
+    scorer : str
+        Name of the scikit-learn scorer ("" for none).
+    response_method : str
+        The estimator method its scorer calls.
+    score : callable or None
+        ``score(y_true, y_pred, *, classes, sample_weight)`` for the scorer,
+        where ``classes`` is the fitted estimator's ``classes_``; None calls
+        the function with ``sample_weight`` only.
+    fast : callable or None
+        ``fast(y_true, y_pred, sample_weight, n_threads, **options)`` -> the
+        value, or None to take the generic path.  It may skip the generic
+        machinery, never the rules: its value must be the generic path's, bit
+        for bit (tests/test_fast_paths.py runs both on every case).
+    prepare : callable or None
+        ``prepare(arguments)`` rewrites the bound arguments of a call before
+        anything else (a deprecated argument name), for the function and Dask.
+    labels : object or None
+        How batches of the loss find the class labels (see
+        ``lossmetrics._losses.labels.LabelSet``); None for losses that need none.
+    function : callable
+        The public function, attached by :func:`public`.
+    """
+
+    name: str
+    check: Callable
+    state: Callable
+    result: Callable
+    result_keys: tuple
+    options: tuple
+    prediction: str
+    reference: str
+    example: tuple
+    element_shape: Callable = lambda shape: tuple(shape[1:])
+    batch_arrays: tuple = ()
+    scorer: str = ""
+    response_method: str = ""
+    score: Optional[Callable] = None
+    fast: Optional[Callable] = None
+    prepare: Optional[Callable] = None
+    labels: object = None
+    function: Optional[Callable] = field(default=None, repr=False)
+
+
+def public(loss):
+    """Decorator: attach the public function to its declaration."""
+    def attach(function):
+        if function.__name__ != loss.name:
+            raise AssertionError(f"{function.__name__} declared as {loss.name}")
+        loss.function = function
+        function.loss = loss
+        return function
+    return attach

@@ -1,0 +1,127 @@
+"""Kullback-Leibler divergence of distributions along the last axis, with the
+term conventions of SciPy's ``rel_entr`` and PyTorch's ``kl_div``."""
+import numpy as np
+
+from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.driver import evaluate
+from lossmetrics._core.state import torch_result
+from lossmetrics._core.threads import resolve_n_threads
+from lossmetrics._core.validation import (
+    CheckedInputs, as_float_array, check_bool, check_finite, check_non_empty,
+    check_probabilities, check_reduction, check_same_shape, check_sample_weight,
+    first_index_where, scans_first,
+)
+from lossmetrics._kernels import kernels
+
+
+def _check_distribution(x, name, is_log, n_threads):
+    lo, hi = check_finite(x, name, allow_neginf=is_log, n_threads=n_threads)
+    if is_log:
+        if hi > 0:
+            where = first_index_where(lambda a: a > 0, x)
+            raise ValueError(
+                f"{name} must hold log-probabilities (<= 0); got {x[where]} at index {where}."
+            )
+    else:
+        check_probabilities(x, name, lo, hi)
+
+
+def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                        log_true=False, log_pred=False, reduction="mean"):
+    kl_kernel_checks = kernels("_class_kernels").kl_kernel_checks
+
+    q = as_float_array(y_pred, "y_pred")
+    p = as_float_array(y_true, "y_true")
+    check_same_shape(p, q, "y_true", "y_pred")
+    if q.ndim < 2:
+        raise ValueError(
+            "y_true and y_pred must have shape (N, C) or (N, ..., C): distributions "
+            f"along the last axis; got shape {q.shape}."
+        )
+    check_non_empty(q, "y_pred")
+    log_true = check_bool(log_true, "log_true", "kl_divergence")
+    log_pred = check_bool(log_pred, "log_pred", "kl_divergence")
+    reduction = check_reduction(reduction)
+    n_threads = resolve_n_threads(n_threads, work=2 * q.size)
+    n_cols = q.shape[-1]
+    p2, q2 = p.reshape(-1, n_cols), q.reshape(-1, n_cols)
+    deferred = [lambda: _check_distribution(p, "y_true", log_true, n_threads),
+                lambda: _check_distribution(q, "y_pred", log_pred, n_threads)]
+    if log_true or log_pred or not kl_kernel_checks(p2, q2):
+        # Only the kernel of probabilities on rows of contiguous columns
+        # checks them as it reads them (see _kl_flat).
+        for check in deferred:
+            check()
+        deferred = []
+    with scans_first(deferred):
+        sw = check_sample_weight(sample_weight, q.shape[0], n_threads=n_threads)
+    return CheckedInputs("kl_divergence", p2, q2, sw, n_threads,
+                         dict(reduction=reduction, out_shape=q.shape[:-1],
+                              log_true=log_true, log_pred=log_pred,
+                              rows_per_sample=p2.shape[0] // q.shape[0]), deferred)
+
+
+def kl_state(checked, want_none=False):
+    kl_kernel = kernels("_class_kernels").kl_kernel
+
+    p = checked.params
+    state, per, in_range = kl_kernel(
+        checked.y_true, checked.y_pred, p["log_true"], p["log_pred"],
+        checked.sample_weight, p["rows_per_sample"], want_none, checked.n_threads)
+    if not in_range:
+        checked.run_deferred()  # the scans left to the kernel, if any
+    return state, per
+
+
+KL_DIVERGENCE = Loss(
+    name="kl_divergence", check=check_kl_divergence, state=kl_state, result=torch_result,
+    result_keys=("reduction", "rows_per_sample"),
+    options=("log_true", "log_pred", "reduction"), prediction="distributions",
+    reference="torch.nn.functional.kl_div(reduction='batchmean') / scipy.special.rel_entr",
+    example=("[[.5, .5], [.9, .1], [.2, .8]]", "[[.9, .1], [.5, .5], [.3, .7]]"),
+    element_shape=lambda shape: tuple(shape[1:-1]),
+)
+
+
+@public(KL_DIVERGENCE)
+def kl_divergence(y_true, y_pred, *, log_true=False, log_pred=False,
+                  sample_weight=None, reduction="mean", n_threads=None):
+    """Kullback-Leibler divergence KL(P || Q) along the last axis.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (N, ..., C)
+        The reference distribution P (probabilities, or log-probabilities if
+        ``log_true``).
+    y_pred : array-like of the same shape
+        The approximating distribution Q (probabilities, or log-probabilities
+        if ``log_pred``).
+    log_true, log_pred : bool, default=False
+        Whether P / Q are given as log-probabilities.
+    sample_weight : array-like of shape (N,), default=None
+        Weight of each sample.
+    reduction : {'mean', 'sum', 'none'}, default='mean'
+        ``'mean'``: the sum divided by the summed sample weights (by N when
+        unweighted) -- PyTorch's ``'batchmean'``; ``'none'``: one value per
+        distribution, shape ``(N, ...)``.
+    n_threads : int, default=None
+        OpenMP threads; results do not depend on it.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (N, ...)
+
+    Notes
+    -----
+    Terms follow ``scipy.special.rel_entr`` and PyTorch's ``kl_div``:
+    ``0 * log 0 = 0``, and ``p > 0`` where ``q = 0`` gives ``inf``.
+
+    Examples
+    --------
+    >>> from lossmetrics import kl_divergence
+    >>> round(kl_divergence([[0.5, 0.5]], [[0.9, 0.1]]), 6)
+    0.510826
+    """
+    return evaluate(KL_DIVERGENCE, y_true, y_pred, sample_weight, n_threads,
+                    log_true=log_true, log_pred=log_pred, reduction=reduction)
+

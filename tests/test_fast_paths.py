@@ -1,0 +1,151 @@
+"""Fast paths: a declaration's ``fast`` (small calls without weights or thread
+count) must give the generic path's bits, and leave every input it does not
+vouch for to the generic path, which raises the errors and warnings.
+
+One harness for every loss that has a fast path: each case of the case table
+(tests/loss_cases.py) is called through the public function, which takes the
+fast path where it applies, and through the generic driver
+(``check`` -> ``state`` -> ``result``), and the two must be the same bits.
+References: the generic driver, and scikit-learn called live.
+"""
+import numpy as np
+import pytest
+import sklearn.metrics as skm
+
+import lossmetrics as lm
+from lossmetrics._core.driver import finish
+from loss_cases import CASES, ROW_ARRAYS
+
+RNG = np.random.default_rng(7)
+FAST = sorted(name for name, loss in lm.LOSSES.items() if loss.fast is not None)
+FAST_CASES = sorted(case for case, (name, _, _) in CASES.items() if name in FAST)
+
+
+def generic(name, *args, **options):
+    """The value through the generic driver, without the fast path."""
+    loss = lm.LOSSES[name]
+    return finish(loss, loss.check(*args, **options))
+
+
+def test_the_losses_with_fast_paths_have_cases():
+    assert FAST and {CASES[c][0] for c in FAST_CASES} == set(FAST)
+
+
+@pytest.mark.parametrize("case", FAST_CASES)
+@pytest.mark.parametrize("n", [8, 1000, 8193])
+def test_fast_path_is_the_generic_path_bit_for_bit(case, n):
+    name, make, _ = CASES[case]
+    y, pred, kwargs = make(RNG, n, np.float64)
+    assert not set(kwargs) & set(ROW_ARRAYS)
+    calls = [(y, pred)]
+    if name == "log_loss":
+        y[:pred.shape[1]] = np.arange(pred.shape[1])    # every class present
+    else:
+        calls.append((y[:, 0], pred[:, 0]))             # 1-D vectors
+    for y_, p_ in calls:
+        got = getattr(lm, name)(y_, p_, **kwargs)
+        want = generic(name, y_, p_, **kwargs)
+        assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
+
+
+@pytest.mark.parametrize("name", sorted(set(FAST) & {"mean_squared_error", "mean_absolute_error",
+                                                     "root_mean_squared_error"}))
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8191, 8192, 8193, 20_000, 65_535, 65_536])
+def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
+    a = RNG.normal(size=n) * 10.0 ** RNG.integers(-5, 5, n)
+    b = RNG.normal(size=n)
+    got = getattr(lm, name)(a, b)
+    assert got.hex() == generic(name, a, b).hex()
+    assert got == pytest.approx(getattr(skm, name)(a, b), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error",
+                                  "root_mean_squared_error"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("arg", ["y_true", "y_pred"])
+def test_fast_regression_raises_the_generic_errors(name, value, arg):
+    a, b = RNG.normal(size=100), RNG.normal(size=100)
+    (a if arg == "y_true" else b)[42] = value
+    with pytest.raises(ValueError, match=rf"{arg} has .* index 42"):
+        getattr(lm, name)(a, b)
+
+
+@pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error",
+                                  "root_mean_squared_error"])
+def test_fast_regression_leaves_other_inputs_to_the_generic_path(name):
+    fn = getattr(lm, name)
+    a, b = RNG.normal(size=10), RNG.normal(size=10)
+    with pytest.raises(ValueError, match="0 sample"):
+        fn(a[:0], b[:0])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        fn(a, b[:9])
+    # Strided, float32, lists and weights give the same value as the fast path
+    # (they run the generic path).
+    fast = fn(a, b)
+    assert fn(np.repeat(a, 2)[::2], b) == fast
+    assert fn(list(a), list(b)) == fast
+    assert fn(a, b, sample_weight=np.ones(10)) == pytest.approx(fast, rel=1e-15)
+    assert fn(a, b, n_threads=1) == fast
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10, 64])
+def test_small_log_loss_matches_sklearn(n_classes):
+    y = RNG.integers(0, n_classes, 1000) + 5
+    p = RNG.dirichlet(np.ones(n_classes), 1000)
+    if len(np.unique(y)) != n_classes:
+        y[:n_classes] = np.arange(n_classes) + 5
+    assert lm.log_loss(y, p) == pytest.approx(skm.log_loss(y, p), rel=1e-13)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10, 64])
+@pytest.mark.parametrize("n", [64, 1000, 8191, 65_535])
+@pytest.mark.parametrize("offset", [0, -40, 2**62])
+def test_fast_log_loss_is_the_generic_path_bit_for_bit(n_classes, n, offset):
+    y = RNG.integers(0, n_classes, n)
+    y[:n_classes] = np.arange(n_classes)
+    y += offset
+    p = RNG.dirichlet(np.ones(n_classes) * 0.3, n)
+    p[0, :] = 0.0
+    p[0, 0] = 1.0                       # clipped to 1 - eps and eps
+    got = lm.log_loss(y, p)
+    assert got.hex() == generic("log_loss", y, p).hex()
+    assert got.hex() == lm.log_loss(y, p, n_threads=2).hex()   # the generic path, 2 threads
+    assert got == pytest.approx(skm.log_loss(y, p), rel=1e-13)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -0.5, 1.5])
+def test_fast_log_loss_raises_the_generic_errors(value):
+    y = np.arange(100) % 3
+    p = RNG.dirichlet(np.ones(3), 100)
+    p[42, 1] = value
+    with pytest.raises(ValueError, match="index") as ours:
+        lm.log_loss(y, p)
+    with pytest.raises(ValueError) as full:
+        generic("log_loss", y, p)
+    assert str(ours.value) == str(full.value)
+    assert "42" in str(ours.value)
+
+
+def test_fast_log_loss_leaves_other_inputs_to_the_generic_path():
+    y = np.arange(100) % 3
+    p = RNG.dirichlet(np.ones(3), 100)
+    # A row that does not sum to one: the generic path's warning, and the value.
+    bad = p.copy()
+    bad[7] *= 0.5
+    with pytest.warns(UserWarning, match="do not sum to one"):
+        value = lm.log_loss(y, bad)
+    with pytest.warns(UserWarning, match="do not sum to one"):
+        assert value == pytest.approx(skm.log_loss(y, bad), rel=1e-13)
+    # Class count mismatch, a single class: the generic path's errors.
+    with pytest.raises(ValueError, match="different number of classes"):
+        lm.log_loss(y % 2, p)
+    with pytest.raises(ValueError, match="only one label"):
+        lm.log_loss(np.zeros(100, dtype=np.int64), p)
+    # Labels far apart (no 64-value window), int32 labels, float32 or strided
+    # probabilities, lists: the same value through the generic path.
+    fast = lm.log_loss(y, p)
+    assert lm.log_loss(y * 1000, p).hex() == fast.hex()
+    assert lm.log_loss(y.astype(np.int32), p).hex() == fast.hex()
+    assert lm.log_loss(y, np.asfortranarray(p)).hex() == fast.hex()
+    assert lm.log_loss(list(y), p.tolist()).hex() == fast.hex()
+    assert lm.log_loss(y, p, normalize=False) == pytest.approx(fast * 100, rel=1e-15)
