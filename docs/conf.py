@@ -50,6 +50,7 @@ exclude_patterns = [
     "_templates",
     "examples",            # gallery sources; the built pages are in auto_examples/
     "generated/*.inc.md",  # tables written below, included by guide pages
+    "generated/*.inc.rst",  # the API reference's lists of losses, written below
     "Thumbs.db",
     ".DS_Store",
 ]
@@ -103,7 +104,7 @@ html_static_path = []
 html_show_sourcelink = False
 
 
-# -- The loss table, derived from the declarations in _registry.py -----------
+# -- The loss tables, derived from the declarations (lossmetrics.LOSSES) ------
 
 def _write_loss_table():
     """Write generated/losses.inc.md: one row per declared loss.
@@ -128,3 +129,21 @@ def _write_loss_table():
 
 
 _write_loss_table()
+
+
+def _write_api_lists():
+    """Write the API reference's autosummary lists of losses from the declarations:
+    scikit-learn's drop-ins (their reference is sklearn's) and the others."""
+    groups = {"sklearn": [], "torch": []}
+    for name, spec in lossmetrics.LOSSES.items():
+        groups["sklearn" if spec.reference.startswith("sklearn.") else "torch"].append(name)
+    for group, names in groups.items():
+        text = ".. autosummary::\n   :toctree: generated/\n   :nosignatures:\n\n" + "".join(
+            f"   {name}\n" for name in names)
+        out = HERE / "generated" / f"api_{group}.inc.rst"
+        out.parent.mkdir(exist_ok=True)
+        if not out.exists() or out.read_text() != text:
+            out.write_text(text)
+
+
+_write_api_lists()

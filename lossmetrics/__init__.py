@@ -17,7 +17,8 @@ from lossmetrics._losses.brier import brier_score_loss
 from lossmetrics._losses.class_scores import cross_entropy, nll_loss
 from lossmetrics._losses.distributions import kl_divergence
 from lossmetrics._losses.elementwise import (
-    binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, smooth_l1_loss,
+    binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss,
+    smooth_l1_loss,
 )
 from lossmetrics._losses.embeddings import cosine_embedding_loss
 from lossmetrics._losses.log_loss import log_loss
@@ -35,5 +36,20 @@ __all__ = [
     "get_scorer",
     "get_scorer_names",
     "show_config",
-    *LOSSES,
+    # The losses, one per declaration (tests/test_demo_and_docs.py checks).
+    "log_loss",
+    "brier_score_loss",
+    "mean_squared_error",
+    "root_mean_squared_error",
+    "mean_absolute_error",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "mse_loss",
+    "l1_loss",
+    "huber_loss",
+    "smooth_l1_loss",
+    "kl_divergence",
+    "cosine_embedding_loss",
 ]

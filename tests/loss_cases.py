@@ -68,6 +68,12 @@ def make_kl(rng, n, dtype):
     return p.astype(dtype), rng.dirichlet(np.ones(5), n).astype(dtype), {}
 
 
+def make_pair(rng, n, dtype):
+    # Element-wise over any shape: (N, 3, 2), residuals with heavy tails.
+    y = rng.normal(size=(n, 3, 2)).astype(dtype)
+    return y, (y + rng.standard_t(3, size=(n, 3, 2))).astype(dtype), {}
+
+
 def make_huber(rng, n, dtype):
     # Residuals of both signs on both sides of delta = 1.5 (quadratic and linear).
     y = rng.normal(size=(n, 3)).astype(dtype)
@@ -130,6 +136,8 @@ CASES = {
     "binary_cross_entropy_with_logits": ("binary_cross_entropy_with_logits",
                                          make_bce_logits, ("mean", "sum", "none")),
     "kl_divergence": ("kl_divergence", make_kl, ("mean", "sum", "none")),
+    "mse_loss": ("mse_loss", make_pair, ("mean", "sum", "none")),
+    "l1_loss": ("l1_loss", make_pair, ("mean", "sum", "none")),
     "huber_loss": ("huber_loss", make_huber, ("mean", "sum", "none")),
     "smooth_l1_loss": ("smooth_l1_loss", make_smooth_l1, ("mean", "sum", "none")),
     "smooth_l1_loss_beta0": ("smooth_l1_loss", make_smooth_l1_beta0,

@@ -84,6 +84,10 @@ SPECS = {
     "binary_cross_entropy_with_logits": Spec(np.array([1.0, 0.0, 1.0, 0.0]),
                                              np.array([2.0, -1.0, 0.5, -0.3]), "logits"),
     "kl_divergence": Spec(P_TRUE, P_PRED, "y_pred"),
+    "mse_loss": Spec(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.5, 4.0]),
+                     "y_pred"),
+    "l1_loss": Spec(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.5, 4.0]),
+                    "y_pred"),
     "huber_loss": Spec(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.5, 4.0]),
                        "y_pred"),
     "smooth_l1_loss": Spec(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.5, 4.0]),
@@ -95,7 +99,8 @@ SPECS = {
 METRICS = list(SPECS)
 REGRESSION = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error"]
 CLASS_SCORES = ["cross_entropy", "nll_loss"]
-ROBUST = ["huber_loss", "smooth_l1_loss"]
+# PyTorch's element-wise losses of (y_true, y_pred) pairs of any shape.
+ROBUST = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss"]
 TORCH_STYLE = CLASS_SCORES + ["binary_cross_entropy", "binary_cross_entropy_with_logits",
                               "kl_divergence"] + ROBUST + ["cosine_embedding_loss"]
 # Losses whose y_true holds real numbers (not class labels) of the prediction's shape.

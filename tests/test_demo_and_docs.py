@@ -56,3 +56,8 @@ def test_every_module_with_public_objects_is_doctested():
     homes = {getattr(lossmetrics, name).__module__ for name in lossmetrics.__all__
              if callable(getattr(lossmetrics, name))}
     assert homes <= set(MODULES), homes - set(MODULES)
+
+
+def test_every_declared_loss_is_exported():
+    for name, loss in lossmetrics.LOSSES.items():
+        assert name in lossmetrics.__all__ and getattr(lossmetrics, name) is loss.function

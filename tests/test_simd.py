@@ -160,7 +160,12 @@ def test_fastmath_builds_give_the_same_bits(name):
         x = np.concatenate([x, rng.uniform(1e-15, 1.0, 500_000)])
     got_base = getattr(_fastmath, name)(x.copy())
     got_v3 = getattr(_fastmath_v3, name)(x.copy())
-    np.testing.assert_array_equal(got_base.view(np.uint64), got_v3.view(np.uint64))
+    # NaN in, NaN out: IEEE 754 leaves a NaN's sign to the implementation (fma
+    # in hardware or in libm differ there), and no loss returns one (a NaN
+    # input is an error), so NaNs compare by position only.
+    nan = np.isnan(got_base)
+    np.testing.assert_array_equal(nan, np.isnan(got_v3))
+    np.testing.assert_array_equal(got_base[~nan].view(np.uint64), got_v3[~nan].view(np.uint64))
     assert np.isfinite(got_base).sum() > 100_000
 
 

@@ -212,6 +212,8 @@ CASES = [
     Case("kl_divergence", lossmetrics.kl_divergence, make_kl, N_CLS, _RED),
     Case("kl_divergence-log", lossmetrics.kl_divergence, make_kl_log, N_CLS, _RED,
          fixed={"log_true": True, "log_pred": True}),
+    Case("mse_loss-3d", lossmetrics.mse_loss, make_regression_3d, N_CLS, _RED),
+    Case("l1_loss-2d", lossmetrics.l1_loss, make_regression_2d, N_CLS, _RED),
     Case("huber_loss-1d", lossmetrics.huber_loss, make_regression_1d, N_1D,
          _RED + ({"delta": 7.5, "reduction": "mean"}, {"delta": 7.5, "reduction": "none"})),
     Case("huber_loss-2d", lossmetrics.huber_loss, make_regression_2d, N_CLS,

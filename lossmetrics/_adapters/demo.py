@@ -8,9 +8,9 @@ time each took.
 import sys
 import time
 
-import numpy as np
 
 import lossmetrics as lm
+from lossmetrics._losses import LOSSES
 
 
 def _best_time(fn, repeat=5):
@@ -23,65 +23,24 @@ def _best_time(fn, repeat=5):
     return value, best
 
 
-def _log_softmax(z):
-    m = z.max(axis=1, keepdims=True)
-    return z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+class DemoData:
+    """What the declarations' ``demo`` functions get: the held-out labels and the
+    fitted models' outputs on digits (10 classes), breast cancer (binary) and
+    diabetes (regression)."""
+
+    def __init__(self, fits):
+        digits, cancer, diabetes = fits
+        self.labels, self.proba, self.scores = digits
+        self.binary_labels, self.binary_proba, self.binary_logits = cancer
+        self.targets, self.predictions = diabetes
 
 
 def _rows(fits):
-    """(name, lossmetrics call, reference name, reference call) for the demo table."""
-    import sklearn.metrics as skm
-
-    digits, cancer, diabetes = fits
-    y, proba, scores = digits
-    yb, pb, zb = cancer
-    yr, pred = diabetes
-    yb_f = yb.astype(np.float64)
-    uniform = np.full_like(proba, 1.0 / proba.shape[1])
-    onehot = (y[:, None] == np.arange(proba.shape[1])).astype(np.float64)
-    return [
-        ("log_loss", lambda: lm.log_loss(y, proba),
-         "sklearn", lambda: skm.log_loss(y, proba)),
-        ("log_loss (binary)", lambda: lm.log_loss(yb, pb),
-         "sklearn", lambda: skm.log_loss(yb, pb)),
-        ("cross_entropy", lambda: lm.cross_entropy(y, scores),
-         "numpy", lambda: -np.mean(_log_softmax(scores)[np.arange(y.size), y])),
-        ("nll_loss", lambda: lm.nll_loss(y, np.log(proba)),
-         "numpy", lambda: -np.mean(np.log(proba)[np.arange(y.size), y])),
-        ("binary_cross_entropy", lambda: lm.binary_cross_entropy(yb_f, pb),
-         "sklearn", lambda: skm.log_loss(yb, pb)),
-        ("binary_cross_entropy_with_logits",
-         lambda: lm.binary_cross_entropy_with_logits(yb_f, zb),
-         "numpy", lambda: np.mean(np.logaddexp(0, zb) - yb_f * zb)),
-        ("kl_divergence (vs uniform)", lambda: lm.kl_divergence(proba, uniform),
-         "numpy", lambda: np.mean(np.sum(proba * np.log(proba / uniform), axis=1))),
-        ("mean_squared_error", lambda: lm.mean_squared_error(yr, pred),
-         "sklearn", lambda: skm.mean_squared_error(yr, pred)),
-        ("root_mean_squared_error", lambda: lm.root_mean_squared_error(yr, pred),
-         "sklearn", lambda: skm.root_mean_squared_error(yr, pred)),
-        ("mean_absolute_error", lambda: lm.mean_absolute_error(yr, pred),
-         "sklearn", lambda: skm.mean_absolute_error(yr, pred)),
-        ("brier_score_loss", lambda: lm.brier_score_loss(y, proba),
-         "sklearn", lambda: skm.brier_score_loss(y, proba)),
-        ("brier_score_loss (binary)", lambda: lm.brier_score_loss(yb, pb),
-         "sklearn", lambda: skm.brier_score_loss(yb, pb)),
-        ("cosine_embedding_loss (proba vs one-hot)",
-         lambda: lm.cosine_embedding_loss(np.ones(y.size), proba, onehot),
-         "numpy", lambda: np.mean(1 - np.sum(proba * onehot, axis=1) / np.sqrt(
-             (np.sum(proba**2, axis=1) + _COS_EPS) * (1 + _COS_EPS)))),
-        ("huber_loss (delta=10)", lambda: lm.huber_loss(yr, pred, delta=10.0),
-         "numpy", lambda: np.mean(_huber(pred - yr, 10.0))),
-        ("smooth_l1_loss (beta=10)", lambda: lm.smooth_l1_loss(yr, pred, beta=10.0),
-         "numpy", lambda: np.mean(_huber(pred - yr, 10.0)) / 10.0),
-    ]
-
-
-_COS_EPS = float(np.float32(1e-12))  # PyTorch's epsilon of cosine_embedding_loss
-
-
-def _huber(d, delta):
-    a = np.abs(d)
-    return np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
+    """(name, lossmetrics call, reference name, reference call) for the demo table:
+    the rows every declaration's ``demo`` gives."""
+    data = DemoData(fits)
+    return [row for loss in LOSSES.values() if loss.demo is not None
+            for row in loss.demo(data)]
 
 
 def _fit_models():

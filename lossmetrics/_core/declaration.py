@@ -65,6 +65,11 @@ class Loss:
     prepare : callable or None
         ``prepare(arguments)`` rewrites the bound arguments of a call before
         anything else (a deprecated argument name), for the function and Dask.
+    demo : callable or None
+        ``demo(data)`` -> rows ``(label, ours, reference name, reference)`` of
+        ``python -m lossmetrics``, where ``ours`` and ``reference`` are
+        callables and ``data`` holds fitted models' outputs on datasets
+        scikit-learn ships (see ``lossmetrics._adapters.demo``).
     labels : object or None
         How batches of the loss find the class labels (see
         ``lossmetrics._losses.labels.LabelSet``); None for losses that need none.
@@ -88,6 +93,7 @@ class Loss:
     score: Optional[Callable] = None
     fast: Optional[Callable] = None
     prepare: Optional[Callable] = None
+    demo: Optional[Callable] = None
     labels: object = None
     function: Optional[Callable] = field(default=None, repr=False)
 

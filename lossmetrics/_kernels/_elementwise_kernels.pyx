@@ -8,8 +8,14 @@ the denominator (sum of sample weights over elements); each row is (hi, lo).
 """
 import numpy as np
 from cython.parallel cimport prange
-from libc.math cimport fabs, fmax, sqrt, frexp, ldexp
+from libc.math cimport NAN, fabs, fmax, sqrt, frexp, ldexp
 from libc.stdint cimport int64_t
+
+cdef extern from "_terms.h" nogil:
+    double lm_squared_error(double y, double x)
+    double lm_absolute_error(double y, double x)
+    double lm_huber(double y, double x, double delta)
+    double lm_smooth_l1(double y, double x, double beta)
 
 cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
@@ -58,7 +64,7 @@ ctypedef fused floating_b:
     float
     double
 
-# Loss kinds; the Python side names them in _registry.py.
+# The per-element terms; the declarations (lossmetrics/_losses) name them.
 cpdef enum Kind:
     SQUARED_ERROR = 0
     ABSOLUTE_ERROR = 1
@@ -68,33 +74,19 @@ cpdef enum Kind:
     SMOOTH_L1 = 5
 
 
-cdef inline double _huber(double d, double delta) noexcept nogil:
-    """PyTorch's HuberLoss: quadratic below delta, linear (slope delta) above."""
-    d = fabs(d)
-    if d < delta:
-        return 0.5 * d * d
-    return delta * (d - 0.5 * delta)
-
-
-cdef inline double _smooth_l1(double d, double beta) noexcept nogil:
-    """PyTorch's SmoothL1Loss: 0.5 d^2 / beta below beta, |d| - beta / 2 above."""
-    d = fabs(d)
-    if d < beta:
-        return 0.5 * d * d / beta
-    return d - 0.5 * beta
-
-
 cdef inline double _loss(int kind, double yv, floating_b xv, double pw,
                          double param) noexcept nogil:
-    cdef double d
+    """The term of one element (_terms.h); ``kind`` is the same for the whole
+    loop, which the compiler unswitches."""
     if kind == SQUARED_ERROR:
-        d = yv - <double>xv
-        return d * d
+        return lm_squared_error(yv, <double>xv)
     if kind == ABSOLUTE_ERROR:
-        return fabs(yv - <double>xv)
+        return lm_absolute_error(yv, <double>xv)
     if kind == HUBER:
-        return _huber(<double>xv - yv, param)
-    return _smooth_l1(<double>xv - yv, param)
+        return lm_huber(yv, <double>xv, param)
+    if kind == SMOOTH_L1:
+        return lm_smooth_l1(yv, <double>xv, param)
+    return NAN    # not reached: elementwise_kernel refuses other kinds
 
 
 cdef inline bint _all_set(const unsigned char[::1] flags) noexcept:
@@ -257,6 +249,8 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     in registers per block (column by column for ``per_column``) and stored
     once per block.
     """
+    if not SQUARED_ERROR <= kind <= SMOOTH_L1:
+        raise ValueError(f"kind must be one of the Kind terms; got {kind}.")
     cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
     cdef bint has_pw = pos_weight.shape[0] > 0

@@ -5,16 +5,14 @@
  * loops); the loops below are
  * branch-free (selects only) and use only operations every SIMD level has
  * (no 64-bit integer <-> double conversions, no arithmetic 64-bit shifts), so
- * the compiler vectorises them.  On x86-64 Linux with GCC, each array
- * function is compiled three times (AVX-512, AVX2 and the baseline) and the
- * loader picks one for the CPU (target_clones; an includer may define LM_CLONES itself).
- * (The modules including this header are also built whole for x86-64-v3,
- * lossmetrics/_simd.py; there the "default" clone is AVX2 code.)
- * All clones perform the same IEEE operations in the same order
- * (-ffp-contract=off: no FMA contraction), so results are the same bits on
- * every CPU: compiled
- * for SSE2, AVX2, AVX-512 and with -mfma, 3 million log/exp/log1p values
- * hashed to the same bits.
+ * the compiler vectorises them for the instruction set of the module that
+ * includes them: on x86-64 every kernel module is built for the baseline and
+ * for x86-64-v3 (AVX2), and lossmetrics/_kernels/__init__.py imports the one
+ * the CPU supports (the one SIMD dispatch of the package).  Both builds
+ * perform the same IEEE operations in the same order (-ffp-contract=off: no
+ * FMA contraction), so results are the same bits on every CPU: compiled for
+ * SSE2, AVX2, AVX-512 and with -mfma, 3 million log/exp/log1p values hashed
+ * to the same bits (tests/test_simd.py compares the two builds).
  *
  * Algorithms: FreeBSD / fdlibm e_log.c and e_exp.c (Sun Microsystems, 1993,
  * freely redistributable), written without branches.  Accuracy, checked by
@@ -32,16 +30,7 @@
 #include <stddef.h>
 #include <math.h>
 
-#if defined(LM_CLONES)
-/* set by the includer */
-#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define LM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define LM_CLONES
-#endif
-
-/* Inlined into every clone of its caller (so that each is vectorised for its
- * own instruction set). */
+/* Inlined into every caller (so that each loop is vectorised whole). */
 #if defined(__GNUC__)
 #define LM_ALWAYS_INLINE static inline __attribute__((always_inline))
 #else
@@ -179,20 +168,10 @@ LM_ALWAYS_INLINE double lm_exp_neg(double x)
     return (y * lm_pow2(k + 64.0)) * 5.421010862427522e-20;   /* 2^-64 */
 }
 
-/* Clones for the functions that call fma(): x86-64-v4 (AVX-512 and FMA),
- * x86-64-v3 (AVX2 and FMA) and the baseline, where fma() is libm's (correctly
- * rounded in software: the same bits, but slow on CPUs without FMA).  fma()
- * rounds once on every CPU, so these functions too give the same bits
- * everywhere. */
-#if defined(LM_CLONES_FMA)
-/* set by the includer */
-#elif defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) \
-    && defined(__linux__)
-#define LM_CLONES_FMA \
-    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define LM_CLONES_FMA
-#endif
+/* The functions that call fma(): fma() rounds once on every CPU (an
+ * instruction in the x86-64-v3 build, libm's correctly rounded software
+ * in the baseline build: the same bits, but slow), so these functions too
+ * give the same bits everywhere. */
 
 /* softplus(-a) = log1p(exp(-a)) for a >= 0 (NaN gives NaN), within 3 ulp
  * (tests/test_fastmath.py), in two stages: a loop of lm_softplus_stage1 then a
@@ -241,25 +220,25 @@ LM_ALWAYS_INLINE double lm_softplus_stage2(double s, double big)
     return big + fma(2.0, s, fma(s, R, big * (LM_LN2_LO / LM_LN2_HI)));
 }
 
-LM_CLONES static void lm_log_array(double *x, ptrdiff_t n)
+static void lm_log_array(double *x, ptrdiff_t n)
 {
     for (ptrdiff_t i = 0; i < n; i++)
         x[i] = lm_log1(x[i]);
 }
 
-LM_CLONES static void lm_exp_array(double *x, ptrdiff_t n)
+static void lm_exp_array(double *x, ptrdiff_t n)
 {
     for (ptrdiff_t i = 0; i < n; i++)
         x[i] = lm_exp1(x[i]);
 }
 
-LM_CLONES static void lm_exp_neg_array(double *x, ptrdiff_t n)
+static void lm_exp_neg_array(double *x, ptrdiff_t n)
 {
     for (ptrdiff_t i = 0; i < n; i++)
         x[i] = lm_exp_neg(x[i]);
 }
 
-LM_CLONES_FMA static void lm_softplus_neg_array(double *x, ptrdiff_t n)
+static void lm_softplus_neg_array(double *x, ptrdiff_t n)
 {
     double big[256];
     for (ptrdiff_t i0 = 0; i0 < n; i0 += 256) {

@@ -1,8 +1,9 @@
-/* Row and block helpers of the kernels, in C so that each is compiled once
- * per SIMD level (LM_CLONES, see _fastmath.h) and vectorised: compensated
+/* Row and block helpers of the kernels, in C so that they are vectorised
+ * (for the instruction set of the including module's build, see
+ * _fastmath.h): compensated
  * four-lane sums, row sums, log-sum-exps of rows, and the checks the kernels
  * make while they read their inputs.  Each performs the same IEEE operations
- * in the same order in every clone, so results are the same bits on every CPU.
+ * in the same order in every build, so results are the same bits on every CPU.
  */
 #ifndef LOSSMETRICS_ROWKERNELS_H
 #define LOSSMETRICS_ROWKERNELS_H
@@ -10,6 +11,7 @@
 #include <float.h>
 
 #include "_fastmath.h"
+#include "_terms.h"
 
 /* All ones when v lies in [0, 1], 0 otherwise (NaN included): and-ed over a
  * loop, a branch-free, vectorisable check of probabilities. */
@@ -83,8 +85,8 @@ LM_ALWAYS_INLINE void lm_prefetch_span(const void *p, ptrdiff_t nbytes)
 /* Four-lane compensated sum (TwoSum, as acc_add in _blocksum.pxd): x[i] goes
  * to lane i % 4.  acc holds the lanes as (s0, c0, s1, c1, s2, c2, s3, c3)
  * (the layout of Acc4).  Each lane performs the same IEEE operations in the
- * same order in every clone, so the bits do not depend on the vector width. */
-LM_CLONES static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
+ * same order in every build, so the bits do not depend on the vector width. */
+static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
 {
     double s[4], c[4];
     for (int k = 0; k < 4; k++) {
@@ -109,10 +111,10 @@ LM_CLONES static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
  * last multiple of 4 to lane 0, each lane by acc_add's TwoSum (the lanes and
  * operations of elementwise_kernel's Cython loop, vectorised).  acc gets
  * (s0, c0, s1, c1, s2, c2, s3, c3), the layout of Acc4. */
-#define LM_ERR_TERM(SQUARED, YV, XV) ((SQUARED) ? ((YV) - (XV)) * ((YV) - (XV))     \
-                                                : fabs((YV) - (XV)))
+#define LM_ERR_TERM(SQUARED, YV, XV) ((SQUARED) ? lm_squared_error((YV), (XV))   \
+                                                : lm_absolute_error((YV), (XV)))
 #define LM_ERR_LANES(NAME, SQUARED)                                             \
-LM_CLONES static void NAME(const double *y, const double *x, ptrdiff_t n,       \
+static void NAME(const double *y, const double *x, ptrdiff_t n,       \
                            double *acc)                                         \
 {                                                                               \
     double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
@@ -172,7 +174,7 @@ LM_ALWAYS_INLINE int lm_label_window_body(const int64_t *y, ptrdiff_t n, ptrdiff
     return (outside >> 6) == 0;
 }
 
-LM_CLONES static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t step,
+static int lm_label_window(const int64_t *y, ptrdiff_t n, ptrdiff_t step,
                                      uint64_t base, uint64_t *mask)
 {
     if (step == 1)
@@ -206,7 +208,7 @@ typedef int64_t lm_v8i __attribute__((vector_size(64)));
 #define LM_FOLD_LEVEL(A, B, M0, M1) (__builtin_shuffle((A), (B), (lm_v8i)M0)     \
                                      + __builtin_shuffle((A), (B), (lm_v8i)M1))
 #define LM_ROWS_OFF(NAME, T)                                                    \
-/* (*out: not a returned vector, whose ABI GCC warns differs between clones.) */ \
+/* (*out: not a returned vector, whose ABI GCC warns differs between instruction sets.) */ \
 LM_ALWAYS_INLINE void NAME##_lanes(const T *p, ptrdiff_t n_cols, lm_v8d *out)   \
 {                                                                               \
     lm_v8d a = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                        \
@@ -285,7 +287,7 @@ LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   
 #endif
 #define LM_CHECK_ROWS(NAME, T, OFF, UNIT)                                       \
 LM_ROWS_OFF(OFF, T)                                                             \
-LM_CLONES static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
+static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
                           double tol, int64_t *n_sum_bad, const void *pf_,      \
                           ptrdiff_t nbytes)                                     \
 {                                                                               \
@@ -360,7 +362,7 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
     }
 }
 
-LM_CLONES static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdiff_t n_cols,
+static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdiff_t n_cols,
                                         const int64_t *y, int64_t offset, const int64_t *lut,
                                         int64_t n_codes, double *restrict buf, int binary)
 {
@@ -402,7 +404,7 @@ LM_CLONES static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdi
  * lm_prefetch_span): log_loss reads its next chunk from memory while it
  * computes the logarithms, its heaviest arithmetic.  (Prefetching during
  * the light passes stalled them on the few line-fill buffers instead.) */
-LM_CLONES static void lm_neg_log_prefetch(double *x, ptrdiff_t n, const void *pf,
+static void lm_neg_log_prefetch(double *x, ptrdiff_t n, const void *pf,
                                           ptrdiff_t nbytes)
 {
     const char *q = (const char *)pf;
@@ -471,7 +473,7 @@ LM_ALWAYS_INLINE double NAME##_body(const T *z, ptrdiff_t row_step,             
         lse[r] = lm_log1(lse[r]);                                               \
     return ok ? 0.0 : NAN;                                                      \
 }                                                                               \
-LM_CLONES static double NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,  \
+static double NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,  \
                              ptrdiff_t n_cols, double *mrow, double *lse,       \
                              double *buf, double *shift)                        \
 {                                                                               \
@@ -506,7 +508,7 @@ LM_LSE_ROWS(lm_lse_rows_f, float)
  * the first such row, if it is still -1).  sw may be NULL (weights 1).
  * Branch-free selects: random targets would mispredict branches. */
 #define LM_CE_ROWS(NAME, T)                                                     \
-LM_CLONES static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
+static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
                            ptrdiff_t n_cols, const int64_t *y, ptrdiff_t y_step,\
                            const double *cw, const double *sw,                  \
                            int64_t ignore_index, int has_ignore,                \
@@ -535,7 +537,7 @@ LM_CE_ROWS(lm_ce_rows_f, float)
 /* Whether every y[i] is a class index in [0, n_classes) or, with has_ignore,
  * ignore_index (a vectorisable or-reduction; the caller finds the first bad
  * one only when there is one). */
-LM_CLONES static int lm_all_class_indices(const int64_t *y, ptrdiff_t n, int64_t n_classes,
+static int lm_all_class_indices(const int64_t *y, ptrdiff_t n, int64_t n_classes,
                                           int64_t ignore_index, int has_ignore)
 {
     uint64_t bad = 0;
@@ -577,7 +579,7 @@ LM_CLONES static int lm_all_class_indices(const int64_t *y, ptrdiff_t n, int64_t
         bad |= lm_to_bits(fma(v, 0.0, w >= 0.0 ? 0.0 : w));                     \
     }
 #define LM_BCE_LOGITS(NAME, TY, TX)                                             \
-LM_CLONES_FMA static int NAME(const TY *y, const TX *x, ptrdiff_t n, double pw, \
+static int NAME(const TY *y, const TX *x, ptrdiff_t n, double pw, \
                               const double *sw, double *loss, double *buf,      \
                               ptrdiff_t ahead)                                  \
 {                                                                               \
@@ -614,7 +616,7 @@ LM_BCE_LOGITS(lm_bce_logits_ff, float, float)
  * factor gives exactly 0).  With hard (all targets 0 or 1), one log per pair:
  * -log of p or of q, the same bits.  buf has room for n doubles. */
 #define LM_BCE_PROBA(NAME, TY, TX, EPS)                                         \
-LM_CLONES static void NAME(const TY *y, const TX *x, ptrdiff_t n, int hard,     \
+static void NAME(const TY *y, const TX *x, ptrdiff_t n, int hard,     \
                            const double *sw, double *loss, double *buf)         \
 {                                                                               \
     const TX eps = EPS, one = 1;                                                \
@@ -684,7 +686,7 @@ LM_ALWAYS_INLINE void lm_serial_row_sums_body(const double *x, ptrdiff_t n_rows,
  * every p and q lies in [0, 1] (NaN does not), checked in the loop of the
  * terms (a mask and-reduction); the terms assume it. */
 #define LM_KL_ROWS(NAME, TP, TQ)                                                \
-LM_CLONES static int NAME(const TP *p, ptrdiff_t p_step, const TQ *q,           \
+static int NAME(const TP *p, ptrdiff_t p_step, const TQ *q,           \
                           ptrdiff_t q_step, ptrdiff_t n_rows, ptrdiff_t n_cols, \
                           double *rows, double *bp, double *bq)                 \
 {                                                                               \
@@ -728,7 +730,7 @@ LM_KL_ROWS(lm_kl_rows_ff, float, float)
 /* Whether every x[i] is 0 or 1: a branch-free, vectorisable and-reduction
  * of comparison masks. */
 #define LM_ALL_BINARY(SUFFIX, T, I)                                            \
-LM_CLONES static int lm_all_binary##SUFFIX(const T *x, ptrdiff_t n)             \
+static int lm_all_binary##SUFFIX(const T *x, ptrdiff_t n)             \
 {                                                                               \
     I ok = -1;                                                                  \
     for (ptrdiff_t i = 0; i < n; i++)                                           \
@@ -740,7 +742,7 @@ LM_ALL_BINARY(_f, float, int32_t)
 
 /* Whether every y[i] lies in [lo, lo + width) (unsigned, wrapping arithmetic:
  * a vectorisable or-reduction). */
-LM_CLONES static int lm_all_in_window(const int64_t *y, ptrdiff_t n, int64_t lo,
+static int lm_all_in_window(const int64_t *y, ptrdiff_t n, int64_t lo,
                                       uint64_t width)
 {
     uint64_t out = 0;
@@ -751,12 +753,12 @@ LM_CLONES static int lm_all_in_window(const int64_t *y, ptrdiff_t n, int64_t lo,
 
 /* Whether every x[i] lies in [0, 1] (NaN does not): a branch-free,
  * vectorisable and-reduction of comparison masks. */
-LM_CLONES static int lm_in_unit_interval(const double *x, ptrdiff_t n)
+static int lm_in_unit_interval(const double *x, ptrdiff_t n)
 {
     return lm_unit_body(x, n);
 }
 
-LM_CLONES static int lm_in_unit_interval_f(const float *x, ptrdiff_t n)
+static int lm_in_unit_interval_f(const float *x, ptrdiff_t n)
 {
     return lm_unit_body_f(x, n);
 }

@@ -10,22 +10,16 @@ from lossmetrics._losses import (
     brier, class_scores, distributions, elementwise, embeddings, log_loss, regression,
 )
 
-# In the order of the API reference: scikit-learn's drop-ins, then PyTorch's.
-LOSSES = {loss.name: loss for loss in (
-    log_loss.LOG_LOSS,
-    brier.BRIER_SCORE_LOSS,
-    regression.MEAN_SQUARED_ERROR,
-    regression.ROOT_MEAN_SQUARED_ERROR,
-    regression.MEAN_ABSOLUTE_ERROR,
-    class_scores.CROSS_ENTROPY,
-    class_scores.NLL_LOSS,
-    elementwise.BINARY_CROSS_ENTROPY,
-    elementwise.BINARY_CROSS_ENTROPY_WITH_LOGITS,
-    distributions.KL_DIVERGENCE,
-    elementwise.HUBER_LOSS,
-    elementwise.SMOOTH_L1_LOSS,
-    embeddings.COSINE_EMBEDDING_LOSS,
-)}
+from lossmetrics._core.declaration import Loss
+
+# The families, in the order of the API reference: scikit-learn's drop-ins,
+# then PyTorch's losses.  Every Loss a family module declares is collected,
+# in the order of its declarations: a new loss of a family needs no line here.
+FAMILIES = (log_loss, brier, regression, class_scores, elementwise, distributions,
+            embeddings)
+
+LOSSES = {loss.name: loss for family in FAMILIES
+          for loss in vars(family).values() if isinstance(loss, Loss)}
 
 
 def get_loss(metric):

@@ -110,6 +110,16 @@ def _score_brier(y_true, y_proba, *, classes=None, sample_weight=None):
     return brier_score_loss(y_true, y_proba, labels=classes, sample_weight=sample_weight)
 
 
+def _demo(d):
+    import sklearn.metrics as skm
+
+    return [("brier_score_loss", lambda: brier_score_loss(d.labels, d.proba), "sklearn",
+             lambda: skm.brier_score_loss(d.labels, d.proba)),
+            ("brier_score_loss (binary)",
+             lambda: brier_score_loss(d.binary_labels, d.binary_proba), "sklearn",
+             lambda: skm.brier_score_loss(d.binary_labels, d.binary_proba))]
+
+
 BRIER_SCORE_LOSS = Loss(
     name="brier_score_loss", check=check_brier_score_loss, state=log_loss_state,
     result=brier_result, result_keys=("scale_by_half",),
@@ -117,7 +127,7 @@ BRIER_SCORE_LOSS = Loss(
     reference="sklearn.metrics.brier_score_loss",
     example=("[0, 1, 1, 0]", "[.1, .8, .7, .4]"), scorer="neg_brier_score",
     response_method="predict_proba", score=_score_brier,
-    labels=LabelSet(binary_pos_label=True),
+    labels=LabelSet(binary_pos_label=True), demo=_demo,
 )
 
 

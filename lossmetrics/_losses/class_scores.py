@@ -212,8 +212,13 @@ def check_nll_loss(y_true, log_proba, *, sample_weight=None, n_threads=None,
                                log_input=True)
 
 
-def class_scores_state(checked, want_none=False):
-    """Run the kernel of cross_entropy / nll_loss; return (state, per-element)."""
+def class_scores_state(log_input):
+    """The kernel call of cross_entropy (logits) or, with ``log_input``, nll_loss
+    (log-probabilities): ``state(checked, want_none)`` -> (state, per-element)."""
+    return lambda checked, want_none=False: _class_scores_state(log_input, checked, want_none)
+
+
+def _class_scores_state(log_input, checked, want_none):
     k = kernels("_class_kernels")
     index_target_kernel, prob_target_kernel = k.index_target_kernel, k.prob_target_kernel
 
@@ -226,7 +231,7 @@ def class_scores_state(checked, want_none=False):
     state, per, bad, seen_finite = index_target_kernel(
         checked.y_pred, checked.y_true, p["class_weight"], checked.sample_weight,
         0 if ignore is None else ignore, ignore is not None, p["label_smoothing"],
-        checked.metric == "nll_loss", want_none, checked.n_threads)
+        log_input, want_none, checked.n_threads)
     if not seen_finite or bad >= 0:
         # The checks left to the kernel: the logits' scan (when the kernel
         # could not vouch for them), then the range of the class indices.
@@ -250,22 +255,41 @@ def _class_scores_shape(shape):
     return tuple(shape[2:])
 
 
+def _log_softmax(z):
+    m = z.max(axis=1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+
+
+def _demo_cross_entropy(d):
+    rows = np.arange(d.labels.size)
+    return [("cross_entropy", lambda: cross_entropy(d.labels, d.scores), "numpy",
+             lambda: -np.mean(_log_softmax(d.scores)[rows, d.labels]))]
+
+
+def _demo_nll_loss(d):
+    rows = np.arange(d.labels.size)
+    return [("nll_loss", lambda: nll_loss(d.labels, np.log(d.proba)), "numpy",
+             lambda: -np.mean(np.log(d.proba)[rows, d.labels]))]
+
+
 CROSS_ENTROPY = Loss(
-    name="cross_entropy", check=check_cross_entropy, state=class_scores_state,
+    name="cross_entropy", check=check_cross_entropy, state=class_scores_state(False),
     result=torch_result, result_keys=("reduction",),
     options=("class_weight", "ignore_index", "label_smoothing", "reduction"),
     prediction="logits", reference="torch.nn.functional.cross_entropy",
     example=("[0, 2, 1]", "[[2., 1, 0], [0, 1, 3], [1, 2, 0]]"),
     element_shape=_class_scores_shape, scorer="neg_cross_entropy",
     response_method="decision_function", score=_score_cross_entropy,
+    demo=_demo_cross_entropy,
 )
 
 NLL_LOSS = Loss(
-    name="nll_loss", check=check_nll_loss, state=class_scores_state, result=torch_result,
+    name="nll_loss", check=check_nll_loss, state=class_scores_state(True),
+    result=torch_result,
     result_keys=("reduction",), options=("class_weight", "ignore_index", "reduction"),
     prediction="log-probabilities", reference="torch.nn.functional.nll_loss",
     example=("[0, 2, 1]", "np.log([[.7, .2, .1], [.1, .1, .8], [.2, .7, .1]])"),
-    element_shape=_class_scores_shape,
+    element_shape=_class_scores_shape, demo=_demo_nll_loss,
 )
 
 

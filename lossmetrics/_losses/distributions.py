@@ -73,13 +73,19 @@ def kl_state(checked, want_none=False):
     return state, per
 
 
+def _demo(d):
+    uniform = np.full_like(d.proba, 1.0 / d.proba.shape[1])
+    return [("kl_divergence (vs uniform)", lambda: kl_divergence(d.proba, uniform), "numpy",
+             lambda: np.mean(np.sum(d.proba * np.log(d.proba / uniform), axis=1)))]
+
+
 KL_DIVERGENCE = Loss(
     name="kl_divergence", check=check_kl_divergence, state=kl_state, result=torch_result,
     result_keys=("reduction", "rows_per_sample"),
     options=("log_true", "log_pred", "reduction"), prediction="distributions",
     reference="torch.nn.functional.kl_div(reduction='batchmean') / scipy.special.rel_entr",
     example=("[[.5, .5], [.9, .1], [.2, .8]]", "[[.9, .1], [.5, .5], [.3, .7]]"),
-    element_shape=lambda shape: tuple(shape[1:-1]),
+    element_shape=lambda shape: tuple(shape[1:-1]), demo=_demo,
 )
 
 

@@ -1,5 +1,6 @@
 """Element-wise losses with PyTorch semantics over inputs of any shape (N, ...):
-binary cross-entropy of probabilities and of logits, Huber and smooth L1.
+binary cross-entropy of probabilities and of logits, squared and absolute
+errors (``mse_loss``, ``l1_loss``), Huber and smooth L1.
 
 Weighting contract (PyTorch has no ``sample_weight``): the per-element value
 is ``sample_weight[n] * loss``; ``'sum'`` adds them; ``'mean'`` divides by the
@@ -116,18 +117,19 @@ def _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight, redu
                                          pos_weight=pw), deferred)
 
 
-def binary_state(checked, want_none=False):
-    k = kernels("_elementwise_kernels")
-    Kind, elementwise_kernel = k.Kind, k.elementwise_kernel
-
-    kind = (Kind.BINARY_CROSS_ENTROPY if checked.metric == "binary_cross_entropy"
-            else Kind.BINARY_CROSS_ENTROPY_LOGITS)
-    state, per, all_checked = elementwise_kernel(
-        kind, checked.y_true, checked.y_pred, checked.params["pos_weight"],
-        checked.sample_weight, False, want_none, checked.n_threads)
-    if not all_checked:
-        checked.run_deferred()  # the scans left to the kernel, if any
-    return state, per
+def binary_state(term):
+    """The kernel call of a binary cross-entropy (``term``: BINARY_CROSS_ENTROPY or
+    BINARY_CROSS_ENTROPY_LOGITS), which checks its inputs as it reads them."""
+    def state(checked, want_none=False):
+        k = kernels("_elementwise_kernels")
+        state, per, all_checked = k.elementwise_kernel(
+            getattr(k.Kind, term), checked.y_true, checked.y_pred,
+            checked.params["pos_weight"], checked.sample_weight, False, want_none,
+            checked.n_threads)
+        if not all_checked:
+            checked.run_deferred()  # the scans left to the kernel, if any
+        return state, per
+    return state
 
 
 def _score_binary_cross_entropy(y_true, y_proba, *, classes=None, sample_weight=None):
@@ -139,21 +141,38 @@ def _score_binary_cross_entropy(y_true, y_proba, *, classes=None, sample_weight=
     return binary_cross_entropy(y, y_proba, sample_weight=sample_weight)
 
 
+def _demo_bce(d):
+    import sklearn.metrics as skm
+
+    y = d.binary_labels.astype(np.float64)
+    return [("binary_cross_entropy", lambda: binary_cross_entropy(y, d.binary_proba),
+             "sklearn", lambda: skm.log_loss(d.binary_labels, d.binary_proba))]
+
+
+def _demo_bce_logits(d):
+    y, z = d.binary_labels.astype(np.float64), d.binary_logits
+    return [("binary_cross_entropy_with_logits",
+             lambda: binary_cross_entropy_with_logits(y, z), "numpy",
+             lambda: np.mean(np.logaddexp(0, z) - y * z))]
+
+
 BINARY_CROSS_ENTROPY = Loss(
-    name="binary_cross_entropy", check=check_binary_cross_entropy, state=binary_state,
+    name="binary_cross_entropy", check=check_binary_cross_entropy,
+    state=binary_state("BINARY_CROSS_ENTROPY"),
     result=torch_result, result_keys=("reduction",), options=("reduction",),
     prediction="probabilities", reference="torch.nn.functional.binary_cross_entropy",
     example=("[0., 1, 1, 0]", "[.1, .8, .7, .4]"),
     scorer="neg_binary_cross_entropy", response_method="predict_proba",
-    score=_score_binary_cross_entropy,
+    score=_score_binary_cross_entropy, demo=_demo_bce,
 )
 
 BINARY_CROSS_ENTROPY_WITH_LOGITS = Loss(
     name="binary_cross_entropy_with_logits", check=check_binary_cross_entropy_with_logits,
-    state=binary_state, result=torch_result, result_keys=("reduction",),
+    state=binary_state("BINARY_CROSS_ENTROPY_LOGITS"), result=torch_result,
+    result_keys=("reduction",),
     options=("pos_weight", "reduction"), prediction="logits",
     reference="torch.nn.functional.binary_cross_entropy_with_logits",
-    example=("[0., 1, 1, 0]", "[-2., 1.5, .5, -.3]"),
+    example=("[0., 1, 1, 0]", "[-2., 1.5, .5, -.3]"), demo=_demo_bce_logits,
 )
 
 
@@ -274,36 +293,155 @@ def check_smooth_l1_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, 
                        reduction, param=beta)
 
 
-def robust_state(checked, want_none=False):
-    k = kernels("_elementwise_kernels")
-    Kind, elementwise_kernel = k.Kind, k.elementwise_kernel
+def check_mse_loss(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                   reduction="mean"):
+    return _check_pair("mse_loss", y_true, y_pred, sample_weight, n_threads, reduction)
 
-    kind = Kind.HUBER if checked.metric == "huber_loss" else Kind.SMOOTH_L1
-    param = checked.params["param"]
-    if kind == Kind.SMOOTH_L1 and param == 0.0:
-        kind = Kind.ABSOLUTE_ERROR  # PyTorch: beta = 0 is exactly L1
-    state, per, _ = elementwise_kernel(kind, checked.y_true, checked.y_pred, np.empty(0),
-                                       checked.sample_weight, False, want_none,
-                                       checked.n_threads, param)
-    checked.after_kernel(state)
-    return state, per
+
+def check_l1_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, reduction="mean"):
+    return _check_pair("l1_loss", y_true, y_pred, sample_weight, n_threads, reduction)
+
+
+def pair_state(term):
+    """The kernel call of an element-wise loss of (y_true, y_pred) pairs whose
+    per-element term is ``term``: the name of a term of the kernel's ``Kind``,
+    or a function of the validated options giving it.  The kernel module is
+    loaded at the first call, not at import."""
+    def state(checked, want_none=False):
+        k = kernels("_elementwise_kernels")
+        name = term if isinstance(term, str) else term(checked.params)
+        state, per, _ = k.elementwise_kernel(
+            getattr(k.Kind, name), checked.y_true, checked.y_pred, np.empty(0),
+            checked.sample_weight, False, want_none, checked.n_threads,
+            checked.params.get("param", 0.0))
+        checked.after_kernel(state)
+        return state, per
+    return state
 
 
 _REGRESSION_EXAMPLE = ("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]")
 
+def _huber(d, delta):
+    a = np.abs(d)
+    return np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
+
+
+def _demo_pair(name, reference, label="", **options):
+    def demo(d):
+        ours = globals()[name]
+        return [(f"{name}{label}", lambda: ours(d.targets, d.predictions, **options),
+                 "numpy", lambda: reference(d.predictions - d.targets))]
+    return demo
+
+
+MSE_LOSS = Loss(
+    name="mse_loss", check=check_mse_loss, state=pair_state("SQUARED_ERROR"),
+    result=torch_result, result_keys=("reduction",), options=("reduction",),
+    prediction="values", reference="torch.nn.functional.mse_loss",
+    example=_REGRESSION_EXAMPLE, demo=_demo_pair("mse_loss", lambda e: np.mean(e * e)),
+)
+
+L1_LOSS = Loss(
+    name="l1_loss", check=check_l1_loss, state=pair_state("ABSOLUTE_ERROR"),
+    result=torch_result, result_keys=("reduction",), options=("reduction",),
+    prediction="values", reference="torch.nn.functional.l1_loss",
+    example=_REGRESSION_EXAMPLE, demo=_demo_pair("l1_loss", lambda e: np.mean(np.abs(e))),
+)
+
 HUBER_LOSS = Loss(
-    name="huber_loss", check=check_huber_loss, state=robust_state, result=torch_result,
+    name="huber_loss", check=check_huber_loss, state=pair_state("HUBER"),
+    result=torch_result,
     result_keys=("reduction",), options=("delta", "reduction"), prediction="values",
     reference="torch.nn.functional.huber_loss", example=_REGRESSION_EXAMPLE,
     scorer="neg_huber_loss", response_method="predict",
+    demo=_demo_pair("huber_loss", lambda e: np.mean(_huber(e, 10.0)), " (delta=10)",
+                    delta=10.0),
 )
 
 SMOOTH_L1_LOSS = Loss(
-    name="smooth_l1_loss", check=check_smooth_l1_loss, state=robust_state,
+    name="smooth_l1_loss", check=check_smooth_l1_loss,
+    # PyTorch: beta = 0 is exactly the L1 loss.
+    state=pair_state(lambda params: "ABSOLUTE_ERROR" if params["param"] == 0.0
+                     else "SMOOTH_L1"),
     result=torch_result, result_keys=("reduction",), options=("beta", "reduction"),
     prediction="values", reference="torch.nn.functional.smooth_l1_loss",
     example=_REGRESSION_EXAMPLE, scorer="neg_smooth_l1_loss", response_method="predict",
+    demo=_demo_pair("smooth_l1_loss", lambda e: np.mean(_huber(e, 10.0)) / 10.0,
+                    " (beta=10)", beta=10.0),
 )
+
+
+@public(MSE_LOSS)
+def mse_loss(y_true, y_pred, *, sample_weight=None, reduction="mean", n_threads=None):
+    """Mean squared error, PyTorch ``MSELoss`` semantics, element-wise over any shape.
+
+    Per element: ``(y_pred - y_true)^2``.  ``reduction='sum'`` is the sum of
+    squared errors (SSE).  For scikit-learn's ``multioutput`` averaging, use
+    :func:`mean_squared_error`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (N, ...)
+        Targets.
+    y_pred : array-like of the same shape
+        Predictions (float32 and float64 are read in place).
+    sample_weight : array-like of shape (N,), default=None
+        Weight of each sample (row), applied to all its elements.
+    reduction : {'mean', 'sum', 'none'}, default='mean'
+        ``'mean'`` is the weighted mean over all elements.
+    n_threads : int, default=None
+        OpenMP threads; results do not depend on it.
+
+    Returns
+    -------
+    loss : float or ndarray of the input's shape
+
+    Examples
+    --------
+    >>> from lossmetrics import mse_loss
+    >>> mse_loss([[0.0, 1.0], [2.0, 3.0]], [[0.5, 1.0], [2.0, 1.0]])
+    1.0625
+    >>> mse_loss([0.0, 1.0], [0.5, 3.0], reduction="none")
+    array([0.25, 4.  ])
+    """
+    return evaluate(MSE_LOSS, y_true, y_pred, sample_weight, n_threads,
+                    reduction=reduction)
+
+
+@public(L1_LOSS)
+def l1_loss(y_true, y_pred, *, sample_weight=None, reduction="mean", n_threads=None):
+    """Mean absolute error, PyTorch ``L1Loss`` semantics, element-wise over any shape.
+
+    Per element: ``|y_pred - y_true|``.  For scikit-learn's ``multioutput``
+    averaging, use :func:`mean_absolute_error`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (N, ...)
+        Targets.
+    y_pred : array-like of the same shape
+        Predictions (float32 and float64 are read in place).
+    sample_weight : array-like of shape (N,), default=None
+        Weight of each sample (row), applied to all its elements.
+    reduction : {'mean', 'sum', 'none'}, default='mean'
+        ``'mean'`` is the weighted mean over all elements.
+    n_threads : int, default=None
+        OpenMP threads; results do not depend on it.
+
+    Returns
+    -------
+    loss : float or ndarray of the input's shape
+
+    Examples
+    --------
+    >>> from lossmetrics import l1_loss
+    >>> l1_loss([[0.0, 1.0], [2.0, 3.0]], [[0.5, 1.0], [2.0, 1.0]])
+    0.625
+    >>> l1_loss([0.0, 1.0], [0.5, 3.0], reduction="sum")
+    2.5
+    """
+    return evaluate(L1_LOSS, y_true, y_pred, sample_weight, n_threads,
+                    reduction=reduction)
 
 
 @public(HUBER_LOSS)

@@ -62,12 +62,21 @@ def cosine_state(checked, want_none=False):
                                    checked.sample_weight, want_none, checked.n_threads)
 
 
+def _demo(d):
+    onehot = (d.labels[:, None] == np.arange(d.proba.shape[1])).astype(np.float64)
+    eps = float(np.float32(1e-12))    # PyTorch's epsilon
+    return [("cosine_embedding_loss (proba vs one-hot)",
+             lambda: cosine_embedding_loss(np.ones(d.labels.size), d.proba, onehot), "numpy",
+             lambda: np.mean(1 - np.sum(d.proba * onehot, axis=1) / np.sqrt(
+                 (np.sum(d.proba**2, axis=1) + eps) * (1 + eps))))]
+
+
 COSINE_EMBEDDING_LOSS = Loss(
     name="cosine_embedding_loss", check=check_cosine_embedding_loss, state=cosine_state,
     result=torch_result, result_keys=("reduction",), options=("x2", "margin", "reduction"),
     prediction="embeddings", reference="torch.nn.functional.cosine_embedding_loss",
     example=("[1, -1, 1]", "[[1., 0], [0, 1], [1, 1]]", "[[1., 1], [0, 1], [1, -1]]"),
-    element_shape=lambda shape: (), batch_arrays=("x2",),
+    element_shape=lambda shape: (), batch_arrays=("x2",), demo=_demo,
 )
 
 

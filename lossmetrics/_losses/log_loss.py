@@ -8,7 +8,7 @@ from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError, warn
 from lossmetrics._kernels import kernels
-from lossmetrics._losses.labels import LabelSet, encode, label_indices
+from lossmetrics._losses.labels import LabelSet, encode
 from lossmetrics._core.state import total, weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
@@ -370,13 +370,22 @@ def _score_log_loss(y_true, y_proba, *, classes=None, sample_weight=None):
     return log_loss(y_true, y_proba, labels=classes, sample_weight=sample_weight)
 
 
+def _demo(d):
+    import sklearn.metrics as skm
+
+    return [("log_loss", lambda: log_loss(d.labels, d.proba), "sklearn",
+             lambda: skm.log_loss(d.labels, d.proba)),
+            ("log_loss (binary)", lambda: log_loss(d.binary_labels, d.binary_proba),
+             "sklearn", lambda: skm.log_loss(d.binary_labels, d.binary_proba))]
+
+
 LOG_LOSS = Loss(
     name="log_loss", check=check_log_loss, state=log_loss_state, result=log_loss_result,
     result_keys=("normalize",), options=("normalize", "labels"),
     prediction="probabilities", reference="sklearn.metrics.log_loss",
     example=("[0, 1, 1, 0]", "[[.9, .1], [.2, .8], [.3, .7], [.6, .4]]"),
     scorer="neg_log_loss", response_method="predict_proba", score=_score_log_loss,
-    fast=_lean_log_loss, prepare=_prepare, labels=LabelSet(),
+    fast=_lean_log_loss, prepare=_prepare, labels=LabelSet(), demo=_demo,
 )
 
 

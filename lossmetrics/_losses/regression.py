@@ -99,23 +99,25 @@ def check_mean_absolute_error(y_true, y_pred, *, sample_weight=None, n_threads=N
 _NO_POS_WEIGHT = np.empty(0)
 
 
-def _kind(metric):
-    kind = kernels("_elementwise_kernels").Kind
-    return int(kind.ABSOLUTE_ERROR if metric == "mean_absolute_error" else kind.SQUARED_ERROR)
+def _kind(term):
+    """The kernel's Kind of a term name (the kernel module loads at the first call)."""
+    return int(getattr(kernels("_elementwise_kernels").Kind, term))
 
 
-def regression_state(checked, want_none=False):
-    """Per-output (hi, lo) sums of the weighted errors, then the weight total."""
+def regression_state(term, checked, want_none=False):
+    """Per-output (hi, lo) sums of the weighted errors (``term``: SQUARED_ERROR or
+    ABSOLUTE_ERROR), then the weight total."""
     elementwise_kernel = kernels("_elementwise_kernels").elementwise_kernel
-    state, per, _ = elementwise_kernel(_kind(checked.metric), checked.y_true, checked.y_pred,
+    state, per, _ = elementwise_kernel(_kind(term), checked.y_true, checked.y_pred,
                                        _NO_POS_WEIGHT, checked.sample_weight, True, want_none,
                                        checked.n_threads)
     checked.after_kernel(state)
     return state, per
 
 
-def regression_result(state, params, metric):
-    """The value of an MSE / RMSE / MAE from its reduced state."""
+def regression_result(root, state, params, metric):
+    """The value of an MSE / RMSE / MAE from its reduced state (``root``: the
+    square root of each output's mean, RMSE)."""
     if state.shape[0] == 2 and isinstance(params["multioutput"], str) and (
             params["multioutput"] == "uniform_average"):
         # One output: the arithmetic below on Python floats, the same bits
@@ -125,13 +127,13 @@ def regression_result(state, params, metric):
         if den == 0.0 or not math.isfinite(den):
             weighted_mean(0.0, den, metric)  # raises
         error = (s_hi + s_lo) / den
-        return math.sqrt(error) if metric == "root_mean_squared_error" else error
+        return math.sqrt(error) if root else error
     sums = state[:-1, 0] + state[:-1, 1]
     den = state[-1, 0] + state[-1, 1]
     if den == 0.0 or not np.isfinite(den):
         weighted_mean(0.0, den, metric)  # raises: no weight, or the weights overflow
     errors = sums / den
-    if metric == "root_mean_squared_error":
+    if root:
         errors = np.sqrt(errors)
     return _average_outputs(errors, params["multioutput"])
 
@@ -141,7 +143,7 @@ _F64 = np.dtype(np.float64)
 _LEAN_BELOW = 1 << 16
 
 
-def _lean(metric, y_true, y_pred, multioutput="uniform_average"):
+def _lean(metric, term, root, y_true, y_pred, multioutput="uniform_average"):
     """The value for small contiguous float64 vectors without options, or None
     (the declarations' fast path, taken without sample_weight and n_threads).
 
@@ -157,10 +159,10 @@ def _lean(metric, y_true, y_pred, multioutput="uniform_average"):
             and y_pred.ndim == 1 and 0 < y_true.shape[0] == y_pred.shape[0] < _LEAN_BELOW
             and y_true.flags.c_contiguous and y_pred.flags.c_contiguous):
         return None
-    state = kernels("_elementwise_kernels").small_regression_state(_kind(metric), y_true, y_pred)
+    state = kernels("_elementwise_kernels").small_regression_state(_kind(term), y_true, y_pred)
     if not math.isfinite(state[0, 0]):
         return None
-    return regression_result(state, _LEAN_PARAMS, metric)
+    return regression_result(root, state, _LEAN_PARAMS, metric)
 
 
 _LEAN_PARAMS = dict(multioutput="uniform_average", n_outputs=1)
@@ -186,20 +188,35 @@ def _average_outputs(errors, multioutput):
     return float(np.ldexp(np.average(np.ldexp(errors, -k), weights=weights), k))
 
 
-def _declare(name, check):
+def _declare(name, check, term, root=False):
     return Loss(
-        name=name, check=check, state=regression_state, result=regression_result,
+        name=name, check=check,
+        state=lambda checked, want_none=False: regression_state(term, checked, want_none),
+        result=lambda state, params, metric: regression_result(root, state, params, metric),
         result_keys=("multioutput",), options=("multioutput",), prediction="values",
         reference=f"sklearn.metrics.{name}",
         example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
         scorer=f"neg_{name}", response_method="predict",
-        fast=lambda y_true, y_pred, **options: _lean(name, y_true, y_pred, **options),
+        fast=lambda y_true, y_pred, **options: _lean(name, term, root, y_true, y_pred,
+                                                      **options),
+        demo=lambda d: _demo(name, d),
     )
 
 
-MEAN_SQUARED_ERROR = _declare("mean_squared_error", check_mean_squared_error)
-ROOT_MEAN_SQUARED_ERROR = _declare("root_mean_squared_error", check_root_mean_squared_error)
-MEAN_ABSOLUTE_ERROR = _declare("mean_absolute_error", check_mean_absolute_error)
+def _demo(name, d):
+    import sklearn.metrics as skm
+
+    ours, theirs = globals()[name], getattr(skm, name)
+    return [(name, lambda: ours(d.targets, d.predictions), "sklearn",
+             lambda: theirs(d.targets, d.predictions))]
+
+
+MEAN_SQUARED_ERROR = _declare("mean_squared_error", check_mean_squared_error,
+                              "SQUARED_ERROR")
+ROOT_MEAN_SQUARED_ERROR = _declare("root_mean_squared_error", check_root_mean_squared_error,
+                                   "SQUARED_ERROR", root=True)
+MEAN_ABSOLUTE_ERROR = _declare("mean_absolute_error", check_mean_absolute_error,
+                               "ABSOLUTE_ERROR")
 
 
 _DOC_PARAMS = """

@@ -46,6 +46,7 @@ Conventions of the JSON file (one entry per case in ``cases``):
   mathematically correct value.  In 'cel_large_1e18_*_f32' the float64
   ``expected`` is accurate but torch_float32_value overflows the same way.
 * smooth_l1_loss with beta=0 is torch's pure L1 loss |y_pred - y_true|.
+* mse_loss and l1_loss are torch's F.mse_loss and F.l1_loss.
 * kl_divergence reductions: 'mean' is torch 'batchmean' (2-D input), 'sum' is
   torch 'sum', 'none' is torch 'none' summed over the last axis.
 """
@@ -306,7 +307,28 @@ def torch_smooth_l1_loss(y, p, kw, tdt, sw_override=None):
     return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
 
 
+def _torch_pair(fn, y, p, kw, tdt, sw_override):
+    """An element-wise loss of (input, target) with reduction only (mse, l1)."""
+    inp, target = tt(p, tdt), tt(y, tdt)
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return fn(inp, target, reduction=red)
+    L = fn(inp, target, reduction="none")
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
+def torch_mse_loss(y, p, kw, tdt, sw_override=None):
+    return _torch_pair(F.mse_loss, y, p, kw, tdt, sw_override)
+
+
+def torch_l1_loss(y, p, kw, tdt, sw_override=None):
+    return _torch_pair(F.l1_loss, y, p, kw, tdt, sw_override)
+
+
 TORCH_FN = {
+    "mse_loss": torch_mse_loss,
+    "l1_loss": torch_l1_loss,
     "cross_entropy": torch_cross_entropy,
     "nll_loss": torch_nll_loss,
     "binary_cross_entropy": torch_binary_cross_entropy,
@@ -1007,6 +1029,26 @@ def gen_smooth_l1_loss():
               {"beta": 0.25, "sample_weight": sample_weights(r, 3)})
 
 
+def gen_pair_losses():
+    """mse_loss and l1_loss: 1-D to 3-D, outliers up to 1e6, sample weights (with
+    a zero)."""
+    for f, tag in (("mse_loss", "mse"), ("l1_loss", "l1")):
+        r, y, p = _regression_data(f"{tag}_1d", (8,))
+        add_group(f"{tag}_1d", f, y, p, {}, BOTH, f32_reductions=REDUCTIONS)
+        r, y, p = _regression_data(f"{tag}_2d", (5, 3))
+        add_group(f"{tag}_2d", f, y, p, {}, BOTH, f32_reductions=MEAN_NONE)
+        r, y, p = _regression_data(f"{tag}_3d", (2, 3, 2), scale=3.0)
+        add_group(f"{tag}_3d", f, y, p, {}, BOTH)
+        r, y, p = _regression_edge(f"{tag}_edge", 1.0)
+        add_group(f"{tag}_edge", f, y, p, {}, BOTH)
+        r, y, p = _regression_data(f"{tag}_sw_2d_zero", (5, 3))
+        add_group(f"{tag}_sw_2d_zero", f, y, p,
+                  {"sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+                  f32_reductions=REDUCTIONS)
+        r, y, p = _regression_data(f"{tag}_sw_3d", (3, 2, 2), scale=3.0)
+        add_group(f"{tag}_sw_3d", f, y, p, {"sample_weight": sample_weights(r, 3)})
+
+
 def main():
     gen_cross_entropy()
     gen_nll_loss()
@@ -1016,6 +1058,7 @@ def main():
     gen_cosine_embedding_loss()
     gen_huber_loss()
     gen_smooth_l1_loss()
+    gen_pair_losses()
     doc = {
         "torch_version": torch.__version__,
         "generator": "tests/reference/make_torch_references.py",

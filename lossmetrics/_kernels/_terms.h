@@ -1,0 +1,42 @@
+/* The per-element terms of the element-wise losses, each written once.
+ *
+ * Every path that evaluates one calls it: the vectorised C lanes of
+ * _rowkernels.h (contiguous, unweighted float64 columns) and the Cython loop
+ * of _elementwise_kernels.pyx (any strides, float32, sample weights).  The
+ * arguments are the target y and the prediction x, in float64.
+ */
+#ifndef LOSSMETRICS_TERMS_H
+#define LOSSMETRICS_TERMS_H
+
+#include <math.h>
+
+/* (y - x)^2 */
+static inline double lm_squared_error(double y, double x)
+{
+    double d = y - x;
+    return d * d;
+}
+
+/* |y - x| */
+static inline double lm_absolute_error(double y, double x)
+{
+    return fabs(y - x);
+}
+
+/* PyTorch's HuberLoss: 0.5 d^2 below delta, delta (d - delta / 2) above,
+ * d = |x - y|. */
+static inline double lm_huber(double y, double x, double delta)
+{
+    double d = fabs(x - y);
+    return d < delta ? 0.5 * d * d : delta * (d - 0.5 * delta);
+}
+
+/* PyTorch's SmoothL1Loss: 0.5 d^2 / beta below beta, d - beta / 2 above
+ * (beta = 0 is the absolute error, chosen by the caller). */
+static inline double lm_smooth_l1(double y, double x, double beta)
+{
+    double d = fabs(x - y);
+    return d < beta ? 0.5 * d * d / beta : d - 0.5 * beta;
+}
+
+#endif
