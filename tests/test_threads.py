@@ -25,6 +25,7 @@ import pytest
 
 import lossmetrics
 from lossmetrics._core.threads import SERIAL_BELOW
+from loss_cases import CASES as LOSS_CASES, call as call_case
 
 N_1D = 200_000      # rows of the 1-D losses
 N_CLS = 50_000      # rows of the class / 2-D losses
@@ -34,7 +35,8 @@ THREAD_COUNTS = range(1, 9)
 
 
 # --------------------------------------------------------------------------
-# Case table: one entry per loss (a few losses have a second layout)
+# Cases: every case of the shared table (tests/loss_cases.py), which covers
+# every loss, plus layouts of its own (1-D and 2-D, 10 classes, log inputs)
 # --------------------------------------------------------------------------
 
 def _proba(rng, n, k):
@@ -160,6 +162,8 @@ class Case:
     # p -> (first prediction, {keyword: further per-row arrays}), for losses
     # taking two prediction arrays (cosine_embedding_loss's x1, x2).
     split: Callable = None
+    # The id of a case of tests/loss_cases.py, called through its call().
+    table: str = None
 
 
 _CW = np.linspace(0.25, 2.5, C)
@@ -212,8 +216,6 @@ CASES = [
     Case("kl_divergence", lossmetrics.kl_divergence, make_kl, N_CLS, _RED),
     Case("kl_divergence-log", lossmetrics.kl_divergence, make_kl_log, N_CLS, _RED,
          fixed={"log_true": True, "log_pred": True}),
-    Case("mse_loss-3d", lossmetrics.mse_loss, make_regression_3d, N_CLS, _RED),
-    Case("l1_loss-2d", lossmetrics.l1_loss, make_regression_2d, N_CLS, _RED),
     Case("huber_loss-1d", lossmetrics.huber_loss, make_regression_1d, N_1D,
          _RED + ({"delta": 7.5, "reduction": "mean"}, {"delta": 7.5, "reduction": "none"})),
     Case("huber_loss-2d", lossmetrics.huber_loss, make_regression_2d, N_CLS,
@@ -231,21 +233,49 @@ CASES = [
     Case("brier_score_loss-binary", lossmetrics.brier_score_loss, make_brier_binary, N_1D,
          ({}, {"pos_label": 0}, {"scale_by_half": False})),
 ]
+
+
+def _from_loss_cases():
+    """Every case of the shared table (tests/loss_cases.py), at a size that spans
+    many blocks: a new loss is covered here by its entry there."""
+    out = []
+    for case_id, (name, make, reductions) in LOSS_CASES.items():
+        _, probe, _ = make(np.random.default_rng(0), 8, np.float64)
+        row_len = probe.size // probe.shape[0]
+        n = max(3 * SERIAL_BELOW // row_len + 1, 20 * max(1, 8192 // row_len) + 1)
+        out.append(Case(f"table-{case_id}", getattr(lossmetrics, name),
+                        _table_maker(make), n,
+                        tuple({"reduction": r} for r in reductions), table=case_id))
+    return out
+
+
+def _table_maker(make):
+    def maker(rng, n, dtype):
+        y, pred, kwargs = make(rng, n, dtype)
+        return y, (pred, kwargs)
+    return maker
+
+
+CASES += _from_loss_cases()
 CASE_PARAMS = [pytest.param(c, id=c.id) for c in CASES]
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
-
-assert {c.func.__name__ for c in CASES} == set(lossmetrics.LOSSES)
 
 
 def make_inputs(case, dtype, seed=SEED):
     rng = np.random.default_rng(seed)
     y, p = case.make(rng, case.n, dtype)
-    sw = rng.uniform(0.0, 3.0, p.shape[0])
+    sw = rng.uniform(0.0, 3.0, (p[0] if case.table else p).shape[0])
     sw[::11] = 0.0
     return y, p, sw
 
 
 def call(case, y, p, sw, variant, n_threads):
+    if case.table is not None:
+        pred, kwargs = p
+        variant = dict(variant)
+        return call_case(lossmetrics, case.table, y, pred, kwargs,
+                         reduction=variant.pop("reduction", "mean"), sample_weight=sw,
+                         n_threads=n_threads, **variant)
     extra = {}
     if case.split is not None:
         p, extra = case.split(p)
@@ -265,9 +295,14 @@ def assert_identical(got, want, what=""):
         assert got.hex() == want.hex(), f"{what}: {got!r} != {want!r}"
 
 
+def test_every_loss_has_a_case():
+    assert {c.func.__name__ for c in CASES} == set(lossmetrics.LOSSES)
+
+
 def test_cases_run_in_parallel_and_span_many_blocks():
     for case in CASES:
         _, p, _ = make_inputs(case, np.float64)
+        p = p[0] if case.table else p
         assert p.size >= 3 * SERIAL_BELOW, case.id
         # Blocks of about 8192 scalars, whole rows each (see _blocksum.pxd).
         row_len = p.size // p.shape[0]

@@ -43,9 +43,13 @@ cdef extern from "_rowkernels.h" nogil:
     void lm_bce_proba_ff(const float *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     void lm_squared_error_lanes(const double *y, const double *x, Py_ssize_t n,
-                                double *acc)
+                                double param, double *acc)
     void lm_absolute_error_lanes(const double *y, const double *x, Py_ssize_t n,
-                                 double *acc)
+                                 double param, double *acc)
+    void lm_huber_lanes(const double *y, const double *x, Py_ssize_t n, double param,
+                        double *acc)
+    void lm_smooth_l1_lanes(const double *y, const double *x, Py_ssize_t n, double param,
+                            double *acc)
 
 # Rows of one column whose logarithms / exponentials are vectorised together.
 cdef enum:
@@ -201,23 +205,35 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
     return acc4_total(lanes)
 
 
-cdef inline bint _err_lanes(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
-                            bint has_sw, Py_ssize_t j, Py_ssize_t start, Py_ssize_t stop,
+ctypedef void (*lanes_fn)(const double *y, const double *x, Py_ssize_t n, double param,
+                         double *acc) noexcept nogil
+
+
+cdef lanes_fn _lanes_of(int kind) noexcept nogil:
+    """The vectorised C lanes of a term (_rowkernels.h), chosen once per call."""
+    if kind == SQUARED_ERROR:
+        return lm_squared_error_lanes
+    if kind == ABSOLUTE_ERROR:
+        return lm_absolute_error_lanes
+    if kind == HUBER:
+        return lm_huber_lanes
+    return lm_smooth_l1_lanes
+
+
+cdef inline bint _err_lanes(lanes_fn lanes_of_term, const floating_a[:, :] y,
+                            const floating_b[:, :] x, bint has_sw, Py_ssize_t j,
+                            Py_ssize_t start, Py_ssize_t stop, double param,
                             Acc4* lanes) noexcept nogil:
-    """The four lanes of squared or absolute errors of rows [start, stop) of
-    column j, by lm_squared_error_lanes / lm_absolute_error_lanes, when the
-    column is contiguous float64 data and unweighted; False otherwise (the
-    caller's loop does it, with the same lanes and operations)."""
+    """The four lanes of the terms of rows [start, stop) of column j, by the
+    term's C lanes, when the column is contiguous float64 data and unweighted;
+    False otherwise (the caller's loop does it, with the same lanes and
+    operations, so the same bits)."""
     if floating_a is double and floating_b is double:
         if (has_sw or y.strides[0] != sizeof(double) or x.strides[0] != sizeof(double)
                 or stop <= start):
             return False
-        if kind == SQUARED_ERROR:
-            lm_squared_error_lanes(&y[start, j], &x[start, j], stop - start, <double*>lanes)
-            return True
-        if kind == ABSOLUTE_ERROR:
-            lm_absolute_error_lanes(&y[start, j], &x[start, j], stop - start, <double*>lanes)
-            return True
+        lanes_of_term(&y[start, j], &x[start, j], stop - start, param, <double*>lanes)
+        return True
     return False
 
 
@@ -271,6 +287,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     cdef Acc la, lw, l0, l1, l2, l3
     cdef Acc4 lanes
     cdef bint is_bce = kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS
+    cdef lanes_fn lanes_of_term = _lanes_of(kind)
     cdef bint block_checked
     cdef unsigned char[::1] checks = np.zeros(nb if is_bce else 1, dtype=np.uint8)
 
@@ -299,7 +316,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 l3 = acc_zero()
                 i = start
                 lanes = acc4_zero()   # (assigned here: private to the thread)
-                if _err_lanes(kind, y, x, has_sw, j, start, stop, &lanes):
+                if _err_lanes(lanes_of_term, y, x, has_sw, j, start, stop, param, &lanes):
                     # The same lanes by a vectorised C loop.
                     l0 = lanes.lane[0]
                     l1 = lanes.lane[1]
@@ -348,6 +365,7 @@ def small_regression_state(int kind, const double[::1] y, const double[::1] x):
     the same blocks, lanes and folds, run serially without the generic
     machinery (the lean path of small calls).  Squared or absolute error."""
     cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(1), nb = n_blocks(n, rpb)
+    cdef lanes_fn lanes_of_term = _lanes_of(kind)
     cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
     cdef Py_ssize_t b, start, stop
@@ -357,10 +375,7 @@ def small_regression_state(int kind, const double[::1] y, const double[::1] x):
         for b in range(nb):
             start = b * rpb
             stop = block_stop(start, rpb, n)
-            if kind == SQUARED_ERROR:
-                lm_squared_error_lanes(&y[start], &x[start], stop - start, <double*>&lanes)
-            else:
-                lm_absolute_error_lanes(&y[start], &x[start], stop - start, <double*>&lanes)
+            lanes_of_term(&y[start], &x[start], stop - start, 0.0, <double*>&lanes)
             la = acc_merge(acc_zero(), acc4_total(lanes))
             acc_store(partials, b, 0, la)
             lw.s = stop - start

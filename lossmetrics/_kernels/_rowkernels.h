@@ -106,26 +106,25 @@ static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
     }
 }
 
-/* Four running compensated sums of the squared (SQUARED = 1) or absolute
- * errors of n contiguous pairs: pair i to lane i % 4, the pairs after the
- * last multiple of 4 to lane 0, each lane by acc_add's TwoSum (the lanes and
- * operations of elementwise_kernel's Cython loop, vectorised).  acc gets
- * (s0, c0, s1, c1, s2, c2, s3, c3), the layout of Acc4. */
-#define LM_ERR_TERM(SQUARED, YV, XV) ((SQUARED) ? lm_squared_error((YV), (XV))   \
-                                                : lm_absolute_error((YV), (XV)))
-#define LM_ERR_LANES(NAME, SQUARED)                                             \
-static void NAME(const double *y, const double *x, ptrdiff_t n,       \
-                           double *acc)                                         \
+/* Four running compensated sums of an element-wise term (_terms.h) of n
+ * contiguous pairs: pair i to lane i % 4, the pairs after the last multiple
+ * of 4 to lane 0, each lane by acc_add's TwoSum (the lanes and operations of
+ * elementwise_kernel's Cython loop, vectorised).  acc gets
+ * (s0, c0, s1, c1, s2, c2, s3, c3), the layout of Acc4.  One function per
+ * term, generated below from the term's function: TERM(y, x, param). */
+#define LM_ERR_LANES(NAME, TERM)                                                \
+static void NAME(const double *y, const double *x, ptrdiff_t n, double param,   \
+                 double *acc)                                                   \
 {                                                                               \
     double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
     ptrdiff_t i = 0;                                                            \
     for (; i + 4 <= n; i += 4)                                                  \
         for (int k = 0; k < 4; k++) {                                           \
-            double v = LM_ERR_TERM(SQUARED, y[i + k], x[i + k]);                \
+            double v = TERM(y[i + k], x[i + k], param);                         \
             LM_TWOSUM_ADD(s[k], c[k], v);                                       \
         }                                                                       \
     for (; i < n; i++) {                                                        \
-        double v = LM_ERR_TERM(SQUARED, y[i], x[i]);                            \
+        double v = TERM(y[i], x[i], param);                                     \
         LM_TWOSUM_ADD(s[0], c[0], v);                                           \
     }                                                                           \
     for (int k = 0; k < 4; k++) {                                               \
@@ -133,8 +132,12 @@ static void NAME(const double *y, const double *x, ptrdiff_t n,       \
         acc[2 * k + 1] = c[k];                                                  \
     }                                                                           \
 }
-LM_ERR_LANES(lm_squared_error_lanes, 1)
-LM_ERR_LANES(lm_absolute_error_lanes, 0)
+#define LM_SQUARED_ERROR_TERM(Y, X, P) lm_squared_error((Y), (X))
+#define LM_ABSOLUTE_ERROR_TERM(Y, X, P) lm_absolute_error((Y), (X))
+LM_ERR_LANES(lm_squared_error_lanes, LM_SQUARED_ERROR_TERM)
+LM_ERR_LANES(lm_absolute_error_lanes, LM_ABSOLUTE_ERROR_TERM)
+LM_ERR_LANES(lm_huber_lanes, lm_huber)
+LM_ERR_LANES(lm_smooth_l1_lanes, lm_smooth_l1)
 
 /* The distinct values of y[0], y[step], ..., y[(n - 1) step] if all lie in
  * [base, base + 64): bit b of *mask is set when base + b occurs (unsigned,
