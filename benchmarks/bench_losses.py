@@ -200,6 +200,17 @@ def workloads(scale):
     add(f"mean_absolute_error {n_flat:.0e}", [a, b], lambda: lm.mean_absolute_error(a, b),
         sklearn=lambda: skm.mean_absolute_error(a, b), torch=("l1_loss", b, a),
         other=lambda: np.mean(np.abs(a - b)), other_name="numpy")
+    add(f"huber_loss {n_flat:.0e}", [a, b], lambda: lm.huber_loss(a, b),
+        torch=("huber_loss", b, a))
+    add(f"smooth_l1_loss {n_flat:.0e}", [a, b], lambda: lm.smooth_l1_loss(a, b),
+        torch=("smooth_l1_loss", b, a))
+    if hasattr(lm, "mse_loss"):     # (so that the script also times older builds)
+        add(f"mse_loss {n_flat:.0e}", [a, b], lambda: lm.mse_loss(a, b),
+            torch=("mse_loss", b, a), other=lambda: np.mean((a - b) ** 2),
+            other_name="numpy")
+        add(f"l1_loss {n_flat:.0e}", [a, b], lambda: lm.l1_loss(a, b),
+            torch=("l1_loss", b, a), other=lambda: np.mean(np.abs(a - b)),
+            other_name="numpy")
     from scipy.special import rel_entr
     add(f"kl_divergence {n_cls:.0e}x10", [proba, q], lambda: lm.kl_divergence(proba, q),
         torch=("kl_div", q, proba), other=lambda: rel_entr(proba, q).sum() / n_cls,
