@@ -10,6 +10,8 @@
 
 #include <math.h>
 
+#include "_fastmath.h"   /* lm_select */
+
 /* (y - x)^2 */
 static inline double lm_squared_error(double y, double x)
 {
@@ -24,11 +26,12 @@ static inline double lm_absolute_error(double y, double x)
 }
 
 /* PyTorch's HuberLoss: 0.5 d^2 below delta, delta (d - delta / 2) above,
- * d = |x - y|. */
+ * d = |x - y|.  Both sides are computed and one is selected (lm_select, not
+ * ?:): no branch to mispredict, and the loops over it vectorise. */
 static inline double lm_huber(double y, double x, double delta)
 {
     double d = fabs(x - y);
-    return d < delta ? 0.5 * d * d : delta * (d - 0.5 * delta);
+    return lm_select(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta));
 }
 
 /* PyTorch's SmoothL1Loss: 0.5 d^2 / beta below beta, d - beta / 2 above
@@ -36,7 +39,7 @@ static inline double lm_huber(double y, double x, double delta)
 static inline double lm_smooth_l1(double y, double x, double beta)
 {
     double d = fabs(x - y);
-    return d < beta ? 0.5 * d * d / beta : d - 0.5 * beta;
+    return lm_select(d < beta, 0.5 * d * d / beta, d - 0.5 * beta);
 }
 
 #endif
