@@ -27,8 +27,8 @@ class Loss:
         ``state(checked, want_none)`` -> ``(state, per_element)``: runs the
         kernel; ``state`` is the mergeable array of compensated (hi, lo) sums.
     result : callable
-        ``result(state, params, name)`` -> the value, where ``params`` holds
-        the validated options named in ``result_keys``.
+        ``result(state, params, name)`` -> the value; it reads only the
+        validated options named in ``result_keys`` from ``params``.
     result_keys : tuple of str
         The validated options the value depends on (what an Accumulator keeps
         and checks to be the same across batches).

@@ -30,4 +30,4 @@ def finish(loss, checked):
     state, per_element = loss.state(checked, want_none)
     if want_none:
         return per_element.reshape(params["out_shape"])
-    return loss.result(state, {key: params[key] for key in loss.result_keys}, loss.name)
+    return loss.result(state, params, loss.name)

@@ -215,30 +215,28 @@ def check_nll_loss(y_true, log_proba, *, sample_weight=None, n_threads=None,
 def class_scores_state(log_input):
     """The kernel call of cross_entropy (logits) or, with ``log_input``, nll_loss
     (log-probabilities): ``state(checked, want_none)`` -> (state, per-element)."""
-    return lambda checked, want_none=False: _class_scores_state(log_input, checked, want_none)
+    def state(checked, want_none=False):
+        k = kernels("_class_kernels")
+        index_target_kernel, prob_target_kernel = k.index_target_kernel, k.prob_target_kernel
 
-
-def _class_scores_state(log_input, checked, want_none):
-    k = kernels("_class_kernels")
-    index_target_kernel, prob_target_kernel = k.index_target_kernel, k.prob_target_kernel
-
-    p = checked.params
-    if p["target_kind"] == "probabilities":
-        return prob_target_kernel(checked.y_pred, checked.y_true, p["class_weight"],
-                                  checked.sample_weight, p["label_smoothing"],
-                                  want_none, checked.n_threads)
-    ignore = p["ignore_index"]
-    state, per, bad, seen_finite = index_target_kernel(
-        checked.y_pred, checked.y_true, p["class_weight"], checked.sample_weight,
-        0 if ignore is None else ignore, ignore is not None, p["label_smoothing"],
-        log_input, want_none, checked.n_threads)
-    if not seen_finite or bad >= 0:
-        # The checks left to the kernel: the logits' scan (when the kernel
-        # could not vouch for them), then the range of the class indices.
-        checked.run_deferred()
-    if bad >= 0:  # pragma: no cover - the deferred range check raises first
-        raise ValueError(f"y_true has an invalid class index at flat index {bad}.")
-    return state, per
+        p = checked.params
+        if p["target_kind"] == "probabilities":
+            return prob_target_kernel(checked.y_pred, checked.y_true, p["class_weight"],
+                                      checked.sample_weight, p["label_smoothing"],
+                                      want_none, checked.n_threads)
+        ignore = p["ignore_index"]
+        state, per, bad, seen_finite = index_target_kernel(
+            checked.y_pred, checked.y_true, p["class_weight"], checked.sample_weight,
+            0 if ignore is None else ignore, ignore is not None, p["label_smoothing"],
+            log_input, want_none, checked.n_threads)
+        if not seen_finite or bad >= 0:
+            # The checks left to the kernel: the logits' scan (when the kernel
+            # could not vouch for them), then the range of the class indices.
+            checked.run_deferred()
+        if bad >= 0:  # pragma: no cover - the deferred range check raises first
+            raise ValueError(f"y_true has an invalid class index at flat index {bad}.")
+        return state, per
+    return state
 
 
 def _score_cross_entropy(y_true, y_score, *, classes=None, sample_weight=None):

@@ -1,5 +1,6 @@
 """Regression losses: drop-ins for scikit-learn's mean_squared_error,
 root_mean_squared_error and mean_absolute_error."""
+import functools
 import math
 
 import numpy as np
@@ -191,14 +192,13 @@ def _average_outputs(errors, multioutput):
 def _declare(name, check, term, root=False):
     return Loss(
         name=name, check=check,
-        state=lambda checked, want_none=False: regression_state(term, checked, want_none),
-        result=lambda state, params, metric: regression_result(root, state, params, metric),
+        state=functools.partial(regression_state, term),
+        result=functools.partial(regression_result, root),
         result_keys=("multioutput",), options=("multioutput",), prediction="values",
         reference=f"sklearn.metrics.{name}",
         example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
         scorer=f"neg_{name}", response_method="predict",
-        fast=lambda y_true, y_pred, **options: _lean(name, term, root, y_true, y_pred,
-                                                      **options),
+        fast=functools.partial(_lean, name, term, root),
         demo=lambda d: _demo(name, d),
     )
 
