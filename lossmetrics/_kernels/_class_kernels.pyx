@@ -14,7 +14,6 @@ Nothing N-sized is allocated unless per-sample values are requested.
 import numpy as np
 from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport INFINITY
-from libc.float cimport FLT_EPSILON, DBL_EPSILON
 from libc.stdint cimport int64_t, uint64_t
 
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
@@ -28,6 +27,10 @@ cdef extern from "_fastmath.h" nogil:
     void lm_exp_array(double *x, Py_ssize_t n)
     double lm_select(int c, double a, double b)
     double lm_log1(double x)
+
+cdef extern from "_terms.h" nogil:
+    double lm_clip_proba_d(double p)
+    float lm_clip_proba_f(float p)
 
 cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
@@ -200,6 +203,14 @@ cdef inline bint _all_set(const int[::1] flags) noexcept:
     return True
 
 
+cdef inline floating _clip(floating p) noexcept nogil:
+    """p clipped to [eps, 1 - eps] in its own type (_terms.h)."""
+    if floating is float:
+        return lm_clip_proba_f(p)
+    else:
+        return lm_clip_proba_d(p)
+
+
 cdef inline double _sq(double x) noexcept nogil:
     return x * x
 
@@ -260,17 +271,13 @@ cdef inline void _log_loss_rows(
     cdef Py_ssize_t col_step = proba.strides[1]
     cdef const floating* row
     cdef int64_t k
-    cdef floating p, eps, one = 1
+    cdef floating p, one = 1
     cdef double row_sum, w, loss
     cdef bint has_sw = sw.shape[0] > 0
     cdef double lo = 0.0, hi = 1.0, z = 0.0
     cdef int ok
     cdef bint pick_in_c
     cdef Py_ssize_t n_next, pf_a = 0
-    if floating is float:
-        eps = FLT_EPSILON
-    else:
-        eps = DBL_EPSILON
     if flat:
         # One vectorised pass: the range check, and the row sums (for the
         # warning) of several columns.
@@ -318,9 +325,7 @@ cdef inline void _log_loss_rows(
             p = proba[i, 0]
             # A select, not a branch (labels are random: a branch mispredicts).
             p = <floating>lm_select(k == 0, <double><floating>(one - p), <double>p)
-            p = eps if p < eps else p
-            p = (one - eps) if p > one - eps else p
-            buf[i - i0] = <double>p
+            buf[i - i0] = <double>_clip(p)
     else:
         for i in range(i0, i1):
             if flat:
@@ -345,9 +350,7 @@ cdef inline void _log_loss_rows(
                 if not (row_sum - 1.0 <= rowsum_tol and 1.0 - row_sum <= rowsum_tol):
                     n_sum_bad[0] = n_sum_bad[0] + 1
                 p = (<const floating*>((<const char*>row) + k * col_step))[0]
-            p = eps if p < eps else p
-            p = (one - eps) if p > one - eps else p
-            buf[i - i0] = <double>p
+            buf[i - i0] = <double>_clip(p)
     # -log p, with the rest of the next chunk's rows prefetched meanwhile
     # (C-contiguous float64 rows with contiguous labels; the Cython loops
     # above prefetch their own): the arithmetic overlaps the next reads from
@@ -402,17 +405,13 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     cdef bint lut_identity = _is_identity(lut, 2 if binary_1d else n_cols)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
-    cdef floating eps, p, one = 1
+    cdef floating p, one = 1
     cdef Py_ssize_t b, i, c, start, stop
     cdef int64_t code, k, first_bad_in_block, n_sum_bad
     cdef double w, loss, row_sum
     cdef Acc la, lw
     cdef Acc4 lanes
 
-    if floating is float:
-        eps = FLT_EPSILON
-    else:
-        eps = DBL_EPSILON
     out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
     out = out_arr
 

@@ -337,7 +337,6 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
                                              int64_t n_codes, double *restrict buf,
                                              const int identity, const int binary)
 {
-    const double eps = DBL_EPSILON, top = 1.0 - DBL_EPSILON;
     int64_t nvalid = 0;
     for (ptrdiff_t r = 0; r < n_rows; r++) {
         int64_t code = y[r] - offset;
@@ -351,8 +350,7 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
         } else {
             p = x[r * n_cols + (k & -valid)];
         }
-        p = p < eps ? eps : p;
-        p = p > top ? top : p;
+        p = lm_clip_proba_d(p);
         buf[r] = valid ? p : 1.0;
         nvalid += valid;
     }
@@ -618,17 +616,15 @@ LM_BCE_LOGITS(lm_bce_logits_ff, float, float)
  * p and q clipped to [eps, 1 - eps] of the input type (finite logs, so a zero
  * factor gives exactly 0).  With hard (all targets 0 or 1), one log per pair:
  * -log of p or of q, the same bits.  buf has room for n doubles. */
-#define LM_BCE_PROBA(NAME, TY, TX, EPS)                                         \
+#define LM_BCE_PROBA(NAME, TY, TX)                                              \
 static void NAME(const TY *y, const TX *x, ptrdiff_t n, int hard,     \
                            const double *sw, double *loss, double *buf)         \
 {                                                                               \
-    const TX eps = EPS, one = 1;                                                \
+    const TX one = 1;                                                           \
     for (ptrdiff_t i = 0; i < n; i++) {                                         \
         TX p = x[i], q = (TX)(one - p);                                         \
-        p = p < eps ? eps : p;                                                  \
-        p = p > one - eps ? one - eps : p;                                      \
-        q = q < eps ? eps : q;                                                  \
-        q = q > one - eps ? one - eps : q;                                      \
+        p = lm_clip_proba(p);                                                   \
+        q = lm_clip_proba(q);                                                   \
         if (hard) {                                                             \
             loss[i] = y[i] == 1 ? (double)p : (double)q;                        \
         } else {                                                                \
@@ -653,10 +649,10 @@ static void NAME(const TY *y, const TX *x, ptrdiff_t n, int hard,     \
         for (ptrdiff_t i = 0; i < n; i++)                                       \
             loss[i] = sw[i] != 0.0 ? sw[i] * loss[i] : 0.0;                     \
 }
-LM_BCE_PROBA(lm_bce_proba_dd, double, double, DBL_EPSILON)
-LM_BCE_PROBA(lm_bce_proba_df, double, float, FLT_EPSILON)
-LM_BCE_PROBA(lm_bce_proba_fd, float, double, DBL_EPSILON)
-LM_BCE_PROBA(lm_bce_proba_ff, float, float, FLT_EPSILON)
+LM_BCE_PROBA(lm_bce_proba_dd, double, double)
+LM_BCE_PROBA(lm_bce_proba_df, double, float)
+LM_BCE_PROBA(lm_bce_proba_fd, float, double)
+LM_BCE_PROBA(lm_bce_proba_ff, float, float)
 
 /* PyTorch's kl_div term of probabilities p, q in [0, 1]: xlogy(p, p) - p log q,
  * 0 where p = 0, inf where p > 0 and q = 0 (any value for p or q outside

@@ -1,4 +1,5 @@
-/* The per-element terms of the element-wise losses, each written once.
+/* The per-element terms of the element-wise losses, and the clip of a
+ * probability, each written once.
  *
  * Every path that evaluates one calls it: the vectorised C lanes of
  * _rowkernels.h (contiguous, unweighted float64 columns) and the Cython loop
@@ -8,6 +9,7 @@
 #ifndef LOSSMETRICS_TERMS_H
 #define LOSSMETRICS_TERMS_H
 
+#include <float.h>
 #include <math.h>
 
 #include "_fastmath.h"   /* lm_select */
@@ -41,5 +43,25 @@ static inline double lm_smooth_l1(double y, double x, double beta)
     double d = fabs(x - y);
     return lm_select(d < beta, 0.5 * d * d / beta, d - 0.5 * beta);
 }
+
+/* A probability clipped to [eps, 1 - eps], eps the machine epsilon of its
+ * type, in that type (scikit-learn's log_loss; the binary cross-entropy): the
+ * one definition for log_loss's per-row pick (C and Cython) and for
+ * binary_cross_entropy.  lm_clip_proba(p) chooses by the type of p. */
+static inline double lm_clip_proba_d(double p)
+{
+    const double eps = DBL_EPSILON, top = 1.0 - DBL_EPSILON;
+    p = p < eps ? eps : p;
+    return p > top ? top : p;
+}
+
+static inline float lm_clip_proba_f(float p)
+{
+    const float eps = FLT_EPSILON, top = 1.0f - FLT_EPSILON;
+    p = p < eps ? eps : p;
+    return p > top ? top : p;
+}
+
+#define lm_clip_proba(P) _Generic((P), float: lm_clip_proba_f, default: lm_clip_proba_d)(P)
 
 #endif
