@@ -33,6 +33,8 @@ cdef extern from "_terms.h" nogil:
     float lm_clip_proba_f(float p)
 
 cdef extern from "_rowkernels.h" nogil:
+    int64_t lm_label_column(int64_t y, int64_t offset, const int64_t *lut, int64_t n_codes,
+                            int identity)
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
     int lm_in_unit_interval_f(const float *x, Py_ssize_t n)
     double lm_lse_rows(const double *z, Py_ssize_t row_step, Py_ssize_t n_rows,
@@ -219,12 +221,12 @@ cdef inline int64_t _column(const int64_t[:] y, Py_ssize_t i, int64_t offset,
                             const int64_t[::1] lut, int64_t* first_bad) noexcept nogil:
     """The probability column of sample i, or -1 for an undeclared label (the
     first such sample is recorded in first_bad; the caller raises)."""
-    cdef int64_t code = y[i] - offset
-    if <uint64_t>code >= <uint64_t>lut.shape[0] or lut[code] < 0:
-        if first_bad[0] < 0:
-            first_bad[0] = i
-        return -1
-    return lut[code]
+    cdef int64_t k = -1
+    if lut.shape[0] > 0:
+        k = lm_label_column(y[i], offset, &lut[0], lut.shape[0], 0)
+    if k < 0 and first_bad[0] < 0:
+        first_bad[0] = i
+    return k
 
 
 cdef inline bint _is_identity(const int64_t[::1] lut, Py_ssize_t n_cols) noexcept nogil:

@@ -320,6 +320,21 @@ static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
 LM_CHECK_ROWS(lm_check_rows, double, lm_rows_off, lm_unit_bits_body)
 LM_CHECK_ROWS(lm_check_rows_f, float, lm_rows_off_f, lm_unit_bits_body_f)
 
+/* The probability column of the label y: lut[y - offset], or -1 when
+ * y - offset falls outside the n_codes entries of lut (n_codes >= 1) or its
+ * entry is -1 (an undeclared label); with identity (lut unused, may be NULL),
+ * column y - offset.  The one label look-up of the kernels (log_loss's row
+ * pick in C and in Cython, the scan for an undeclared label).  Branch-free:
+ * the index is masked into range, so that loops of it vectorise as gathers. */
+LM_ALWAYS_INLINE int64_t lm_label_column(int64_t y, int64_t offset, const int64_t *lut,
+                                         int64_t n_codes, int identity)
+{
+    int64_t code = y - offset;
+    int64_t inside = (code >= 0) & (code < n_codes);
+    int64_t k = identity ? code : lut[code & -inside];
+    return (inside & (k >= 0)) ? k : -1;
+}
+
 /* log_loss's per-row pass over n_rows contiguous rows of n_cols float64
  * probabilities and their labels y (contiguous): the probability of each
  * row's label column, lut[y - offset] (lut holds n_codes columns, -1 for an
@@ -339,10 +354,8 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
 {
     int64_t nvalid = 0;
     for (ptrdiff_t r = 0; r < n_rows; r++) {
-        int64_t code = y[r] - offset;
-        int64_t inside = (code >= 0) & (code < n_codes);
-        int64_t k = identity ? code : lut[code & -inside];
-        int64_t valid = inside & (k >= 0);
+        int64_t k = lm_label_column(y[r], offset, lut, n_codes, identity);
+        int64_t valid = k >= 0;
         double p;
         if (binary) {
             double v = x[r];
@@ -356,11 +369,9 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
     }
     if (nvalid == n_rows)
         return -1;
-    for (ptrdiff_t r = 0;; r++) {
-        int64_t code = y[r] - offset;
-        if (code < 0 || code >= n_codes || (!identity && lut[code] < 0))
+    for (ptrdiff_t r = 0;; r++)
+        if (lm_label_column(y[r], offset, lut, n_codes, identity) < 0)
             return r;
-    }
 }
 
 static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdiff_t n_cols,

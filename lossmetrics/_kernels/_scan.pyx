@@ -12,6 +12,8 @@ from lossmetrics._kernels._blocksum cimport block_stop, rows_per_block, n_blocks
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 
 cdef extern from "_rowkernels.h" nogil:
+    int64_t lm_label_column(int64_t y, int64_t offset, const int64_t *lut, int64_t n_codes,
+                            int identity)
     int lm_label_window(const int64_t* y, Py_ssize_t n, Py_ssize_t step, uint64_t base,
                         uint64_t* mask)
     int lm_all_class_indices(const int64_t* y, Py_ssize_t n, int64_t n_classes,
@@ -197,7 +199,7 @@ def first_bad_index(const int64_t[:, :] y, int64_t n_classes, int64_t ignore_ind
 def first_unmapped(const int64_t[:] codes, int64_t offset, const int64_t[::1] lut):
     """First i with ``lut[codes[i] - offset]`` out of range or -1 (undeclared), or -1."""
     cdef Py_ssize_t i, n = codes.shape[0], m = lut.shape[0]
-    cdef int64_t c, found = -1
+    cdef int64_t found = -1
     cdef bint no_holes = m > 0
     cdef int all_inside = 0
     for i in range(m):
@@ -211,10 +213,11 @@ def first_unmapped(const int64_t[:] codes, int64_t offset, const int64_t[::1] lu
             all_inside = lm_all_in_window(&codes[0], n, offset, <uint64_t>m)
         if all_inside:
             return -1
+    if m == 0:
+        return 0 if n > 0 else -1
     with nogil:
         for i in range(n):
-            c = codes[i] - offset
-            if c < 0 or c >= m or lut[c] < 0:
+            if lm_label_column(codes[i], offset, &lut[0], m, 0) < 0:
                 found = i
                 break
     return int(found)
