@@ -33,6 +33,7 @@ cdef extern from "_terms.h" nogil:
     float lm_clip_proba_f(float p)
 
 cdef extern from "_rowkernels.h" nogil:
+    int lm_sum_is_off(double s, double tol)
     int64_t lm_label_column(int64_t y, int64_t offset, const int64_t *lut, int64_t n_codes,
                             int identity)
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
@@ -349,7 +350,7 @@ cdef inline void _log_loss_rows(
                         <const floating*>((<const char*>row) + c * col_step))[0]
                 row_sum = (((lane[0] + lane[1]) + (lane[2] + lane[3]))
                            + ((lane[4] + lane[5]) + (lane[6] + lane[7])))
-                if not (row_sum - 1.0 <= rowsum_tol and 1.0 - row_sum <= rowsum_tol):
+                if lm_sum_is_off(row_sum, rowsum_tol):
                     n_sum_bad[0] = n_sum_bad[0] + 1
                 p = (<const floating*>((<const char*>row) + k * col_step))[0]
             buf[i - i0] = <double>_clip(p)
@@ -427,12 +428,9 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
             n_sum_bad = 0
             in_range = 1
             for i in range(start, stop if mode == 1 else start):
-                code = y[i] - offset
-                if code < 0 or code >= n_codes or lut[code] < 0:
-                    if first_bad_in_block < 0:
-                        first_bad_in_block = i
+                k = _column(y, i, offset, lut, &first_bad_in_block)
+                if k < 0:
                     continue
-                k = lut[code]
                 if mode == 1:
                     if binary_1d:
                         p = proba[i, 0]
@@ -444,7 +442,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
                         for c in range(n_cols):
                             row_sum = row_sum + proba[i, c]
                             loss = loss + _sq((1.0 if c == k else 0.0) - <double>proba[i, c])
-                        if not (row_sum - 1.0 <= rowsum_tol and 1.0 - row_sum <= rowsum_tol):
+                        if lm_sum_is_off(row_sum, rowsum_tol):
                             n_sum_bad = n_sum_bad + 1
                     w = sw[i] if has_sw else 1.0
                     la = acc_add(la, w * loss)
