@@ -29,6 +29,7 @@ cdef extern from "_fastmath.h" nogil:
     double lm_log1(double x)
 
 cdef extern from "_terms.h" nogil:
+    double lm_ce_term(double weight, double zmax, double z, double lse)
     double lm_clip_proba_d(double p)
     float lm_clip_proba_f(float p)
 
@@ -615,13 +616,14 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                         # finite for any finite logits.
                         m = mrow[((i - start) % chunk_rows) * n_pos + j]
                         lse_off = lse[((i - start) % chunk_rows) * n_pos + j]
-                        loss = cw[t] * ((m - z[i, t, j]) + lse_off) if cw[t] != 0.0 else 0.0
+                        loss = (lm_ce_term(cw[t], m, <double>z[i, t, j], lse_off)
+                                if cw[t] != 0.0 else 0.0)
                         if smoothing != 0.0:
                             smooth = 0.0
                             for c in range(n_classes):
                                 if cw[c] != 0.0:  # 0 * inf (huge logit gaps) is no NaN
                                     zc = z[i, c, j]
-                                    smooth = smooth + cw[c] * ((m - zc) + lse_off)
+                                    smooth = smooth + lm_ce_term(cw[c], m, zc, lse_off)
                             loss = (keep * loss if keep != 0.0 else 0.0) + spread * smooth
                     la = acc_add(la, w * loss)
                     lw = acc_add(lw, w * cw[t])
@@ -688,7 +690,8 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
                     for c in range(n_classes):
                         tc = keep * target[i, c, j] + spread
                         if tc != 0.0 and cw[c] != 0.0 and w != 0.0:
-                            loss = loss + cw[c] * tc * ((m - z[i, c, j]) + lse_off)
+                            loss = loss + lm_ce_term(cw[c] * tc, m, <double>z[i, c, j],
+                                                     lse_off)
                     la = acc_add(la, w * loss)
                     lw = acc_add(lw, w)
                     if want_none:

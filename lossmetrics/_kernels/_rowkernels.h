@@ -535,7 +535,7 @@ static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
         int64_t tc = in_range ? t : 0;                                          \
         double w = sw ? sw[r] : 1.0;                                            \
         double cwt = cw[tc];                                                    \
-        double loss = cwt * ((mrow[r] - (double)z[r * row_step + tc]) + lse[r]);\
+        double loss = lm_ce_term(cwt, mrow[r], (double)z[r * row_step + tc], lse[r]);\
         int keep = in_range & !ignored & (w != 0.0) & (cwt != 0.0);             \
         num[r] = lm_select(keep, w * loss, 0.0);                                \
         den[r] = lm_select(keep, w * cwt, 0.0);                                 \

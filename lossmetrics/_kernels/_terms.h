@@ -44,6 +44,16 @@ static inline double lm_smooth_l1(double y, double x, double beta)
     return lm_select(d < beta, 0.5 * d * d / beta, d - 0.5 * beta);
 }
 
+/* The cross-entropy term of a class: weight * -log softmax(z)_c, from the
+ * row's maximum zmax and its shifted log-sum-exp lse = log sum exp(z - zmax):
+ * weight ((zmax - z_c) + lse), exact and finite for finite logits.  Used by
+ * cross_entropy's C rows (lm_ce_rows) and its Cython loops (class weights,
+ * label smoothing, probability targets). */
+static inline double lm_ce_term(double weight, double zmax, double z, double lse)
+{
+    return weight * ((zmax - z) + lse);
+}
+
 /* A probability clipped to [eps, 1 - eps], eps the machine epsilon of its
  * type, in that type (scikit-learn's log_loss; the binary cross-entropy): the
  * one definition for log_loss's per-row pick (C and Cython) and for
