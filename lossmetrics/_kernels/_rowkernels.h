@@ -325,14 +325,26 @@ LM_CHECK_ROWS(lm_check_rows_f, float, lm_rows_off_f, lm_unit_bits_body_f)
  * entry is -1 (an undeclared label); with identity (lut unused, may be NULL),
  * column y - offset.  The one label look-up of the kernels (log_loss's row
  * pick in C and in Cython, the scan for an undeclared label).  Branch-free:
- * the index is masked into range, so that loops of it vectorise as gathers. */
-LM_ALWAYS_INLINE int64_t lm_label_column(int64_t y, int64_t offset, const int64_t *lut,
-                                         int64_t n_codes, int identity)
+ * the index is masked into range, so that loops of it vectorise as gathers.
+ * lm_label_lookup gives the raw column and the valid flag apart: the
+ * vectorised row pick masks the column itself (a select to -1 there stops
+ * GCC 12 from vectorising the binary pick: 1e7 rows 23 -> 58 ms). */
+LM_ALWAYS_INLINE int64_t lm_label_lookup(int64_t y, int64_t offset, const int64_t *lut,
+                                         int64_t n_codes, int identity, int64_t *valid)
 {
     int64_t code = y - offset;
     int64_t inside = (code >= 0) & (code < n_codes);
     int64_t k = identity ? code : lut[code & -inside];
-    return (inside & (k >= 0)) ? k : -1;
+    *valid = inside & (k >= 0);
+    return k;   /* meaningful only where *valid */
+}
+
+LM_ALWAYS_INLINE int64_t lm_label_column(int64_t y, int64_t offset, const int64_t *lut,
+                                         int64_t n_codes, int identity)
+{
+    int64_t valid;
+    int64_t k = lm_label_lookup(y, offset, lut, n_codes, identity, &valid);
+    return valid ? k : -1;
 }
 
 /* log_loss's per-row pass over n_rows contiguous rows of n_cols float64
@@ -354,8 +366,8 @@ LM_ALWAYS_INLINE ptrdiff_t lm_pick_rows_body(const double *x, ptrdiff_t n_rows,
 {
     int64_t nvalid = 0;
     for (ptrdiff_t r = 0; r < n_rows; r++) {
-        int64_t k = lm_label_column(y[r], offset, lut, n_codes, identity);
-        int64_t valid = k >= 0;
+        int64_t valid;
+        int64_t k = lm_label_lookup(y[r], offset, lut, n_codes, identity, &valid);
         double p;
         if (binary) {
             double v = x[r];
