@@ -50,14 +50,17 @@ exclude_patterns = [
     "_templates",
     "examples",            # gallery sources; the built pages are in auto_examples/
     "generated/*.inc.md",  # tables written below, included by guide pages
-    "generated/*.inc.rst",  # the API reference's lists of losses, written below
+    "_api_*.inc.rst",  # the API reference's lists of losses, written below
     "Thumbs.db",
     ".DS_Store",
 ]
 
 # -- autodoc / autosummary / numpydoc ----------------------------------------
 
-autosummary_generate = True
+# api.rst and the lists of losses it includes, written below from the
+# declarations (an included file is not scanned unless it is named here).
+autosummary_generate = ["api.rst", "_api_sklearn.inc.rst", "_api_torch.inc.rst",
+                        "_api_dask.inc.rst"]
 autosummary_imported_members = True
 autodoc_typehints = "none"
 
@@ -137,11 +140,13 @@ def _write_api_lists():
     groups = {"sklearn": [], "torch": []}
     for name, spec in lossmetrics.LOSSES.items():
         groups["sklearn" if spec.reference.startswith("sklearn.") else "torch"].append(name)
+    groups["dask"] = sorted(lossmetrics.LOSSES)
     for group, names in groups.items():
-        text = ".. autosummary::\n   :toctree: generated/\n   :nosignatures:\n\n" + "".join(
+        module = "lossmetrics.dask" if group == "dask" else "lossmetrics"
+        text = (f".. currentmodule:: {module}\n\n"
+                ".. autosummary::\n   :toctree: generated/\n   :nosignatures:\n\n") + "".join(
             f"   {name}\n" for name in names)
-        out = HERE / "generated" / f"api_{group}.inc.rst"
-        out.parent.mkdir(exist_ok=True)
+        out = HERE / f"_api_{group}.inc.rst"
         if not out.exists() or out.read_text() != text:
             out.write_text(text)
 
