@@ -31,24 +31,6 @@ def weighted_mean(numerator, denominator, metric):
     return numerator / denominator
 
 
-def finalize(state, per_element, reduction, out_shape, metric, denominator_scale=1.0):
-    """Return the mean, the sum, or the per-element array of a loss."""
-    if reduction == "none":
-        return per_element.reshape(out_shape)
-    numerator = total(state, 0)
-    if reduction == "sum":
-        return numerator
-    denominator = total(state, -1) / denominator_scale
-    if denominator == 0.0:
-        raise ValueError(
-            f"{metric}: the denominator of reduction='mean' is zero (every target "
-            "is ignored or has zero class or sample weight), so the mean is "
-            "undefined. Use reduction='sum', or check ignore_index, class_weight "
-            "and sample_weight."
-        )
-    return weighted_mean(numerator, denominator, metric)
-
-
 def merge_states(a, b):
     """The state of the concatenation of two batches, from their states.
 
@@ -72,6 +54,18 @@ def merge_states(a, b):
 
 
 def torch_result(state, params, metric):
-    """The 'mean' or 'sum' of a PyTorch-style loss from its reduced state."""
-    return finalize(state, None, params["reduction"], None, metric,
-                    denominator_scale=params.get("rows_per_sample", 1))
+    """The 'mean' or 'sum' of a PyTorch-style loss from its reduced state
+    (``'none'`` never reaches a state: the driver returns the per-element
+    array).  KL divides the denominator by its rows per sample."""
+    numerator = total(state, 0)
+    if params["reduction"] == "sum":
+        return numerator
+    denominator = total(state, -1) / params.get("rows_per_sample", 1)
+    if denominator == 0.0:
+        raise ValueError(
+            f"{metric}: the denominator of reduction='mean' is zero (every target "
+            "is ignored or has zero class or sample weight), so the mean is "
+            "undefined. Use reduction='sum', or check ignore_index, class_weight "
+            "and sample_weight."
+        )
+    return weighted_mean(numerator, denominator, metric)
