@@ -493,3 +493,20 @@ def test_brier_pandas_and_lists():
     _assert_brier_matches(yb, pb)
     _assert_brier_matches(yb, pb.to_frame())
     _assert_brier_matches(yb.astype("Int64"), pb)
+
+
+def test_warnings_point_at_the_callers_line():
+    # However deep the package's own call path (function, Accumulator), a
+    # warning is attributed to the user's code, as scikit-learn's are.
+    p = np.array([[0.5, 0.4], [0.3, 0.7]])            # row 0 sums to 0.9
+    acc = lm.Accumulator("log_loss", labels=[0, 1])
+    calls = [lambda: lm.log_loss([0, 1], p),
+             lambda: lm.log_loss([0, 1], p, labels=[1, 0]),
+             lambda: lm.log_loss([0, 1], y_pred=p),
+             lambda: acc.update([0, 1], p)]
+    for call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert caught, call
+        assert {w.filename for w in caught} == {__file__}, [w.filename for w in caught]

@@ -27,7 +27,7 @@ def warn(message, category=UserWarning):
     lossmetrics (as pandas' ``find_stack_level`` does), however deep the
     package's own call path is (a function, an Accumulator, a Dask task)."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-    frame, level = sys._getframe(1), 1
+    frame, level = sys._getframe(1), 2   # stacklevel 2: the caller of warn()
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
