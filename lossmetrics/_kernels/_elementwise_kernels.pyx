@@ -78,19 +78,49 @@ cpdef enum Kind:
     SMOOTH_L1 = 5
 
 
-cdef inline double _loss(int kind, double yv, floating_b xv, double pw,
-                         double param) noexcept nogil:
-    """The term of one element (_terms.h); ``kind`` is the same for the whole
-    loop, which the compiler unswitches."""
-    if kind == SQUARED_ERROR:
-        return lm_squared_error(yv, <double>xv)
-    if kind == ABSOLUTE_ERROR:
-        return lm_absolute_error(yv, <double>xv)
-    if kind == HUBER:
-        return lm_huber(yv, <double>xv, param)
-    if kind == SMOOTH_L1:
-        return lm_smooth_l1(yv, <double>xv, param)
-    return NAN    # not reached: elementwise_kernel refuses other kinds
+# The error terms as types: a kernel specialised for one (ctypedef fused
+# term_t) is compiled with its term inlined, chosen once per call, never by a
+# branch per element.
+cdef struct SquaredError:
+    char unused
+cdef struct AbsoluteError:
+    char unused
+cdef struct Huber:
+    char unused
+cdef struct SmoothL1:
+    char unused
+
+ctypedef fused term_t:
+    SquaredError
+    AbsoluteError
+    Huber
+    SmoothL1
+
+
+cdef inline double _loss(term_t* term, double yv, double xv, double param) noexcept nogil:
+    """The term of one element (_terms.h), fixed at compile time by term_t."""
+    if term_t is SquaredError:
+        return lm_squared_error(yv, xv)
+    elif term_t is AbsoluteError:
+        return lm_absolute_error(yv, xv)
+    elif term_t is Huber:
+        return lm_huber(yv, xv, param)
+    else:
+        return lm_smooth_l1(yv, xv, param)
+
+
+cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize_t n,
+                        double param, Acc4* lanes) noexcept nogil:
+    """The four lanes of n contiguous float64 terms by the term's vectorised C
+    loop (_rowkernels.h)."""
+    if term_t is SquaredError:
+        lm_squared_error_lanes(y, x, n, param, <double*>lanes)
+    elif term_t is AbsoluteError:
+        lm_absolute_error_lanes(y, x, n, param, <double*>lanes)
+    elif term_t is Huber:
+        lm_huber_lanes(y, x, n, param, <double*>lanes)
+    else:
+        lm_smooth_l1_lanes(y, x, n, param, <double*>lanes)
 
 
 cdef inline bint _all_set(const unsigned char[::1] flags) noexcept:
@@ -205,41 +235,9 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
     return acc4_total(lanes)
 
 
-ctypedef void (*lanes_fn)(const double *y, const double *x, Py_ssize_t n, double param,
-                         double *acc) noexcept nogil
-
-
-cdef lanes_fn _lanes_of(int kind) noexcept nogil:
-    """The vectorised C lanes of a term (_rowkernels.h), chosen once per call."""
-    if kind == SQUARED_ERROR:
-        return lm_squared_error_lanes
-    if kind == ABSOLUTE_ERROR:
-        return lm_absolute_error_lanes
-    if kind == HUBER:
-        return lm_huber_lanes
-    return lm_smooth_l1_lanes
-
-
-cdef inline bint _err_lanes(lanes_fn lanes_of_term, const floating_a[:, :] y,
-                            const floating_b[:, :] x, bint has_sw, Py_ssize_t j,
-                            Py_ssize_t start, Py_ssize_t stop, double param,
-                            Acc4* lanes) noexcept nogil:
-    """The four lanes of the terms of rows [start, stop) of column j, by the
-    term's C lanes, when the column is contiguous float64 data and unweighted;
-    False otherwise (the caller's loop does it, with the same lanes and
-    operations, so the same bits)."""
-    if floating_a is double and floating_b is double:
-        if (has_sw or y.strides[0] != sizeof(double) or x.strides[0] != sizeof(double)
-                or stop <= start):
-            return False
-        lanes_of_term(&y[start, j], &x[start, j], stop - start, param, <double*>lanes)
-        return True
-    return False
-
-
-cdef inline double _term(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
+cdef inline double _term(term_t* term, const floating_a[:, :] y, const floating_b[:, :] x,
                          const double[::1] sw, bint has_sw, Py_ssize_t i, Py_ssize_t j,
-                         double pw, double param) noexcept nogil:
+                         double param) noexcept nogil:
     """The weighted loss of element (i, j).  A row of weight 0 adds 0 (not
     0 times an overflowing loss, which is NaN) when its inputs are finite, and
     NaN when not, so that a non-finite input always shows in the sums (the
@@ -247,8 +245,45 @@ cdef inline double _term(int kind, const floating_a[:, :] y, const floating_b[:,
     if has_sw:
         if sw[i] == 0.0:
             return (<double>y[i, j] - <double>y[i, j]) + (<double>x[i, j] - <double>x[i, j])
-        return sw[i] * _loss(kind, <double>y[i, j], x[i, j], pw, param)
-    return _loss(kind, <double>y[i, j], x[i, j], pw, param)
+        return sw[i] * _loss(term, <double>y[i, j], <double>x[i, j], param)
+    return _loss(term, <double>y[i, j], <double>x[i, j], param)
+
+
+cdef inline Acc _err_rows(term_t* term, const floating_a[:, :] y, const floating_b[:, :] x,
+                          const double[::1] sw, bint has_sw, Py_ssize_t j, Py_ssize_t start,
+                          Py_ssize_t stop, double param, bint want_none,
+                          double[:, ::1] out) noexcept nogil:
+    """Sum of the (weighted) terms of rows [start, stop) of column j.
+
+    Four independent running sums (rows i mod 4), folded in a fixed order:
+    the bits depend on the block alone.  A contiguous, unweighted float64
+    column takes the term's vectorised C lanes (_lanes): the same lanes and
+    operations, so the same bits."""
+    cdef Acc l0 = acc_zero(), l1 = acc_zero(), l2 = acc_zero(), l3 = acc_zero()
+    cdef Acc4 lanes
+    cdef Py_ssize_t i = start
+    if floating_a is double and floating_b is double:
+        if (not has_sw and y.strides[0] == sizeof(double) and x.strides[0] == sizeof(double)
+                and stop > start):
+            _lanes(term, &y[start, j], &x[start, j], stop - start, param, &lanes)
+            l0 = lanes.lane[0]
+            l1 = lanes.lane[1]
+            l2 = lanes.lane[2]
+            l3 = lanes.lane[3]
+            i = stop
+    while i + 4 <= stop:
+        l0 = acc_add(l0, _term(term, y, x, sw, has_sw, i, j, param))
+        l1 = acc_add(l1, _term(term, y, x, sw, has_sw, i + 1, j, param))
+        l2 = acc_add(l2, _term(term, y, x, sw, has_sw, i + 2, j, param))
+        l3 = acc_add(l3, _term(term, y, x, sw, has_sw, i + 3, j, param))
+        i = i + 4
+    while i < stop:
+        l0 = acc_add(l0, _term(term, y, x, sw, has_sw, i, j, param))
+        i = i + 1
+    if want_none:
+        for i in range(start, stop):
+            out[i, j] = _term(term, y, x, sw, has_sw, i, j, param)
+    return acc_merge(acc_merge(l0, l1), acc_merge(l2, l3))
 
 
 def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
@@ -284,10 +319,8 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
         rpb = n_blocks(n, max(1, (1 << 18) // (n_out + 1)))
     nb = n_blocks(n, rpb)
     partials = np.zeros((nb, n_out + 1, 2), dtype=np.float64)
-    cdef Acc la, lw, l0, l1, l2, l3
-    cdef Acc4 lanes
+    cdef Acc la, lw, lc
     cdef bint is_bce = kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS
-    cdef lanes_fn lanes_of_term = _lanes_of(kind)
     cdef bint block_checked
     cdef unsigned char[::1] checks = np.zeros(nb if is_bce else 1, dtype=np.uint8)
 
@@ -308,34 +341,20 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                         acc_store(partials, b, j, la)
                         la = acc_zero()
                     continue
-                # Four independent running sums (rows i mod 4), folded in a
-                # fixed order: the bits still depend on the block alone.
-                l0 = acc_zero()
-                l1 = acc_zero()
-                l2 = acc_zero()
-                l3 = acc_zero()
-                i = start
-                lanes = acc4_zero()   # (assigned here: private to the thread)
-                if _err_lanes(lanes_of_term, y, x, has_sw, j, start, stop, param, &lanes):
-                    # The same lanes by a vectorised C loop.
-                    l0 = lanes.lane[0]
-                    l1 = lanes.lane[1]
-                    l2 = lanes.lane[2]
-                    l3 = lanes.lane[3]
-                    i = stop
-                while i + 4 <= stop:
-                    l0 = acc_add(l0, _term(kind, y, x, sw, has_sw, i, j, pw, param))
-                    l1 = acc_add(l1, _term(kind, y, x, sw, has_sw, i + 1, j, pw, param))
-                    l2 = acc_add(l2, _term(kind, y, x, sw, has_sw, i + 2, j, pw, param))
-                    l3 = acc_add(l3, _term(kind, y, x, sw, has_sw, i + 3, j, pw, param))
-                    i = i + 4
-                while i < stop:
-                    l0 = acc_add(l0, _term(kind, y, x, sw, has_sw, i, j, pw, param))
-                    i = i + 1
-                la = acc_merge(la, acc_merge(acc_merge(l0, l1), acc_merge(l2, l3)))
-                if want_none:
-                    for i in range(start, stop):
-                        out[i, j] = _term(kind, y, x, sw, has_sw, i, j, pw, param)
+                # The term is chosen per block and column, never per element.
+                if kind == SQUARED_ERROR:
+                    lc = _err_rows(<SquaredError*>NULL, y, x, sw, has_sw, j, start, stop,
+                                   param, want_none, out)
+                elif kind == ABSOLUTE_ERROR:
+                    lc = _err_rows(<AbsoluteError*>NULL, y, x, sw, has_sw, j, start, stop,
+                                   param, want_none, out)
+                elif kind == HUBER:
+                    lc = _err_rows(<Huber*>NULL, y, x, sw, has_sw, j, start, stop,
+                                   param, want_none, out)
+                else:
+                    lc = _err_rows(<SmoothL1*>NULL, y, x, sw, has_sw, j, start, stop,
+                                   param, want_none, out)
+                la = acc_merge(la, lc)
                 if per_column:
                     acc_store(partials, b, j, la)
                     la = acc_zero()
@@ -359,28 +378,38 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
             bool(is_bce and _all_set(checks)))
 
 
+cdef inline void _small_blocks(term_t* term, const double[::1] y, const double[::1] x,
+                               double[:, :, ::1] partials) noexcept nogil:
+    cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(1), nb = n_blocks(n, rpb)
+    cdef Py_ssize_t b, start, stop
+    cdef Acc la, lw
+    cdef Acc4 lanes
+    for b in range(nb):
+        start = b * rpb
+        stop = block_stop(start, rpb, n)
+        _lanes(term, &y[start], &x[start], stop - start, 0.0, &lanes)
+        la = acc_merge(acc_zero(), acc4_total(lanes))
+        acc_store(partials, b, 0, la)
+        lw.s = stop - start
+        lw.c = 0.0
+        acc_store(partials, b, 1, lw)
+
+
 def small_regression_state(int kind, const double[::1] y, const double[::1] x):
     """The state elementwise_kernel(kind, y[:, None], x[:, None], ...,
     per_column=True) returns for contiguous 1-D float64 inputs, unweighted:
     the same blocks, lanes and folds, run serially without the generic
     machinery (the lean path of small calls).  Squared or absolute error."""
-    cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(1), nb = n_blocks(n, rpb)
-    cdef lanes_fn lanes_of_term = _lanes_of(kind)
+    if kind != SQUARED_ERROR and kind != ABSOLUTE_ERROR:
+        raise ValueError(f"kind must be SQUARED_ERROR or ABSOLUTE_ERROR; got {kind}.")
+    cdef Py_ssize_t nb = n_blocks(y.shape[0], rows_per_block(1))
     cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
-    cdef Py_ssize_t b, start, stop
-    cdef Acc la, lw
-    cdef Acc4 lanes
     with nogil:
-        for b in range(nb):
-            start = b * rpb
-            stop = block_stop(start, rpb, n)
-            lanes_of_term(&y[start], &x[start], stop - start, 0.0, <double*>&lanes)
-            la = acc_merge(acc_zero(), acc4_total(lanes))
-            acc_store(partials, b, 0, la)
-            lw.s = stop - start
-            lw.c = 0.0
-            acc_store(partials, b, 1, lw)
+        if kind == SQUARED_ERROR:
+            _small_blocks(<SquaredError*>NULL, y, x, partials)
+        else:
+            _small_blocks(<AbsoluteError*>NULL, y, x, partials)
         combine_blocks(partials, state)
     return np.asarray(state)
 
