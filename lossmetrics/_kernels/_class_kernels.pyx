@@ -30,11 +30,15 @@ cdef extern from "_fastmath.h" nogil:
 
 cdef extern from "_terms.h" nogil:
     double lm_ce_term(double weight, double zmax, double z, double lse)
+    double lm_kl_term(double p, double lp, double lq)
+    double lm_kl_log_target_term(double p, double lp, double lq)
     double lm_clip_proba_d(double p)
     float lm_clip_proba_f(float p)
 
 cdef extern from "_rowkernels.h" nogil:
     int lm_sum_is_off(double s, double tol)
+    double lm_row_sum(const void *row, Py_ssize_t col_step, Py_ssize_t n_cols)
+    double lm_row_sum_f(const void *row, Py_ssize_t col_step, Py_ssize_t n_cols)
     int64_t lm_label_column(int64_t y, int64_t offset, const int64_t *lut, int64_t n_codes,
                             int identity)
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
@@ -270,7 +274,6 @@ cdef inline void _log_loss_rows(
     a value outside (the caller then runs the deferred scan of y_proba, which
     raises scikit-learn's error)."""
     cdef double buf[LOG_CHUNK]
-    cdef double lane[8]
     cdef Py_ssize_t i, c, n_cols = proba.shape[1]
     cdef Py_ssize_t col_step = proba.strides[1]
     cdef const floating* row
@@ -342,15 +345,11 @@ cdef inline void _log_loss_rows(
             if flat:
                 p = row[k]   # the row sums were checked by lm_check_rows
             else:
-                # The lanes and order of lm_check_rows: column c in lane
-                # c % 8, folded ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)).
-                for c in range(8):
-                    lane[c] = 0.0
-                for c in range(n_cols):
-                    lane[c % 8] = (lane[c % 8] if c >= 8 else 0.0) + (
-                        <const floating*>((<const char*>row) + c * col_step))[0]
-                row_sum = (((lane[0] + lane[1]) + (lane[2] + lane[3]))
-                           + ((lane[4] + lane[5]) + (lane[6] + lane[7])))
+                # The row sum of lm_check_rows, in any layout.
+                if floating is float:
+                    row_sum = lm_row_sum_f(row, col_step, n_cols)
+                else:
+                    row_sum = lm_row_sum(row, col_step, n_cols)
                 if lm_sum_is_off(row_sum, rowsum_tol):
                     n_sum_bad[0] = n_sum_bad[0] + 1
                 p = (<const floating*>((<const char*>row) + k * col_step))[0]
@@ -741,14 +740,15 @@ cdef inline void _kl_rows(const floating[:, :] p, const floating_b[:, :] q, bint
                           double* rows) noexcept nogil:
     """KL sums of rows [r0, r1) into rows[r - r0], terms added in column order.
 
-    The entries' logarithms (and exponentials, for log_true) are taken
-    EXP_CHUNK entries at a time, across rows, by the vectorised functions of
-    _fastmath.h.
+    EXP_CHUNK entries at a time, across rows: their logarithms (and
+    exponentials, for log_true) by the vectorised functions of _fastmath.h,
+    then their terms (lm_kl_term, lm_kl_log_target_term of _terms.h), then
+    the rows' sums.
     """
-    cdef double bp[EXP_CHUNK]
-    cdef double bq[EXP_CHUNK]
+    cdef double bx[EXP_CHUNK]    # p as given (log p for log_true)
+    cdef double bp[EXP_CHUNK]    # log p (p for log_true), then the terms
+    cdef double bq[EXP_CHUNK]    # log q
     cdef Py_ssize_t n_cols = p.shape[1], r = r0, c = 0, rs, cs, k, e
-    cdef double pc, lp, lq
     for k in range(r1 - r0):
         rows[k] = 0.0
     while r < r1:
@@ -756,37 +756,30 @@ cdef inline void _kl_rows(const floating[:, :] p, const floating_b[:, :] q, bint
         cs = c
         k = 0
         while r < r1 and k < EXP_CHUNK:
-            bp[k] = p[r, c]
+            bx[k] = p[r, c]
             bq[k] = q[r, c]
+            bp[k] = bx[k]
             k = k + 1
             c = c + 1
             if c == n_cols:
                 c = 0
                 r = r + 1
+        r = rs
+        c = cs
         if log_true:
             lm_exp_array(bp, k)
         else:
             lm_log_array(bp, k)      # log 0 = -inf
         if not log_pred:
             lm_log_array(bq, k)
-        r = rs
-        c = cs
+        if log_true:
+            for e in range(k):
+                bp[e] = lm_kl_log_target_term(bp[e], bx[e], bq[e])
+        else:
+            for e in range(k):
+                bp[e] = lm_kl_term(bx[e], bp[e], bq[e])
         for e in range(k):
-            if log_true:
-                lp = p[r, c]
-                pc = bp[e]
-            else:
-                pc = p[r, c]
-                lp = bp[e]
-            if not ((log_true and lp == -INFINITY) or (not log_true and pc == 0.0)):
-                lq = q[r, c] if log_pred else bq[e]
-                if lq == -INFINITY:
-                    # p > 0 (even if exp(lp) underflows) where q = 0: KL is inf.
-                    rows[r - r0] = INFINITY
-                elif log_true:
-                    rows[r - r0] = rows[r - r0] + pc * (lp - lq)
-                else:
-                    rows[r - r0] = rows[r - r0] + (pc * lp - pc * lq)
+            rows[r - r0] = rows[r - r0] + bp[e]
             c = c + 1
             if c == n_cols:
                 c = 0

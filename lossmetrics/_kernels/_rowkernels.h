@@ -204,13 +204,30 @@ LM_ALWAYS_INLINE int lm_sum_is_off(double s, double tol)
 {
     return !((s - 1.0 <= tol) & (1.0 - s <= tol));
 }
+/* The sum of a row of n_cols values col_step bytes apart (any layout), in
+ * the lanes and order above: column c in lane c % 8, folded by LM_FOLD8.
+ * The scalar form of every row sum (the fallback below, the Cython loop of
+ * strided rows). */
+#define LM_ROW_SUM(NAME, T)                                                     \
+LM_ALWAYS_INLINE double NAME(const void *row, ptrdiff_t col_step, ptrdiff_t n_cols) \
+{                                                                               \
+    const char *p = (const char *)row;                                          \
+    double a[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                     \
+    for (ptrdiff_t c = 0; c < n_cols; c++) {                                    \
+        double v = (double)*(const T *)(p + c * col_step);                      \
+        a[c % 8] = c < 8 ? v : a[c % 8] + v;                                    \
+    }                                                                           \
+    return LM_FOLD8(a);                                                         \
+}
+LM_ROW_SUM(lm_row_sum, double)
+LM_ROW_SUM(lm_row_sum_f, float)
 #if defined(__GNUC__) && !defined(LM_NO_VECTOR_EXT)
 typedef double lm_v8d __attribute__((vector_size(64)));
 typedef int64_t lm_v8i __attribute__((vector_size(64)));
 /* One level of the tree: pairwise sums of two vectors' lanes, interleaved. */
 #define LM_FOLD_LEVEL(A, B, M0, M1) (__builtin_shuffle((A), (B), (lm_v8i)M0)     \
                                      + __builtin_shuffle((A), (B), (lm_v8i)M1))
-#define LM_ROWS_OFF(NAME, T)                                                    \
+#define LM_ROWS_OFF(NAME, T, SUM)                                               \
 /* (*out: not a returned vector, whose ABI GCC warns differs between instruction sets.) */ \
 LM_ALWAYS_INLINE void NAME##_lanes(const T *p, ptrdiff_t n_cols, lm_v8d *out)   \
 {                                                                               \
@@ -272,24 +289,19 @@ LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   
     return n_off;                                                               \
 }
 #else
-#define LM_ROWS_OFF(NAME, T)                                                    \
+#define LM_ROWS_OFF(NAME, T, SUM)                                               \
 LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   \
                               double tol, const char *pf, ptrdiff_t nbytes)     \
 {                                                                               \
     int64_t n_off = 0;                                                          \
     lm_prefetch_span(pf, nbytes);                                               \
-    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
-        const T *p = x + r * n_cols;                                            \
-        double a[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                 \
-        for (ptrdiff_t c = 0; c < n_cols; c++)                                  \
-            a[c % 8] = c < 8 ? (double)p[c] : a[c % 8] + (double)p[c];          \
-        n_off += lm_sum_is_off(LM_FOLD8(a), tol);                               \
-    }                                                                           \
+    for (ptrdiff_t r = 0; r < n_rows; r++)                                      \
+        n_off += lm_sum_is_off(SUM(x + r * n_cols, sizeof(T), n_cols), tol);    \
     return n_off;                                                               \
 }
 #endif
-#define LM_CHECK_ROWS(NAME, T, OFF, UNIT)                                       \
-LM_ROWS_OFF(OFF, T)                                                             \
+#define LM_CHECK_ROWS(NAME, T, OFF, UNIT, SUM)                                  \
+LM_ROWS_OFF(OFF, T, SUM)                                                             \
 static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
                           double tol, int64_t *n_sum_bad, const void *pf_,      \
                           ptrdiff_t nbytes)                                     \
@@ -317,8 +329,8 @@ static int NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,       \
     *n_sum_bad += n_off;                                                        \
     return UNIT(x, n_rows * n_cols);                                            \
 }
-LM_CHECK_ROWS(lm_check_rows, double, lm_rows_off, lm_unit_bits_body)
-LM_CHECK_ROWS(lm_check_rows_f, float, lm_rows_off_f, lm_unit_bits_body_f)
+LM_CHECK_ROWS(lm_check_rows, double, lm_rows_off, lm_unit_bits_body, lm_row_sum)
+LM_CHECK_ROWS(lm_check_rows_f, float, lm_rows_off_f, lm_unit_bits_body_f, lm_row_sum_f)
 
 /* The probability column of the label y: lut[y - offset], or -1 when
  * y - offset falls outside the n_codes entries of lut (n_codes >= 1) or its
@@ -677,15 +689,11 @@ LM_BCE_PROBA(lm_bce_proba_df, double, float)
 LM_BCE_PROBA(lm_bce_proba_fd, float, double)
 LM_BCE_PROBA(lm_bce_proba_ff, float, float)
 
-/* PyTorch's kl_div term of probabilities p, q in [0, 1]: xlogy(p, p) - p log q,
- * 0 where p = 0, inf where p > 0 and q = 0 (any value for p or q outside
- * [0, 1]: the callers check the inputs). */
-LM_ALWAYS_INLINE double lm_kl_term(double pc, double qc)
+/* lm_kl_term (_terms.h) of probabilities p, q in [0, 1] (any value for p or
+ * q outside [0, 1]: the callers check the inputs). */
+LM_ALWAYS_INLINE double lm_kl_term_of_proba(double pc, double qc)
 {
-    double lp = lm_log_finite_pos(pc), lq = lm_log_finite_pos(qc);
-    double t = pc * lp - pc * lq;
-    t = lq == -INFINITY ? INFINITY : t;
-    return pc == 0.0 ? 0.0 : t;
+    return lm_kl_term(pc, lm_log_finite_pos(pc), lm_log_finite_pos(qc));
 }
 
 /* Sums of the rows of a C-contiguous (n_rows, n_cols) array, each in column
@@ -703,7 +711,7 @@ LM_ALWAYS_INLINE void lm_serial_row_sums_body(const double *x, ptrdiff_t n_rows,
 
 /* KL(P || Q) of n_rows rows of n_cols probabilities (rows p_step and q_step
  * elements apart, columns contiguous): rows[r] = sum_c term(p, q) in column
- * order (lm_kl_term).  Rows that are not back to back are copied into bp and
+ * order (lm_kl_term_of_proba).  Rows that are not back to back are copied into bp and
  * bq first; bp and bq have room for n_rows * n_cols doubles.  Returns whether
  * every p and q lies in [0, 1] (NaN does not), checked in the loop of the
  * terms (a mask and-reduction); the terms assume it. */
@@ -717,7 +725,7 @@ static int NAME(const TP *p, ptrdiff_t p_step, const TQ *q,           \
     if (p_step == n_cols && q_step == n_cols) {                                 \
         for (ptrdiff_t i = 0; i < n; i++) {                                     \
             double pc = (double)p[i], qc = (double)q[i];                        \
-            bq[i] = lm_kl_term(pc, qc);                                         \
+            bq[i] = lm_kl_term_of_proba(pc, qc);                                    \
             ok &= lm_unit_mask(pc) & lm_unit_mask(qc);                          \
         }                                                                       \
     } else {                                                                    \
@@ -728,7 +736,7 @@ static int NAME(const TP *p, ptrdiff_t p_step, const TQ *q,           \
             }                                                                   \
         for (ptrdiff_t i = 0; i < n; i++) {                                     \
             double pc = bp[i], qc = bq[i];                                      \
-            bq[i] = lm_kl_term(pc, qc);                                         \
+            bq[i] = lm_kl_term_of_proba(pc, qc);                                    \
             ok &= lm_unit_mask(pc) & lm_unit_mask(qc);                          \
         }                                                                       \
     }                                                                           \

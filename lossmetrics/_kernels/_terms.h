@@ -54,6 +54,27 @@ static inline double lm_ce_term(double weight, double zmax, double z, double lse
     return weight * ((zmax - z) + lse);
 }
 
+/* PyTorch's kl_div term from a probability p and the logarithms lp = log p
+ * and lq = log q: xlogy(p, p) - p log q; 0 where p = 0, inf where p > 0 and
+ * q = 0.  Selects, not branches: the C rows (lm_kl_rows) vectorise over it;
+ * the Cython loop of strided or log inputs calls it too. */
+static inline double lm_kl_term(double p, double lp, double lq)
+{
+    double t = p * lp - p * lq;
+    t = lq == -INFINITY ? INFINITY : t;
+    return p == 0.0 ? 0.0 : t;
+}
+
+/* The same term for a log target (PyTorch's log_target=True), from
+ * lp = log p, p = exp(lp) and lq = log q: p (lp - lq); 0 where lp = -inf,
+ * inf where q = 0 and lp > -inf (even if exp(lp) underflows to 0). */
+static inline double lm_kl_log_target_term(double p, double lp, double lq)
+{
+    double t = p * (lp - lq);
+    t = lq == -INFINITY ? INFINITY : t;
+    return lp == -INFINITY ? 0.0 : t;
+}
+
 /* A probability clipped to [eps, 1 - eps], eps the machine epsilon of its
  * type, in that type (scikit-learn's log_loss; the binary cross-entropy): the
  * one definition for log_loss's per-row pick (C and Cython) and for
