@@ -121,7 +121,7 @@ def _write_loss_table():
     ]
     for name, spec in lossmetrics.LOSSES.items():
         scorer = f"`{spec.scorer}` (`{spec.response_method}`)" if spec.scorer else "--"
-        options = ", ".join(f"`{o}`" for o in spec.options) or "--"
+        options = ", ".join(f"`{o}`" for o in spec.option_names) or "--"
         rows.append(f"| {{func}}`~lossmetrics.{name}` | {spec.prediction} | {scorer} | "
                     f"{options} | `{spec.reference}` |")
     out = HERE / "generated" / "losses.inc.md"

@@ -359,7 +359,7 @@ def test_help_lists_commands_metrics_and_options(tmp_path):
     assert result.returncode == 0
     for name, spec in lm.LOSSES.items():
         assert name in result.stdout
-        for option in spec.options:
+        for option in spec.option_names:
             assert "--" + option.replace("_", "-") in result.stdout
 
 

@@ -72,7 +72,7 @@ class Accumulator:
 
     def __init__(self, metric, **params):
         loss = get_loss(metric)
-        allowed = set(loss.options) - set(loss.batch_arrays) | {"n_threads"}
+        allowed = set(loss.option_names) - set(loss.batch_arrays) | {"n_threads"}
         unknown = sorted(set(params) - allowed)
         if unknown:
             raise InvalidParameterError(

@@ -2,9 +2,9 @@
 
 ``score`` computes one loss of ``lossmetrics.LOSSES`` on arrays stored in
 files (see :mod:`lossmetrics._adapters.readers`) and prints its value.  The metric
-options are derived from the registry (``LossSpec.options``): each option
-name has one entry in ``OPTIONS`` saying how it is spelled and parsed, and
-is accepted only for the losses that declare it.
+options are derived from the declarations (``Loss.options``): each option
+is spelled as its declaration's ``Option`` says, and is accepted only
+for the losses that declare it.
 
 Small inputs are scored by calling the loss function.  Above
 ``CHUNKED_ABOVE`` elements (or ``LOSSMETRICS_CLI_CHUNK_ROWS`` rows, when
@@ -17,7 +17,6 @@ the data or an option's value, 2 when the command line itself is wrong,
 130 when interrupted.  Errors are one line on stderr, without a traceback.
 """
 import argparse
-import ast
 import contextlib
 import difflib
 import json
@@ -62,76 +61,34 @@ class _Parser(argparse.ArgumentParser):
 
 
 # ------------------------------------------------------------------ options
-def _multioutput(values):
-    if len(values) == 1 and values[0] in ("raw_values", "uniform_average"):
-        return values[0]
-    try:
-        return [float(v) for v in values]
-    except ValueError:
-        raise _usage_error(
-            "--multioutput takes raw_values, uniform_average or one weight per output; "
-            f"got {' '.join(values)}.") from None
-
-
-def _literal(value):
-    try:
-        return ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return value
-
-
-# How each option of LossSpec.options is spelled: argparse keywords, a help
-# text and a converter applied after parsing ("labels"/"pos_label" are also
-# converted to the type of y_true's labels once y_true is read; "x2", a
-# batch array, names a file).  An option missing here gets "--name VALUE",
-# read as a Python literal.
-OPTIONS = {
-    "normalize": (dict(action=argparse.BooleanOptionalAction),
-                  "mean over the samples (default), or the sum", None),
-    "labels": (dict(nargs="+", metavar="LABEL"),
-               "all the class labels, in the order of y_pred's columns", None),
-    "multioutput": (dict(nargs="+", metavar="MODE_OR_W"),
-                    "raw_values (print one value per output), uniform_average "
-                    "(default) or one weight per output", _multioutput),
-    "class_weight": (dict(nargs="+", type=float, metavar="W"),
-                     "one weight per class", None),
-    "ignore_index": (dict(type=int, metavar="INT"),
-                     "target value that is ignored", None),
-    "label_smoothing": (dict(type=float, metavar="F"), "in [0, 1]", None),
-    "reduction": (dict(choices=("mean", "sum", "none")),
-                  "mean (default) or sum; 'none' (one loss per sample) is refused",
-                  None),
-    "pos_weight": (dict(nargs="+", type=float, metavar="F"),
-                   "weight of the positive targets: one, or one per column",
-                   lambda v: v[0] if len(v) == 1 else v),
-    "log_true": (dict(action="store_true"), "y_true holds log-probabilities", None),
-    "log_pred": (dict(action="store_true"), "y_pred holds log-probabilities", None),
-    "pos_label": (dict(metavar="LABEL"), "the positive class of a binary problem",
-                  None),
-    "scale_by_half": (dict(choices=("true", "false", "auto")),
-                      "halve the score (default auto: for binary problems)",
-                      lambda v: {"true": True, "false": False}.get(v, v)),
-    "delta": (dict(type=float, metavar="F"), "threshold of the Huber loss", None),
-    "beta": (dict(type=float, metavar="F"), "threshold of the smooth L1 loss", None),
-    "margin": (dict(type=float, metavar="F"), "margin of dissimilar pairs", None),
-    "x2": (dict(metavar="FILE"), "the second embedding of each pair, shape (N, D)",
-           None),
-}
-
-
 def _flag(name):
     return "--" + name.replace("_", "-")
 
 
-def _option_names():
-    names = []
-    for spec in LOSSES.values():
-        names += [n for n in spec.options if n not in names]
-    return names
+def _options():
+    """Every option the losses declare, by name, in the order first declared.
+    Losses that take an option of one name share its spelling."""
+    options = {}
+    for loss in LOSSES.values():
+        for option in loss.options:
+            seen = options.setdefault(option.name, option)
+            if seen != option:
+                raise AssertionError(f"two spellings of --{option.name}: {seen}, {option}")
+    return options
+
+
+def _argparse_kwargs(option):
+    if option.switch == "on":
+        return dict(action="store_true")
+    if option.switch == "on_off":
+        return dict(action=argparse.BooleanOptionalAction)
+    kwargs = dict(metavar=option.metavar, nargs=option.nargs, type=option.type,
+                  choices=option.choices)
+    return {k: v for k, v in kwargs.items() if v is not None}
 
 
 def _takers(name):
-    return [m for m, spec in LOSSES.items() if name in spec.options]
+    return [m for m, spec in LOSSES.items() if name in spec.option_names]
 
 
 def _metric_table():
@@ -139,8 +96,8 @@ def _metric_table():
     lines = []
     for name, spec in LOSSES.items():
         flags = " ".join(
-            f"{_flag(o)}/--no-{o.replace('_', '-')}" if o == "normalize" else _flag(o)
-            for o in spec.options)
+            f"{_flag(o.name)}/--no-{o.name.replace('_', '-')}" if o.switch == "on_off"
+            else _flag(o.name) for o in spec.options)
         lines.append(f"  {name:{width}s}  {spec.prediction}; {flags}")
     return "\n".join(lines)
 
@@ -182,11 +139,10 @@ def build_parser():
     files.add_argument("--sample-weight", metavar="FILE", help="one weight per sample")
     metric_options = score.add_argument_group(
         "metric options", "each taken by the losses in brackets only")
-    for name in _option_names():
-        kwargs, text, _ = OPTIONS.get(name, (dict(metavar="VALUE"), "a Python literal",
-                                             _literal))
-        metric_options.add_argument(_flag(name), dest=name, default=argparse.SUPPRESS,
-                                    help=f"{text} [{', '.join(_takers(name))}]", **kwargs)
+    for name, option in _options().items():
+        metric_options.add_argument(
+            _flag(name), dest=name, default=argparse.SUPPRESS,
+            help=f"{option.help} [{', '.join(_takers(name))}]", **_argparse_kwargs(option))
     output = score.add_argument_group("output")
     output.add_argument("--format", choices=("text", "json"), default="text",
                         help="text: the value alone; json: one object with metric, "
@@ -258,17 +214,17 @@ def score(args):
 
 
 def _metric_and_options(args):
-    """The LossSpec, its converted options, and the paths of its batch arrays."""
+    """The declaration, its converted options, and the paths of its batch arrays."""
     spec = LOSSES.get(args.metric)
     if spec is None:
         close = difflib.get_close_matches(args.metric, LOSSES, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         raise _usage_error(f"unknown metric {args.metric!r}{hint} The metrics are: "
                            f"{', '.join(LOSSES)}.")
-    given = {n: getattr(args, n) for n in _option_names() if hasattr(args, n)}
-    foreign = [n for n in given if n not in spec.options]
+    given = {n: getattr(args, n) for n in _options() if hasattr(args, n)}
+    foreign = [n for n in given if n not in spec.option_names]
     if foreign:
-        takes = ", ".join(map(_flag, spec.options)) or "none"
+        takes = ", ".join(map(_flag, spec.option_names)) or "none"
         raise _usage_error(f"{_flag(foreign[0])} is not an option of {spec.name} "
                            f"(its options: {takes}).")
     if given.get("reduction") == "none":
@@ -281,10 +237,13 @@ def _metric_and_options(args):
             raise _usage_error(f"{spec.name} needs {_flag(name)} FILE.")
     paths = {n: v for n, v in given.items() if n in spec.batch_arrays}
     options = {}
-    for name, text in given.items():
-        if name not in paths:
-            convert = OPTIONS[name][2] if name in OPTIONS else _literal
-            options[name] = convert(text) if convert else text
+    for option in spec.options:
+        if option.name in given and option.name not in paths:
+            value = given[option.name]
+            try:
+                options[option.name] = value if option.parse is None else option.parse(value)
+            except ValueError as exc:
+                raise _usage_error(_one_line(exc)) from None
     return spec, options, paths
 
 

@@ -9,6 +9,8 @@ of them keeps a table of its own keyed by loss name.
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from lossmetrics._core.options import Option, plain
+
 
 @dataclass
 class Loss:
@@ -32,9 +34,11 @@ class Loss:
     result_keys : tuple of str
         The validated options the value depends on (what an Accumulator keeps
         and checks to be the same across batches).
-    options : tuple of str
+    options : tuple of Option
         The keyword options of the loss (besides ``sample_weight`` and
-        ``n_threads``), as the public function spells them.
+        ``n_threads``), with their command-line spelling
+        (:class:`~lossmetrics._core.options.Option`; a plain name is
+        ``--name VALUE``, a Python literal).  ``option_names`` lists their names.
     prediction : str
         What the second argument holds: probabilities, log-probabilities,
         logits, values, distributions, embeddings.
@@ -96,6 +100,14 @@ class Loss:
     demo: Optional[Callable] = None
     labels: object = None
     function: Optional[Callable] = field(default=None, repr=False)
+
+    def __post_init__(self):
+        self.options = tuple(o if isinstance(o, Option) else plain(o) for o in self.options)
+
+    @property
+    def option_names(self):
+        """The names of the keyword options, as the public function spells them."""
+        return tuple(o.name for o in self.options)
 
 
 def public(loss):

@@ -6,12 +6,14 @@ import numpy as np
 from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.options import Option
 from lossmetrics._core.state import total, weighted_mean
 from lossmetrics._core.validation import CheckedInputs
 from lossmetrics._losses.labels import (
     EncodedLabels, LabelSet, binary_pos_label, encode, label_indices,
 )
 from lossmetrics._losses.log_loss import (
+    LABELS,
     BRIER_MODE, check_label_vector, check_multiclass, check_proba_array, log_loss_state,
 )
 
@@ -120,10 +122,15 @@ def _demo(d):
              lambda: skm.brier_score_loss(d.binary_labels, d.binary_proba))]
 
 
+POS_LABEL = Option("pos_label", "the positive class of a binary problem", metavar="LABEL")
+SCALE_BY_HALF = Option("scale_by_half", "halve the score (default auto: for binary problems)",
+                       metavar=None, choices=("true", "false", "auto"),
+                       parse=lambda v: {"true": True, "false": False}.get(v, v))
+
 BRIER_SCORE_LOSS = Loss(
     name="brier_score_loss", check=check_brier_score_loss, state=log_loss_state,
     result=brier_result, result_keys=("scale_by_half",),
-    options=("pos_label", "labels", "scale_by_half"), prediction="probabilities",
+    options=(POS_LABEL, LABELS, SCALE_BY_HALF), prediction="probabilities",
     reference="sklearn.metrics.brier_score_loss",
     example=("[0, 1, 1, 0]", "[.1, .8, .7, .4]"), scorer="neg_brier_score",
     response_method="predict_proba", score=_score_brier,

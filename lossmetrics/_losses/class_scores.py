@@ -19,6 +19,7 @@ import numpy as np
 from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.options import REDUCTION, Option
 from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
@@ -270,10 +271,16 @@ def _demo_nll_loss(d):
              lambda: -np.mean(np.log(d.proba)[rows, d.labels]))]
 
 
+CLASS_WEIGHT = Option("class_weight", "one weight per class", metavar="W", nargs="+",
+                      type=float)
+IGNORE_INDEX = Option("ignore_index", "target value that is ignored", metavar="INT",
+                      type=int)
+LABEL_SMOOTHING = Option("label_smoothing", "in [0, 1]", metavar="F", type=float)
+
 CROSS_ENTROPY = Loss(
     name="cross_entropy", check=check_cross_entropy, state=class_scores_state(False),
     result=torch_result, result_keys=("reduction",),
-    options=("class_weight", "ignore_index", "label_smoothing", "reduction"),
+    options=(CLASS_WEIGHT, IGNORE_INDEX, LABEL_SMOOTHING, REDUCTION),
     prediction="logits", reference="torch.nn.functional.cross_entropy",
     example=("[0, 2, 1]", "[[2., 1, 0], [0, 1, 3], [1, 2, 0]]"),
     element_shape=_class_scores_shape, scorer="neg_cross_entropy",
@@ -284,7 +291,7 @@ CROSS_ENTROPY = Loss(
 NLL_LOSS = Loss(
     name="nll_loss", check=check_nll_loss, state=class_scores_state(True),
     result=torch_result,
-    result_keys=("reduction",), options=("class_weight", "ignore_index", "reduction"),
+    result_keys=("reduction",), options=(CLASS_WEIGHT, IGNORE_INDEX, REDUCTION),
     prediction="log-probabilities", reference="torch.nn.functional.nll_loss",
     example=("[0, 2, 1]", "np.log([[.7, .2, .1], [.1, .1, .8], [.2, .7, .1]])"),
     element_shape=_class_scores_shape, demo=_demo_nll_loss,

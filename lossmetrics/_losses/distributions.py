@@ -4,6 +4,7 @@ import numpy as np
 
 from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
+from lossmetrics._core.options import REDUCTION, Option
 from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
@@ -79,10 +80,13 @@ def _demo(d):
              lambda: np.mean(np.sum(d.proba * np.log(d.proba / uniform), axis=1)))]
 
 
+LOG_TRUE = Option("log_true", "y_true holds log-probabilities", metavar=None, switch="on")
+LOG_PRED = Option("log_pred", "y_pred holds log-probabilities", metavar=None, switch="on")
+
 KL_DIVERGENCE = Loss(
     name="kl_divergence", check=check_kl_divergence, state=kl_state, result=torch_result,
     result_keys=("reduction", "rows_per_sample"),
-    options=("log_true", "log_pred", "reduction"), prediction="distributions",
+    options=(LOG_TRUE, LOG_PRED, REDUCTION), prediction="distributions",
     reference="torch.nn.functional.kl_div(reduction='batchmean') / scipy.special.rel_entr",
     example=("[[.5, .5], [.9, .1], [.2, .8]]", "[[.9, .1], [.5, .5], [.3, .7]]"),
     element_shape=lambda shape: tuple(shape[1:-1]), demo=_demo,

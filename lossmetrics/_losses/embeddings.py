@@ -6,6 +6,7 @@ import numpy as np
 from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.options import REDUCTION, Option
 from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
@@ -71,9 +72,12 @@ def _demo(d):
                  (np.sum(d.proba**2, axis=1) + eps) * (1 + eps))))]
 
 
+X2 = Option("x2", "the second embedding of each pair, shape (N, D)", metavar="FILE")
+MARGIN = Option("margin", "margin of dissimilar pairs", metavar="F", type=float)
+
 COSINE_EMBEDDING_LOSS = Loss(
     name="cosine_embedding_loss", check=check_cosine_embedding_loss, state=cosine_state,
-    result=torch_result, result_keys=("reduction",), options=("x2", "margin", "reduction"),
+    result=torch_result, result_keys=("reduction",), options=(X2, MARGIN, REDUCTION),
     prediction="embeddings", reference="torch.nn.functional.cosine_embedding_loss",
     example=("[1, -1, 1]", "[[1., 0], [0, 1], [1, 1]]", "[[1., 1], [0, 1], [1, -1]]"),
     element_shape=lambda shape: (), batch_arrays=("x2",), demo=_demo,

@@ -7,6 +7,7 @@ import numpy as np
 from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError, warn
+from lossmetrics._core.options import Option
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.labels import LabelSet, encode
 from lossmetrics._core.state import total, weighted_mean
@@ -379,9 +380,14 @@ def _demo(d):
              "sklearn", lambda: skm.log_loss(d.binary_labels, d.binary_proba))]
 
 
+NORMALIZE = Option("normalize", "mean over the samples (default), or the sum",
+                   metavar=None, switch="on_off")
+LABELS = Option("labels", "all the class labels, in the order of y_pred's columns",
+                metavar="LABEL", nargs="+")
+
 LOG_LOSS = Loss(
     name="log_loss", check=check_log_loss, state=log_loss_state, result=log_loss_result,
-    result_keys=("normalize",), options=("normalize", "labels"),
+    result_keys=("normalize",), options=(NORMALIZE, LABELS),
     prediction="probabilities", reference="sklearn.metrics.log_loss",
     example=("[0, 1, 1, 0]", "[[.9, .1], [.2, .8], [.3, .7], [.6, .4]]"),
     scorer="neg_log_loss", response_method="predict_proba", score=_score_log_loss,

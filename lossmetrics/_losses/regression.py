@@ -8,6 +8,7 @@ import numpy as np
 from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.options import Option
 from lossmetrics._core.state import weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._kernels import kernels
@@ -189,12 +190,29 @@ def _average_outputs(errors, multioutput):
     return float(np.ldexp(np.average(np.ldexp(errors, -k), weights=weights), k))
 
 
+def _multioutput_words(words):
+    """--multioutput's words: raw_values, uniform_average, or the weights."""
+    if len(words) == 1 and words[0] in ("raw_values", "uniform_average"):
+        return words[0]
+    try:
+        return [float(v) for v in words]
+    except ValueError:
+        raise ValueError(
+            "--multioutput takes raw_values, uniform_average or one weight per output; "
+            f"got {' '.join(words)}.") from None
+
+
+MULTIOUTPUT = Option("multioutput", "raw_values (print one value per output), "
+                     "uniform_average (default) or one weight per output",
+                     metavar="MODE_OR_W", nargs="+", parse=_multioutput_words)
+
+
 def _declare(name, check, term, root=False):
     return Loss(
         name=name, check=check,
         state=functools.partial(regression_state, term),
         result=functools.partial(regression_result, root),
-        result_keys=("multioutput",), options=("multioutput",), prediction="values",
+        result_keys=("multioutput",), options=(MULTIOUTPUT,), prediction="values",
         reference=f"sklearn.metrics.{name}",
         example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
         scorer=f"neg_{name}", response_method="predict",
