@@ -16,6 +16,7 @@ The last part compares ``log_loss``, ``brier_score_loss`` and the regression
 losses with scikit-learn, called live: same exception family and scikit-learn's wording
 kept at the start of ours.
 """
+import inspect
 import os
 import re
 import subprocess
@@ -44,15 +45,6 @@ NAN, INF = np.nan, np.inf
 # --------------------------------------------------------------------------
 # One valid call per loss.
 # --------------------------------------------------------------------------
-LOGITS = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 1.0], [2.0, 1.0, 0.0], [0.5, 0.5, 0.5]])
-LOG_PROBA = LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
-CLASS_IDX = np.array([0, 2, 1, 0])
-P_TRUE = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8], [0.6, 0.2, 0.2], [0.25, 0.25, 0.5]])
-P_PRED = np.array([[0.3, 0.3, 0.4], [0.2, 0.2, 0.6], [0.5, 0.25, 0.25], [0.1, 0.4, 0.5]])
-# cosine_embedding_loss: targets 1 / -1 and pairs (x1, x2) of shape (4, 3).
-SIGNS = np.array([1, -1, 1, -1])
-X1 = np.array([[1.0, 0.0, 2.0], [0.5, -1.0, 0.0], [0.0, 1.0, 1.0], [2.0, 2.0, -1.0]])
-X2 = np.array([[1.0, 1.0, 1.0], [0.0, 1.0, 0.5], [1.0, 0.5, -1.0], [-1.0, 2.0, 0.0]])
 # brier_score_loss with three classes (2-D y_proba, scikit-learn's multiclass path).
 BRIER_Y3 = np.array([0, 2, 1, 0])
 
@@ -66,52 +58,38 @@ class Spec:
     # loss and check_inputs both take as the keyword x2=).
     extra: dict = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, loss):
+        """The declaration's small valid call (Loss.example), as arrays."""
+        y, pred, *more = (np.asarray(eval(src, {"np": np})) for src in loss.example)
+        pred_name = list(inspect.signature(loss.function).parameters)[1]
+        return cls(y, pred, pred_name, dict(zip(loss.batch_arrays, more)))
 
-SPECS = {
-    "log_loss": Spec(np.array([0, 1, 1, 0]),
-                     np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]]),
-                     "y_proba"),
-    "mean_squared_error": Spec(np.array([1.0, 2.0, 3.0, 4.0]),
-                               np.array([1.5, 2.0, 2.5, 4.0]), "y_pred"),
-    "root_mean_squared_error": Spec(np.array([1.0, 2.0, 3.0, 4.0]),
-                                    np.array([1.5, 2.0, 2.5, 4.0]), "y_pred"),
-    "mean_absolute_error": Spec(np.array([1.0, 2.0, 3.0, 4.0]),
-                                np.array([1.5, 2.0, 2.5, 4.0]), "y_pred"),
-    "cross_entropy": Spec(CLASS_IDX, LOGITS, "logits"),
-    "nll_loss": Spec(CLASS_IDX, LOG_PROBA, "log_proba"),
-    "binary_cross_entropy": Spec(np.array([1.0, 0.0, 1.0, 0.0]),
-                                 np.array([0.9, 0.2, 0.6, 0.4]), "y_proba"),
-    "binary_cross_entropy_with_logits": Spec(np.array([1.0, 0.0, 1.0, 0.0]),
-                                             np.array([2.0, -1.0, 0.5, -0.3]), "logits"),
-    "kl_divergence": Spec(P_TRUE, P_PRED, "y_pred"),
-    "mse_loss": Spec(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.5, 4.0]),
-                     "y_pred"),
-    "l1_loss": Spec(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.5, 4.0]),
-                    "y_pred"),
-    "huber_loss": Spec(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.5, 4.0]),
-                       "y_pred"),
-    "smooth_l1_loss": Spec(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.5, 4.0]),
-                           "y_pred"),
-    "cosine_embedding_loss": Spec(SIGNS, X1, "x1", {"x2": X2}),
-    "brier_score_loss": Spec(np.array([0, 1, 1, 0]), np.array([0.1, 0.8, 0.7, 0.4]),
-                             "y_proba"),
-}
+
+# Derived from the declarations: a new loss joins the tables of its kind.
+SPECS = {name: Spec.of(loss) for name, loss in lossmetrics.LOSSES.items()}
 METRICS = list(SPECS)
-REGRESSION = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error"]
-CLASS_SCORES = ["cross_entropy", "nll_loss"]
+_KINDS = {name: (loss.reference.split(".")[0], loss.target)
+          for name, loss in lossmetrics.LOSSES.items()}
+REGRESSION = [m for m, kind in _KINDS.items() if kind == ("sklearn", "values")]
+CLASS_SCORES = [m for m, (_, target) in _KINDS.items() if target == "class indices"]
 # PyTorch's element-wise losses of (y_true, y_pred) pairs of any shape.
-ROBUST = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss"]
-TORCH_STYLE = CLASS_SCORES + ["binary_cross_entropy", "binary_cross_entropy_with_logits",
-                              "kl_divergence"] + ROBUST + ["cosine_embedding_loss"]
+ROBUST = [m for m, kind in _KINDS.items() if kind == ("torch", "values")]
+TORCH_STYLE = [m for m, (library, _) in _KINDS.items() if library == "torch"]
 # Losses whose y_true holds real numbers (not class labels) of the prediction's shape.
-FLOAT_TARGETS = REGRESSION + ["binary_cross_entropy", "binary_cross_entropy_with_logits",
-                              "kl_divergence"] + ROBUST
+FLOAT_TARGETS = [m for m, (_, target) in _KINDS.items()
+                 if target in ("values", "probabilities", "distributions")]
 # scikit-learn drop-ins validating labels against probabilities.
-LABEL_PROBA = ["log_loss", "brier_score_loss"]
+LABEL_PROBA = [m for m, (_, target) in _KINDS.items() if target == "class labels"]
+# The small calls of single losses that the loss-specific cases below vary.
+CLASS_IDX, LOG_PROBA = SPECS["nll_loss"].y_true, SPECS["nll_loss"].pred
+P_TRUE, P_PRED = SPECS["kl_divergence"].y_true, SPECS["kl_divergence"].pred
+SIGNS, X1 = SPECS["cosine_embedding_loss"].y_true, SPECS["cosine_embedding_loss"].pred
+X2 = SPECS["cosine_embedding_loss"].extra["x2"]
 
 
-def test_specs_cover_every_loss_and_are_valid():
-    assert set(SPECS) == set(lossmetrics.LOSSES)
+def test_specs_are_valid():
+    assert REGRESSION and CLASS_SCORES and ROBUST and LABEL_PROBA
     for metric, spec in SPECS.items():
         value = getattr(lossmetrics, metric)(spec.y_true, spec.pred, **spec.extra)
         assert np.isfinite(value), metric
@@ -180,16 +158,10 @@ def _none_and_scalar_cases():
 
 
 def _empty_cases():
-    empties = {
-        "log_loss": ([], np.empty((0, 2))),
-        "cross_entropy": ([], np.empty((0, 3))),
-        "nll_loss": ([], np.empty((0, 3))),
-        "binary_cross_entropy": ([], []),
-        "binary_cross_entropy_with_logits": ([], []),
-        "kl_divergence": (np.empty((0, 3)), np.empty((0, 3))),
-        "brier_score_loss": ([], []),
-        **{m: ([], []) for m in REGRESSION + ROBUST},
-    }
+    # Every loss's small call cut to zero rows (cosine_embedding_loss's
+    # empty pairs are cases of their own below).
+    empties = {m: (spec.y_true[:0], spec.pred[:0]) for m, spec in SPECS.items()
+               if not spec.extra}
     for m, (yt, yp) in empties.items():
         name = SPECS[m].pred_name
         yield case(m, "empty", y_true=yt, pred=yp, arg=rf"(y_true|{name}) is empty",

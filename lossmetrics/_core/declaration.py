@@ -39,6 +39,11 @@ class Loss:
         ``n_threads``), with their command-line spelling
         (:class:`~lossmetrics._core.options.Option`; a plain name is
         ``--name VALUE``, a Python literal).  ``option_names`` lists their names.
+    target : str
+        What ``y_true`` holds: "class labels" (any labels, mapped to the
+        prediction's columns), "class indices" (0..C-1, or class
+        probabilities), "values", "probabilities" (targets in [0, 1]),
+        "distributions", "signs" (1 / -1).
     prediction : str
         What the second argument holds: probabilities, log-probabilities,
         logits, values, distributions, embeddings.
@@ -87,6 +92,7 @@ class Loss:
     result: Callable
     result_keys: tuple
     options: tuple
+    target: str
     prediction: str
     reference: str
     example: tuple

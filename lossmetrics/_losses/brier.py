@@ -130,7 +130,7 @@ SCALE_BY_HALF = Option("scale_by_half", "halve the score (default auto: for bina
 BRIER_SCORE_LOSS = Loss(
     name="brier_score_loss", check=check_brier_score_loss, state=log_loss_state,
     result=brier_result, result_keys=("scale_by_half",),
-    options=(POS_LABEL, LABELS, SCALE_BY_HALF), prediction="probabilities",
+    options=(POS_LABEL, LABELS, SCALE_BY_HALF), target="class labels", prediction="probabilities",
     reference="sklearn.metrics.brier_score_loss",
     example=("[0, 1, 1, 0]", "[.1, .8, .7, .4]"), scorer="neg_brier_score",
     response_method="predict_proba", score=_score_brier,

@@ -281,8 +281,9 @@ CROSS_ENTROPY = Loss(
     name="cross_entropy", check=check_cross_entropy, state=class_scores_state(False),
     result=torch_result, result_keys=("reduction",),
     options=(CLASS_WEIGHT, IGNORE_INDEX, LABEL_SMOOTHING, REDUCTION),
-    prediction="logits", reference="torch.nn.functional.cross_entropy",
-    example=("[0, 2, 1]", "[[2., 1, 0], [0, 1, 3], [1, 2, 0]]"),
+    target="class indices", prediction="logits",
+    reference="torch.nn.functional.cross_entropy",
+    example=("[0, 2, 1, 0]", "[[1., 2, 3], [0, 0, 1], [2, 1, 0], [.5, .5, .5]]"),
     element_shape=_class_scores_shape, scorer="neg_cross_entropy",
     response_method="decision_function", score=_score_cross_entropy,
     demo=_demo_cross_entropy,
@@ -292,8 +293,9 @@ NLL_LOSS = Loss(
     name="nll_loss", check=check_nll_loss, state=class_scores_state(True),
     result=torch_result,
     result_keys=("reduction",), options=(CLASS_WEIGHT, IGNORE_INDEX, REDUCTION),
-    prediction="log-probabilities", reference="torch.nn.functional.nll_loss",
-    example=("[0, 2, 1]", "np.log([[.7, .2, .1], [.1, .1, .8], [.2, .7, .1]])"),
+    target="class indices", prediction="log-probabilities",
+    reference="torch.nn.functional.nll_loss",
+    example=("[0, 2, 1, 0]", "np.log([[.7, .2, .1], [.1, .1, .8], [.2, .7, .1], [.3, .3, .4]])"),
     element_shape=_class_scores_shape, demo=_demo_nll_loss,
 )
 

@@ -86,9 +86,11 @@ LOG_PRED = Option("log_pred", "y_pred holds log-probabilities", metavar=None, sw
 KL_DIVERGENCE = Loss(
     name="kl_divergence", check=check_kl_divergence, state=kl_state, result=torch_result,
     result_keys=("reduction", "rows_per_sample"),
-    options=(LOG_TRUE, LOG_PRED, REDUCTION), prediction="distributions",
+    options=(LOG_TRUE, LOG_PRED, REDUCTION), target="distributions",
+    prediction="distributions",
     reference="torch.nn.functional.kl_div(reduction='batchmean') / scipy.special.rel_entr",
-    example=("[[.5, .5], [.9, .1], [.2, .8]]", "[[.9, .1], [.5, .5], [.3, .7]]"),
+    example=("[[.2, .3, .5], [.1, .1, .8], [.6, .2, .2], [.25, .25, .5]]",
+             "[[.3, .3, .4], [.2, .2, .6], [.5, .25, .25], [.1, .4, .5]]"),
     element_shape=lambda shape: tuple(shape[1:-1]), demo=_demo,
 )
 

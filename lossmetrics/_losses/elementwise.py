@@ -165,7 +165,8 @@ BINARY_CROSS_ENTROPY = Loss(
     name="binary_cross_entropy", check=check_binary_cross_entropy,
     state=binary_state("BINARY_CROSS_ENTROPY"),
     result=torch_result, result_keys=("reduction",), options=(REDUCTION,),
-    prediction="probabilities", reference="torch.nn.functional.binary_cross_entropy",
+    target="probabilities", prediction="probabilities",
+    reference="torch.nn.functional.binary_cross_entropy",
     example=("[0., 1, 1, 0]", "[.1, .8, .7, .4]"),
     scorer="neg_binary_cross_entropy", response_method="predict_proba",
     score=_score_binary_cross_entropy, demo=_demo_bce,
@@ -175,7 +176,7 @@ BINARY_CROSS_ENTROPY_WITH_LOGITS = Loss(
     name="binary_cross_entropy_with_logits", check=check_binary_cross_entropy_with_logits,
     state=binary_state("BINARY_CROSS_ENTROPY_LOGITS"), result=torch_result,
     result_keys=("reduction",),
-    options=(POS_WEIGHT, REDUCTION), prediction="logits",
+    options=(POS_WEIGHT, REDUCTION), target="probabilities", prediction="logits",
     reference="torch.nn.functional.binary_cross_entropy_with_logits",
     example=("[0., 1, 1, 0]", "[-2., 1.5, .5, -.3]"), demo=_demo_bce_logits,
 )
@@ -345,21 +346,22 @@ BETA = Option("beta", "threshold of the smooth L1 loss", metavar="F", type=float
 MSE_LOSS = Loss(
     name="mse_loss", check=check_mse_loss, state=pair_state("SQUARED_ERROR"),
     result=torch_result, result_keys=("reduction",), options=(REDUCTION,),
-    prediction="values", reference="torch.nn.functional.mse_loss",
+    target="values", prediction="values", reference="torch.nn.functional.mse_loss",
     example=_REGRESSION_EXAMPLE, demo=_demo_pair("mse_loss", lambda e: np.mean(e * e)),
 )
 
 L1_LOSS = Loss(
     name="l1_loss", check=check_l1_loss, state=pair_state("ABSOLUTE_ERROR"),
     result=torch_result, result_keys=("reduction",), options=(REDUCTION,),
-    prediction="values", reference="torch.nn.functional.l1_loss",
+    target="values", prediction="values", reference="torch.nn.functional.l1_loss",
     example=_REGRESSION_EXAMPLE, demo=_demo_pair("l1_loss", lambda e: np.mean(np.abs(e))),
 )
 
 HUBER_LOSS = Loss(
     name="huber_loss", check=check_huber_loss, state=pair_state("HUBER"),
     result=torch_result,
-    result_keys=("reduction",), options=(DELTA, REDUCTION), prediction="values",
+    result_keys=("reduction",), options=(DELTA, REDUCTION), target="values",
+    prediction="values",
     reference="torch.nn.functional.huber_loss", example=_REGRESSION_EXAMPLE,
     scorer="neg_huber_loss", response_method="predict",
     demo=_demo_pair("huber_loss", lambda e: np.mean(_huber(e, 10.0)), " (delta=10)",
@@ -372,7 +374,7 @@ SMOOTH_L1_LOSS = Loss(
     state=pair_state(lambda params: "ABSOLUTE_ERROR" if params["param"] == 0.0
                      else "SMOOTH_L1"),
     result=torch_result, result_keys=("reduction",), options=(BETA, REDUCTION),
-    prediction="values", reference="torch.nn.functional.smooth_l1_loss",
+    target="values", prediction="values", reference="torch.nn.functional.smooth_l1_loss",
     example=_REGRESSION_EXAMPLE, scorer="neg_smooth_l1_loss", response_method="predict",
     demo=_demo_pair("smooth_l1_loss", lambda e: np.mean(_huber(e, 10.0)) / 10.0,
                     " (beta=10)", beta=10.0),

@@ -78,8 +78,10 @@ MARGIN = Option("margin", "margin of dissimilar pairs", metavar="F", type=float)
 COSINE_EMBEDDING_LOSS = Loss(
     name="cosine_embedding_loss", check=check_cosine_embedding_loss, state=cosine_state,
     result=torch_result, result_keys=("reduction",), options=(X2, MARGIN, REDUCTION),
-    prediction="embeddings", reference="torch.nn.functional.cosine_embedding_loss",
-    example=("[1, -1, 1]", "[[1., 0], [0, 1], [1, 1]]", "[[1., 1], [0, 1], [1, -1]]"),
+    target="signs", prediction="embeddings",
+    reference="torch.nn.functional.cosine_embedding_loss",
+    example=("[1, -1, 1, -1]", "[[1., 0, 2], [.5, -1, 0], [0, 1, 1], [2, 2, -1]]",
+             "[[1., 1, 1], [0, 1, .5], [1, .5, -1], [-1, 2, 0]]"),
     element_shape=lambda shape: (), batch_arrays=("x2",), demo=_demo,
 )
 

@@ -388,7 +388,8 @@ LABELS = Option("labels", "all the class labels, in the order of y_pred's column
 LOG_LOSS = Loss(
     name="log_loss", check=check_log_loss, state=log_loss_state, result=log_loss_result,
     result_keys=("normalize",), options=(NORMALIZE, LABELS),
-    prediction="probabilities", reference="sklearn.metrics.log_loss",
+    target="class labels", prediction="probabilities",
+    reference="sklearn.metrics.log_loss",
     example=("[0, 1, 1, 0]", "[[.9, .1], [.2, .8], [.3, .7], [.6, .4]]"),
     scorer="neg_log_loss", response_method="predict_proba", score=_score_log_loss,
     fast=_lean_log_loss, prepare=_prepare, labels=LabelSet(), demo=_demo,
