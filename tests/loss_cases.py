@@ -1,51 +1,95 @@
-"""One entry per public loss: how to make valid inputs and how to call it.
+"""The one case table of the tests: one or more entries per public loss.
 
-The registry-driven tests (test_exactness.py, test_invariances.py) iterate
-over CASES, in the manner of scikit-learn's metrics/tests/test_common.py; a
-new loss is covered by adding one entry here.  A maker returns (y_true,
-prediction, kwargs); further per-row arrays (cosine_embedding_loss's x2) ride
-in kwargs under a ROW_ARRAYS key, which ``call`` passes positionally and
-``take_rows`` indexes along with the rows.
+Every test that runs "each loss" iterates over CASES (in the manner of
+scikit-learn's metrics/tests/test_common.py): the invariances, exactness,
+thread counts, input layouts, the Accumulator, Dask, the command line and
+the fast paths.  A new loss is covered by adding its entries here;
+``test_invariances.test_cases_cover_every_loss`` is the one coverage check.
+
+A maker ``make(rng, n, dtype)`` returns (y_true, prediction, kwargs): the
+options of the call, and further per-row arrays (cosine_embedding_loss's x2)
+under a ROW_ARRAYS key, which ``call`` passes positionally and ``take_rows``
+indexes along with the rows.  The values suit every test that reads the
+table: class labels are small non-negative integers (row 0 a counted class);
+probabilities are multiples of 1/256 whose rows sum exactly to one (exact in
+float16 too); regression targets are integers in [0, 100) (exact in every
+integer dtype) with heavy-tailed residuals.
 """
+from typing import Callable, NamedTuple
+
 import numpy as np
 from scipy.special import log_softmax
 
+import lossmetrics
 
-def _class_targets(rng, n, c):
-    return rng.integers(0, c, n)
+
+class Case(NamedTuple):
+    name: str                 # the public function
+    make: Callable            # (rng, n, dtype) -> (y_true, prediction, kwargs)
+    reductions: tuple         # the reductions it offers (see ``call``)
+    variants: tuple = ()      # further option sets the layout and thread tests run
+
+
+def _labels(rng, n, c):
+    y = rng.integers(0, c, n)
+    y[0] = 0   # a stride-0 broadcast of y[0] is a counted class
+    return y
+
+
+def _dyadic(rng, n, c, zeros=False):
+    """Rows of probabilities k / 256 summing exactly to one (k >= 1 unless zeros)."""
+    if zeros:
+        return rng.multinomial(256, np.full(c, 1.0 / c), size=n) / 256.0
+    return (1 + rng.multinomial(256 - c, np.full(c, 1.0 / c), size=n)) / 256.0
+
+
+def _integral_targets(rng, shape, dtype):
+    """Integer targets in [0, 100) and predictions with heavy-tailed residuals."""
+    y = rng.integers(0, 100, shape).astype(dtype)
+    return y, (y + 10 * rng.standard_t(3, size=shape)).astype(dtype)
 
 
 def make_log_loss(rng, n, dtype):
-    return _class_targets(rng, n, 4), rng.dirichlet(np.ones(4), n).astype(dtype), {}
+    return _labels(rng, n, 4), _dyadic(rng, n, 4).astype(dtype), {}
+
+
+def make_log_loss_binary(rng, n, dtype):
+    # 1-D probabilities of the greater label.
+    return _labels(rng, n, 2), rng.uniform(0.01, 0.99, n).astype(dtype), {}
 
 
 def make_regression(rng, n, dtype):
-    y = rng.normal(size=(n, 2)).astype(dtype)
-    return y, (y + rng.standard_t(4, size=(n, 2))).astype(dtype), {}
+    y, p = _integral_targets(rng, (n, 2), dtype)
+    return y, p, {}
+
+
+def make_regression_1d(rng, n, dtype):
+    y, p = _integral_targets(rng, n, dtype)
+    return y, p, {}
 
 
 def make_cross_entropy(rng, n, dtype):
-    y = _class_targets(rng, n, 5)
-    y[::7] = -1  # ignored
+    y = _labels(rng, n, 5)    # class 2 ignored
     z = (rng.normal(size=(n, 5)) * 3).astype(dtype)
-    return y, z, dict(class_weight=[1.0, 0.5, 2.0, 1.5, 0.25], ignore_index=-1,
+    return y, z, dict(class_weight=[1.0, 0.5, 2.0, 1.5, 0.25], ignore_index=2,
                       label_smoothing=0.1)
 
 
 def make_cross_entropy_kdim(rng, n, dtype):
     y = rng.integers(0, 3, (n, 2, 2))
+    y[0] = 0
     z = rng.normal(size=(n, 3, 2, 2)).astype(dtype)
     return y, z, dict(class_weight=[0.5, 1.0, 2.0])
 
 
 def make_cross_entropy_soft(rng, n, dtype):
-    t = rng.dirichlet(np.ones(4), n).astype(dtype)
+    t = _dyadic(rng, n, 4).astype(dtype)
     z = rng.normal(size=(n, 4)).astype(dtype)
     return t, z, dict(label_smoothing=0.2)
 
 
 def make_nll(rng, n, dtype):
-    y = _class_targets(rng, n, 6)
+    y = _labels(rng, n, 6)
     return y, log_softmax(rng.normal(size=(n, 6)), axis=1).astype(dtype), dict(
         class_weight=np.linspace(0.5, 2.0, 6))
 
@@ -56,40 +100,49 @@ def make_bce(rng, n, dtype):
     return y, rng.uniform(0.001, 0.999, (n, 3)).astype(dtype), {}
 
 
+def make_bce_1d(rng, n, dtype):
+    y = (rng.random(n) < 0.4).astype(dtype)
+    return y, rng.uniform(0.001, 0.999, n).astype(dtype), {}
+
+
 def make_bce_logits(rng, n, dtype):
     y = (rng.random((n, 3)) < 0.4).astype(dtype)
     return y, (rng.normal(size=(n, 3)) * 4).astype(dtype), dict(pos_weight=[1.0, 3.0, 0.5])
 
 
 def make_kl(rng, n, dtype):
-    p = rng.dirichlet(np.ones(5) * 0.5, n)
-    p[::5, 0] = 0.0  # 0 log 0 terms
-    p /= p.sum(axis=1, keepdims=True)
-    return p.astype(dtype), rng.dirichlet(np.ones(5), n).astype(dtype), {}
+    p = _dyadic(rng, n, 5, zeros=True)   # 0 log 0 terms
+    return p.astype(dtype), _dyadic(rng, n, 5).astype(dtype), {}
+
+
+def make_kl_log(rng, n, dtype):
+    p, q = _dyadic(rng, n, 5), _dyadic(rng, n, 5)
+    return np.log(p).astype(dtype), np.log(q).astype(dtype), dict(log_true=True,
+                                                                  log_pred=True)
 
 
 def make_pair(rng, n, dtype):
-    # Element-wise over any shape: (N, 3, 2), residuals with heavy tails.
-    y = rng.normal(size=(n, 3, 2)).astype(dtype)
-    return y, (y + rng.standard_t(3, size=(n, 3, 2))).astype(dtype), {}
+    # Element-wise over any shape: (N, 3, 2).
+    y, p = _integral_targets(rng, (n, 3, 2), dtype)
+    return y, p, {}
 
 
 def make_huber(rng, n, dtype):
-    # Residuals of both signs on both sides of delta = 1.5 (quadratic and linear).
-    y = rng.normal(size=(n, 3)).astype(dtype)
-    return y, (y + 2 * rng.standard_t(3, size=(n, 3))).astype(dtype), dict(delta=1.5)
+    # Residuals of both signs on both sides of delta = 15 (quadratic and linear).
+    y, p = _integral_targets(rng, (n, 3), dtype)
+    return y, p, dict(delta=15.0)
 
 
 def make_smooth_l1(rng, n, dtype):
     # Element-wise over any shape: (N, 2, 2).
-    y = rng.normal(size=(n, 2, 2)).astype(dtype)
-    return y, (y + rng.standard_t(3, size=(n, 2, 2))).astype(dtype), dict(beta=0.5)
+    y, p = _integral_targets(rng, (n, 2, 2), dtype)
+    return y, p, dict(beta=5.0)
 
 
 def make_smooth_l1_beta0(rng, n, dtype):
     # beta = 0 is the L1 loss; 1-D targets.
-    y = rng.normal(size=n).astype(dtype)
-    return y, (y + rng.standard_t(3, size=n)).astype(dtype), dict(beta=0.0)
+    y, p = _integral_targets(rng, n, dtype)
+    return y, p, dict(beta=0.0)
 
 
 def make_cosine(rng, n, dtype):
@@ -103,13 +156,13 @@ def make_cosine(rng, n, dtype):
 
 
 def make_brier(rng, n, dtype):
-    return _class_targets(rng, n, 4), rng.dirichlet(np.ones(4), n).astype(dtype), {}
+    return _labels(rng, n, 4), _dyadic(rng, n, 4).astype(dtype), {}
 
 
 def make_brier_binary(rng, n, dtype):
-    # 1-D probabilities of pos_label=-1 for labels in {-1, 1}.
-    y = np.where(rng.random(n) < 0.4, -1, 1)
-    return y, rng.uniform(0.0, 1.0, n).astype(dtype), dict(pos_label=-1)
+    # 1-D probabilities of pos_label=1 for labels in {1, 2}.
+    y = np.where(rng.random(n) < 0.4, 1, 2)
+    return y, rng.uniform(0.0, 1.0, n).astype(dtype), dict(pos_label=1)
 
 
 # kwargs that are per-row arrays passed positionally after the prediction
@@ -122,47 +175,66 @@ def take_rows(kwargs, idx):
     return {k: (np.asarray(v)[idx] if k in ROW_ARRAYS else v) for k, v in kwargs.items()}
 
 
-# name -> (function name, input maker, reductions it offers)
+_MULTIOUTPUT = ({"multioutput": "raw_values"}, {"multioutput": [0.3, 0.7]})
+_TORCH = ("mean", "sum", "none")
+
+# case id -> Case(function name, input maker, reductions, further variants)
 CASES = {
-    "log_loss": ("log_loss", make_log_loss, ("mean", "sum")),
-    "mean_squared_error": ("mean_squared_error", make_regression, ("mean",)),
-    "root_mean_squared_error": ("root_mean_squared_error", make_regression, ("mean",)),
-    "mean_absolute_error": ("mean_absolute_error", make_regression, ("mean",)),
-    "cross_entropy": ("cross_entropy", make_cross_entropy, ("mean", "sum", "none")),
-    "cross_entropy_kdim": ("cross_entropy", make_cross_entropy_kdim, ("mean", "sum", "none")),
-    "cross_entropy_soft": ("cross_entropy", make_cross_entropy_soft, ("mean", "sum", "none")),
-    "nll_loss": ("nll_loss", make_nll, ("mean", "sum", "none")),
-    "binary_cross_entropy": ("binary_cross_entropy", make_bce, ("mean", "sum", "none")),
-    "binary_cross_entropy_with_logits": ("binary_cross_entropy_with_logits",
-                                         make_bce_logits, ("mean", "sum", "none")),
-    "kl_divergence": ("kl_divergence", make_kl, ("mean", "sum", "none")),
-    "mse_loss": ("mse_loss", make_pair, ("mean", "sum", "none")),
-    "l1_loss": ("l1_loss", make_pair, ("mean", "sum", "none")),
-    "huber_loss": ("huber_loss", make_huber, ("mean", "sum", "none")),
-    "smooth_l1_loss": ("smooth_l1_loss", make_smooth_l1, ("mean", "sum", "none")),
-    "smooth_l1_loss_beta0": ("smooth_l1_loss", make_smooth_l1_beta0,
-                             ("mean", "sum", "none")),
-    "cosine_embedding_loss": ("cosine_embedding_loss", make_cosine,
-                              ("mean", "sum", "none")),
-    "brier_score_loss": ("brier_score_loss", make_brier, ("mean",)),
-    "brier_score_loss_binary": ("brier_score_loss", make_brier_binary, ("mean",)),
+    "log_loss": Case("log_loss", make_log_loss, ("mean", "sum")),
+    "log_loss_binary": Case("log_loss", make_log_loss_binary, ("mean", "sum")),
+    "mean_squared_error": Case("mean_squared_error", make_regression, ("mean",),
+                               _MULTIOUTPUT),
+    "mean_squared_error_1d": Case("mean_squared_error", make_regression_1d, ("mean",)),
+    "root_mean_squared_error": Case("root_mean_squared_error", make_regression, ("mean",),
+                                    _MULTIOUTPUT),
+    "mean_absolute_error": Case("mean_absolute_error", make_regression, ("mean",),
+                                _MULTIOUTPUT),
+    "cross_entropy": Case("cross_entropy", make_cross_entropy, _TORCH),
+    "cross_entropy_kdim": Case("cross_entropy", make_cross_entropy_kdim, _TORCH),
+    "cross_entropy_soft": Case("cross_entropy", make_cross_entropy_soft, _TORCH),
+    "nll_loss": Case("nll_loss", make_nll, _TORCH),
+    "binary_cross_entropy": Case("binary_cross_entropy", make_bce, _TORCH),
+    "binary_cross_entropy_1d": Case("binary_cross_entropy", make_bce_1d, _TORCH),
+    "binary_cross_entropy_with_logits": Case("binary_cross_entropy_with_logits",
+                                             make_bce_logits, _TORCH,
+                                             ({"pos_weight": 2.5},)),
+    "kl_divergence": Case("kl_divergence", make_kl, _TORCH),
+    "kl_divergence_log": Case("kl_divergence", make_kl_log, _TORCH),
+    "mse_loss": Case("mse_loss", make_pair, _TORCH),
+    "l1_loss": Case("l1_loss", make_pair, _TORCH),
+    "huber_loss": Case("huber_loss", make_huber, _TORCH, ({"delta": 200.0},
+                                                          {"delta": 0.5})),
+    "smooth_l1_loss": Case("smooth_l1_loss", make_smooth_l1, _TORCH, ({"beta": 250.0},)),
+    "smooth_l1_loss_beta0": Case("smooth_l1_loss", make_smooth_l1_beta0, _TORCH),
+    "cosine_embedding_loss": Case("cosine_embedding_loss", make_cosine, _TORCH,
+                                  ({"margin": -0.5},)),
+    "brier_score_loss": Case("brier_score_loss", make_brier, ("mean",),
+                             ({"scale_by_half": True},)),
+    "brier_score_loss_binary": Case("brier_score_loss", make_brier_binary, ("mean",),
+                                    ({"scale_by_half": False},)),
 }
 
-# Losses without a reduction= option (a mean only).
-MEAN_ONLY = ("mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
-             "brier_score_loss")
+# Losses without a reduction= option (a mean only), from the declarations.
+MEAN_ONLY = tuple(name for name, loss in lossmetrics.LOSSES.items()
+                  if not {"reduction", "normalize"} & set(loss.option_names))
+
+
+def options(name, reduction="mean", **kwargs):
+    """The keyword arguments of loss ``name`` for a uniform ``reduction``
+    vocabulary ('mean' / 'sum' is normalize=True / False for the losses that
+    spell it so; the losses of a mean only take 'mean')."""
+    if "normalize" in lossmetrics.LOSSES[name].option_names:
+        return dict(kwargs, normalize=reduction == "mean")
+    if name in MEAN_ONLY:
+        if reduction != "mean":
+            raise ValueError(f"{name} only takes reduction='mean'")
+        return kwargs
+    return dict(kwargs, reduction=reduction)
 
 
 def call(lm, case, y, pred, kwargs, reduction="mean", **extra):
-    """Call a case's loss with a uniform ``reduction`` vocabulary."""
-    func_name = CASES[case][0]
-    func = getattr(lm, func_name)
+    """Call a case's loss with a uniform ``reduction`` vocabulary (``options``)."""
+    name = CASES[case].name
     kwargs = dict(kwargs, **extra)
     args = [y, pred] + [kwargs.pop(k) for k in ROW_ARRAYS if k in kwargs]
-    if func_name == "log_loss":
-        return func(*args, normalize=reduction == "mean", **kwargs)
-    if reduction != "mean" and func_name in MEAN_ONLY:
-        raise ValueError(f"{func_name} only takes reduction='mean'")
-    if func_name in MEAN_ONLY:
-        return func(*args, **kwargs)
-    return func(*args, reduction=reduction, **kwargs)
+    return getattr(lm, name)(*args, **options(name, reduction, **kwargs))

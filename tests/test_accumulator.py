@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lossmetrics as lm
-from loss_cases import CASES, MEAN_ONLY, ROW_ARRAYS, call, take_rows
+from loss_cases import CASES, MEAN_ONLY, ROW_ARRAYS, call
 
 
 def assert_within_ulp(got, expected, ulps=1):
@@ -18,14 +18,16 @@ def assert_within_ulp(got, expected, ulps=1):
         assert abs(g - e) <= ulps * math.ulp(max(abs(g), abs(e))), (g, e)
 
 
-def accumulator_options(case, kwargs, reduction):
-    """The case's options as Accumulator(**options) takes them."""
-    name = CASES[case][0]
+def accumulator_options(case, y, kwargs, reduction):
+    """The case's options as Accumulator(**options) takes them: the classes of
+    the whole data declared (batches may miss some) for losses of labels."""
+    name = CASES[case].name
+    loss = lm.LOSSES[name]
     options = {k: v for k, v in kwargs.items() if k not in ROW_ARRAYS}
-    if name == "log_loss":
-        options.update(labels=np.arange(4), normalize=reduction == "mean")
-    elif name == "brier_score_loss" and "pos_label" not in options:
-        options["labels"] = np.arange(4)
+    if loss.labels is not None and "pos_label" not in options:
+        options["labels"] = np.unique(y)
+    if "normalize" in loss.option_names:
+        options["normalize"] = reduction == "mean"
     elif name not in MEAN_ONLY:
         options["reduction"] = reduction
     return options
@@ -39,14 +41,15 @@ def random_split(rng, n, n_batches):
 def feed(case, y, pred, kwargs, sw, reduction, batches):
     accs = []
     for idx in batches:
-        acc = lm.Accumulator(CASES[case][0], **accumulator_options(case, kwargs, reduction))
+        acc = lm.Accumulator(CASES[case].name,
+                             **accumulator_options(case, y, kwargs, reduction))
         extra = {k: np.asarray(v)[idx] for k, v in kwargs.items() if k in ROW_ARRAYS}
         acc.update(y[idx], pred[idx], None if sw is None else sw[idx], **extra)
         accs.append(acc)
     return accs
 
 
-PARAMS = [(case, reduction) for case, (_, _, reductions) in CASES.items()
+PARAMS = [(case, reduction) for case, (_, _, reductions, _) in CASES.items()
           for reduction in reductions if reduction != "none"]
 
 
@@ -56,7 +59,7 @@ PARAMS = [(case, reduction) for case, (_, _, reductions) in CASES.items()
 def test_any_split_any_merge_order_equals_one_shot(case, reduction, weighted, dtype):
     rng = np.random.default_rng(zlib.crc32(f"{case}-{reduction}-{weighted}".encode()))
     n = 2003
-    y, pred, kwargs = CASES[case][1](rng, n, dtype)
+    y, pred, kwargs = CASES[case].make(rng, n, dtype)
     sw = rng.uniform(0.0, 3.0, n) if weighted else None
     if weighted:
         sw[:40] = 0.0   # the first batches may have all-zero weights

@@ -43,7 +43,7 @@ def to_dask(x, rows):
 def call_both(case, y, pred, kwargs, reduction, sw, rng):
     """(in-memory value, dask value) with y_true, predictions, x2 and weights
     chunked differently (lossmetrics.dask rechunks them to the predictions')."""
-    name = CASES[case][0]
+    name = CASES[case].name
     rows = [uneven_chunks(rng, y.shape[0], k) for k in (5, 9, 3, 4)]
     options = {k: v for k, v in kwargs.items() if k not in ROW_ARRAYS}
     row_arrays = [kwargs[k] for k in ROW_ARRAYS if k in kwargs]
@@ -59,7 +59,7 @@ def call_both(case, y, pred, kwargs, reduction, sw, rng):
     return expected, got
 
 
-PARAMS = [(case, reduction) for case, (_, _, reductions) in CASES.items()
+PARAMS = [(case, reduction) for case, (_, _, reductions, _) in CASES.items()
           for reduction in reductions]
 
 
@@ -68,7 +68,7 @@ PARAMS = [(case, reduction) for case, (_, _, reductions) in CASES.items()
 def test_every_loss_on_uneven_chunks_equals_in_memory(client, case, reduction, weighted):
     rng = np.random.default_rng(zlib.crc32(f"{case}-{reduction}-{weighted}".encode()))
     n = 3001
-    y, pred, kwargs = CASES[case][1](rng, n, np.float64)
+    y, pred, kwargs = CASES[case].make(rng, n, np.float64)
     sw = None
     if weighted:
         sw = rng.uniform(0.0, 2.0, n)
@@ -86,7 +86,7 @@ def test_every_loss_on_uneven_chunks_equals_in_memory(client, case, reduction, w
                                   "binary_cross_entropy_with_logits", "mean_squared_error"])
 def test_float32_chunks(client, case):
     rng = np.random.default_rng(7)
-    y, pred, kwargs = CASES[case][1](rng, 2000, np.float32)
+    y, pred, kwargs = CASES[case].make(rng, 2000, np.float32)
     expected, got = call_both(case, y, pred, kwargs, "mean", None, rng)
     assert_within_ulp(got, expected)
 

@@ -8,7 +8,7 @@ from scipy.special import log_softmax
 import lossmetrics as lm
 from loss_cases import CASES, call
 
-TORCH_STYLE = [name for name, (_, _, reds) in CASES.items() if "none" in reds]
+TORCH_STYLE = [name for name, case in CASES.items() if "none" in case.reductions]
 
 
 def _within_ulps(got, exact, n_ulps):
@@ -21,7 +21,7 @@ def _within_ulps(got, exact, n_ulps):
 def test_sum_within_2_ulp_of_fsum_of_per_sample_values(case, dtype, weighted):
     rng = np.random.default_rng(len(case))
     n = 60_000
-    y, pred, kw = CASES[case][1](rng, n, dtype)
+    y, pred, kw = CASES[case].make(rng, n, dtype)
     w = rng.random(n) * 5 if weighted else None
     per_sample = call(lm, case, y, pred, kw, reduction="none", sample_weight=w)
     exact = math.fsum(per_sample.ravel().tolist())

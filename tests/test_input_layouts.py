@@ -10,158 +10,34 @@ contiguous, native-endian copy -- float64 where the input was float64, float32
 where it was float32 (float16 -> float32, integer and boolean labels -> int64,
 lists -> what ``np.asarray`` makes of them).
 
-Inputs have enough scalars (N = 70_000 rows) to exceed ``SERIAL_BELOW`` so
-that the default ``n_threads`` runs the parallel kernels.
+The cases are those of the shared table (tests/loss_cases.py); what their
+targets are (labels, integral, float, signs; binary or not) is read from the
+declarations and the data.  Inputs have enough scalars (N = 70_000 rows) to
+exceed ``SERIAL_BELOW`` so that the default ``n_threads`` runs the parallel
+kernels.
 """
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pytest
 
 import lossmetrics
 from lossmetrics._core.threads import SERIAL_BELOW
+from loss_cases import CASES as LOSS_CASES, ROW_ARRAYS, call, options
 
 N = 70_000          # rows: every prediction has more than SERIAL_BELOW scalars
-C = 5               # classes
-K = 3               # outputs / labels of the 2-D element-wise losses
 SEED = 20240611
 
 
 # --------------------------------------------------------------------------
-# Input makers: each returns dict(y=targets, p=predictions, sw=sample weights)
+# Cases: every case of the shared table (tests/loss_cases.py), with what its
+# inputs are, read from its declaration and its data.
 # --------------------------------------------------------------------------
-
-def _weights(rng, n):
-    return rng.uniform(0.5, 2.0, n)
-
-
-def _dyadic_proba(rng, n, n_cols):
-    """Rows of probabilities k / 256 (k >= 1) summing exactly to 1.
-
-    Exact in float16, float32 and float64, so every dtype holds a valid,
-    normalised distribution (no "do not sum to one" warning).
-    """
-    counts = 1 + rng.multinomial(256 - n_cols, np.full(n_cols, 1.0 / n_cols), size=n)
-    return counts / 256.0
-
-
-def _labels(rng, n, n_classes):
-    y = rng.integers(0, n_classes, n)
-    y[0] = 0   # a stride-0 broadcast of y[0] must not be the ignored class (2)
-    return y
-
-
-def _log_softmax(z):
-    m = z.max(axis=1, keepdims=True)
-    return z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
-
-
-def make_log_loss(rng, n, dtype):
-    return dict(y=_labels(rng, n, C), p=_dyadic_proba(rng, n, C).astype(dtype),
-                sw=_weights(rng, n))
-
-
-def make_log_loss_binary(rng, n, dtype):
-    return dict(y=rng.integers(0, 2, n), p=rng.uniform(0.01, 0.99, n).astype(dtype),
-                sw=_weights(rng, n))
-
-
-def make_regression_1d(rng, n, dtype):
-    # Targets in [0, 100): rounded, they fit every integer dtype (int8, uint8...).
-    return dict(y=rng.uniform(0, 100, n).astype(dtype),
-                p=rng.uniform(0, 100, n).astype(dtype), sw=_weights(rng, n))
-
-
-def make_regression_2d(rng, n, dtype):
-    return dict(y=rng.uniform(0, 100, (n, K)).astype(dtype),
-                p=rng.uniform(0, 100, (n, K)).astype(dtype), sw=_weights(rng, n))
-
-
-def make_cross_entropy(rng, n, dtype):
-    return dict(y=_labels(rng, n, C), p=(3 * rng.standard_normal((n, C))).astype(dtype),
-                sw=_weights(rng, n))
-
-
-def make_cross_entropy_soft(rng, n, dtype):
-    return dict(y=_dyadic_proba(rng, n, C).astype(dtype),
-                p=(3 * rng.standard_normal((n, C))).astype(dtype), sw=_weights(rng, n))
-
-
-def make_cross_entropy_spatial(rng, n, dtype):
-    y = rng.integers(0, C, (n, 2))
-    y[0] = 0
-    return dict(y=y, p=(3 * rng.standard_normal((n, C, 2))).astype(dtype),
-                sw=_weights(rng, n))
-
-
-def make_nll_loss(rng, n, dtype):
-    return dict(y=_labels(rng, n, C),
-                p=_log_softmax(3 * rng.standard_normal((n, C))).astype(dtype),
-                sw=_weights(rng, n))
-
-
-def make_bce_1d(rng, n, dtype):
-    return dict(y=rng.integers(0, 2, n).astype(dtype),
-                p=rng.uniform(0.001, 0.999, n).astype(dtype), sw=_weights(rng, n))
-
-
-def make_bce_2d(rng, n, dtype):
-    return dict(y=rng.integers(0, 2, (n, K)).astype(dtype),
-                p=rng.uniform(0.001, 0.999, (n, K)).astype(dtype), sw=_weights(rng, n))
-
-
-def make_bce_logits_1d(rng, n, dtype):
-    return dict(y=rng.integers(0, 2, n).astype(dtype),
-                p=(4 * rng.standard_normal(n)).astype(dtype), sw=_weights(rng, n))
-
-
-def make_bce_logits_2d(rng, n, dtype):
-    return dict(y=rng.integers(0, 2, (n, K)).astype(dtype),
-                p=(4 * rng.standard_normal((n, K))).astype(dtype), sw=_weights(rng, n))
-
-
-def make_kl(rng, n, dtype):
-    return dict(y=_dyadic_proba(rng, n, C).astype(dtype),
-                p=_dyadic_proba(rng, n, C).astype(dtype), sw=_weights(rng, n))
-
-
-def make_kl_log(rng, n, dtype):
-    return dict(y=np.log(_dyadic_proba(rng, n, C)).astype(dtype),
-                p=np.log(_dyadic_proba(rng, n, C)).astype(dtype), sw=_weights(rng, n))
-
-
-def make_regression_3d(rng, n, dtype):
-    return dict(y=rng.uniform(0, 100, (n, 2, 2)).astype(dtype),
-                p=rng.uniform(0, 100, (n, 2, 2)).astype(dtype), sw=_weights(rng, n))
-
-
-D = 4               # embedding size of cosine_embedding_loss
-
-
-def make_cosine(rng, n, dtype):
-    # p holds each pair side by side, x1 = p[:, :D] and x2 = p[:, D:] (see
-    # _split_pair): every layout given to p is given to x1 and x2 alike.
-    x1 = rng.standard_normal((n, D))
-    x2 = 0.5 * x1 + rng.standard_normal((n, D))
-    return dict(y=np.where(rng.random(n) < 0.5, 1, -1),
-                p=np.concatenate([x1, x2], axis=1).astype(dtype), sw=_weights(rng, n))
-
-
-def _split_pair(p):
-    """(x1, {"x2": x2}) of a pair array p = [x1 | x2] (array, DataFrame or list)."""
-    if hasattr(p, "iloc"):
-        return p.iloc[:, :D], {"x2": p.iloc[:, D:]}
-    if isinstance(p, list):
-        return [row[:D] for row in p], {"x2": [row[D:] for row in p]}
-    return p[:, :D], {"x2": p[:, D:]}
-
 
 @dataclass(frozen=True)
 class Case:
-    id: str
-    func: Callable
-    make: Callable
+    id: str                     # the id in tests/loss_cases.py
+    name: str
     variants: tuple             # keyword arguments, each a separate call
     ndim: int                   # of the predictions
     targets: str                # "labels" (class labels), "integral" (0/1 or
@@ -170,90 +46,60 @@ class Case:
     binary: bool = False        # bool targets are valid
     rows_sum_to_one: bool = False
     fixed: dict = field(default_factory=dict)   # kwargs of every call
-    # For losses taking more than one prediction array (cosine_embedding_loss):
-    # p -> (first prediction, {keyword: further per-row arrays}).
-    split: Callable = None
-
-    @property
-    def name(self):
-        return self.func.__name__
+    # The widths of the per-row arrays held side by side in p (x1 | x2 of
+    # cosine_embedding_loss): every layout given to p is given to each.
+    widths: tuple = ()
 
 
-_CW = np.array([0.5, 1.0, 2.0, 1.5, 0.25])
-_TORCH_CLASS = ({"reduction": "mean"}, {"reduction": "sum"}, {"reduction": "none"},
-                {"class_weight": _CW, "ignore_index": 2, "reduction": "mean"},
-                {"class_weight": _CW, "ignore_index": 2, "reduction": "none"})
-_REDUCTIONS = ({"reduction": "mean"}, {"reduction": "sum"}, {"reduction": "none"})
-_MULTI = ({"multioutput": "uniform_average"}, {"multioutput": "raw_values"},
-          {"multioutput": [0.2, 0.3, 0.5]})
+def _targets(loss, y):
+    if loss.target == "signs":
+        return "signs"
+    if y.dtype.kind in "iu":
+        return "labels"
+    return "integral" if np.array_equal(y, np.rint(y)) else "float"
 
-CASES = [
-    Case("log_loss", lossmetrics.log_loss, make_log_loss,
-         ({"normalize": True}, {"normalize": False}), 2, "labels",
-         rows_sum_to_one=True, fixed={"labels": np.arange(C)}),
-    Case("log_loss-binary", lossmetrics.log_loss, make_log_loss_binary,
-         ({"normalize": True}, {"normalize": False}), 1, "labels", binary=True,
-         fixed={"labels": [0, 1]}),
-    Case("mean_squared_error-1d", lossmetrics.mean_squared_error, make_regression_1d,
-         ({},), 1, "integral"),
-    Case("mean_squared_error-2d", lossmetrics.mean_squared_error, make_regression_2d,
-         _MULTI, 2, "integral"),
-    Case("root_mean_squared_error-2d", lossmetrics.root_mean_squared_error,
-         make_regression_2d, _MULTI, 2, "integral"),
-    Case("mean_absolute_error-1d", lossmetrics.mean_absolute_error, make_regression_1d,
-         ({},), 1, "integral"),
-    Case("cross_entropy", lossmetrics.cross_entropy, make_cross_entropy,
-         _TORCH_CLASS + ({"label_smoothing": 0.1, "class_weight": _CW},), 2, "labels"),
-    Case("cross_entropy-soft", lossmetrics.cross_entropy, make_cross_entropy_soft,
-         _REDUCTIONS + ({"label_smoothing": 0.1, "class_weight": _CW},), 2, "float"),
-    Case("cross_entropy-spatial", lossmetrics.cross_entropy, make_cross_entropy_spatial,
-         _TORCH_CLASS, 3, "labels"),
-    Case("nll_loss", lossmetrics.nll_loss, make_nll_loss, _TORCH_CLASS, 2, "labels"),
-    Case("binary_cross_entropy-1d", lossmetrics.binary_cross_entropy, make_bce_1d,
-         _REDUCTIONS, 1, "integral", binary=True),
-    Case("binary_cross_entropy-2d", lossmetrics.binary_cross_entropy, make_bce_2d,
-         _REDUCTIONS, 2, "integral", binary=True),
-    Case("binary_cross_entropy_with_logits-1d",
-         lossmetrics.binary_cross_entropy_with_logits, make_bce_logits_1d,
-         _REDUCTIONS + ({"pos_weight": 2.5},), 1, "integral", binary=True),
-    Case("binary_cross_entropy_with_logits-2d",
-         lossmetrics.binary_cross_entropy_with_logits, make_bce_logits_2d,
-         _REDUCTIONS + ({"pos_weight": [0.5, 2.0, 3.0], "reduction": "none"},
-                        {"pos_weight": [0.5, 2.0, 3.0], "reduction": "mean"}),
-         2, "integral", binary=True),
-    Case("kl_divergence", lossmetrics.kl_divergence, make_kl, _REDUCTIONS, 2, "float"),
-    Case("kl_divergence-log", lossmetrics.kl_divergence, make_kl_log, _REDUCTIONS, 2,
-         "float", fixed={"log_true": True, "log_pred": True}),
-    Case("mse_loss-3d", lossmetrics.mse_loss, make_regression_3d, _REDUCTIONS, 3,
-         "integral"),
-    Case("l1_loss-1d", lossmetrics.l1_loss, make_regression_1d, _REDUCTIONS, 1,
-         "integral"),
-    Case("huber_loss-2d", lossmetrics.huber_loss, make_regression_2d,
-         _REDUCTIONS + ({"delta": 20.0, "reduction": "mean"},
-                        {"delta": 0.5, "reduction": "none"}), 2, "integral"),
-    Case("huber_loss-1d", lossmetrics.huber_loss, make_regression_1d,
-         ({"delta": 30.0, "reduction": "mean"}, {"delta": 30.0, "reduction": "none"}), 1,
-         "integral"),
-    Case("smooth_l1_loss-1d", lossmetrics.smooth_l1_loss, make_regression_1d,
-         _REDUCTIONS + ({"beta": 25.0, "reduction": "sum"},
-                        {"beta": 0.0, "reduction": "mean"},
-                        {"beta": 0.0, "reduction": "none"}), 1, "integral"),
-    Case("smooth_l1_loss-3d", lossmetrics.smooth_l1_loss, make_regression_3d,
-         _REDUCTIONS + ({"beta": 40.0, "reduction": "none"},), 3, "integral"),
-    Case("cosine_embedding_loss", lossmetrics.cosine_embedding_loss, make_cosine,
-         _REDUCTIONS + ({"margin": 0.25, "reduction": "mean"},
-                        {"margin": -0.5, "reduction": "none"}), 2, "signs",
-         split=_split_pair),
-    Case("brier_score_loss", lossmetrics.brier_score_loss, make_log_loss,
-         ({}, {"scale_by_half": True}), 2, "labels", rows_sum_to_one=True,
-         fixed={"labels": np.arange(C)}),
-    Case("brier_score_loss-binary", lossmetrics.brier_score_loss, make_log_loss_binary,
-         ({}, {"pos_label": 0}, {"scale_by_half": False}), 1, "labels", binary=True),
-]
+
+def _case(case_id, entry):
+    loss = lossmetrics.LOSSES[entry.name]
+    y, pred, kwargs = entry.make(np.random.default_rng(0), 500, np.float64)
+    fixed = {k: v for k, v in kwargs.items() if k not in ROW_ARRAYS}
+    widths = tuple(kwargs[k].shape[1] for k in ROW_ARRAYS if k in kwargs)
+    if loss.labels is not None and "pos_label" not in fixed:
+        fixed["labels"] = np.unique(y)   # every class, in any subset of the rows
+    targets = _targets(loss, y)
+    return Case(case_id, entry.name,
+                tuple({"reduction": r} for r in entry.reductions) + entry.variants,
+                pred.ndim, targets,
+                binary=targets in ("labels", "integral") and bool(np.isin(y, [0, 1]).all()),
+                rows_sum_to_one=loss.labels is not None and pred.ndim == 2,
+                fixed=fixed, widths=(pred.shape[-1],) + widths if widths else ())
+
+
+CASES = [_case(case_id, entry) for case_id, entry in LOSS_CASES.items()]
 DTYPES = [np.float64, np.float32]
 
-# Every public loss has at least one case.
-assert {c.name for c in CASES} == set(lossmetrics.LOSSES)
+
+def make(case, rng, n, dtype):
+    """dict(y=targets, p=predictions (side by side with the further per-row
+    arrays), sw=sample weights) of a case."""
+    y, pred, kwargs = LOSS_CASES[case.id].make(rng, n, dtype)
+    rows = [kwargs[k] for k in ROW_ARRAYS if k in kwargs]
+    p = np.concatenate([pred] + rows, axis=1) if rows else pred
+    return dict(y=y, p=p, sw=rng.uniform(0.5, 2.0, n))
+
+
+def _split(case, p):
+    """(first prediction, {keyword: further per-row arrays}) of p (array,
+    DataFrame or list)."""
+    edges = np.cumsum((0,) + case.widths)
+    names = [k for k in ROW_ARRAYS][:len(case.widths) - 1]
+    if hasattr(p, "iloc"):
+        parts = [p.iloc[:, a:b] for a, b in zip(edges[:-1], edges[1:])]
+    elif isinstance(p, list):
+        parts = [[row[a:b] for row in p] for a, b in zip(edges[:-1], edges[1:])]
+    else:
+        parts = [p[:, a:b] for a, b in zip(edges[:-1], edges[1:])]
+    return parts[0], dict(zip(names, parts[1:]))
 
 
 # --------------------------------------------------------------------------
@@ -261,7 +107,7 @@ assert {c.name for c in CASES} == set(lossmetrics.LOSSES)
 # --------------------------------------------------------------------------
 
 def inputs(case, dtype, n=N, seed=SEED):
-    return case.make(np.random.default_rng(seed), n, dtype)
+    return make(case, np.random.default_rng(seed), n, dtype)
 
 
 def canonical(x):
@@ -286,9 +132,9 @@ def canonical(x):
 def pred_args(case, p, canon=False):
     """(first prediction, further prediction keywords) of ``p``; canonical copies
     of each if ``canon``."""
-    if case.split is None:
+    if not case.widths:
         return (canonical(p) if canon else p), {}
-    x, extra = case.split(p)
+    x, extra = _split(case, p)
     if canon:
         return canonical(x), {k: canonical(v) for k, v in extra.items()}
     return x, extra
@@ -307,7 +153,9 @@ def evaluate(case, y, p, sw, canon=False):
     for weights in (None, sw):
         for variant in case.variants:
             kwargs = {**case.fixed, **variant, **extra}
-            results.append(case.func(y, x, sample_weight=weights, **kwargs))
+            reduction = kwargs.pop("reduction", "mean")
+            results.append(call(lossmetrics, case.id, y, x, kwargs, reduction,
+                                sample_weight=weights))
     return results
 
 
@@ -590,10 +438,10 @@ def test_bool_labels_of_two_classes(case, dtype):
     p = d["p"][:, :2]
     if case.rows_sum_to_one:
         p = np.stack([1 - p[:, 1], p[:, 1]], axis=1)
-    fixed = {**case.fixed, "labels": [0, 1]} if "labels" in case.fixed else case.fixed
-    variants = tuple(v for v in case.variants if "class_weight" not in v)
-    two = Case(case.id, case.func, case.make, variants, case.ndim, case.targets,
-               fixed=fixed)
+    fixed = {k: v for k, v in case.fixed.items() if k != "class_weight"}
+    if "labels" in fixed:
+        fixed["labels"] = [0, 1]
+    two = replace(case, fixed=fixed)
     assert_same_as_canonical(two, yb, p, d["sw"])
 
 
@@ -702,7 +550,7 @@ def _assert_in_place(kernel_view, original, what):
 @pytest.mark.parametrize("case", cases_where(lambda c: True))
 def test_check_inputs_reads_predictions_in_place(case, dtype, tmp_path):
     d = inputs(case, dtype, n=2000)
-    kwargs = {**case.fixed, **case.variants[0]}
+    kwargs = options(case.name, **case.fixed, **case.variants[0])
     for layout, p in _views(d["p"], tmp_path).items():
         y = d["y"] if layout != "reversed" else d["y"][::-1]
         x, extra = pred_args(case, p)
@@ -718,7 +566,7 @@ def test_check_inputs_reads_predictions_in_place(case, dtype, tmp_path):
 @pytest.mark.parametrize("case", cases_where(lambda c: c.targets not in ("labels", "signs")))
 def test_check_inputs_reads_float_targets_in_place(case, dtype, tmp_path):
     d = inputs(case, dtype, n=2000)
-    kwargs = {**case.fixed, **case.variants[0]}
+    kwargs = options(case.name, **case.fixed, **case.variants[0])
     for layout, y in _views(d["y"], tmp_path).items():
         p = d["p"] if layout != "reversed" else d["p"][::-1]
         if case.rows_sum_to_one and layout == "broadcast":
@@ -783,7 +631,7 @@ def test_float32_agrees_with_float64_to_float32_precision(case):
 # dtype, as scikit-learn does (its float32 score depends on that rounding).
 @pytest.mark.parametrize("case", cases_where(
     lambda c: c.name not in ("log_loss", "binary_cross_entropy")
-    and c.id != "brier_score_loss-binary"))
+    and c.id != "brier_score_loss_binary"))
 def test_float32_equals_float64_when_nothing_depends_on_the_dtype(case):
     # Without a dtype-dependent clipping step, reading float32 and computing in
     # float64 gives exactly the float64 result on the same (exact) values.

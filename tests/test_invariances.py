@@ -11,7 +11,7 @@ ALL = sorted(CASES)
 
 
 def _inputs(case, n=3000, dtype=np.float64, seed=0):
-    return CASES[case][1](np.random.default_rng(seed), n, dtype)
+    return CASES[case].make(np.random.default_rng(seed), n, dtype)
 
 
 def _take(a, idx):
@@ -19,13 +19,14 @@ def _take(a, idx):
 
 
 def test_cases_cover_every_loss():
-    assert {func_name for func_name, _, _ in CASES.values()} == set(lm.LOSSES)
+    # The one coverage check of the case table (tests/loss_cases.py).
+    assert {c.name for c in CASES.values()} == set(lm.LOSSES)
 
 
 @pytest.mark.parametrize("case", ALL)
 def test_all_ones_weights_equal_no_weights(case):
     y, p, kw = _inputs(case)
-    for reduction in CASES[case][2]:
+    for reduction in CASES[case].reductions:
         a = call(lm, case, y, p, kw, reduction=reduction)
         b = call(lm, case, y, p, kw, reduction=reduction, sample_weight=np.ones(len(y)))
         np.testing.assert_array_equal(a, b)
@@ -37,7 +38,7 @@ def test_integer_weights_equal_repetition(case):
     w = np.random.default_rng(1).integers(0, 4, len(y))
     w[0] = 2
     idx = np.repeat(np.arange(len(y)), w)
-    for reduction in CASES[case][2]:
+    for reduction in CASES[case].reductions:
         if reduction == "none":
             continue
         weighted = call(lm, case, y, p, kw, reduction=reduction, sample_weight=w)
@@ -52,7 +53,7 @@ def test_zero_weight_equals_removal(case):
     w = np.random.default_rng(2).random(len(y))
     w[::3] = 0.0
     keep = w > 0
-    for reduction in CASES[case][2]:
+    for reduction in CASES[case].reductions:
         if reduction == "none":
             continue
         a = call(lm, case, y, p, kw, reduction=reduction, sample_weight=w)
@@ -78,7 +79,7 @@ def test_permutation_invariance(case):
     y, p, kw = _inputs(case, n=5000)
     perm = np.random.default_rng(4).permutation(len(y))
     w = np.random.default_rng(5).random(len(y))
-    for reduction in CASES[case][2]:
+    for reduction in CASES[case].reductions:
         a = call(lm, case, y, p, kw, reduction=reduction, sample_weight=w)
         b = call(lm, case, _take(y, perm), _take(p, perm), take_rows(kw, perm),
                  reduction=reduction,
@@ -104,7 +105,7 @@ def test_list_array_and_pandas_inputs_agree(case):
 @pytest.mark.parametrize("case", ALL)
 def test_returns_python_float(case):
     y, p, kw = _inputs(case, n=50)
-    for reduction in CASES[case][2]:
+    for reduction in CASES[case].reductions:
         value = call(lm, case, y, p, kw, reduction=reduction)
         if reduction == "none":
             assert isinstance(value, np.ndarray) and value.dtype == np.float64

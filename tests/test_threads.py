@@ -4,8 +4,8 @@ thread-safe, and the package under test is the compiled, OpenMP-enabled one.
 Every kernel splits its rows into fixed blocks whose size depends only on the
 row length, sums each block with a compensated sum and folds the blocks in
 order, so a loss is the same bits for every thread count.  The inputs here
-are large enough (200_000 rows for 1-D losses, 50_000 x 10 for class losses)
-to span dozens of blocks and to run in parallel (above ``SERIAL_BELOW``).
+(every case of tests/loss_cases.py) are large enough to span dozens of
+blocks and to run in parallel (above ``SERIAL_BELOW``).
 
 Nothing here is timed.
 """
@@ -17,8 +17,7 @@ import subprocess
 import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -35,252 +34,44 @@ THREAD_COUNTS = range(1, 9)
 
 
 # --------------------------------------------------------------------------
-# Cases: every case of the shared table (tests/loss_cases.py), which covers
-# every loss, plus layouts of its own (1-D and 2-D, 10 classes, log inputs)
+# Cases: every case of the shared table (tests/loss_cases.py), at a size that
+# spans many blocks and runs in parallel
 # --------------------------------------------------------------------------
-
-def _proba(rng, n, k):
-    p = rng.dirichlet(np.full(k, 0.7), size=n)
-    return p
-
-
-def _log_softmax(z):
-    m = z.max(axis=1, keepdims=True)
-    return z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
-
-
-def make_log_loss(rng, n, dtype):
-    p = _proba(rng, n, C).astype(dtype)
-    # Rows of float32 probabilities still sum to 1 within float32's tolerance.
-    return rng.integers(0, C, n), p
-
-
-def make_log_loss_binary(rng, n, dtype):
-    return rng.integers(0, 2, n), rng.uniform(0, 1, n).astype(dtype)
-
-
-def make_regression_1d(rng, n, dtype):
-    return (rng.standard_normal(n).astype(dtype) * 10,
-            rng.standard_normal(n).astype(dtype) * 10)
-
-
-def make_regression_2d(rng, n, dtype):
-    return (rng.standard_normal((n, C)).astype(dtype) * 10,
-            rng.standard_normal((n, C)).astype(dtype) * 10)
-
-
-def make_cross_entropy(rng, n, dtype):
-    return rng.integers(0, C, n), (4 * rng.standard_normal((n, C))).astype(dtype)
-
-
-def make_cross_entropy_soft(rng, n, dtype):
-    return (_proba(rng, n, C).astype(dtype),
-            (4 * rng.standard_normal((n, C))).astype(dtype))
-
-
-def make_cross_entropy_spatial(rng, n, dtype):
-    # (N, C, d) logits, (N, d) targets: 5_000 x 10 x 10.
-    n = n // 10
-    return (rng.integers(0, C, (n, 10)),
-            (4 * rng.standard_normal((n, C, 10))).astype(dtype))
-
-
-def make_nll_loss(rng, n, dtype):
-    return (rng.integers(0, C, n),
-            _log_softmax(4 * rng.standard_normal((n, C))).astype(dtype))
-
-
-def make_bce_1d(rng, n, dtype):
-    # Soft targets and a few probabilities at exactly 0 and 1 (clipped).
-    y = rng.uniform(0, 1, n).astype(dtype)
-    y[::3] = np.round(y[::3])
-    p = rng.uniform(0, 1, n).astype(dtype)
-    p[::97] = 0.0
-    p[1::97] = 1.0
-    return y, p
-
-
-def make_bce_2d(rng, n, dtype):
-    return (rng.integers(0, 2, (n, C)).astype(dtype),
-            rng.uniform(0, 1, (n, C)).astype(dtype))
-
-
-def make_bce_logits_1d(rng, n, dtype):
-    return (rng.uniform(0, 1, n).astype(dtype),
-            (5 * rng.standard_normal(n)).astype(dtype))
-
-
-def make_bce_logits_2d(rng, n, dtype):
-    return (rng.integers(0, 2, (n, C)).astype(dtype),
-            (5 * rng.standard_normal((n, C))).astype(dtype))
-
-
-def make_kl(rng, n, dtype):
-    p = _proba(rng, n, C)
-    p[::7, 0] = 0.0           # 0 * log 0 terms
-    return p.astype(dtype), _proba(rng, n, C).astype(dtype)
-
-
-def make_kl_log(rng, n, dtype):
-    return (np.log(_proba(rng, n, C)).astype(dtype),
-            np.log(_proba(rng, n, C)).astype(dtype))
-
-
-def make_regression_3d(rng, n, dtype):
-    # (N, 2, 5): the robust losses are element-wise over any shape.
-    return (rng.standard_normal((n, 2, C // 2)).astype(dtype) * 10,
-            rng.standard_normal((n, 2, C // 2)).astype(dtype) * 10)
-
-
-def make_cosine(rng, n, dtype):
-    # Pairs side by side, p = [x1 | x2] of shape (N, 2C); _split_pair splits it.
-    x1 = rng.standard_normal((n, C))
-    x2 = 0.5 * x1 + rng.standard_normal((n, C))
-    return (np.where(rng.random(n) < 0.5, 1, -1),
-            np.concatenate([x1, x2], axis=1).astype(dtype))
-
-
-def _split_pair(p):
-    return p[:, :C], {"x2": p[:, C:]}
-
-
-def make_brier_binary(rng, n, dtype):
-    p = rng.uniform(0, 1, n).astype(dtype)
-    p[::97] = 0.0
-    p[1::97] = 1.0
-    return rng.integers(0, 2, n), p
-
 
 @dataclass(frozen=True)
 class Case:
-    id: str
-    func: Callable
-    make: Callable
-    n: int
-    variants: tuple
-    fixed: dict = field(default_factory=dict)
-    # p -> (first prediction, {keyword: further per-row arrays}), for losses
-    # taking two prediction arrays (cosine_embedding_loss's x1, x2).
-    split: Callable = None
-    # The id of a case of tests/loss_cases.py, called through its call().
-    table: str = None
+    id: str             # the id in tests/loss_cases.py
+    n: int              # rows
+    variants: tuple     # keyword arguments of each call ('reduction' included)
 
 
-_CW = np.linspace(0.25, 2.5, C)
-_RED = ({"reduction": "mean"}, {"reduction": "sum"}, {"reduction": "none"})
-_CLASS = _RED + (
-    {"class_weight": _CW, "ignore_index": 3, "reduction": "mean"},
-    {"class_weight": _CW, "ignore_index": 3, "reduction": "sum"},
-    {"class_weight": _CW, "ignore_index": 3, "reduction": "none"},
-)
-_MULTI = ({"multioutput": "uniform_average"}, {"multioutput": "raw_values"},
-          {"multioutput": np.linspace(1.0, 2.0, C)})
-
-CASES = [
-    Case("log_loss", lossmetrics.log_loss, make_log_loss, N_CLS,
-         ({"normalize": True}, {"normalize": False})),
-    Case("log_loss-binary", lossmetrics.log_loss, make_log_loss_binary, N_1D,
-         ({"normalize": True}, {"normalize": False})),
-    Case("mean_squared_error-1d", lossmetrics.mean_squared_error, make_regression_1d,
-         N_1D, ({"multioutput": "uniform_average"}, {"multioutput": "raw_values"})),
-    Case("mean_squared_error-2d", lossmetrics.mean_squared_error, make_regression_2d,
-         N_CLS, _MULTI),
-    Case("root_mean_squared_error-1d", lossmetrics.root_mean_squared_error,
-         make_regression_1d, N_1D, ({"multioutput": "uniform_average"},)),
-    Case("root_mean_squared_error-2d", lossmetrics.root_mean_squared_error,
-         make_regression_2d, N_CLS, _MULTI),
-    Case("mean_absolute_error-1d", lossmetrics.mean_absolute_error, make_regression_1d,
-         N_1D, ({"multioutput": "uniform_average"},)),
-    Case("mean_absolute_error-2d", lossmetrics.mean_absolute_error, make_regression_2d,
-         N_CLS, _MULTI),
-    Case("cross_entropy", lossmetrics.cross_entropy, make_cross_entropy, N_CLS,
-         _CLASS + ({"label_smoothing": 0.2, "reduction": "mean"},
-                   {"label_smoothing": 0.2, "class_weight": _CW, "ignore_index": 3,
-                    "reduction": "none"})),
-    Case("cross_entropy-soft", lossmetrics.cross_entropy, make_cross_entropy_soft, N_CLS,
-         _RED + ({"label_smoothing": 0.2, "class_weight": _CW, "reduction": "mean"},)),
-    Case("cross_entropy-spatial", lossmetrics.cross_entropy, make_cross_entropy_spatial,
-         N_CLS, _CLASS),
-    Case("nll_loss", lossmetrics.nll_loss, make_nll_loss, N_CLS, _CLASS),
-    Case("binary_cross_entropy-1d", lossmetrics.binary_cross_entropy, make_bce_1d, N_1D,
-         _RED),
-    Case("binary_cross_entropy-2d", lossmetrics.binary_cross_entropy, make_bce_2d, N_CLS,
-         _RED),
-    Case("binary_cross_entropy_with_logits-1d",
-         lossmetrics.binary_cross_entropy_with_logits, make_bce_logits_1d, N_1D,
-         _RED + ({"pos_weight": 3.0, "reduction": "mean"},)),
-    Case("binary_cross_entropy_with_logits-2d",
-         lossmetrics.binary_cross_entropy_with_logits, make_bce_logits_2d, N_CLS,
-         _RED + ({"pos_weight": np.linspace(0.5, 3.0, C), "reduction": "mean"},
-                 {"pos_weight": np.linspace(0.5, 3.0, C), "reduction": "none"})),
-    Case("kl_divergence", lossmetrics.kl_divergence, make_kl, N_CLS, _RED),
-    Case("kl_divergence-log", lossmetrics.kl_divergence, make_kl_log, N_CLS, _RED,
-         fixed={"log_true": True, "log_pred": True}),
-    Case("huber_loss-1d", lossmetrics.huber_loss, make_regression_1d, N_1D,
-         _RED + ({"delta": 7.5, "reduction": "mean"}, {"delta": 7.5, "reduction": "none"})),
-    Case("huber_loss-2d", lossmetrics.huber_loss, make_regression_2d, N_CLS,
-         _RED + ({"delta": 0.25, "reduction": "sum"},)),
-    Case("smooth_l1_loss-1d", lossmetrics.smooth_l1_loss, make_regression_1d, N_1D,
-         _RED + ({"beta": 12.0, "reduction": "mean"}, {"beta": 0.0, "reduction": "mean"},
-                 {"beta": 0.0, "reduction": "none"})),
-    Case("smooth_l1_loss-3d", lossmetrics.smooth_l1_loss, make_regression_3d, N_CLS,
-         _RED + ({"beta": 5.0, "reduction": "none"},)),
-    Case("cosine_embedding_loss", lossmetrics.cosine_embedding_loss, make_cosine, N_CLS,
-         _RED + ({"margin": 0.3, "reduction": "mean"}, {"margin": -0.4, "reduction": "none"}),
-         split=_split_pair),
-    Case("brier_score_loss", lossmetrics.brier_score_loss, make_log_loss, N_CLS,
-         ({}, {"scale_by_half": True}, {"labels": np.arange(C)})),
-    Case("brier_score_loss-binary", lossmetrics.brier_score_loss, make_brier_binary, N_1D,
-         ({}, {"pos_label": 0}, {"scale_by_half": False})),
-]
+def _case(case_id, entry):
+    _, probe, _ = entry.make(np.random.default_rng(0), 8, np.float64)
+    row_len = probe.size // probe.shape[0]
+    n = max(3 * SERIAL_BELOW // row_len + 1, 20 * max(1, 8192 // row_len) + 1)
+    return Case(case_id, n, tuple({"reduction": r} for r in entry.reductions)
+                + entry.variants)
 
 
-def _from_loss_cases():
-    """Every case of the shared table (tests/loss_cases.py), at a size that spans
-    many blocks: a new loss is covered here by its entry there."""
-    out = []
-    for case_id, (name, make, reductions) in LOSS_CASES.items():
-        _, probe, _ = make(np.random.default_rng(0), 8, np.float64)
-        row_len = probe.size // probe.shape[0]
-        n = max(3 * SERIAL_BELOW // row_len + 1, 20 * max(1, 8192 // row_len) + 1)
-        out.append(Case(f"table-{case_id}", getattr(lossmetrics, name),
-                        _table_maker(make), n,
-                        tuple({"reduction": r} for r in reductions), table=case_id))
-    return out
-
-
-def _table_maker(make):
-    def maker(rng, n, dtype):
-        y, pred, kwargs = make(rng, n, dtype)
-        return y, (pred, kwargs)
-    return maker
-
-
-CASES += _from_loss_cases()
+CASES = [_case(case_id, entry) for case_id, entry in LOSS_CASES.items()]
 CASE_PARAMS = [pytest.param(c, id=c.id) for c in CASES]
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
 
 
 def make_inputs(case, dtype, seed=SEED):
     rng = np.random.default_rng(seed)
-    y, p = case.make(rng, case.n, dtype)
-    sw = rng.uniform(0.0, 3.0, (p[0] if case.table else p).shape[0])
+    y, pred, kwargs = LOSS_CASES[case.id].make(rng, case.n, dtype)
+    sw = rng.uniform(0.0, 3.0, pred.shape[0])
     sw[::11] = 0.0
-    return y, p, sw
+    return y, (pred, kwargs), sw
 
 
 def call(case, y, p, sw, variant, n_threads):
-    if case.table is not None:
-        pred, kwargs = p
-        variant = dict(variant)
-        return call_case(lossmetrics, case.table, y, pred, kwargs,
-                         reduction=variant.pop("reduction", "mean"), sample_weight=sw,
-                         n_threads=n_threads, **variant)
-    extra = {}
-    if case.split is not None:
-        p, extra = case.split(p)
-    return case.func(y, p, sample_weight=sw, n_threads=n_threads,
-                     **{**case.fixed, **variant, **extra})
+    pred, kwargs = p
+    variant = dict(variant)
+    return call_case(lossmetrics, case.id, y, pred, kwargs,
+                     reduction=variant.pop("reduction", "mean"), sample_weight=sw,
+                     n_threads=n_threads, **variant)
 
 
 def assert_identical(got, want, what=""):
@@ -295,14 +86,9 @@ def assert_identical(got, want, what=""):
         assert got.hex() == want.hex(), f"{what}: {got!r} != {want!r}"
 
 
-def test_every_loss_has_a_case():
-    assert {c.func.__name__ for c in CASES} == set(lossmetrics.LOSSES)
-
-
 def test_cases_run_in_parallel_and_span_many_blocks():
     for case in CASES:
-        _, p, _ = make_inputs(case, np.float64)
-        p = p[0] if case.table else p
+        _, (p, _), _ = make_inputs(case, np.float64)
         assert p.size >= 3 * SERIAL_BELOW, case.id
         # Blocks of about 8192 scalars, whole rows each (see _blocksum.pxd).
         row_len = p.size // p.shape[0]
@@ -356,7 +142,7 @@ def test_thread_counts_beyond_the_cores_and_block_count():
 
 def test_n_threads_none_and_minus_one_work():
     case = next(c for c in CASES if c.id == "cross_entropy")
-    y, p, sw = make_inputs(case, np.float64)
+    y, (p, _), sw = make_inputs(case, np.float64)
     ref = lossmetrics.cross_entropy(y, p, sample_weight=sw, n_threads=1)
     for n_threads in (None, -1):
         got = lossmetrics.cross_entropy(y, p, sample_weight=sw, n_threads=n_threads)
@@ -496,7 +282,7 @@ def _shared_inputs():
     y = rng.integers(0, C, n)
     z = 3 * rng.standard_normal((n, C))
     z32 = z.astype(np.float32)
-    proba = _proba(rng, n, C)
+    proba = rng.dirichlet(np.full(C, 0.7), size=n)
     yr = rng.standard_normal((n, 4))
     pr = rng.standard_normal((n, 4))
     yb = rng.integers(0, 2, (n, 4)).astype(np.float64)
