@@ -1238,3 +1238,38 @@ def test_scikit_learn_parity(metric, args, kwargs, reference):
     # check_inputs raises the same.
     checked = _outcome(lambda: lossmetrics.check_inputs(metric, *args, **kwargs))
     assert type(checked) is type(ours) and str(checked) == str(ours)
+
+
+# --------------------------------------------------------------------------
+# Two mistakes in one call: the first error is the one of the eager order
+# (the scores, then the targets, then the weights), whether the scans are
+# left to the kernel or not (check_inputs runs them all).
+# --------------------------------------------------------------------------
+
+TWO_MISTAKES = [
+    ("cross_entropy", dict(y_true=[0, 5, 1], y_pred=[[NAN, 0, 0], [0, 0, 0], [0, 0, 0]],
+                           sample_weight=[1.0, NAN, 1.0]), "logits has nan at index (0, 0)"),
+    ("cross_entropy", dict(y_true=[0, 5, 1], y_pred=np.zeros((3, 3)),
+                           sample_weight=[1.0, NAN, 1.0]), "got 5 at index 1"),
+    ("mse_loss", dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, NAN, 3.0],
+                      sample_weight=[1.0, NAN, 1.0]), "y_pred has nan at index 1"),
+    ("binary_cross_entropy", dict(y_true=[1.0, 2.0, 0.0], y_pred=[0.5, 0.5, 1.5],
+                                  sample_weight=[1.0, -1.0]), "y_proba must hold probabilities"),
+    ("kl_divergence", dict(y_true=[[0.5, 0.5], [NAN, 1.0]], y_pred=[[0.5, 0.5], [0.5, 0.5]],
+                           sample_weight=[1.0]), "y_true has nan at index (1, 0)"),
+    ("log_loss", dict(y_true=[0, 0, 5], y_pred=[[1.5, 0.5], [0.5, 0.5], [0.5, 0.5]],
+                      labels=[0, 1]), "greater than 1"),
+]
+
+
+@pytest.mark.parametrize("metric, kwargs, shows", TWO_MISTAKES,
+                         ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(TWO_MISTAKES)])
+def test_first_of_two_errors_is_the_eager_orders(metric, kwargs, shows):
+    kwargs = dict(kwargs)
+    y_true, y_pred = kwargs.pop("y_true"), kwargs.pop("y_pred")
+    with pytest.raises(ValueError) as by_function:
+        getattr(lossmetrics, metric)(y_true, y_pred, **kwargs)
+    with pytest.raises(ValueError) as by_check_inputs:
+        lossmetrics.check_inputs(metric, y_true, y_pred, **kwargs)
+    assert shows.lower() in str(by_function.value).lower()
+    assert str(by_check_inputs.value) == str(by_function.value)

@@ -204,6 +204,30 @@ def test_regression_matches_sklearn(name, n_outputs, multioutput, weighted):
     np.testing.assert_allclose(got, expected, rtol=RTOL)
 
 
+# Two mistakes in one call: the first error is scikit-learn's (its parameter
+# validation, then the arrays' values, then the weights and outputs).
+TWO_MISTAKES = {
+    "nan-y_pred-and-nan-weight": (dict(y_true=[1.0, 2.0, 3.0], y_pred=[1.0, np.nan, 3.0],
+                                       sample_weight=[1.0, np.nan, 1.0]), "Input contains NaN"),
+    "nan-y_pred-and-bad-output-weights": (
+        dict(y_true=np.ones((3, 2)), y_pred=np.full((3, 2), np.nan),
+             multioutput=[1.0, 2.0, 3.0]), "Input contains NaN"),
+    "bad-multioutput-and-lengths": (dict(y_true=[1.0, 2.0], y_pred=[1.0, 2.0, 3.0],
+                                         multioutput="bad"), "'multioutput' parameter"),
+}
+
+
+@pytest.mark.parametrize("name", REGRESSION)
+@pytest.mark.parametrize("mistakes", sorted(TWO_MISTAKES))
+def test_regression_first_of_two_errors_is_sklearns(name, mistakes):
+    kwargs, fragment = TWO_MISTAKES[mistakes]
+    with pytest.raises(ValueError) as theirs:
+        getattr(skm, name)(**kwargs)
+    with pytest.raises(ValueError) as ours:
+        getattr(lm, name)(**kwargs)
+    assert fragment in str(theirs.value) and fragment in str(ours.value)
+
+
 @pytest.mark.parametrize("name", REGRESSION)
 def test_regression_mixed_and_float32_dtypes(name):
     rng = np.random.default_rng(12)

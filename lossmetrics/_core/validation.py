@@ -52,21 +52,89 @@ class CheckedInputs:
     sample_weight: np.ndarray
     n_threads: int
     params: dict = field(default_factory=dict)
-    # Checks left to after the kernel, which reads every value anyway: scans of
-    # values (see defer_finite), cross_entropy's range of class indices.
-    deferred: list = field(default_factory=list, repr=False)
+    # The checks left to the kernel, which reads every value anyway (see
+    # Deferred): scans of values, cross_entropy's range of class indices.
+    deferred: "Deferred" = field(default_factory=lambda: Deferred(), repr=False)
 
     def run_deferred(self):
         """Run the checks that were deferred; raise as they would have."""
-        checks, self.deferred = self.deferred, []
-        for check in checks:
-            check()
+        self.deferred.run()
 
     def after_kernel(self, state):
         """A kernel's state is finite unless an input is not (or a sum overflowed):
         only then are the deferred scans run, to raise their errors."""
         if self.deferred and not all(map(math.isfinite, state.ravel().tolist())):
             self.run_deferred()
+
+
+class Deferred:
+    """The checks of one call that its kernel makes as it reads the values,
+    kept in the order the eager checks would run them.
+
+    The one record of a call's check order.  A loss's ``check`` creates one,
+    ``add``s each check that its kernel can make (a scan for NaN or infinity,
+    a range, an undeclared label) where the eager order would run it, and
+    runs the checks that follow inside ``first()``: an error raised there
+    runs the deferred checks first, so that the first error is the one the
+    eager order (scikit-learn's, PyTorch's) gives.  ``run()`` runs them now:
+    before a warning or an error that comes later in that order, or after a
+    kernel that found a bad value; otherwise they never run (one pass over
+    the data instead of two).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossmetrics._core.validation import Deferred
+    >>> deferred = Deferred()
+    >>> deferred.finite(np.array([1.0, np.nan]), "y_pred")
+    >>> with deferred.first():
+    ...     raise ValueError("a later check fails")
+    Traceback (most recent call last):
+    ...
+    ValueError: Input y_pred contains NaN. y_pred has NaN at index 1.
+    """
+
+    def __init__(self):
+        self._checks = []
+
+    def __bool__(self):
+        return bool(self._checks)
+
+    def add(self, check, *, by_kernel=True):
+        """Defer ``check()`` (a callable raising the error) to the kernel; with
+        ``by_kernel=False`` (the kernel will not check it), run it now."""
+        if by_kernel:
+            self._checks.append(check)
+        else:
+            self.run()   # those before it come first
+            check()
+
+    def finite(self, arr, name, **kwargs):
+        """Defer ``check_finite(arr, name, **kwargs)``."""
+        self.add(lambda: check_finite(arr, name, **kwargs))
+
+    def run(self):
+        """Run the deferred checks, in their order, now."""
+        checks, self._checks = self._checks, []
+        for check in checks:
+            check()
+
+    def first(self):
+        """A block of later checks (``with deferred.first():``): an error
+        raised in it runs the deferred checks first (their errors come first
+        in the eager order)."""
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is not None and issubclass(kind, (ValueError, TypeError)):
+            try:
+                self.run()
+            except (ValueError, TypeError) as first:
+                raise first from None   # the first error alone, as the eager order
+        return False
 
 
 def format_index(flat, shape):
@@ -212,17 +280,6 @@ def check_finite(arr, name, *, allow_neginf=False, n_threads=1, sklearn_name=Non
     return lo, hi
 
 
-def defer_finite(deferred, arr, name, **kwargs):
-    """Append check_finite(arr, name, **kwargs) to ``deferred``.
-
-    For losses whose kernel turns any NaN or infinity among its inputs into a
-    non-finite sum (squared and absolute errors, Huber, smooth L1; rows of
-    zero weight add ``(y - y) + (x - x)``), the scan is needed only when the
-    sums come out non-finite: one pass over the data instead of three.
-    """
-    deferred.append(lambda: check_finite(arr, name, **kwargs))
-
-
 def first_index_where(mask_fn, arr):
     """Index of the first element for which ``mask_fn`` is true (error path only)."""
     flat = int(np.argmax(mask_fn(np.asarray(arr)).ravel()))
@@ -357,16 +414,3 @@ def check_same_shape(y, x, y_name, x_name):
             f"{y_name} and {x_name} must have the same shape; got {y.shape} and "
             f"{x.shape}."
         )
-
-
-@contextlib.contextmanager
-def scans_first(deferred):
-    """Run the deferred scans before an error raised in the block: the scans
-    come first in the eager order, and so must their errors."""
-    try:
-        yield
-    except (ValueError, TypeError):
-        checks, deferred[:] = list(deferred), []
-        for check in checks:
-            check()
-        raise

@@ -241,7 +241,7 @@ cdef inline double _term(term_t* term, const floating_a[:, :] y, const floating_
     """The weighted loss of element (i, j).  A row of weight 0 adds 0 (not
     0 times an overflowing loss, which is NaN) when its inputs are finite, and
     NaN when not, so that a non-finite input always shows in the sums (the
-    finiteness scans of some losses run only then: see defer_finite)."""
+    finiteness scans of some losses run only then: see Deferred)."""
     if has_sw:
         if sw[i] == 0.0:
             return (<double>y[i, j] - <double>y[i, j]) + (<double>x[i, j] - <double>x[i, j])

@@ -25,7 +25,7 @@ from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
     CheckedInputs, as_array, as_float_array, check_class_weight, check_finite,
     check_non_empty, check_probabilities, check_reduction, check_sample_weight,
-    first_index_where, format_index, scans_first,
+    Deferred, first_index_where, format_index,
 )
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.elementwise import binary_cross_entropy_with_logits
@@ -131,33 +131,21 @@ def _check_class_scores(y_true, scores, sample_weight, n_threads, class_weight,
     label_smoothing = _check_label_smoothing(label_smoothing)
     n_threads = resolve_n_threads(n_threads, work=z.size)
 
-    def check_scores():
-        check_finite(z, scores_name, allow_neginf=log_input, n_threads=n_threads)
-
-    if log_input:
-        check_scores()
+    # The order of PyTorch's checks: the scores, then the targets, then the
+    # weights.  cross_entropy's kernel (class indices) sees every logit as it
+    # takes the log-sum-exps and flags a NaN or an infinity, so the scan of the
+    # logits is left to it, as is the range of the indices (see Deferred).
+    deferred = Deferred()
+    deferred.add(lambda: check_finite(z, scores_name, allow_neginf=log_input,
+                                      n_threads=n_threads), by_kernel=not log_input)
+    with deferred.first():
         return _check_targets(y_true, z, sample_weight, n_threads, class_weight,
                               ignore_index, label_smoothing, reduction, metric,
-                              scores_name, log_input)
-    # cross_entropy: the kernel's log-sum-exps see every logit and flag a NaN or
-    # an infinity, so the scan of the logits waits for the kernel; it runs
-    # first if another check fails, to raise the error the eager order would.
-    try:
-        checked = _check_targets(y_true, z, sample_weight, n_threads, class_weight,
-                                 ignore_index, label_smoothing, reduction, metric,
-                                 scores_name, log_input)
-    except (ValueError, TypeError):
-        check_scores()
-        raise
-    if checked.params["target_kind"] == "indices":
-        checked.deferred.insert(0, check_scores)   # the eager order: scores, then indices
-    else:
-        check_scores()
-    return checked
+                              scores_name, log_input, deferred)
 
 
 def _check_targets(y_true, z, sample_weight, n_threads, class_weight, ignore_index,
-                   label_smoothing, reduction, metric, scores_name, log_input):
+                   label_smoothing, reduction, metric, scores_name, log_input, deferred):
     """The checks of _check_class_scores after the scores' own."""
     n, n_classes = z.shape[0], z.shape[1]
     spatial = (n,) + z.shape[2:]
@@ -165,6 +153,7 @@ def _check_targets(y_true, z, sample_weight, n_threads, class_weight, ignore_ind
     z3 = z.reshape(n, n_classes, -1) if z.ndim > 2 else z[:, :, None]
     y = as_array(y_true, "y_true")
     if y.shape == z.shape and y.dtype.kind in "fOc" and not log_input:
+        deferred.run()   # the kernel of probability targets checks no logit
         t = as_float_array(y, "y_true")
         lo, hi = check_finite(t, "y_true", n_threads=n_threads)
         check_probabilities(t, "y_true", lo, hi)
@@ -184,18 +173,16 @@ def _check_targets(y_true, z, sample_weight, n_threads, class_weight, ignore_ind
             )
         target, check_range = _check_index_targets(y, spatial, n_classes, ignore_index,
                                                    scores_name)
+        deferred.add(check_range)
         kind = "indices"
-    deferred = [] if kind == "probabilities" else [check_range]
-    with scans_first(deferred):   # the indices' range before a weight's error
-        sw = check_sample_weight(sample_weight, n, n_threads=n_threads)
-    checked = CheckedInputs(
+    sw = check_sample_weight(sample_weight, n, n_threads=n_threads)
+    return CheckedInputs(
         metric=metric, y_true=target, y_pred=z3, sample_weight=sw, n_threads=n_threads,
         params=dict(class_weight=cw, ignore_index=ignore_index,
                     label_smoothing=label_smoothing, reduction=reduction,
                     target_kind=kind, out_shape=spatial),
+        deferred=deferred,
     )
-    checked.deferred.extend(deferred)
-    return checked
 
 
 def check_cross_entropy(y_true, logits, *, sample_weight=None, n_threads=None,

@@ -8,9 +8,9 @@ from lossmetrics._core.options import REDUCTION, Option
 from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
-    CheckedInputs, as_float_array, check_bool, check_finite, check_non_empty,
+    CheckedInputs, Deferred, as_float_array, check_bool, check_finite, check_non_empty,
     check_probabilities, check_reduction, check_same_shape, check_sample_weight,
-    first_index_where, scans_first,
+    first_index_where,
 )
 from lossmetrics._kernels import kernels
 
@@ -46,15 +46,15 @@ def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
     n_threads = resolve_n_threads(n_threads, work=2 * q.size)
     n_cols = q.shape[-1]
     p2, q2 = p.reshape(-1, n_cols), q.reshape(-1, n_cols)
-    deferred = [lambda: _check_distribution(p, "y_true", log_true, n_threads),
-                lambda: _check_distribution(q, "y_pred", log_pred, n_threads)]
-    if log_true or log_pred or not kl_kernel_checks(p2, q2):
-        # Only the kernel of probabilities on rows of contiguous columns
-        # checks them as it reads them (see _kl_flat).
-        for check in deferred:
-            check()
-        deferred = []
-    with scans_first(deferred):
+    # Only the kernel of probabilities on rows of contiguous columns checks
+    # them as it reads them (see _kl_flat).
+    by_kernel = not (log_true or log_pred) and kl_kernel_checks(p2, q2)
+    deferred = Deferred()
+    deferred.add(lambda: _check_distribution(p, "y_true", log_true, n_threads),
+                 by_kernel=by_kernel)
+    deferred.add(lambda: _check_distribution(q, "y_pred", log_pred, n_threads),
+                 by_kernel=by_kernel)
+    with deferred.first():
         sw = check_sample_weight(sample_weight, q.shape[0], n_threads=n_threads)
     return CheckedInputs("kl_divergence", p2, q2, sw, n_threads,
                          dict(reduction=reduction, out_shape=q.shape[:-1],

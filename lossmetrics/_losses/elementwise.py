@@ -18,24 +18,23 @@ from lossmetrics._core.options import REDUCTION, Option
 from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
-    CheckedInputs, as_2d, as_float_array, check_finite, check_non_empty,
+    CheckedInputs, Deferred, as_2d, as_float_array, check_finite, check_non_empty,
     check_probabilities, check_reduction, check_same_shape, check_sample_weight,
-    defer_finite, first_index_where, scans_first,
+    first_index_where,
 )
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.labels import label_indices
 
 
 def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, reduction,
-                           pred_is_proba, true_is_proba, deferred=None,
-                           defer_ranges=False):
+                           pred_is_proba, true_is_proba, deferred, defer_ranges=False):
     """Shared checks of the element-wise losses: same shapes, finite values, and
     values in [0, 1] where the loss takes probabilities.
 
-    With a ``deferred`` list, the finiteness scans of arrays that need no range
-    check are appended to it instead of run (see ``defer_finite``); with
-    ``defer_ranges`` too, the scans of the probability arrays (for kernels
-    that check them as they read them)."""
+    The finiteness scans of arrays that need no range check are left to the
+    kernel (added to ``deferred``, a Deferred); with ``defer_ranges``, the
+    scans of the probability arrays too (for kernels that check them as they
+    read them)."""
     x = as_float_array(pred, pred_name)
     t = as_float_array(y_true, "y_true")
     check_same_shape(t, x, "y_true", pred_name)
@@ -43,15 +42,13 @@ def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, re
     reduction = check_reduction(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * x.size)
     for arr, name, is_proba in ((x, pred_name, pred_is_proba), (t, "y_true", true_is_proba)):
-        if deferred is not None and not is_proba:
-            defer_finite(deferred, arr, name, n_threads=n_threads)
-        elif deferred is not None and defer_ranges:
-            deferred.append(lambda arr=arr, name=name: _check_proba(arr, name, n_threads))
-        elif is_proba:
-            _check_proba(arr, name, n_threads)
+        if is_proba:
+            deferred.add(lambda arr=arr, name=name: _check_proba(arr, name, n_threads),
+                         by_kernel=defer_ranges)
         else:
-            check_finite(arr, name, n_threads=n_threads)
-    sw = check_sample_weight(sample_weight, x.shape[0], n_threads=n_threads)
+            deferred.finite(arr, name, n_threads=n_threads)
+    with deferred.first():
+        sw = check_sample_weight(sample_weight, x.shape[0], n_threads=n_threads)
     return t, x, sw, n_threads, reduction
 
 
@@ -63,11 +60,10 @@ def _check_proba(arr, name, n_threads):
 def check_binary_cross_entropy(y_true, y_proba, *, sample_weight=None, n_threads=None,
                                reduction="mean"):
     # The kernel checks both arrays as it reads them (see _bce_rows).
-    deferred = []
-    with scans_first(deferred):
-        t, p, sw, n_threads, reduction = check_elementwise_pair(
-            y_true, y_proba, "y_proba", sample_weight, n_threads, reduction, True, True,
-            deferred, defer_ranges=True)
+    deferred = Deferred()
+    t, p, sw, n_threads, reduction = check_elementwise_pair(
+        y_true, y_proba, "y_proba", sample_weight, n_threads, reduction, True, True,
+        deferred, defer_ranges=True)
     return CheckedInputs("binary_cross_entropy", as_2d(t), as_2d(p), sw, n_threads,
                          dict(reduction=reduction, out_shape=p.shape,
                               pos_weight=np.empty(0)), deferred)
@@ -76,8 +72,8 @@ def check_binary_cross_entropy(y_true, y_proba, *, sample_weight=None, n_threads
 def check_binary_cross_entropy_with_logits(y_true, logits, *, sample_weight=None,
                                            n_threads=None, pos_weight=None,
                                            reduction="mean"):
-    deferred = []
-    with scans_first(deferred):
+    deferred = Deferred()
+    with deferred.first():
         return _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight,
                                  reduction, deferred)
 
@@ -277,7 +273,7 @@ def _check_threshold(value, name, allow_zero):
 
 
 def _check_pair(metric, y_true, y_pred, sample_weight, n_threads, reduction, **params):
-    deferred = []
+    deferred = Deferred()
     t, x, sw, n_threads, reduction = check_elementwise_pair(
         y_true, y_pred, "y_pred", sample_weight, n_threads, reduction, False, False,
         deferred)

@@ -13,8 +13,8 @@ from lossmetrics._losses.labels import LabelSet, encode
 from lossmetrics._core.state import total, weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
-    CheckedInputs, as_array, as_float_array, check_bool, check_consistent_length,
-    check_finite, check_sample_weight, first_index_where,
+    CheckedInputs, Deferred, as_array, as_float_array, check_bool,
+    check_consistent_length, check_finite, check_sample_weight, first_index_where,
 )
 
 
@@ -106,12 +106,14 @@ def _rowsum_tol(dtype):
     return 1e-8 + math.sqrt(float(np.finfo(dtype).eps))
 
 
-def check_multiclass(metric, y, proba, sw, n_threads, labels, params, before_error=None):
+def check_multiclass(metric, y, proba, sw, n_threads, labels, params, deferred=None):
     """Encode labels against y_proba's columns, with scikit-learn's checks and messages.
 
-    ``before_error`` (if given) runs before a warning that precedes an error.
+    ``deferred`` holds the checks left to the kernel so far (see Deferred).
     """
+    deferred = Deferred() if deferred is None else deferred
     if y.ndim == 2 and y.shape[1] > 1:
+        deferred.run()   # the kernel of an indicator y_true checks nothing
         _check_indicator(y, proba)
         return CheckedInputs(metric, y, proba, sw, n_threads, dict(params, indicator=True))
     if y.ndim == 2:
@@ -125,9 +127,7 @@ def check_multiclass(metric, y, proba, sw, n_threads, labels, params, before_err
     enc = encode(y, label_classes, n_threads)
     # With labels given, scikit-learn checks that every y_true is one of them
     # before the class count.  The kernel finds an undeclared label as it
-    # reads y_true, so the check is left to it (checked.deferred), unless an
-    # error of the class count comes first: then it runs first.
-    pending = []
+    # reads y_true, so the check is left to it.
     if labels is not None:
         def check_declared():
             bad = _first_undeclared(enc, y)
@@ -137,20 +137,13 @@ def check_multiclass(metric, y, proba, sw, n_threads, labels, params, before_err
                     f"y_true contains values {undeclared} not belonging to the passed "
                     f"labels {labels}. First at index {bad}."
                 )
-        pending.append(check_declared)
-    try:
-        checked = _check_class_count(metric, enc, y, proba, sw, n_threads, labels, params,
-                                     before_error, pending)
-    except (ValueError, TypeError):
-        for check in pending:
-            check()
-        raise
-    checked.deferred.extend(pending)
-    return checked
+        deferred.add(check_declared)
+    with deferred.first():
+        return _check_class_count(metric, enc, y, proba, sw, n_threads, labels, params,
+                                  deferred)
 
 
-def _check_class_count(metric, enc, y, proba, sw, n_threads, labels, params, before_error,
-                       pending):
+def _check_class_count(metric, enc, y, proba, sw, n_threads, labels, params, deferred):
     """The class-count checks of check_multiclass; returns the CheckedInputs."""
     n_classes = enc.classes.shape[0]
     if n_classes == 1:
@@ -167,15 +160,11 @@ def _check_class_count(metric, enc, y, proba, sw, n_threads, labels, params, bef
     p2 = proba[:, None] if proba.ndim == 1 else proba
     params = dict(params, indicator=False, encoded=enc, binary_1d=binary_1d,
                   rowsum_tol=_rowsum_tol(proba.dtype))
-    checked = CheckedInputs(metric, enc.codes, p2, sw, n_threads, params)
+    checked = CheckedInputs(metric, enc.codes, p2, sw, n_threads, params, deferred)
     if n_classes != n_cols:
         # scikit-learn warns about the row sums before it reports the class count
         # (and after its checks of the probabilities and of the labels).
-        if before_error is not None:
-            before_error()
-        for check in pending:
-            check()
-        pending.clear()   # run once
+        deferred.run()
         _warn_row_sums(checked)
         if labels is None:
             raise ValueError(
@@ -204,22 +193,12 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
     normalize = check_bool(normalize, "normalize", "log_loss")
     proba, n_threads = check_proba_shape(y_true, y_proba, "log_loss", n_threads)
 
-    def check_values():
-        check_proba_values(proba, n_threads)
-
-    try:
+    deferred = Deferred()
+    deferred.add(lambda: check_proba_values(proba, n_threads))
+    with deferred.first():
         y, sw = check_label_vector(y_true, proba, sample_weight, n_threads)
-        checked = check_multiclass("log_loss", y, proba, sw, n_threads, labels,
-                                   dict(normalize=normalize, mode=LOG_LOSS_MODE),
-                                   before_error=check_values)
-    except (ValueError, TypeError):
-        check_values()
-        raise
-    if checked.params["indicator"]:
-        check_values()
-    else:
-        checked.deferred.insert(0, check_values)   # before the labels' check, if any
-    return checked
+        return check_multiclass("log_loss", y, proba, sw, n_threads, labels,
+                                dict(normalize=normalize, mode=LOG_LOSS_MODE), deferred)
 
 
 def _first_undeclared(enc, y):

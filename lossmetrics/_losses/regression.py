@@ -13,12 +13,22 @@ from lossmetrics._core.state import weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._kernels import kernels
 from lossmetrics._core.validation import (
-    CheckedInputs, as_array, as_float_array, check_consistent_length, check_finite,
-    check_sample_weight, defer_finite,
+    CheckedInputs, Deferred, as_array, as_float_array, check_consistent_length,
+    check_finite, check_sample_weight,
 )
 
 
 def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multioutput):
+    # scikit-learn validates the parameters first (validate_params), then the
+    # arrays: their values (left to the kernel, see Deferred), the sample
+    # weights, the outputs and their weights.
+    if multioutput is None or (isinstance(multioutput, str)
+                               and multioutput not in ("raw_values", "uniform_average")):
+        raise InvalidParameterError(
+            f"The 'multioutput' parameter of {metric} must be a str among "
+            "{'raw_values', 'uniform_average'} or an array-like. "
+            f"Got {multioutput!r} instead."
+        )
     yt = as_float_array(y_true, "y_true", metric)
     yp = as_float_array(y_pred, "y_pred", metric)
     sw_arr = None if sample_weight is None or np.isscalar(sample_weight) else as_array(
@@ -36,9 +46,18 @@ def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multiout
                 f"is required. {name} is empty."
             )
     n_threads = resolve_n_threads(n_threads, work=yt.size + yp.size)
-    deferred = []
-    defer_finite(deferred, yt, "y_true", n_threads=n_threads, sklearn_name="")
-    defer_finite(deferred, yp, "y_pred", n_threads=n_threads, sklearn_name="")
+    deferred = Deferred()
+    deferred.finite(yt, "y_true", n_threads=n_threads, sklearn_name="")
+    deferred.finite(yp, "y_pred", n_threads=n_threads, sklearn_name="")
+    with deferred.first():
+        sw, yt2, yp2, multioutput = _check_outputs(yt, yp, sample_weight, n_threads,
+                                                   multioutput)
+    return CheckedInputs(metric, yt2, yp2, sw, n_threads,
+                         dict(multioutput=multioutput, n_outputs=yt2.shape[1]), deferred)
+
+
+def _check_outputs(yt, yp, sample_weight, n_threads, multioutput):
+    """The checks of _check_regression after the arrays' values."""
     sw = check_sample_weight(sample_weight, yt.shape[0], n_threads=n_threads)
     yt2 = yt[:, None] if yt.ndim == 1 else yt
     yp2 = yp[:, None] if yp.ndim == 1 else yp
@@ -48,19 +67,7 @@ def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multiout
             f"({yt2.shape[1]}!={yp2.shape[1]})"
         )
     n_outputs = yt2.shape[1]
-    if isinstance(multioutput, str):
-        if multioutput not in ("raw_values", "uniform_average"):
-            raise InvalidParameterError(
-                f"The 'multioutput' parameter of {metric} must be a str among "
-                "{'raw_values', 'uniform_average'} or an array-like. "
-                f"Got {multioutput!r} instead."
-            )
-    elif multioutput is None:
-        raise InvalidParameterError(
-            f"The 'multioutput' parameter of {metric} must be a str among "
-            "{'raw_values', 'uniform_average'} or an array-like. Got None instead."
-        )
-    else:
+    if not isinstance(multioutput, str):
         mo = as_float_array(multioutput, "multioutput")
         if n_outputs == 1:
             raise ValueError(
@@ -76,8 +83,7 @@ def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multiout
         if not np.any(mo):
             raise ValueError("multioutput weights sum to zero; they cannot be normalised.")
         multioutput = mo
-    return CheckedInputs(metric, yt2, yp2, sw, n_threads,
-                         dict(multioutput=multioutput, n_outputs=n_outputs), deferred)
+    return sw, yt2, yp2, multioutput
 
 
 def check_mean_squared_error(y_true, y_pred, *, sample_weight=None, n_threads=None,
