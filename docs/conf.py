@@ -116,13 +116,14 @@ def _write_loss_table():
     cannot drift from the code: a new declaration adds a row.
     """
     rows = [
-        "| loss | prediction | scorer (estimator method) | options | reference |",
-        "|---|---|---|---|---|",
+        "| loss | y_true | prediction | scorer (estimator method) | options | reference |",
+        "|---|---|---|---|---|---|",
     ]
     for name, spec in lossmetrics.LOSSES.items():
         scorer = f"`{spec.scorer}` (`{spec.response_method}`)" if spec.scorer else "--"
         options = ", ".join(f"`{o}`" for o in spec.option_names) or "--"
-        rows.append(f"| {{func}}`~lossmetrics.{name}` | {spec.prediction} | {scorer} | "
+        rows.append(f"| {{func}}`~lossmetrics.{name}` | {spec.target} | {spec.prediction} | "
+                    f"{scorer} | "
                     f"{options} | `{spec.reference}` |")
     out = HERE / "generated" / "losses.inc.md"
     out.parent.mkdir(exist_ok=True)

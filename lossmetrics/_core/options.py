@@ -10,6 +10,8 @@ import ast
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from lossmetrics._core.validation import check_reduction
+
 
 def python_literal(text):
     """The Python literal ``text`` spells, or ``text`` itself."""
@@ -39,6 +41,13 @@ class Option:
     parse : callable or None
         Applied to the command line's value before the call (a ``ValueError``
         is a usage error); None: the value as read.
+    check : callable or None
+        ``check(value)`` -> the validated value, or the loss's error (an
+        ``InvalidParameterError`` naming the option); the loss's ``check``
+        calls it where its reference library validates the option.  None for
+        an option validated against the data (``class_weight`` against the
+        number of classes, ``labels`` against ``y_true``...), which the loss's
+        ``check`` does itself.
     """
 
     name: str
@@ -49,6 +58,7 @@ class Option:
     choices: Optional[tuple] = None
     switch: Optional[str] = None
     parse: Optional[Callable] = None
+    check: Optional[Callable] = None
 
 
 def plain(name):
@@ -57,4 +67,5 @@ def plain(name):
 
 
 REDUCTION = Option("reduction", "mean (default) or sum; 'none' (one loss per sample) "
-                   "is refused", metavar=None, choices=("mean", "sum", "none"))
+                   "is refused", metavar=None, choices=("mean", "sum", "none"),
+                   check=check_reduction)

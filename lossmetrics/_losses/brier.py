@@ -78,8 +78,8 @@ def _check_binary(y, proba, sw, n_threads, pos_label, params):
 
 def check_brier_score_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
                            pos_label=None, labels=None, scale_by_half="auto"):
-    scale_by_half = _check_scale_by_half(scale_by_half)
-    pos_label = _check_pos_label(pos_label)
+    scale_by_half = SCALE_BY_HALF.check(scale_by_half)
+    pos_label = POS_LABEL.check(pos_label)
     # scikit-learn's binary path says "less than 0", its multiclass path "lower than 0".
     proba, n_threads = check_proba_array(
         y_true, y_proba, "brier_score_loss", n_threads,
@@ -122,10 +122,12 @@ def _demo(d):
              lambda: skm.brier_score_loss(d.binary_labels, d.binary_proba))]
 
 
-POS_LABEL = Option("pos_label", "the positive class of a binary problem", metavar="LABEL")
+POS_LABEL = Option("pos_label", "the positive class of a binary problem", metavar="LABEL",
+                   check=_check_pos_label)
 SCALE_BY_HALF = Option("scale_by_half", "halve the score (default auto: for binary problems)",
                        metavar=None, choices=("true", "false", "auto"),
-                       parse=lambda v: {"true": True, "false": False}.get(v, v))
+                       parse=lambda v: {"true": True, "false": False}.get(v, v),
+                       check=_check_scale_by_half)
 
 BRIER_SCORE_LOSS = Loss(
     name="brier_score_loss", check=check_brier_score_loss, state=log_loss_state,

@@ -24,7 +24,7 @@ from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
     CheckedInputs, as_array, as_float_array, check_class_weight, check_finite,
-    check_non_empty, check_probabilities, check_reduction, check_sample_weight,
+    check_non_empty, check_probabilities, check_sample_weight,
     Deferred, first_index_where, format_index,
 )
 from lossmetrics._kernels import kernels
@@ -126,9 +126,9 @@ def _check_class_scores(y_true, scores, sample_weight, n_threads, class_weight,
             f"{z.shape}."
         )
     check_non_empty(z, scores_name)
-    reduction = check_reduction(reduction)
-    ignore_index = _check_ignore_index(ignore_index)
-    label_smoothing = _check_label_smoothing(label_smoothing)
+    reduction = REDUCTION.check(reduction)
+    ignore_index = IGNORE_INDEX.check(ignore_index)
+    label_smoothing = LABEL_SMOOTHING.check(label_smoothing)
     n_threads = resolve_n_threads(n_threads, work=z.size)
 
     # The order of PyTorch's checks: the scores, then the targets, then the
@@ -261,8 +261,9 @@ def _demo_nll_loss(d):
 CLASS_WEIGHT = Option("class_weight", "one weight per class", metavar="W", nargs="+",
                       type=float)
 IGNORE_INDEX = Option("ignore_index", "target value that is ignored", metavar="INT",
-                      type=int)
-LABEL_SMOOTHING = Option("label_smoothing", "in [0, 1]", metavar="F", type=float)
+                      type=int, check=_check_ignore_index)
+LABEL_SMOOTHING = Option("label_smoothing", "in [0, 1]", metavar="F", type=float,
+                         check=_check_label_smoothing)
 
 CROSS_ENTROPY = Loss(
     name="cross_entropy", check=check_cross_entropy, state=class_scores_state(False),

@@ -9,7 +9,7 @@ from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
     CheckedInputs, Deferred, as_float_array, check_bool, check_finite, check_non_empty,
-    check_probabilities, check_reduction, check_same_shape, check_sample_weight,
+    check_probabilities, check_same_shape, check_sample_weight,
     first_index_where,
 )
 from lossmetrics._kernels import kernels
@@ -40,9 +40,9 @@ def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
             f"along the last axis; got shape {q.shape}."
         )
     check_non_empty(q, "y_pred")
-    log_true = check_bool(log_true, "log_true", "kl_divergence")
-    log_pred = check_bool(log_pred, "log_pred", "kl_divergence")
-    reduction = check_reduction(reduction)
+    log_true = LOG_TRUE.check(log_true)
+    log_pred = LOG_PRED.check(log_pred)
+    reduction = REDUCTION.check(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * q.size)
     n_cols = q.shape[-1]
     p2, q2 = p.reshape(-1, n_cols), q.reshape(-1, n_cols)
@@ -80,8 +80,10 @@ def _demo(d):
              lambda: np.mean(np.sum(d.proba * np.log(d.proba / uniform), axis=1)))]
 
 
-LOG_TRUE = Option("log_true", "y_true holds log-probabilities", metavar=None, switch="on")
-LOG_PRED = Option("log_pred", "y_pred holds log-probabilities", metavar=None, switch="on")
+LOG_TRUE = Option("log_true", "y_true holds log-probabilities", metavar=None, switch="on",
+                  check=lambda v: check_bool(v, "log_true", "kl_divergence"))
+LOG_PRED = Option("log_pred", "y_pred holds log-probabilities", metavar=None, switch="on",
+                  check=lambda v: check_bool(v, "log_pred", "kl_divergence"))
 
 KL_DIVERGENCE = Loss(
     name="kl_divergence", check=check_kl_divergence, state=kl_state, result=torch_result,

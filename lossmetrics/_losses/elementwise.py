@@ -19,7 +19,7 @@ from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
     CheckedInputs, Deferred, as_2d, as_float_array, check_finite, check_non_empty,
-    check_probabilities, check_reduction, check_same_shape, check_sample_weight,
+    check_probabilities, check_same_shape, check_sample_weight,
     first_index_where,
 )
 from lossmetrics._kernels import kernels
@@ -39,7 +39,7 @@ def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, re
     t = as_float_array(y_true, "y_true")
     check_same_shape(t, x, "y_true", pred_name)
     check_non_empty(x, pred_name)
-    reduction = check_reduction(reduction)
+    reduction = REDUCTION.check(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * x.size)
     for arr, name, is_proba in ((x, pred_name, pred_is_proba), (t, "y_true", true_is_proba)):
         if is_proba:
@@ -283,14 +283,14 @@ def _check_pair(metric, y_true, y_pred, sample_weight, n_threads, reduction, **p
 
 def check_huber_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, delta=1.0,
                      reduction="mean"):
-    delta = _check_threshold(delta, "delta", allow_zero=False)
+    delta = DELTA.check(delta)
     return _check_pair("huber_loss", y_true, y_pred, sample_weight, n_threads, reduction,
                        param=delta)
 
 
 def check_smooth_l1_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, beta=1.0,
                          reduction="mean"):
-    beta = _check_threshold(beta, "beta", allow_zero=True)
+    beta = BETA.check(beta)
     return _check_pair("smooth_l1_loss", y_true, y_pred, sample_weight, n_threads,
                        reduction, param=beta)
 
@@ -336,8 +336,10 @@ def _demo_pair(name, reference, label="", **options):
     return demo
 
 
-DELTA = Option("delta", "threshold of the Huber loss", metavar="F", type=float)
-BETA = Option("beta", "threshold of the smooth L1 loss", metavar="F", type=float)
+DELTA = Option("delta", "threshold of the Huber loss", metavar="F", type=float,
+               check=lambda v: _check_threshold(v, "delta", allow_zero=False))
+BETA = Option("beta", "threshold of the smooth L1 loss", metavar="F", type=float,
+              check=lambda v: _check_threshold(v, "beta", allow_zero=True))
 
 MSE_LOSS = Loss(
     name="mse_loss", check=check_mse_loss, state=pair_state("SQUARED_ERROR"),

@@ -11,7 +11,7 @@ from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
     CheckedInputs, as_array, as_float_array, check_finite, check_non_empty,
-    check_reduction, check_same_shape, check_sample_weight,
+    check_same_shape, check_sample_weight,
 )
 from lossmetrics._kernels import kernels
 
@@ -26,10 +26,8 @@ def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
     if a.ndim != 2:
         raise ValueError(f"x1 and x2 must have shape (N, D); got shape {a.shape}.")
     check_non_empty(a, "x1")
-    if (isinstance(margin, (bool, np.bool_)) or not isinstance(margin, numbers.Real)
-            or not np.isfinite(margin)):
-        raise InvalidParameterError(f"margin must be a finite real number; got {margin!r}.")
-    reduction = check_reduction(reduction)
+    margin = MARGIN.check(margin)
+    reduction = REDUCTION.check(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * a.size)
     check_finite(a, "x1", n_threads=n_threads)
     check_finite(b, "x2", n_threads=n_threads)
@@ -73,7 +71,15 @@ def _demo(d):
 
 
 X2 = Option("x2", "the second embedding of each pair, shape (N, D)", metavar="FILE")
-MARGIN = Option("margin", "margin of dissimilar pairs", metavar="F", type=float)
+def _check_margin(margin):
+    if (isinstance(margin, (bool, np.bool_)) or not isinstance(margin, numbers.Real)
+            or not np.isfinite(margin)):
+        raise InvalidParameterError(f"margin must be a finite real number; got {margin!r}.")
+    return float(margin)
+
+
+MARGIN = Option("margin", "margin of dissimilar pairs", metavar="F", type=float,
+                check=_check_margin)
 
 COSINE_EMBEDDING_LOSS = Loss(
     name="cosine_embedding_loss", check=check_cosine_embedding_loss, state=cosine_state,

@@ -190,7 +190,7 @@ def check_log_loss(y_true, y_proba, *, sample_weight=None, n_threads=None,
     """
     if y_true is None or y_proba is None:
         check_proba_shape(y_true, y_proba, "log_loss", n_threads)
-    normalize = check_bool(normalize, "normalize", "log_loss")
+    normalize = NORMALIZE.check(normalize)
     proba, n_threads = check_proba_shape(y_true, y_proba, "log_loss", n_threads)
 
     deferred = Deferred()
@@ -360,7 +360,8 @@ def _demo(d):
 
 
 NORMALIZE = Option("normalize", "mean over the samples (default), or the sum",
-                   metavar=None, switch="on_off")
+                   metavar=None, switch="on_off",
+                   check=lambda v: check_bool(v, "normalize", "log_loss"))
 LABELS = Option("labels", "all the class labels, in the order of y_pred's columns",
                 metavar="LABEL", nargs="+")
 
