@@ -36,6 +36,13 @@
 #else
 #define LM_ALWAYS_INLINE static inline
 #endif
+/* A whole loop kept out of its caller: compiled (and vectorised) on its
+ * own, whatever the caller it would otherwise be inlined into. */
+#if defined(__GNUC__)
+#define LM_NOINLINE static __attribute__((noinline))
+#else
+#define LM_NOINLINE static
+#endif
 
 typedef union { double d; uint64_t u; } lm_bits;
 
