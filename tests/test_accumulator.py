@@ -206,6 +206,19 @@ def test_inconsistent_batches_and_merges():
         acc.update([0], [[0.0, 1.0]], x2=[[1.0, 2.0]])
 
 
+def test_cross_entropy_batches_of_indices_and_of_probabilities_do_not_mix():
+    # An index batch then a probability batch gave a number no one-shot call gives.
+    z = np.array([[0.0, 1.0], [1.0, 0.0]])
+    for first, second in (([0, 1], [[0.2, 0.8], [0.5, 0.5]]),
+                          ([[0.2, 0.8], [0.5, 0.5]], [0, 1])):
+        acc = lm.Accumulator("cross_entropy").update(first, z)
+        with pytest.raises(ValueError, match="target_kind"):
+            acc.update(second, z)
+        other = lm.Accumulator("cross_entropy").update(second, z)
+        with pytest.raises(ValueError, match="target_kind"):
+            lm.Accumulator("cross_entropy").update(first, z).merge(other)
+
+
 def test_result_needs_data_and_a_nonzero_weight():
     acc = lm.Accumulator("mean_absolute_error")
     with pytest.raises(ValueError, match="has no data"):

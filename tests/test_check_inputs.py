@@ -1273,3 +1273,60 @@ def test_first_of_two_errors_is_the_eager_orders(metric, kwargs, shows):
         lossmetrics.check_inputs(metric, y_true, y_pred, **kwargs)
     assert shows.lower() in str(by_function.value).lower()
     assert str(by_check_inputs.value) == str(by_function.value)
+
+
+# --------------------------------------------------------------------------
+# Options and labels that cannot apply are errors, never silently dropped
+# --------------------------------------------------------------------------
+
+def test_ignore_index_with_probability_targets_is_an_error():
+    # PyTorch: "ignore_index is not supported for floating point target".
+    y = np.array([[0.2, 0.8], [0.5, 0.5]])
+    z = np.array([[1.0, 2.0], [0.0, 1.0]])
+    for call in (lambda: lossmetrics.cross_entropy(y, z, ignore_index=1),
+                 lambda: lossmetrics.check_inputs("cross_entropy", y, z, ignore_index=-100),
+                 lambda: lossmetrics.Accumulator("cross_entropy", ignore_index=0).update(y, z)):
+        with pytest.raises(ValueError, match="ignore_index applies to class-index targets"):
+            call()
+
+
+@pytest.mark.parametrize("metric", ["log_loss", "brier_score_loss"])
+def test_repeated_labels_are_an_error(metric):
+    # They were de-duplicated, leaving a column of y_proba without a class
+    # (and a warning that sorted labels were unsorted).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"labels must be distinct.*got 1 twice, again "
+                                             r"at index 2"):
+            getattr(lossmetrics, metric)([0, 1, 1], [[0.5, 0.3, 0.2]] * 3, labels=[0, 1, 1])
+
+
+@pytest.mark.parametrize("y", [[1, "a", 1], [1, "1", 2, 2], [1.5, "x"]])
+@pytest.mark.parametrize("metric", ["log_loss", "brier_score_loss"])
+def test_a_list_mixing_numbers_and_strings_is_an_error(metric, y):
+    # NumPy turns such a list into strings, merging 1 and "1"; scikit-learn
+    # raises "Mix of label input types".
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        getattr(sklearn.metrics, metric)(y, [[0.5, 0.5]] * len(y))
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        getattr(lossmetrics, metric)(y, [[0.5, 0.5]] * len(y))
+
+
+def test_labels_differing_by_a_trailing_nul_stay_distinct():
+    y = ["a", "a\x00", "a", "a\x00"]
+    p = [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.1, 0.9]]
+    want = lossmetrics.log_loss(np.array(y, dtype=object), p)
+    assert lossmetrics.log_loss(y, p) == want
+    assert want == pytest.approx(-np.mean(np.log([0.8, 0.7, 0.6, 0.9])), rel=1e-15)
+
+
+@pytest.mark.parametrize("weights", [[1.0, -1.0], [2.0, -0.5]])
+def test_negative_multioutput_weights_are_an_error(weights):
+    # They gave a negative mean squared error, or a ZeroDivisionError.
+    # scikit-learn averages with them (a difference the comparison page states).
+    y, p = np.ones((4, 2)), np.zeros((4, 2))
+    if sum(weights) != 0:
+        assert np.isfinite(sklearn.metrics.mean_squared_error(y, p, multioutput=weights))
+    with pytest.raises(ValueError, match=r"multioutput weights must be non-negative; got "
+                                         r"-[0-9.]+ at index 1"):
+        lossmetrics.mean_squared_error(y, p, multioutput=weights)

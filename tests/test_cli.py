@@ -190,6 +190,27 @@ def test_numeric_csv_header_int_labels_and_json(tmp_path):
                     "label_smoothing": 0.05, "reduction": "sum"}}
 
 
+@pytest.mark.parametrize("where", ["y.csv", "p.csv"])
+def test_a_blank_csv_line_is_a_missing_value(tmp_path, where):
+    # NumPy's loadtxt skips blank lines: labels and predictions were paired
+    # wrongly when one file had a blank line, and a value was printed.
+    (tmp_path / "y.csv").write_text("0\n1\n1\n0\n1\n")
+    (tmp_path / "p.csv").write_text("0.1\n0.8\n0.7\n0.4\n0.9\n")
+    path = tmp_path / where
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:2] + [""] + lines[2:4]) + "\n")   # as many lines
+    result = run(tmp_path, "score", "log_loss", "--y-true", "y.csv", "--y-pred", "p.csv")
+    assert result.returncode == 1
+    assert_fails(result, where, "line 3 is blank", "missing value")
+
+
+def test_csv_may_end_with_one_line_break(tmp_path):
+    (tmp_path / "y.csv").write_text("0\n1\n1\n0")
+    (tmp_path / "p.csv").write_text("0.1\n0.8\n0.7\n0.4\n")
+    got = value(run(tmp_path, "score", "log_loss", "--y-true", "y.csv", "--y-pred", "p.csv"))
+    assert got == lm.log_loss([0, 1, 1, 0], [0.1, 0.8, 0.7, 0.4])
+
+
 def test_multioutput_raw_values_weights_and_float32(tmp_path):
     rng = np.random.default_rng(4)
     y = rng.normal(size=(N, 3))

@@ -248,6 +248,66 @@ def test_omp_num_threads_two(tmp_path):
     assert out["value"] == out["serial"]
 
 
+# --------------------------------------------------------------------------
+# Forked children never hang (GNU OpenMP's pool does not survive fork)
+# --------------------------------------------------------------------------
+
+_FORK_SCRIPT = textwrap.dedent("""
+    import multiprocessing as mp
+    import os
+    import sys
+
+    import numpy as np
+
+    import lossmetrics
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 200_000)
+    p = rng.dirichlet(np.ones(10), 200_000)
+
+
+    def value(_=None):
+        return lossmetrics.log_loss(y, p).hex(), lossmetrics.get_config()["default_n_threads"]
+
+
+    if __name__ == "__main__":
+        parent, parent_threads = value()     # a parallel call in the parent first
+        method = sys.argv[1]
+        if method == "os.fork":
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                v, t = value()
+                os.write(w, f"{v} {t}".encode())
+                os._exit(0)
+            os.waitpid(pid, 0)
+            v, t = os.read(r, 200).decode().split()
+            got = [(v, int(t))]
+        else:
+            with mp.get_context(method).Pool(2) as pool:
+                got = pool.map(value, range(4))   # one pool, reused across calls
+        assert all(v == parent for v, _ in got), (parent, got)
+        print(parent_threads, sorted({t for _, t in got}))
+""")
+
+
+@pytest.mark.parametrize("method", ["fork", "os.fork", "forkserver", "spawn"])
+def test_children_after_a_parallel_call_never_hang(method, tmp_path):
+    # Before the fix, a forked child hung forever at its first parallel call.
+    script = tmp_path / "fork_child.py"
+    script.write_text(_FORK_SCRIPT)
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run([sys.executable, str(script), method], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    parent_threads, child_threads = proc.stdout.split(maxsplit=1)
+    assert int(parent_threads) == lossmetrics.get_config()["default_n_threads"]
+    # Forked children run serially (the same bits); new processes in parallel.
+    expected = 1 if "fork" in method and method != "forkserver" else int(parent_threads)
+    assert child_threads.strip() == f"[{expected}]"
+
+
 def test_threadpoolctl_limits_the_default():
     import threadpoolctl
     rng = np.random.default_rng(5)

@@ -107,7 +107,21 @@ def _bad_number(exc, skiprows):
     return ReadError(msg)
 
 
+def _check_no_blank_line(path):
+    """A blank line is a missing value (NumPy's and pandas' readers skip it,
+    which would pair the rows of two files wrongly): refuse it, naming the line.
+    The file may end with one line break."""
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                raise ReadError(
+                    f"line {number} is blank: a blank line is a missing value, and "
+                    "every row needs one (remove the line or fill in the value)."
+                )
+
+
 def _read_csv(path, n_rows=None):
+    _check_no_blank_line(path)
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = csv.reader(f)
         first = next(rows, None)

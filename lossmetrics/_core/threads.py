@@ -8,6 +8,42 @@ from lossmetrics._core.errors import InvalidParameterError
 # costs more than it saves, and results do not depend on the thread count.
 SERIAL_BELOW = 1 << 16
 
+# GNU OpenMP's thread pool does not survive fork(): a child forked from a
+# process that has run a parallel region hangs at its own first one (serial
+# calls work).  A child forked from a process in which GNU OpenMP (libgomp)
+# is loaded therefore runs every call on one thread: the same results (they
+# do not depend on the thread count), never a hang.  Children started by
+# "spawn" or "forkserver" are new processes and run in parallel.
+_fork_state = {"forked": False, "serial": None}
+
+
+def _after_fork_in_child():
+    _fork_state.update(forked=True, serial=None)   # decided at the first call
+
+
+def _gnu_openmp_loaded():
+    """Whether libgomp is mapped into this process (a forked child's map is
+    its parent's at the fork)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            return any("libgomp" in line for line in maps)
+    except OSError:   # pragma: no cover - no /proc: cannot tell, be safe
+        return True
+
+
+def serial_after_fork():
+    """Whether this process is a child forked while GNU OpenMP was loaded,
+    whose calls therefore run on one thread."""
+    if not _fork_state["forked"]:
+        return False
+    if _fork_state["serial"] is None:
+        _fork_state["serial"] = _gnu_openmp_loaded()
+    return _fork_state["serial"]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
 
 def usable_cores():
     """Cores this process may run on (affinity mask aware)."""
@@ -26,10 +62,13 @@ def default_n_threads():
     """Threads used for ``n_threads=None``.
 
     ``omp_get_max_threads()`` honours ``OMP_NUM_THREADS`` and threadpoolctl's
-    limits; it is capped by the cores this process may use.
+    limits; it is capped by the cores this process may use.  One in a child
+    forked while GNU OpenMP was loaded (see ``serial_after_fork``).
     """
     from lossmetrics._kernels._openmp import omp_max_threads
 
+    if serial_after_fork():
+        return 1
     return max(1, min(omp_max_threads(), usable_cores()))
 
 
@@ -38,7 +77,8 @@ def resolve_n_threads(n_threads, work=None):
 
     ``None`` means every usable core, negative values count back from the
     cores as in scikit-learn (-1: all, -2: all but one), 0 and non-integers
-    are errors.  Work smaller than ``SERIAL_BELOW`` scalars runs serially.
+    are errors.  Work smaller than ``SERIAL_BELOW`` scalars runs serially, and
+    so does every call of a child forked while GNU OpenMP was loaded.
     """
     if n_threads is None:
         if work is not None and work < SERIAL_BELOW:
@@ -62,6 +102,6 @@ def resolve_n_threads(n_threads, work=None):
             # process when a team cannot be allocated); results do not depend
             # on the count, so capping is safe.
             resolved = min(n_threads, max_threads())
-    if work is not None and work < SERIAL_BELOW:
+    if (work is not None and work < SERIAL_BELOW) or serial_after_fork():
         return 1
     return resolved

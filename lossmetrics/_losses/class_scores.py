@@ -154,6 +154,13 @@ def _check_targets(y_true, z, sample_weight, n_threads, class_weight, ignore_ind
     y = as_array(y_true, "y_true")
     if y.shape == z.shape and y.dtype.kind in "fOc" and not log_input:
         deferred.run()   # the kernel of probability targets checks no logit
+        if ignore_index is not None:
+            # PyTorch: "ignore_index is not supported for floating point target".
+            raise ValueError(
+                "ignore_index applies to class-index targets only; y_true holds class "
+                f"probabilities (the shape of {scores_name}), got ignore_index="
+                f"{ignore_index}."
+            )
         t = as_float_array(y, "y_true")
         lo, hi = check_finite(t, "y_true", n_threads=n_threads)
         check_probabilities(t, "y_true", lo, hi)
@@ -267,7 +274,9 @@ LABEL_SMOOTHING = Option("label_smoothing", "in [0, 1]", metavar="F", type=float
 
 CROSS_ENTROPY = Loss(
     name="cross_entropy", check=check_cross_entropy, state=class_scores_state(False),
-    result=torch_result, result_keys=("reduction",),
+    # (target_kind: an Accumulator's batches hold class indices or class
+    # probabilities, all of them the same.)
+    result=torch_result, result_keys=("reduction", "target_kind"),
     options=(CLASS_WEIGHT, IGNORE_INDEX, LABEL_SMOOTHING, REDUCTION),
     target="class indices", prediction="logits",
     reference="torch.nn.functional.cross_entropy",

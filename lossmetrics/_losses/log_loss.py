@@ -22,10 +22,32 @@ from lossmetrics._core.validation import (
 LOG_LOSS_MODE, BRIER_MODE = 0, 1
 
 
+def as_labels(x, name):
+    """``as_array`` for class labels.  A sequence that NumPy would turn into
+    fixed-width strings is kept as Python objects instead: NumPy would merge
+    1 and "1" of a list mixing numbers and strings (scikit-learn raises "Mix
+    of label input types", and so does the encoding of the objects) and drop
+    trailing NUL characters, merging distinct labels."""
+    arr = as_array(x, name)
+    if not isinstance(x, np.ndarray) and arr.dtype.kind in "US":
+        arr = np.asarray(x, dtype=object)
+    return arr
+
+
 def _check_labels_arg(labels, y):
     """Sorted distinct labels (scikit-learn's LabelBinarizer().fit(labels).classes_)."""
-    lab = as_array(labels, "labels")
+    lab = as_labels(labels, "labels")
     classes = np.unique(lab)
+    if classes.shape[0] != lab.reshape(-1).shape[0]:
+        # A repeated label would leave a column of y_proba without a class.
+        seen = set()
+        for index, label in enumerate(lab.reshape(-1).tolist()):
+            if label in seen:
+                raise ValueError(
+                    f"labels must be distinct (one per column of y_proba); got "
+                    f"{label!r} twice, again at index {index}."
+                )
+            seen.add(label)
     if classes.shape != lab.shape or not np.all(classes == lab):
         warn(
             f"Labels passed were {labels}. But this function assumes labels are "
@@ -88,7 +110,7 @@ def check_proba_values(proba, n_threads, lower_word="lower than"):
 
 def check_label_vector(y_true, proba, sample_weight, n_threads, sklearn_name="y"):
     """y_true as labels: lengths, sample weights, finiteness.  Returns (y, sw)."""
-    y = as_array(y_true, "y_true")
+    y = as_labels(y_true, "y_true")
     sw_arr = None if sample_weight is None or np.isscalar(sample_weight) else as_array(
         sample_weight, "sample_weight")
     check_consistent_length([("y_proba", proba), ("y_true", y), ("sample_weight", sw_arr)])

@@ -80,6 +80,13 @@ def _check_outputs(yt, yp, sample_weight, n_threads, multioutput):
                 f"as outputs ({n_outputs}). multioutput has shape {mo.shape}."
             )
         check_finite(mo, "multioutput")
+        if np.any(mo < 0):
+            # (scikit-learn averages with them: a negative error, or a zero sum.)
+            where = int(np.flatnonzero(mo < 0)[0])
+            raise ValueError(
+                f"multioutput weights must be non-negative; got {mo[where]} at index "
+                f"{where}."
+            )
         if not np.any(mo):
             raise ValueError("multioutput weights sum to zero; they cannot be normalised.")
         multioutput = mo
