@@ -1330,3 +1330,53 @@ def test_negative_multioutput_weights_are_an_error(weights):
     with pytest.raises(ValueError, match=r"multioutput weights must be non-negative; got "
                                          r"-[0-9.]+ at index 1"):
         lossmetrics.mean_squared_error(y, p, multioutput=weights)
+
+
+def test_check_inputs_names_the_metric_for_an_unknown_option():
+    # It named an internal function ("check_cross_entropy() got an unexpected ...").
+    with pytest.raises(TypeError, match=r"check_inputs\('cross_entropy'\): unknown option\(s\) "
+                                        r"\['weight'\]; the options of cross_entropy are: "
+                                        r"class_weight, ignore_index"):
+        lossmetrics.check_inputs("cross_entropy", [0, 1], [[1.0, 0.0], [0.0, 1.0]],
+                                 weight=[1.0, 2.0])
+
+
+@pytest.mark.parametrize("make", [lambda v: set(v), lambda v: dict.fromkeys(v),
+                                  lambda v: iter(v), lambda v: (x for x in v)],
+                         ids=["set", "dict", "iterator", "generator"])
+def test_sets_dicts_and_iterators_are_not_array_likes(make):
+    # They were described as "a 0-d object array".
+    with pytest.raises(InvalidParameterError, match="y_pred must be an array-like .*got a "):
+        lossmetrics.mean_squared_error([1.0, 2.0], make([1.0, 2.5]))
+    with pytest.raises(InvalidParameterError, match="labels must be an array-like"):
+        lossmetrics.log_loss([0, 1], [[0.5, 0.5], [0.2, 0.8]], labels=make([0, 1]))
+
+
+class _TensorRequiringGrad:
+    """What matters of a torch tensor with requires_grad=True: NumPy cannot
+    read it (torch raises RuntimeError), its detach() can be read."""
+
+    requires_grad = True
+
+    def __init__(self, values):
+        self._values = np.asarray(values)
+
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad.")
+
+    def detach(self):
+        return self._values
+
+
+def test_a_tensor_in_a_graph_is_read_detached():
+    y, z = [0, 2, 1], np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 3.0], [1.0, 2.0, 0.0]])
+    assert (lossmetrics.cross_entropy(y, _TensorRequiringGrad(z))
+            == lossmetrics.cross_entropy(y, z))
+
+
+def test_log_loss_float16_labels_match_scikit_learn():
+    # Cython raised "No matching signature found".
+    y = np.array([0, 1, 2, 1], dtype=np.float16)
+    p = [[0.7, 0.2, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7], [0.3, 0.4, 0.3]]
+    assert lossmetrics.log_loss(y, p) == pytest.approx(sklearn.metrics.log_loss(y, p),
+                                                       rel=1e-15)

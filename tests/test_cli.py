@@ -204,6 +204,18 @@ def test_a_blank_csv_line_is_a_missing_value(tmp_path, where):
     assert_fails(result, where, "line 3 is blank", "missing value")
 
 
+def test_labels_may_be_separated_by_commas(tmp_path):
+    # "--labels 0,1" said "the labels must be numbers".
+    (tmp_path / "y.csv").write_text("0\n1\n1\n0\n")
+    np.save(tmp_path / "p.npy", np.array([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.3, 0.6, 0.1],
+                                          [0.5, 0.4, 0.1]]))
+    want = lm.log_loss([0, 1, 1, 0], np.load(tmp_path / "p.npy"), labels=[0, 1, 2])
+    for labels in (["0,1,2"], ["0,", "1,2"], ["0", "1", "2"]):
+        got = value(run(tmp_path, "score", "log_loss", "--y-true", "y.csv", "--y-pred",
+                        "p.npy", "--labels", *labels))
+        assert got == want
+
+
 def test_csv_may_end_with_one_line_break(tmp_path):
     (tmp_path / "y.csv").write_text("0\n1\n1\n0")
     (tmp_path / "p.csv").write_text("0.1\n0.8\n0.7\n0.4\n")

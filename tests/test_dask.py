@@ -2,6 +2,7 @@
 127.0.0.1): every loss over uneven chunks equals the in-memory function within
 1 ulp, weighted and unweighted."""
 import math
+import os
 import zlib
 
 import dask.array as da
@@ -16,11 +17,19 @@ from loss_cases import CASES, MEAN_ONLY, ROW_ARRAYS
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None,
-                                  scheduler_port=0) as cluster:
-        with distributed.Client(cluster) as c:
-            yield c
+    # distributed's nanny sets OMP_NUM_THREADS=1 (and more) in this process's
+    # environment for its workers; the tests that follow start processes of
+    # their own, which must not inherit it.
+    environ = dict(os.environ)
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      host="127.0.0.1", dashboard_address=None,
+                                      scheduler_port=0) as cluster:
+            with distributed.Client(cluster) as c:
+                yield c
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def assert_within_ulp(got, expected, ulps=1):

@@ -6,6 +6,7 @@ stride-0 broadcasts, read-only, memory-mapped) pass through untouched; a copy
 is made only for big-endian data, float16, integer or boolean predictions,
 objects such as lists and pandas frames that are not arrays already.
 """
+import collections.abc
 import contextlib
 import contextvars
 import math
@@ -162,8 +163,18 @@ def as_array(x, name, func=None):
             raise InvalidParameterError(
                 f"{name} must be an array-like; got the scalar {x!r}."
             )
+        if isinstance(x, (set, frozenset, dict, collections.abc.Iterator)):
+            # (np.asarray makes a 0-d object array of them; scikit-learn
+            # refuses them too.)
+            raise InvalidParameterError(
+                f"{name} must be an array-like (an array, a list, a tuple, a pandas "
+                f"or polars column...); got a {type(x).__name__}, which is not one: "
+                "its order is not defined or it can be read only once."
+            )
         if hasattr(x, "to_numpy") and hasattr(x, "dtypes"):  # pandas / polars objects
             x = x.to_numpy()
+        if getattr(x, "requires_grad", False) and callable(getattr(x, "detach", None)):
+            x = x.detach()   # a torch tensor in a graph: its values
         try:
             arr = np.asarray(x)
         except (ValueError, TypeError) as exc:

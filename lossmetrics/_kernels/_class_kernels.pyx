@@ -138,7 +138,7 @@ cdef inline bint _lse_flat(const floating[:, :, :] z) noexcept nogil:
     """Whether _lse_rows takes the contiguous path: (N, C) scores whose rows
     hold their C scores side by side, at most EXP_CHUNK of them."""
     return (z.shape[2] == 1 and z.shape[1] <= EXP_CHUNK
-            and z.strides[1] == sizeof(floating) and z.strides[0] % sizeof(floating) == 0)
+            and z.strides[1] == sizeof(floating) and z.strides[0] % <Py_ssize_t>sizeof(floating) == 0)
 
 
 cdef inline Py_ssize_t _gather(const floating[:, :, :] z, Py_ssize_t i0, Py_ssize_t i1,
@@ -178,10 +178,10 @@ cdef inline double _lse_rows(const floating[:, :, :] z, Py_ssize_t i0, Py_ssize_
         return 0.0
     if flat:
         if floating is float:
-            return lm_lse_rows_f(&z[i0, 0, 0], z.strides[0] // sizeof(float), i1 - i0,
+            return lm_lse_rows_f(&z[i0, 0, 0], z.strides[0] // <Py_ssize_t>sizeof(float), i1 - i0,
                                  n_classes, mrow, lse, buf, shift)
         else:
-            return lm_lse_rows(&z[i0, 0, 0], z.strides[0] // sizeof(double), i1 - i0,
+            return lm_lse_rows(&z[i0, 0, 0], z.strides[0] // <Py_ssize_t>sizeof(double), i1 - i0,
                                n_classes, mrow, lse, buf, shift)
     e = _gather(z, i0, i1, g)
     return lm_lse_rows(g, n_classes, e, n_classes, mrow, lse, buf, shift)
@@ -491,7 +491,7 @@ cdef inline void _ce_block(const floating[:, :, :] z, const int64_t[:, :] y,
     cdef double swg[EXP_CHUNK]
     cdef Acc4 lanes_num = acc4_zero(), lanes_den = acc4_zero()
     cdef Py_ssize_t i = start, i1, j, e, ne, n_classes = z.shape[1], n_pos = z.shape[2]
-    cdef Py_ssize_t z_step = z.strides[0] // sizeof(floating)
+    cdef Py_ssize_t z_step = z.strides[0] // <Py_ssize_t>sizeof(floating)
     cdef int64_t bad
     cdef double m
     while i < stop:
@@ -706,7 +706,8 @@ cdef inline bint _kl_flat(const floating[:, :] p, const floating_b[:, :] q,
     """Whether the lean path of _kl_rows applies: rows of contiguous columns,
     element strides, a chunk of rows within EXP_CHUNK values."""
     return (p.strides[1] == sizeof(floating) and q.strides[1] == sizeof(floating_b)
-            and p.strides[0] % sizeof(floating) == 0 and q.strides[0] % sizeof(floating_b) == 0
+            and p.strides[0] % <Py_ssize_t>sizeof(floating) == 0
+            and q.strides[0] % <Py_ssize_t>sizeof(floating_b) == 0
             and chunk_rows * p.shape[1] <= EXP_CHUNK)
 
 
@@ -719,7 +720,8 @@ cdef inline void _kl_rows_flat(const floating[:, :] p, const floating_b[:, :] q,
     cdef double bp[EXP_CHUNK]
     cdef double bq[EXP_CHUNK]
     cdef Py_ssize_t n_cols = p.shape[1]
-    cdef Py_ssize_t ps = p.strides[0] // sizeof(floating), qs = q.strides[0] // sizeof(floating_b)
+    cdef Py_ssize_t ps = p.strides[0] // <Py_ssize_t>sizeof(floating)
+    cdef Py_ssize_t qs = q.strides[0] // <Py_ssize_t>sizeof(floating_b)
     cdef int ok
     if floating is double:
         if floating_b is double:

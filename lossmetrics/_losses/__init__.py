@@ -76,7 +76,15 @@ def check_inputs(metric, y_true, y_pred, *, sample_weight=None, n_threads=None, 
     ...
     ValueError: y_true must hold class indices in [0, 3) (or ignore_index); got 3 at index 1.
     """
-    checked = get_loss(metric).check(y_true, y_pred, sample_weight=sample_weight,
-                                     n_threads=n_threads, **params)
+    loss = get_loss(metric)
+    unknown = sorted(set(params) - set(loss.option_names))
+    if unknown:
+        takes = ", ".join(loss.option_names) or "none"
+        raise TypeError(
+            f"check_inputs({metric!r}): unknown option(s) {unknown}; the options of "
+            f"{metric} are: {takes} (besides sample_weight and n_threads)."
+        )
+    checked = loss.check(y_true, y_pred, sample_weight=sample_weight,
+                         n_threads=n_threads, **params)
     checked.run_deferred()
     return checked

@@ -116,6 +116,8 @@ def check_label_vector(y_true, proba, sample_weight, n_threads, sklearn_name="y"
     check_consistent_length([("y_proba", proba), ("y_true", y), ("sample_weight", sw_arr)])
     sw = check_sample_weight(sample_weight, proba.shape[0], n_threads=n_threads)
     if y.dtype.kind == "f":
+        if y.dtype.itemsize not in (4, 8):
+            y = y.astype(np.float64)   # float16 / long double labels: exact in float64
         check_finite(y, "y_true", n_threads=n_threads, sklearn_name=sklearn_name)
     if y.dtype.kind == "c":
         raise ValueError("Complex data not supported: y_true has a complex dtype.")
@@ -384,8 +386,9 @@ def _demo(d):
 NORMALIZE = Option("normalize", "mean over the samples (default), or the sum",
                    metavar=None, switch="on_off",
                    check=lambda v: check_bool(v, "normalize", "log_loss"))
-LABELS = Option("labels", "all the class labels, in the order of y_pred's columns",
-                metavar="LABEL", nargs="+")
+LABELS = Option("labels", "all the class labels, in the order of y_pred's columns "
+                "(separated by spaces or commas)", metavar="LABEL", nargs="+",
+                parse=lambda words: [w for word in words for w in word.split(",") if w])
 
 LOG_LOSS = Loss(
     name="log_loss", check=check_log_loss, state=log_loss_state, result=log_loss_result,
