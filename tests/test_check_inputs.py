@@ -17,6 +17,7 @@ losses with scikit-learn, called live: same exception family and scikit-learn's 
 kept at the start of ours.
 """
 import inspect
+import math
 import os
 import re
 import subprocess
@@ -593,6 +594,8 @@ def _option_cases():
     yield case(bcel, "pos_weight-string", pos_weight="2", arg="pos_weight", shows=["'2'"])
     for m in TORCH_STYLE:
         for value in ("avg", None, "batchmean", "MEAN"):
+            if (m, value) == ("kl_divergence", "batchmean"):
+                continue   # PyTorch's spelling of kl_divergence's 'mean' (tested below)
             yield case(m, f"reduction-{value!r}", reduction=value, arg="reduction",
                        shows=[repr(value)])
     for m in REGRESSION:
@@ -1380,3 +1383,13 @@ def test_log_loss_float16_labels_match_scikit_learn():
     p = [[0.7, 0.2, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7], [0.3, 0.4, 0.3]]
     assert lossmetrics.log_loss(y, p) == pytest.approx(sklearn.metrics.log_loss(y, p),
                                                        rel=1e-15)
+
+
+def test_kl_divergence_takes_pytorchs_batchmean_as_its_mean():
+    p, q = SPECS["kl_divergence"].y_true, SPECS["kl_divergence"].pred
+    w = np.array([1.0, 2.0, 0.5, 1.5])
+    for sw in (None, w):
+        assert (lossmetrics.kl_divergence(p, q, reduction="batchmean", sample_weight=sw)
+                == lossmetrics.kl_divergence(p, q, sample_weight=sw))
+    assert lossmetrics.kl_divergence(p, q, reduction="batchmean") == pytest.approx(
+        math.fsum((p * np.log(p / q)).ravel().tolist()) / len(p), rel=1e-15)

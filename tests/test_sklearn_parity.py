@@ -534,3 +534,21 @@ def test_warnings_point_at_the_callers_line():
             call()
         assert caught, call
         assert {w.filename for w in caught} == {__file__}, [w.filename for w in caught]
+
+
+@pytest.mark.parametrize("name", REGRESSION)
+@pytest.mark.parametrize("y, pred", [([1e200, 1e200], [0.0, 0.0]),
+                                     ([1.7e308, -1.7e308], [-1.7e308, 1.7e308])])
+def test_regression_overflow_is_an_error_where_scikit_learn_gives_inf(name, y, pred):
+    # Finite inputs whose errors overflow float64: scikit-learn returns inf
+    # (with a RuntimeWarning) -- a difference comparison.md states; ours was
+    # a silent inf.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        theirs = getattr(skm, name)(y, pred)
+    if name == "mean_absolute_error" and max(map(abs, y)) < 1e300:
+        assert getattr(lm, name)(y, pred) == pytest.approx(theirs, rel=1e-15)
+        return
+    assert theirs == np.inf
+    with pytest.raises(ValueError, match=f"{name} overflows: the sum of the .* errors"):
+        getattr(lm, name)(y, pred)

@@ -42,6 +42,8 @@ def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
     check_non_empty(q, "y_pred")
     log_true = LOG_TRUE.check(log_true)
     log_pred = LOG_PRED.check(log_pred)
+    if isinstance(reduction, str) and reduction == "batchmean":
+        reduction = "mean"   # PyTorch's spelling of this 'mean', for ported code
     reduction = REDUCTION.check(reduction)
     n_threads = resolve_n_threads(n_threads, work=2 * q.size)
     n_cols = q.shape[-1]
@@ -114,10 +116,12 @@ def kl_divergence(y_true, y_pred, *, log_true=False, log_pred=False,
         Whether P / Q are given as log-probabilities.
     sample_weight : array-like of shape (N,), default=None
         Weight of each sample.
-    reduction : {'mean', 'sum', 'none'}, default='mean'
+    reduction : {'mean', 'sum', 'none', 'batchmean'}, default='mean'
         ``'mean'``: the sum divided by the summed sample weights (by N when
-        unweighted) -- PyTorch's ``'batchmean'``; ``'none'``: one value per
-        distribution, shape ``(N, ...)``.
+        unweighted) -- PyTorch's ``'batchmean'``, which is accepted as the
+        same; ``'none'``: one value per distribution, shape ``(N, ...)``.
+        (PyTorch's element-wise ``'mean'`` is not the KL divergence and has
+        no equivalent.)
     n_threads : int, default=None
         OpenMP threads; results do not depend on it.
 

@@ -126,7 +126,16 @@ def regression_state(term, checked, want_none=False):
     state, per, _ = elementwise_kernel(_kind(term), checked.y_true, checked.y_pred,
                                        _NO_POS_WEIGHT, checked.sample_weight, True, want_none,
                                        checked.n_threads)
-    checked.after_kernel(state)
+    checked.after_kernel(state)   # non-finite sums: a NaN or infinity in the inputs?
+    if not np.all(np.isfinite(state[:-1])):
+        # Finite inputs whose errors overflow (scikit-learn returns inf with a
+        # RuntimeWarning): an error, not a silent inf.
+        errors = "squared errors" if term == "SQUARED_ERROR" else "absolute errors"
+        raise ValueError(
+            f"{checked.metric} overflows: the sum of the {errors} of these values "
+            f"exceeds the largest float64 ({np.finfo(np.float64).max:.4g}); rescale "
+            "y_true and y_pred (the error scales with them)."
+        )
     return state, per
 
 
