@@ -220,3 +220,18 @@ def test_an_invalid_lossmetrics_simd_fails_the_first_loss_call_with_a_clear_erro
     assert proc.returncode != 0
     assert "ValueError" in proc.stderr
     assert "LOSSMETRICS_SIMD must be one of" in proc.stderr and "'fast'" in proc.stderr
+
+
+def test_get_config_shows_an_invalid_lossmetrics_simd_instead_of_raising(tmp_path):
+    # get_config() raised too, so the diagnostic could not show what is wrong.
+    code = ("import lossmetrics\n"
+            "print(lossmetrics.get_config()['simd'])\n"
+            "lossmetrics.show_config()\n")
+    env = {**os.environ, _simd.ENV_VAR: "bogus"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("invalid (") and "LOSSMETRICS_SIMD must be one of" in first
+    assert "'bogus'" in first
+    assert "kernels built for: invalid (" in proc.stdout

@@ -30,13 +30,17 @@ def get_config():
     from lossmetrics._kernels import simd_level
     from lossmetrics._core.threads import default_n_threads, usable_cores
 
+    try:
+        simd = simd_level()
+    except ValueError as exc:   # a bad LOSSMETRICS_SIMD: shown here, raised by the losses
+        simd = f"invalid ({exc})"
     return {
         "version": __version__,
         "openmp": openmp_enabled(),
         "openmp_version": openmp_version(),
         "default_n_threads": default_n_threads(),
         "usable_cores": usable_cores(),
-        "simd": simd_level(),
+        "simd": simd,
         "python": sys.version.split()[0],
         "numpy": numpy.__version__,
     }
