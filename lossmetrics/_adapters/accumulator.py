@@ -4,7 +4,7 @@ import numpy as np
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.state import merge_states
 from lossmetrics._core.validation import partial_batch
-from lossmetrics._losses import get_loss
+from lossmetrics._losses import check_option_names, get_loss
 
 
 def _same(a, b):
@@ -72,13 +72,9 @@ class Accumulator:
 
     def __init__(self, metric, **params):
         loss = get_loss(metric)
-        allowed = set(loss.option_names) - set(loss.batch_arrays) | {"n_threads"}
-        unknown = sorted(set(params) - allowed)
-        if unknown:
-            raise InvalidParameterError(
-                f"Accumulator({metric!r}) got unknown option(s) {unknown}; the options "
-                f"of {metric} are {sorted(allowed)}."
-            )
+        check_option_names(f"Accumulator({metric!r})", loss, params,
+                           [n for n in loss.option_names if n not in loss.batch_arrays]
+                           + ["n_threads"])
         if isinstance(params.get("reduction"), str) and params["reduction"] == "none":
             raise InvalidParameterError(
                 f"Accumulator({metric!r}) got reduction='none': per-element losses have "

@@ -8,7 +8,7 @@ the denominator (sum of sample weights over elements); each row is (hi, lo).
 """
 import numpy as np
 from cython.parallel cimport prange
-from libc.math cimport NAN, fabs, fmax, sqrt, frexp, ldexp
+from libc.math cimport fabs, fmax, sqrt, frexp, ldexp
 from libc.stdint cimport int64_t
 
 cdef extern from "_terms.h" nogil:

@@ -32,6 +32,18 @@ def get_loss(metric):
         ) from None
 
 
+def check_option_names(caller, loss, params, allowed):
+    """Refuse keywords that are not among ``allowed`` (option names of
+    ``loss``), naming ``caller`` and listing what it takes: the one message of
+    check_inputs and Accumulator for an unknown option."""
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise InvalidParameterError(
+            f"{caller}: unknown option(s) {unknown}; the options of {loss.name} are: "
+            f"{', '.join(allowed) or 'none'}."
+        )
+
+
 def check_inputs(metric, y_true, y_pred, *, sample_weight=None, n_threads=None, **params):
     """Validate the inputs of a loss and return them ready for its kernel.
 
@@ -77,13 +89,7 @@ def check_inputs(metric, y_true, y_pred, *, sample_weight=None, n_threads=None, 
     ValueError: y_true must hold class indices in [0, 3) (or ignore_index); got 3 at index 1.
     """
     loss = get_loss(metric)
-    unknown = sorted(set(params) - set(loss.option_names))
-    if unknown:
-        takes = ", ".join(loss.option_names) or "none"
-        raise TypeError(
-            f"check_inputs({metric!r}): unknown option(s) {unknown}; the options of "
-            f"{metric} are: {takes} (besides sample_weight and n_threads)."
-        )
+    check_option_names(f"check_inputs({metric!r})", loss, params, loss.option_names)
     checked = loss.check(y_true, y_pred, sample_weight=sample_weight,
                          n_threads=n_threads, **params)
     checked.run_deferred()

@@ -70,7 +70,6 @@ def _demo(d):
                  (np.sum(d.proba**2, axis=1) + eps) * (1 + eps))))]
 
 
-X2 = Option("x2", "the second embedding of each pair, shape (N, D)", metavar="FILE")
 def _check_margin(margin):
     if (isinstance(margin, (bool, np.bool_)) or not isinstance(margin, numbers.Real)
             or not np.isfinite(margin)):
@@ -78,6 +77,7 @@ def _check_margin(margin):
     return float(margin)
 
 
+X2 = Option("x2", "the second embedding of each pair, shape (N, D)", metavar="FILE")
 MARGIN = Option("margin", "margin of dissimilar pairs", metavar="F", type=float,
                 check=_check_margin)
 
