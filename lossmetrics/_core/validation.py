@@ -156,6 +156,8 @@ def as_array(x, name, func=None):
                 f"The '{name}' parameter of {func} must be an array-like. Got None instead."
             )
         raise InvalidParameterError(f"{name} must be an array-like; got None.")
+    if isinstance(x, np.ma.MaskedArray):
+        x = _unmasked(x, name)
     if isinstance(x, np.ndarray):
         arr = x
     else:
@@ -172,16 +174,84 @@ def as_array(x, name, func=None):
                 "its order is not defined or it can be read only once."
             )
         if hasattr(x, "to_numpy") and hasattr(x, "dtypes"):  # pandas / polars objects
-            x = x.to_numpy()
+            x = _frame_to_numpy(x)
         if getattr(x, "requires_grad", False) and callable(getattr(x, "detach", None)):
             x = x.detach()   # a torch tensor in a graph: its values
+        if str(getattr(x, "dtype", "")) == "torch.bfloat16":   # NumPy has no bfloat16
+            x = x.float()
         try:
             arr = np.asarray(x)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{name} could not be converted to an array: {exc}") from None
     if arr.ndim == 0:
         raise ValueError(f"{name} must be at least 1-D; got a 0-d array ({arr!r}).")
+    if not arr.flags.aligned:
+        # Fields of a packed record, np.frombuffer at an odd offset: the
+        # kernels load whole doubles / floats / int64s, so they get an aligned
+        # copy (loading through a misaligned pointer is undefined in C).
+        arr = arr.copy()
     return arr
+
+
+def _frame_to_numpy(x):
+    """``x.to_numpy()``, except that pandas' nullable and Arrow-backed numeric
+    columns (whose ``to_numpy()`` is an object array when they hold pandas'
+    NA, or always for a DataFrame) give their NumPy dtype, with NaN for NA."""
+    arr = x.to_numpy()
+    if arr.dtype != object:
+        return arr
+    dtypes = x.dtypes.unique() if hasattr(x.dtypes, "unique") else [x.dtypes]
+    numpy_dtypes = {getattr(d, "numpy_dtype", None) for d in dtypes}
+    if len(numpy_dtypes) != 1 or None in numpy_dtypes:
+        return arr
+    dtype = np.dtype(numpy_dtypes.pop())
+    if dtype.kind not in "biuf":
+        return arr
+    try:
+        return x.to_numpy(dtype=dtype)
+    except (ValueError, TypeError):   # NA: a NaN, found by the checks of values
+        return x.to_numpy(dtype=dtype if dtype.kind == "f" else np.float64,
+                          na_value=np.nan)
+
+
+def _unmasked(x, name):
+    """The data of a masked array that masks nothing; an error naming the
+    argument and the first masked index otherwise (a loss reads every value:
+    silently using the values under the mask would be a wrong answer)."""
+    mask = np.ma.getmaskarray(x)
+    if mask.any():
+        where = format_index(np.argmax(mask.ravel()), mask.shape)
+        raise ValueError(
+            f"{name} is a masked array with masked values (the first at index "
+            f"{where}); a loss reads every value. Drop the masked samples, or "
+            "give them sample_weight=0 after filling them with valid values."
+        )
+    return x.data
+
+
+def _is_missing(v):
+    return v is None or (isinstance(v, float) and v != v) or (
+        type(v).__name__ in ("NAType", "NaTType"))
+
+
+def check_no_missing(arr, name, sklearn_name=None):
+    """A ValueError for an object array holding a missing value (None, NaN,
+    pandas' NA): the NaN error of a numeric array, not a dtype complaint."""
+    missing = first_missing(arr)
+    if missing is not None:
+        raise ValueError(
+            f"Input {sklearn_name or name} contains NaN. {name} has a missing value "
+            f"({arr.ravel()[missing]!r}) at index {format_index(missing, arr.shape)}."
+        )
+
+
+def first_missing(arr):
+    """Flat index of the first missing value (None, NaN, pandas' NA) of an
+    object array, or None."""
+    if arr.dtype != object or arr.size == 0:
+        return None
+    mask = np.frompyfunc(_is_missing, 1, 1)(arr.ravel()).astype(bool)
+    return int(np.argmax(mask)) if mask.any() else None
 
 
 def as_float_array(x, name, func=None):
@@ -210,6 +280,12 @@ def as_float_array(x, name, func=None):
         try:
             return arr.astype(np.float64)
         except (ValueError, TypeError) as exc:
+            if first_missing(arr) is not None:   # pandas' NA: a NaN (found later)
+                try:
+                    return np.frompyfunc(lambda v: np.nan if _is_missing(v) else v,
+                                         1, 1)(arr).astype(np.float64)
+                except (ValueError, TypeError):
+                    pass
             raise ValueError(
                 f"{name} must hold numbers; {exc} (dtype {arr.dtype})."
             ) from None

@@ -24,7 +24,7 @@ from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
     CheckedInputs, as_array, as_float_array, check_class_weight, check_finite,
-    check_non_empty, check_probabilities, check_sample_weight,
+    check_no_missing, check_non_empty, check_probabilities, check_sample_weight,
     Deferred, first_index_where, format_index,
 )
 from lossmetrics._kernels import kernels
@@ -67,6 +67,7 @@ def _check_index_targets(y, spatial_shape, n_classes, ignore_index, logits_name)
             f"at index {where}."
         )
     elif kind not in "iub":
+        check_no_missing(y, "y_true")
         raise TypeError(
             f"y_true must hold integer class indices or float class probabilities; "
             f"got dtype {y.dtype}."

@@ -11,7 +11,7 @@ from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
     CheckedInputs, as_array, as_float_array, check_finite, check_non_empty,
-    check_same_shape, check_sample_weight,
+    check_no_missing, check_same_shape, check_sample_weight,
 )
 from lossmetrics._kernels import kernels
 
@@ -38,6 +38,7 @@ def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
             f"shape {y.shape}."
         )
     if y.dtype.kind not in "iuf":
+        check_no_missing(y, "y_true")
         raise TypeError(f"y_true must hold the numbers 1 and -1; got dtype {y.dtype}.")
     # int64 and float64 targets are read in place; other dtypes are converted.
     target = y if y.dtype in (np.int64, np.float64) and y.dtype.isnative else (

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.validation import check_no_missing
 from lossmetrics._kernels import kernels
 
 # Integer label ranges up to this size use a dense look-up table.
@@ -91,6 +92,7 @@ def encode(y, labels_classes, n_threads=1):
             offset, lut = lut_info
             return EncodedLabels(codes, offset, lut, out_classes)
     # General path: sort-based, for strings, objects, sparse huge integer ranges.
+    check_no_missing(y, "y_true", "y")
     try:
         uniq, inverse = np.unique(y, return_inverse=True)
     except TypeError:
