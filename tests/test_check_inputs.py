@@ -1393,3 +1393,29 @@ def test_kl_divergence_takes_pytorchs_batchmean_as_its_mean():
                 == lossmetrics.kl_divergence(p, q, sample_weight=sw))
     assert lossmetrics.kl_divergence(p, q, reduction="batchmean") == pytest.approx(
         math.fsum((p * np.log(p / q)).ravel().tolist()) / len(p), rel=1e-15)
+
+
+_I64 = np.iinfo(np.int64)
+
+
+@pytest.mark.parametrize("y, labels", [
+    ([0, 1, _I64.min], [0, 1]), ([5, 6, _I64.min], [5, 6]), ([_I64.max, 6, 5], [5, 6]),
+    ([-5, _I64.max], [-5, 3]), ([_I64.min, _I64.max], [_I64.min, _I64.max]),
+    ([_I64.max, _I64.min + 1], [_I64.min, _I64.max]),
+])
+@pytest.mark.parametrize("metric", ["log_loss", "brier_score_loss"])
+def test_extreme_int64_labels_against_declared_labels_match_scikit_learn(metric, y, labels):
+    # Issue 20 item 20: y - offset overflowed int64 (undefined behaviour in C)
+    # for an undeclared extreme label; now computed modulo 2**64.
+    y = np.array(y, dtype=np.int64)
+    p = np.linspace(0.2, 0.8, y.size)
+    proba = np.column_stack([1 - p, p]) if metric == "log_loss" else p
+    try:
+        want = getattr(sklearn.metrics, metric)(y, proba, labels=labels)
+    except ValueError as exc:
+        first = str(exc).split("{")[0]
+        with pytest.raises(ValueError, match=re.escape(first)):
+            getattr(lossmetrics, metric)(y, proba, labels=labels)
+    else:
+        assert getattr(lossmetrics, metric)(y, proba, labels=labels) == pytest.approx(
+            want, rel=1e-14)

@@ -338,7 +338,7 @@ LM_CHECK_ROWS(lm_check_rows_f, float, lm_rows_off_f, lm_unit_bits_body_f, lm_row
 /* The probability column of the label y: lut[y - offset], or -1 when
  * y - offset falls outside the n_codes entries of lut (n_codes >= 1) or its
  * entry is -1 (an undeclared label); with identity (lut unused, may be NULL),
- * column y - offset.  The one label look-up of the kernels (log_loss's row
+ * column y - offset (computed modulo 2^64).  The one label look-up of the kernels (log_loss's row
  * pick in C and in Cython, the scan for an undeclared label).  Branch-free:
  * the index is masked into range, so that loops of it vectorise as gathers.
  * lm_label_lookup gives the raw column and the valid flag apart: the
@@ -347,9 +347,11 @@ LM_CHECK_ROWS(lm_check_rows_f, float, lm_rows_off_f, lm_unit_bits_body_f, lm_row
 LM_ALWAYS_INLINE int64_t lm_label_lookup(int64_t y, int64_t offset, const int64_t *lut,
                                          int64_t n_codes, int identity, int64_t *valid)
 {
-    int64_t code = y - offset;
-    int64_t inside = (code >= 0) & (code < n_codes);
-    int64_t k = identity ? code : lut[code & -inside];
+    /* Unsigned: y - offset wraps instead of overflowing (undefined for
+     * int64_t) for an extreme undeclared y, and one compare tests both ends. */
+    uint64_t code = (uint64_t)y - (uint64_t)offset;
+    int64_t inside = code < (uint64_t)n_codes;
+    int64_t k = identity ? (int64_t)code : lut[code & (uint64_t)-inside];
     *valid = inside & (k >= 0);
     return k;   /* meaningful only where *valid */
 }
