@@ -11,7 +11,11 @@ to the last bit), whatever the chunking.
 
 ``log_loss`` and ``brier_score_loss`` without ``labels`` infer them with one
 extra pass (``dask.array.unique``).  ``reduction='none'`` returns the
-per-element losses as a Dask array with the input's row chunks.
+per-element losses as a lazy Dask array with the input's row chunks (unless
+``compute=True`` is given explicitly: then a NumPy array).  An error found in
+a chunk names the index in the whole input; for a reduction to a number it
+is the error of the first bad chunk, whichever chunk fails first (the chunks
+of a lazy ``reduction='none'`` array fail independently).
 
 Examples
 --------
@@ -32,12 +36,14 @@ True
 import functools
 import inspect
 import math
+import re
 
 import dask
 import dask.array as da
 import numpy as np
 
 from lossmetrics._adapters.accumulator import Accumulator
+from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.validation import partial_batch
 from lossmetrics._losses import LOSSES
 
@@ -47,14 +53,47 @@ __all__ = sorted(LOSSES)
 SPLIT_EVERY = 8
 
 
-def _chunk_state(metric, params, data, sample_weight):
-    """The Accumulator of one row chunk (None for an empty chunk)."""
+_INDEX = re.compile(r"(flat index |index \(|index )(\d+)")
+
+
+def _in_whole_input(exc, start, data):
+    """``exc`` with the row indices of its message counted from the start of
+    the whole input instead of the chunk's (row ``start``).  The options were
+    validated before any chunk ran, so every index a chunk reports is one of
+    its rows (the first of a tuple index; a flat index of y_true's values)."""
+    if start == 0 or len(exc.args) != 1 or not isinstance(exc.args[0], str):
+        return exc
+    row_size = math.prod(np.shape(data[0])[1:])
+
+    def shift(match):
+        words, index = match.group(1), int(match.group(2))
+        return words + str(index + start * (row_size if words == "flat index " else 1))
+
+    moved = type(exc)(_INDEX.sub(shift, exc.args[0]))
+    moved.__cause__ = exc.__cause__
+    return moved
+
+
+class _ChunkError:
+    """A chunk's error, kept until every state is merged, so that the first
+    bad chunk's error is raised whatever the order the chunks ran in."""
+
+    def __init__(self, start, error):
+        self.start, self.error = start, error
+
+
+def _chunk_state(metric, params, data, sample_weight, start):
+    """The Accumulator of one row chunk (None for an empty chunk), or its error."""
     y_true, y_pred, *rest = data
     if y_pred.shape[0] == 0:
         return None
     spec = LOSSES[metric]
     extra = dict(zip(spec.batch_arrays, rest))
-    return Accumulator(metric, **params).update(y_true, y_pred, sample_weight, **extra)
+    try:
+        return Accumulator(metric, **params).update(y_true, y_pred, sample_weight,
+                                                    **extra)
+    except (ValueError, TypeError) as exc:
+        return _ChunkError(start, _in_whole_input(exc, start, data))
 
 
 def _merge(*states):
@@ -62,21 +101,30 @@ def _merge(*states):
     for state in states:
         if state is None:
             continue
+        if isinstance(state, _ChunkError) or isinstance(merged, _ChunkError):
+            errors = [s for s in (merged, state) if isinstance(s, _ChunkError)]
+            merged = min(errors, key=lambda e: e.start)
+            continue
         merged = state if merged is None else merged.merge(state)
     return merged
 
 
 def _result(acc):
+    if isinstance(acc, _ChunkError):
+        raise acc.error
     return acc.result()
 
 
-def _chunk_none(metric, options, data, sample_weight):
+def _chunk_none(metric, options, data, sample_weight, start):
     """Per-element losses of one row chunk (reduction='none')."""
     if data[1].shape[0] == 0:
         return None
     with partial_batch():
-        return np.asarray(LOSSES[metric].function(*data, sample_weight=sample_weight,
-                                                  reduction="none", **options))
+        try:
+            return np.asarray(LOSSES[metric].function(
+                *data, sample_weight=sample_weight, reduction="none", **options))
+        except (ValueError, TypeError) as exc:
+            raise _in_whole_input(exc, start, data) from None
 
 
 def _as_dask(x, name):
@@ -136,8 +184,10 @@ def _evaluate(metric, data, names, sample_weight, options, compute):
         LOSSES[metric].function(*[np.asarray(a) for a in arrays], **options)
     blocks = [list(a.to_delayed().ravel()) for a in arrays]
     chunk_data = [dask.delayed(list, pure=True)(parts) for parts in zip(*blocks)]
+    starts = np.concatenate([[0], np.cumsum(arrays[1].chunks[0])[:-1]]).tolist()
     if options.get("reduction") == "none":
-        return _per_element(metric, arrays, chunk_data, sw_blocks, options, compute)
+        return _per_element(metric, arrays, chunk_data, sw_blocks, starts, options,
+                            compute)
     label_set = LOSSES[metric].labels
     if label_set is not None and label_set.to_infer(arrays[0].shape, arrays[1].shape,
                                                     options):
@@ -146,23 +196,25 @@ def _evaluate(metric, data, names, sample_weight, options, compute):
         options = label_set.with_inferred(LOSSES[metric], classes, arrays[1].shape,
                                           arrays[1].dtype, options)
     Accumulator(metric, **options)  # validates the options before any work is sent
-    states = [dask.delayed(_chunk_state, pure=True)(metric, options, part, w)
-              for part, w in zip(chunk_data, sw_blocks)]
+    states = [dask.delayed(_chunk_state, pure=True)(metric, options, part, w, start)
+              for part, w, start in zip(chunk_data, sw_blocks, starts)]
     value = dask.delayed(_result, pure=True)(_tree(states))
-    return value.compute() if compute else value
+    return value.compute() if compute in (None, True) else value
 
 
-def _per_element(metric, arrays, chunk_data, sw_blocks, options, compute):
+def _per_element(metric, arrays, chunk_data, sw_blocks, starts, options, compute):
     options = {k: v for k, v in options.items() if k != "reduction"}
     pred = arrays[1]
     tail = LOSSES[metric].element_shape(pred.shape)
     parts = [
-        da.from_delayed(dask.delayed(_chunk_none, pure=True)(metric, options, part, w),
+        da.from_delayed(dask.delayed(_chunk_none, pure=True)(metric, options, part, w,
+                                                             start),
                         shape=(rows,) + tail, dtype=np.float64)
-        for part, w, rows in zip(chunk_data, sw_blocks, pred.chunks[0]) if rows
+        for part, w, rows, start in zip(chunk_data, sw_blocks, pred.chunks[0], starts)
+        if rows
     ]
     out = da.concatenate(parts, axis=0)
-    return out.compute() if compute else out
+    return out.compute() if compute is True else out   # lazy by default
 
 
 def _make(metric):
@@ -172,10 +224,14 @@ def _make(metric):
     data_names = [p.name for p in sig.parameters.values()
                   if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
     compute_param = inspect.Parameter("compute", inspect.Parameter.KEYWORD_ONLY,
-                                      default=True)
+                                      default=None)
 
     @functools.wraps(in_memory)
-    def loss(*args, compute=True, **kwargs):
+    def loss(*args, compute=None, **kwargs):
+        if compute not in (None, True, False):
+            raise InvalidParameterError(
+                f"The 'compute' parameter of {metric} must be None, True or False; "
+                f"got {compute!r}.")
         bound = sig.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = dict(bound.arguments)
@@ -196,8 +252,12 @@ def _make(metric):
         f"{metric} of Dask (or NumPy) arrays; the value of :func:`lossmetrics.{metric}`\n"
         "    on the whole data, within 1 ulp.\n\n"
         "    Takes the arguments of the in-memory function (see its documentation), "
-        "plus\n    ``compute``: if False, return a lazy ``dask.delayed`` object (a Dask "
-        "array\n    for ``reduction='none'``) instead of the value.\n\n"
+        "plus\n    ``compute`` (None, True or False): whether to compute the result. "
+        "By default (None)\n    a reduction to a number is computed and "
+        "``reduction='none'`` returns a lazy\n    Dask array with the input's row "
+        "chunks; False returns a ``dask.delayed`` object\n    (a Dask array for "
+        "``reduction='none'``), True a value (a NumPy array for\n    "
+        "``reduction='none'``).\n\n"
         "    Examples\n    --------\n"
         "    >>> import dask.array as da\n"
         "    >>> import numpy as np\n"

@@ -84,8 +84,9 @@ def test_every_loss_on_uneven_chunks_equals_in_memory(client, case, reduction, w
         sw[:700] = 0.0     # whole chunks of zero weight
     expected, got = call_both(case, y, pred, kwargs, reduction, sw, rng)
     if reduction == "none":
-        assert isinstance(got, np.ndarray) and got.shape == expected.shape
-        np.testing.assert_array_equal(got, expected)
+        # Lazy by default, with the predictions' row chunks.
+        assert isinstance(got, da.Array) and got.shape == expected.shape
+        np.testing.assert_array_equal(got.compute(), expected)
     else:
         assert isinstance(got, (float, np.ndarray))
         assert_within_ulp(got, expected)
@@ -188,6 +189,67 @@ def test_errors_match_the_in_memory_function(client):
         lmd.mean_squared_error(da.zeros(0, chunks=1), da.zeros(0, chunks=1))
     with pytest.raises(ValueError, match="must be an array-like"):
         lmd.mean_squared_error(None, da.zeros(3, chunks=1))
+
+
+@pytest.mark.parametrize("case,reduction", [(c, r) for c, r in PARAMS if r != "sum"])
+def test_errors_name_the_index_in_the_whole_input(client, case, reduction):
+    # Issue 20 item 17: a chunk reported its own index (249 for a NaN at 999).
+    # Two bad rows in different chunks: the first is reported, as in memory,
+    # whatever chunk fails first.
+    rng = np.random.default_rng(17)
+    n = 3000
+    y, pred, kwargs = CASES[case].make(rng, n, np.float64)
+    pred = pred.copy()
+    pred[[2900, 2345]] = np.nan
+    name = CASES[case].name
+    options = {k: v for k, v in kwargs.items() if k not in ROW_ARRAYS}
+    row_arrays = [kwargs[k] for k in ROW_ARRAYS if k in kwargs]
+    if name not in MEAN_ONLY and name != "log_loss":
+        options["reduction"] = reduction
+    with pytest.raises(ValueError) as memory_error:
+        getattr(lm, name)(y, pred, *row_arrays, **options)
+    assert "2345" in str(memory_error.value)
+    d_args = [to_dask(y, 300), to_dask(pred, (2400, 300, 300))]
+    d_args += [to_dask(a, 300) for a in row_arrays]
+    with pytest.raises(ValueError) as dask_error:
+        result = getattr(lmd, name)(*d_args, **options)
+        if reduction == "none":
+            result.compute()
+    if reduction == "none":
+        # A lazy array's chunks fail independently (one may be computed
+        # alone): the index is that of a bad value of the failing chunk.
+        assert str(dask_error.value) in (str(memory_error.value),
+                                         str(memory_error.value).replace("2345", "2900"))
+    else:
+        assert str(dask_error.value) == str(memory_error.value)
+
+
+def test_class_index_error_names_the_flat_index_in_the_whole_input(client):
+    rng = np.random.default_rng(18)
+    y, z, kwargs = CASES["cross_entropy_kdim"].make(rng, 1000, np.float64)
+    y = y.copy()
+    y[900, 1, 0] = 7
+    with pytest.raises(ValueError) as memory_error:
+        lm.cross_entropy(y, z)
+    with pytest.raises(ValueError) as dask_error:
+        lmd.cross_entropy(to_dask(y, 250), to_dask(z, 250))
+    assert str(dask_error.value) == str(memory_error.value)
+    with pytest.raises(ValueError) as dask_error:
+        lmd.cross_entropy(to_dask(y, 250), to_dask(z, 250), reduction="none").compute()
+    assert str(dask_error.value) == str(memory_error.value)
+
+
+def test_compute_option(client):
+    rng = np.random.default_rng(19)
+    y, p = rng.normal(size=100), rng.normal(size=100)
+    y_d = da.from_array(y, chunks=30)
+    assert isinstance(lmd.mse_loss(y_d, p, reduction="none"), da.Array)
+    got = lmd.mse_loss(y_d, p, reduction="none", compute=True)
+    assert isinstance(got, np.ndarray)
+    np.testing.assert_array_equal(got, lm.mse_loss(y, p, reduction="none"))
+    assert isinstance(lmd.mse_loss(y_d, p, compute=True), float)
+    with pytest.raises(ValueError, match="'compute' parameter of mse_loss must be None"):
+        lmd.mse_loss(y_d, p, compute="yes")
 
 
 def test_same_names_and_signatures_as_the_in_memory_losses():
