@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lossmetrics as lm
-from loss_cases import CASES, MEAN_ONLY, ROW_ARRAYS, call
+from loss_cases import CASES, MEAN_ONLY, ROW_ARRAYS, call, options
 
 
 def assert_within_ulp(got, expected, ulps=1):
@@ -193,17 +193,82 @@ def test_inconsistent_batches_and_merges():
     acc = lm.Accumulator("cross_entropy").update([0, 1], [[0.0, 1.0], [1.0, 0.0]])
     with pytest.raises(ValueError, match="trailing shape"):
         acc.update([0, 1], [[0.0, 1.0, 2.0], [1.0, 0.0, 2.0]])
-    with pytest.raises(ValueError, match="dtype"):
-        acc.update([0, 1], np.array([[0.0, 1.0], [1.0, 0.0]], dtype=np.float32))
     other = lm.Accumulator("cross_entropy", label_smoothing=0.1)
-    with pytest.raises(ValueError, match="must be the same"):
+    with pytest.raises(ValueError, match=r"options differ: label_smoothing=0.1 vs "
+                                         r"label_smoothing=0.0"):
         acc.merge(other)
-    with pytest.raises(ValueError, match="must be the same"):
+    with pytest.raises(ValueError, match="metrics differ"):
         acc.merge(lm.Accumulator("nll_loss"))
     with pytest.raises(TypeError, match="Accumulator"):
         acc.merge(0.5)
     with pytest.raises(TypeError, match=r"unknown argument\(s\) \['x2'\]"):
         acc.update([0], [[0.0, 1.0]], x2=[[1.0, 2.0]])
+
+
+def _dtype_dependent_case(case_id):
+    return lm.LOSSES[CASES[case_id].name].dtype_dependent
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not _dtype_dependent_case(c)])
+def test_batches_of_any_dtypes_give_the_float64_concatenation(case):
+    # Issue 20 item 18, one rule: the value depends on the values only, so
+    # float32, float64 and integer batches mix (float32 then float64 was refused
+    # while int then float was accepted).
+    rng = np.random.default_rng(21)
+    y, pred, kwargs = CASES[case].make(rng, 300, np.float64)
+    name, reduction = CASES[case].name, CASES[case].reductions[0]
+    opts = options(name, reduction, **{k: v for k, v in kwargs.items()
+                                       if k not in ROW_ARRAYS})
+    if lm.LOSSES[name].labels is not None:
+        opts.setdefault("labels", np.unique(y))
+    parts = [slice(0, 100), slice(100, 200), slice(200, 300)]
+    casts = [np.float32, np.float64, np.float32]
+    acc = lm.Accumulator(name, **opts)
+    whole_pred = pred.copy()
+    whole_rows = {k: kwargs[k].copy() for k in ROW_ARRAYS if k in kwargs}
+    for part, cast in zip(parts, casts):
+        batch_pred = pred[part].astype(cast)
+        whole_pred[part] = batch_pred         # the float64 values of the batch
+        rows = {}
+        for k in whole_rows:
+            rows[k] = kwargs[k][part].astype(cast)
+            whole_rows[k][part] = rows[k]
+        acc.update(y[part], batch_pred, **rows)
+    want = call(lm, case, y, whole_pred, {**kwargs, **whole_rows}, reduction,
+                **({"labels": opts["labels"]} if "labels" in opts else {}))
+    assert_within_ulp(acc.result(), want)
+
+
+@pytest.mark.parametrize("metric, y, p", [
+    ("log_loss", [0, 1], [0.25, 0.75]),
+    ("brier_score_loss", [0, 1], [0.25, 0.75]),
+    ("binary_cross_entropy", [0.0, 1.0], [0.25, 0.75]),
+])
+def test_dtype_dependent_losses_keep_one_dtype(metric, y, p):
+    opts = {"labels": [0, 1]} if metric != "binary_cross_entropy" else {}
+    acc = lm.Accumulator(metric, **opts).update(y, np.array(p, dtype=np.float64))
+    acc.update(y, [0.5, 0.5])   # a list: float64
+    with pytest.raises(ValueError, match="depends on the dtype"):
+        acc.update(y, np.array(p, dtype=np.float32))
+    with pytest.raises(ValueError, match="depends on the dtype"):
+        acc.merge(lm.Accumulator(metric, **opts).update(y, np.array(p, dtype=np.float32)))
+
+
+def test_merge_compares_option_values_not_spellings():
+    y, z = [0, 2, 1], np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 3.0], [1.0, 2.0, 0.0]])
+    w = [1.0, 0.5, 2.0]
+    a = lm.Accumulator("cross_entropy", class_weight=w, n_threads=1).update(y[:1], z[:1])
+    b = lm.Accumulator("cross_entropy", class_weight=np.array(w), n_threads=2,
+                       reduction="mean", ignore_index=None).update(y[1:], z[1:])
+    assert a.merge(b).result() == lm.cross_entropy(y, z, class_weight=w)
+    c = lm.Accumulator("log_loss", labels=(0, 1, 2)).update(y, [[.2, .3, .5]] * 3)
+    d = lm.Accumulator("log_loss", labels=np.array([0, 1, 2]), normalize=True)
+    assert d.merge(c).result() == lm.log_loss(y, [[.2, .3, .5]] * 3)
+    e = lm.Accumulator("cross_entropy", class_weight=[1.0, 0.5, 2.5])
+    with pytest.raises(ValueError, match="class_weight"):
+        a.merge(e)
+    with pytest.raises(ValueError, match="normalize=False vs normalize=True"):
+        d.merge(lm.Accumulator("log_loss", labels=[0, 1, 2], normalize=False))
 
 
 def test_cross_entropy_batches_of_indices_and_of_probabilities_do_not_mix():

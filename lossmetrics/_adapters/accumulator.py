@@ -1,4 +1,6 @@
 """Accumulator: the running, mergeable state of a loss, fed batch by batch."""
+import inspect
+
 import numpy as np
 
 from lossmetrics._core.errors import InvalidParameterError
@@ -8,13 +10,24 @@ from lossmetrics._losses import check_option_names, get_loss
 
 
 def _same(a, b):
-    """Equality of option values that may be arrays or NumPy scalars."""
+    """Whether two values of an option are the same option: equal values,
+    whether given as lists, tuples or arrays (of any dtype) or NumPy scalars;
+    a bool is not a number here (True is not 1)."""
     a = a.item() if isinstance(a, np.generic) else a
     b = b.item() if isinstance(b, np.generic) else b
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+    if isinstance(a, (list, tuple, np.ndarray)) or isinstance(b, (list, tuple, np.ndarray)):
         a, b = np.asarray(a), np.asarray(b)
-        return a.shape == b.shape and a.dtype == b.dtype and bool(np.all(a == b))
-    return type(a) is type(b) and a == b
+        return (a.shape == b.shape and (a.dtype.kind == "b") == (b.dtype.kind == "b")
+                and bool(np.all(a == b)))
+    return (isinstance(a, bool) == isinstance(b, bool)) and a == b
+
+
+def _options(loss, params):
+    """The options that decide an accumulator's value: every option, its
+    default where not given; not ``n_threads``, which never changes a result."""
+    defaults = inspect.signature(loss.function).parameters
+    return {name: params.get(name, defaults[name].default) for name in loss.option_names
+            if name not in loss.batch_arrays}
 
 
 class Accumulator:
@@ -46,8 +59,16 @@ class Accumulator:
     class, so the labels of a batch do not tell which column of ``y_proba``
     belongs to which class.  ``lossmetrics.dask`` infers them with one extra
     pass over the data.  ``reduction='none'`` has no running state and is
-    refused.  Batches must share the trailing shape and the dtype of the
-    predictions, as arrays that are concatenated would.
+    refused.  Batches must share the trailing shape of the predictions, as
+    arrays that are concatenated would; their dtypes may differ (the result is
+    that of the float64 concatenation) except for the losses whose value
+    depends on the dtype (``log_loss``, ``brier_score_loss`` and
+    ``binary_cross_entropy`` compute ``1 - p`` and the clipping in the
+    predictions' dtype), whose batches must share the dtype their kernel
+    reads (integers and booleans are read as float64, float16 as float32).
+    Accumulators merge when their metric and options are the same: options
+    not given count as their defaults, equal values in lists, tuples or
+    arrays are the same, and ``n_threads`` may differ.
 
     Examples
     --------
@@ -110,7 +131,8 @@ class Accumulator:
                                  **self.params, **batch_arrays)
         state, _ = loss.state(checked, False)
         finish = {key: checked.params[key] for key in loss.result_keys}
-        signature = (checked.y_pred.shape[1:], checked.y_pred.dtype.str)
+        signature = (checked.y_pred.shape[1:],
+                     checked.y_pred.dtype.str if loss.dtype_dependent else None)
         classes = None if loss.labels is None else loss.labels.batch_classes(checked)
         self._add(np.array(state, dtype=np.float64), finish, signature, classes)
         self.n_batches += 1
@@ -131,12 +153,19 @@ class Accumulator:
             self._state, self._finish, self._signature = state, finish, signature
             self._classes = classes
             return
-        if signature != self._signature:
+        if signature[0] != self._signature[0]:
             raise ValueError(
                 f"Accumulator({self.metric!r}): this batch's predictions have trailing "
-                f"shape {signature[0]} and dtype {np.dtype(signature[1])}, earlier "
-                f"batches {self._signature[0]} and {np.dtype(self._signature[1])}; "
-                "batches must be parts of one array."
+                f"shape {signature[0]}, earlier batches {self._signature[0]}; batches "
+                "must be parts of one array."
+            )
+        if signature[1] != self._signature[1]:
+            raise ValueError(
+                f"Accumulator({self.metric!r}): this batch's predictions are read as "
+                f"{np.dtype(signature[1])}, earlier batches' as "
+                f"{np.dtype(self._signature[1])}; {self.metric}'s value depends on the "
+                "dtype (it is computed as the reference library computes it in that "
+                "dtype), so its batches must share one: convert them to one dtype."
             )
         for key, value in finish.items():
             if not _same(value, self._finish[key]):
@@ -155,12 +184,21 @@ class Accumulator:
             raise TypeError(
                 f"merge expects an Accumulator; got {type(other).__name__}."
             )
-        if other.metric != self.metric or set(other.params) != set(self.params) or not all(
-                _same(other.params[k], self.params[k]) for k in self.params):
+        if other.metric != self.metric:
             raise ValueError(
-                f"Cannot merge Accumulator({other.metric!r}, **{other.params!r}) into "
-                f"Accumulator({self.metric!r}, **{self.params!r}): the metric and "
-                "options must be the same."
+                f"Cannot merge Accumulator({other.metric!r}) into "
+                f"Accumulator({self.metric!r}): the metrics differ."
+            )
+        loss = get_loss(self.metric)
+        ours, theirs = _options(loss, self.params), _options(loss, other.params)
+        differ = [k for k in ours if not _same(ours[k], theirs[k])]
+        if differ:
+            raise ValueError(
+                f"Cannot merge Accumulator({other.metric!r}) into "
+                f"Accumulator({self.metric!r}): their options differ: "
+                + ", ".join(f"{k}={theirs[k]!r} vs {k}={ours[k]!r}" for k in differ)
+                + ". (n_threads may differ; equal values in lists, tuples or arrays "
+                "are the same option.)"
             )
         if other._state is not None:
             self._add(other._state, other._finish, other._signature, other._classes)

@@ -82,6 +82,11 @@ class Loss:
     labels : object or None
         How batches of the loss find the class labels (see
         ``lossmetrics._losses.labels.LabelSet``); None for losses that need none.
+    dtype_dependent : bool
+        Whether the value depends on the predictions' dtype, not only on their
+        values (a clipping at the dtype's eps, ``1 - p`` rounded to float32 as
+        the reference library does): the batches of an ``Accumulator`` must
+        then share the dtype the kernel reads; other losses mix any dtypes.
     function : callable
         The public function, attached by :func:`public`.
     """
@@ -105,6 +110,7 @@ class Loss:
     prepare: Optional[Callable] = None
     demo: Optional[Callable] = None
     labels: object = None
+    dtype_dependent: bool = False
     function: Optional[Callable] = field(default=None, repr=False)
 
     def __post_init__(self):

@@ -130,7 +130,8 @@ SCALE_BY_HALF = Option("scale_by_half", "halve the score (default auto: for bina
                        check=_check_scale_by_half)
 
 BRIER_SCORE_LOSS = Loss(
-    name="brier_score_loss", check=check_brier_score_loss, state=log_loss_state,
+    name="brier_score_loss", dtype_dependent=True,
+    check=check_brier_score_loss, state=log_loss_state,
     result=brier_result, result_keys=("scale_by_half",),
     options=(POS_LABEL, LABELS, SCALE_BY_HALF), target="class labels", prediction="probabilities",
     reference="sklearn.metrics.brier_score_loss",

@@ -158,7 +158,8 @@ POS_WEIGHT = Option("pos_weight", "weight of the positive targets: one, or one p
                     parse=lambda v: v[0] if len(v) == 1 else v)
 
 BINARY_CROSS_ENTROPY = Loss(
-    name="binary_cross_entropy", check=check_binary_cross_entropy,
+    name="binary_cross_entropy", dtype_dependent=True,
+    check=check_binary_cross_entropy,
     state=binary_state("BINARY_CROSS_ENTROPY"),
     result=torch_result, result_keys=("reduction",), options=(REDUCTION,),
     target="probabilities", prediction="probabilities",

@@ -391,7 +391,8 @@ LABELS = Option("labels", "all the class labels, in the order of y_pred's column
                 parse=lambda words: [w for word in words for w in word.split(",") if w])
 
 LOG_LOSS = Loss(
-    name="log_loss", check=check_log_loss, state=log_loss_state, result=log_loss_result,
+    name="log_loss", dtype_dependent=True,
+    check=check_log_loss, state=log_loss_state, result=log_loss_result,
     result_keys=("normalize",), options=(NORMALIZE, LABELS),
     target="class labels", prediction="probabilities",
     reference="sklearn.metrics.log_loss",
