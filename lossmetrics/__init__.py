@@ -26,6 +26,12 @@ from lossmetrics._losses.regression import (
     mean_absolute_error, mean_squared_error, root_mean_squared_error,
 )
 
+from lossmetrics._core.threads import load_openmp
+
+# The OpenMP runtime is loaded now, not at the first call, so that a
+# threadpoolctl limit around the first call applies to it.
+load_openmp()
+
 __all__ = [
     "Accumulator",
     "CheckedInputs",

@@ -307,6 +307,67 @@ def test_children_after_a_parallel_call_never_hang(method, tmp_path):
     assert child_threads.strip() == f"[{expected}]"
 
 
+_FORK_FIRST_SCRIPT = textwrap.dedent("""
+    import os
+
+    import numpy as np
+
+    import lossmetrics
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 200_000)
+    p = rng.dirichlet(np.ones(10), 200_000)
+    r, w = os.pipe()
+    pid = os.fork()          # before any parallel call (a server forking workers)
+    if pid == 0:
+        v = lossmetrics.log_loss(y, p).hex()
+        t = lossmetrics.get_config()["default_n_threads"]
+        os.write(w, f"{v} {t}".encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    v, t = os.read(r, 200).decode().split()
+    assert v == lossmetrics.log_loss(y, p, n_threads=1).hex()
+    print(t)
+""")
+
+
+def test_children_forked_before_any_parallel_call_run_in_parallel(tmp_path):
+    script = tmp_path / "fork_first.py"
+    script.write_text(_FORK_FIRST_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "OMP_NUM_THREADS")}
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) == lossmetrics.get_config()["usable_cores"]
+
+
+_LIMIT_FIRST_CALL = textwrap.dedent("""
+    import numpy as np
+    import threadpoolctl
+
+    import lossmetrics
+
+    z = np.random.default_rng(0).standard_normal((200_000, 10))
+    y = np.zeros(200_000, dtype=np.int64)
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        print(lossmetrics.check_inputs("cross_entropy", y, z).n_threads,
+              lossmetrics.get_config()["default_n_threads"])
+    print(lossmetrics.check_inputs("cross_entropy", y, z).n_threads)
+""")
+
+
+def test_threadpoolctl_limits_the_first_call_of_a_process(tmp_path):
+    # Issue 20 item 16: the OpenMP runtime was loaded at the first call, after
+    # threadpoolctl had looked for it, so the limit was ignored.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "OMP_NUM_THREADS")}
+    proc = subprocess.run([sys.executable, "-c", _LIMIT_FIRST_CALL], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    inside, after = proc.stdout.strip().splitlines()
+    assert inside == "1 1"
+    assert int(after) == lossmetrics.get_config()["usable_cores"]
+
+
 def test_threadpoolctl_limits_the_default():
     import threadpoolctl
     rng = np.random.default_rng(5)

@@ -10,11 +10,15 @@ SERIAL_BELOW = 1 << 16
 
 # GNU OpenMP's thread pool does not survive fork(): a child forked from a
 # process that has run a parallel region hangs at its own first one (serial
-# calls work).  A child forked from a process in which GNU OpenMP (libgomp)
-# is loaded therefore runs every call on one thread: the same results (they
-# do not depend on the thread count), never a hang.  Children started by
-# "spawn" or "forkserver" are new processes and run in parallel.
-_fork_state = {"forked": False, "serial": None}
+# calls work).  A child forked after this process may have started libgomp's
+# pool -- a call of ours resolved to more than one thread, or libgomp was
+# loaded by another library before lossmetrics loaded it (it may have run
+# parallel regions) -- therefore runs every call on one thread: the same
+# results (they do not depend on the thread count), never a hang.  A child
+# forked before any parallel call (a server that imports, then forks its
+# workers) runs in parallel, and so do children started by "spawn" or
+# "forkserver", which are new processes.
+_fork_state = {"forked": False, "serial": None, "pool": False}
 
 
 def _after_fork_in_child():
@@ -32,17 +36,28 @@ def _gnu_openmp_loaded():
 
 
 def serial_after_fork():
-    """Whether this process is a child forked while GNU OpenMP was loaded,
-    whose calls therefore run on one thread."""
+    """Whether this process is a child forked after libgomp's thread pool may
+    have started, whose calls therefore run on one thread."""
     if not _fork_state["forked"]:
         return False
     if _fork_state["serial"] is None:
-        _fork_state["serial"] = _gnu_openmp_loaded()
+        _fork_state["serial"] = _fork_state["pool"] and _gnu_openmp_loaded()
     return _fork_state["serial"]
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def load_openmp():
+    """Load the OpenMP runtime now, at ``import lossmetrics``, rather than at
+    the first call: threadpoolctl only limits runtimes already loaded when
+    ``threadpool_limits`` is entered, so a limit around the first call of a
+    process would be ignored.  A libgomp that another library loaded before
+    us may have run parallel regions: forked children then run serially."""
+    if _gnu_openmp_loaded():
+        _fork_state["pool"] = True
+    from lossmetrics._kernels import _openmp  # noqa: F401  (links the runtime)
 
 
 def usable_cores():
@@ -104,4 +119,6 @@ def resolve_n_threads(n_threads, work=None):
             resolved = min(n_threads, max_threads())
     if (work is not None and work < SERIAL_BELOW) or serial_after_fork():
         return 1
+    if resolved > 1:
+        _fork_state["pool"] = True   # a parallel region may start libgomp's pool
     return resolved
