@@ -81,6 +81,11 @@ cdef inline Acc acc_add(Acc a, double x) noexcept nogil:
     return a
 
 
+cdef inline double acc_value(Acc a) noexcept nogil:
+    """The sum, rounded once (the sum itself once it is inf or NaN)."""
+    return a.s + a.c if a.s - a.s == 0.0 else a.s
+
+
 cdef inline Acc acc_merge(Acc a, Acc b) noexcept nogil:
     """The compensated sum of two running sums."""
     a = acc_add(a, b.s)

@@ -18,7 +18,7 @@ from libc.stdint cimport int64_t, uint64_t
 
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 from lossmetrics._kernels._blocksum cimport (
-    Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_zero, block_stop,
+    Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_value, acc_zero, block_stop,
     combine_blocks, n_blocks, padded, rows_per_block,
 )
 
@@ -412,7 +412,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     cdef Py_ssize_t b, i, c, start, stop
     cdef int64_t code, k, first_bad_in_block, n_sum_bad
     cdef double w, loss, row_sum
-    cdef Acc la, lw
+    cdef Acc la, lw, row_acc
     cdef Acc4 lanes
 
     out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
@@ -437,11 +437,15 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
                         loss = (_sq((1.0 if k == 0 else 0.0) - <double>(<floating>(one - p)))
                                 + _sq((1.0 if k == 1 else 0.0) - <double>p))
                     else:
-                        loss = 0.0
+                        # The row's squares in a compensated sum: a plain one
+                        # drifts by tens of ulp over 1e5 classes.
+                        row_acc = acc_zero()
                         row_sum = 0.0
                         for c in range(n_cols):
                             row_sum = row_sum + proba[i, c]
-                            loss = loss + _sq((1.0 if c == k else 0.0) - <double>proba[i, c])
+                            row_acc = acc_add(row_acc, _sq((1.0 if c == k else 0.0)
+                                                           - <double>proba[i, c]))
+                        loss = acc_value(row_acc)
                         if lm_sum_is_off(row_sum, rowsum_tol):
                             n_sum_bad = n_sum_bad + 1
                     w = sw[i] if has_sw else 1.0
@@ -751,6 +755,11 @@ cdef inline void _kl_rows(const floating[:, :] p, const floating_b[:, :] q, bint
     cdef double bp[EXP_CHUNK]    # log p (p for log_true), then the terms
     cdef double bq[EXP_CHUNK]    # log q
     cdef Py_ssize_t n_cols = p.shape[1], r = r0, c = 0, rs, cs, k, e
+    # A row longer than a chunk is alone in [r0, r1) (_kl_chunk_rows), never
+    # on the lean path: its terms go into a compensated sum (a plain one
+    # drifts by tens of ulp over 1e5 classes).
+    cdef bint long_row = n_cols > EXP_CHUNK
+    cdef Acc row_acc = acc_zero()
     for k in range(r1 - r0):
         rows[k] = 0.0
     while r < r1:
@@ -780,12 +789,22 @@ cdef inline void _kl_rows(const floating[:, :] p, const floating_b[:, :] q, bint
         else:
             for e in range(k):
                 bp[e] = lm_kl_term(bx[e], bp[e], bq[e])
+        if long_row:
+            for e in range(k):
+                row_acc = acc_add(row_acc, bp[e])
+            c = c + k
+            if c == n_cols:
+                c = 0
+                r = r + 1
+            continue
         for e in range(k):
             rows[r - r0] = rows[r - r0] + bp[e]
             c = c + 1
             if c == n_cols:
                 c = 0
                 r = r + 1
+    if long_row:
+        rows[0] = acc_value(row_acc)
 
 
 cdef inline Py_ssize_t _kl_chunk_rows(Py_ssize_t n_cols) noexcept nogil:
