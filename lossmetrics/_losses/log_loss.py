@@ -332,7 +332,8 @@ def _lean_log_loss(y_true, y_proba, normalize=True, labels=None):
             and type(y_true) is np.ndarray and type(y_proba) is np.ndarray
             and y_true.dtype == np.int64 and y_proba.dtype == np.float64
             and y_true.ndim == 1 and y_proba.ndim == 2
-            and 0 < y_true.shape[0] == y_proba.shape[0] < _LEAN_BELOW):
+            and 0 < y_true.shape[0] == y_proba.shape[0] < _LEAN_BELOW
+            and y_true.flags.aligned and y_proba.flags.aligned):
         return None
     label_proba_kernel = kernels("_class_kernels").label_proba_kernel
     small_label_set = kernels("_scan").small_label_set

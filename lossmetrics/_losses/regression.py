@@ -181,7 +181,8 @@ def _lean(metric, term, root, y_true, y_pred, multioutput="uniform_average"):
         return None
     if not (y_true.dtype == _F64 and y_pred.dtype == _F64 and y_true.ndim == 1
             and y_pred.ndim == 1 and 0 < y_true.shape[0] == y_pred.shape[0] < _LEAN_BELOW
-            and y_true.flags.c_contiguous and y_pred.flags.c_contiguous):
+            and y_true.flags.c_contiguous and y_pred.flags.c_contiguous
+            and y_true.flags.aligned and y_pred.flags.aligned):
         return None
     state = kernels("_elementwise_kernels").small_regression_state(_kind(term), y_true, y_pred)
     if not math.isfinite(state[0, 0]):
