@@ -125,7 +125,9 @@ def test_guarded_copies_hold_the_values_and_fault_outside():
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=os.path.dirname(__file__), timeout=120)
-    assert proc.returncode == -11, (proc.returncode, proc.stdout, proc.stderr)
+    # SIGSEGV, or AddressSanitizer's report of it (the sanitizer run of .ci/run).
+    assert proc.returncode == -11 or (proc.returncode != 0 and "SEGV" in proc.stderr), (
+        proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.mark.parametrize("case_id", list(CASES))
