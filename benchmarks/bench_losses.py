@@ -211,6 +211,15 @@ def workloads(scale):
         add(f"l1_loss {n_flat:.0e}", [a, b], lambda: lm.l1_loss(a, b),
             torch=("l1_loss", b, a), other=lambda: np.mean(np.abs(a - b)),
             other_name="numpy")
+    if hasattr(lm, "soft_margin_loss"):
+        signs = np.where(ybf > 0.5, 1.0, -1.0)
+        add(f"soft_margin_loss {n_flat:.0e}", [zb, signs],
+            lambda: lm.soft_margin_loss(signs, zb), torch=("soft_margin_loss", zb, signs),
+            other=lambda: np.mean(np.logaddexp(0.0, -signs * zb)), other_name="numpy")
+        dist = np.abs(a)
+        add(f"hinge_embedding_loss {n_flat:.0e}", [dist, signs],
+            lambda: lm.hinge_embedding_loss(signs, dist),
+            torch=("hinge_embedding_loss", dist, signs))
     from scipy.special import rel_entr
     add(f"kl_divergence {n_cls:.0e}x10", [proba, q], lambda: lm.kl_divergence(proba, q),
         torch=("kl_div", q, proba), other=lambda: rel_entr(proba, q).sum() / n_cls,

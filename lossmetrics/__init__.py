@@ -18,9 +18,9 @@ from lossmetrics._losses.class_scores import cross_entropy, nll_loss
 from lossmetrics._losses.distributions import kl_divergence
 from lossmetrics._losses.elementwise import (
     binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss,
-    smooth_l1_loss,
+    smooth_l1_loss, soft_margin_loss,
 )
-from lossmetrics._losses.embeddings import cosine_embedding_loss
+from lossmetrics._losses.embeddings import cosine_embedding_loss, hinge_embedding_loss
 from lossmetrics._losses.log_loss import log_loss
 from lossmetrics._losses.regression import (
     mean_absolute_error, mean_squared_error, root_mean_squared_error,
@@ -56,6 +56,8 @@ __all__ = [
     "l1_loss",
     "huber_loss",
     "smooth_l1_loss",
+    "soft_margin_loss",
     "kl_divergence",
     "cosine_embedding_loss",
+    "hinge_embedding_loss",
 ]

@@ -145,6 +145,24 @@ def make_smooth_l1_beta0(rng, n, dtype):
     return y, p, dict(beta=0.0)
 
 
+def _signs(rng, shape):
+    # Element-wise losses read float targets in place (integers are converted).
+    return np.where(rng.random(shape) < 0.5, 1, -1)
+
+
+def make_soft_margin(rng, n, dtype):
+    # Element-wise over (N, 3); a few scores far out, where exp(-y x) overflows.
+    x = rng.normal(size=(n, 3)) * 4
+    x[::50] *= 300
+    return _signs(rng, (n, 3)).astype(dtype), x.astype(dtype), {}
+
+
+def make_hinge_embedding(rng, n, dtype):
+    # Distances on both sides of the margin, (N, 2) elements.
+    x = np.abs(rng.normal(size=(n, 2)) * 1.5)
+    return _signs(rng, (n, 2)).astype(dtype), x.astype(dtype), dict(margin=1.25)
+
+
 def make_cosine(rng, n, dtype):
     # x2 travels in kwargs under "x2" (a per-row array, see ROW_ARRAYS): call()
     # passes it positionally, take_rows() permutes / repeats it with the rows.
@@ -206,6 +224,9 @@ CASES = {
                                                           {"delta": 0.5})),
     "smooth_l1_loss": Case("smooth_l1_loss", make_smooth_l1, _TORCH, ({"beta": 250.0},)),
     "smooth_l1_loss_beta0": Case("smooth_l1_loss", make_smooth_l1_beta0, _TORCH),
+    "soft_margin_loss": Case("soft_margin_loss", make_soft_margin, _TORCH),
+    "hinge_embedding_loss": Case("hinge_embedding_loss", make_hinge_embedding, _TORCH,
+                                 ({"margin": -0.5},)),
     "cosine_embedding_loss": Case("cosine_embedding_loss", make_cosine, _TORCH,
                                   ({"margin": -0.5},)),
     "brier_score_loss": Case("brier_score_loss", make_brier, ("mean",),

@@ -128,3 +128,16 @@ def test_cosine_stays_right_where_pytorch_overflows(case):
     expected = {"none": rows, "sum": math.fsum(rows), "mean": math.fsum(rows) / len(rows)}
     np.testing.assert_allclose(got, expected[reduction], rtol=1e-12, atol=1e-15)
     assert not np.allclose(got, case["expected"])  # PyTorch's value is the wrong one
+
+
+def test_soft_margin_loss_is_finite_where_pytorchs_formula_overflows():
+    # comparison.md: PyTorch computes log1p(exp(-y x)), inf beyond 709.78 (and
+    # 88.72 in float32); the loss there is -y x itself.
+    z = np.array([709.0, 710.0, 1000.0, 1e300])
+    with np.errstate(over="ignore"):
+        naive = np.log1p(np.exp(z))
+        naive32 = np.log1p(np.exp(np.float32(89.0)))
+    assert np.isfinite(naive[0]) and np.isinf(naive[1:]).all() and np.isinf(naive32)
+    got = lossmetrics.soft_margin_loss(-np.ones(4), z, reduction="none")
+    np.testing.assert_array_equal(got, z)   # log1p(exp(-z)) < ulp(z) / 2 here
+    assert lossmetrics.soft_margin_loss(np.float32([1.0]), np.float32([-89.0])) == 89.0

@@ -1,4 +1,5 @@
-"""Kernels for element-wise losses: squared and absolute error, binary cross-entropy.
+"""Kernels for element-wise losses: squared and absolute error, Huber, smooth L1,
+soft margin, hinge embedding, binary cross-entropy.
 
 Inputs are (N, L) views (L = 1 for 1-D data), read in place as float32 or
 float64; per-element losses are computed in float64 and reduced inside the
@@ -16,6 +17,8 @@ cdef extern from "_terms.h" nogil:
     double lm_absolute_error(double y, double x)
     double lm_huber(double y, double x, double delta)
     double lm_smooth_l1(double y, double x, double beta)
+    double lm_soft_margin(double y, double x, double unused)
+    double lm_hinge_embedding(double y, double x, double margin)
 
 cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
@@ -50,6 +53,10 @@ cdef extern from "_rowkernels.h" nogil:
                         double *acc)
     void lm_smooth_l1_lanes(const double *y, const double *x, Py_ssize_t n, double param,
                             double *acc)
+    void lm_soft_margin_lanes(const double *y, const double *x, Py_ssize_t n, double param,
+                              double *acc)
+    void lm_hinge_embedding_lanes(const double *y, const double *x, Py_ssize_t n,
+                                  double param, double *acc)
 
 # Rows of one column whose logarithms / exponentials are vectorised together.
 cdef enum:
@@ -76,6 +83,8 @@ cpdef enum Kind:
     BINARY_CROSS_ENTROPY_LOGITS = 3
     HUBER = 4
     SMOOTH_L1 = 5
+    SOFT_MARGIN = 6
+    HINGE_EMBEDDING = 7
 
 
 # The error terms as types: a kernel specialised for one (ctypedef fused
@@ -89,12 +98,18 @@ cdef struct Huber:
     char unused
 cdef struct SmoothL1:
     char unused
+cdef struct SoftMargin:
+    char unused
+cdef struct HingeEmbedding:
+    char unused
 
 ctypedef fused term_t:
     SquaredError
     AbsoluteError
     Huber
     SmoothL1
+    SoftMargin
+    HingeEmbedding
 
 
 cdef inline double _loss(term_t* term, double yv, double xv, double param) noexcept nogil:
@@ -105,8 +120,12 @@ cdef inline double _loss(term_t* term, double yv, double xv, double param) noexc
         return lm_absolute_error(yv, xv)
     elif term_t is Huber:
         return lm_huber(yv, xv, param)
-    else:
+    elif term_t is SmoothL1:
         return lm_smooth_l1(yv, xv, param)
+    elif term_t is SoftMargin:
+        return lm_soft_margin(yv, xv, param)
+    else:
+        return lm_hinge_embedding(yv, xv, param)
 
 
 cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize_t n,
@@ -119,8 +138,12 @@ cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize
         lm_absolute_error_lanes(y, x, n, param, <double*>lanes)
     elif term_t is Huber:
         lm_huber_lanes(y, x, n, param, <double*>lanes)
-    else:
+    elif term_t is SmoothL1:
         lm_smooth_l1_lanes(y, x, n, param, <double*>lanes)
+    elif term_t is SoftMargin:
+        lm_soft_margin_lanes(y, x, n, param, <double*>lanes)
+    else:
+        lm_hinge_embedding_lanes(y, x, n, param, <double*>lanes)
 
 
 cdef inline bint _all_set(const unsigned char[::1] flags) noexcept:
@@ -291,7 +314,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                        bint per_column, bint want_none, int n_threads, double param=0.0):
     """Reduce an element-wise loss of (N, L) arrays; see the module docstring.
 
-    ``param`` is Huber's delta or smooth L1's beta.
+    ``param`` is Huber's delta, smooth L1's beta or the hinge embedding's margin.
 
     Returns (state, per-element (N, L) float64 array or None, whether the
     kernel checked every input value as it read them: binary cross-entropy
@@ -300,7 +323,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     in registers per block (column by column for ``per_column``) and stored
     once per block.
     """
-    if not SQUARED_ERROR <= kind <= SMOOTH_L1:
+    if not SQUARED_ERROR <= kind <= HINGE_EMBEDDING:
         raise ValueError(f"kind must be one of the Kind terms; got {kind}.")
     cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
@@ -351,9 +374,15 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 elif kind == HUBER:
                     lc = _err_rows(<Huber*>NULL, y, x, sw, has_sw, j, start, stop,
                                    param, want_none, out)
-                else:
+                elif kind == SMOOTH_L1:
                     lc = _err_rows(<SmoothL1*>NULL, y, x, sw, has_sw, j, start, stop,
                                    param, want_none, out)
+                elif kind == SOFT_MARGIN:
+                    lc = _err_rows(<SoftMargin*>NULL, y, x, sw, has_sw, j, start, stop,
+                                   param, want_none, out)
+                else:
+                    lc = _err_rows(<HingeEmbedding*>NULL, y, x, sw, has_sw, j, start,
+                                   stop, param, want_none, out)
                 la = acc_merge(la, lc)
                 if per_column:
                     acc_store(partials, b, j, la)

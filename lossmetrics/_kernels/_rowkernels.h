@@ -141,6 +141,8 @@ LM_ERR_LANES(lm_squared_error_lanes, LM_SQUARED_ERROR_TERM)
 LM_ERR_LANES(lm_absolute_error_lanes, LM_ABSOLUTE_ERROR_TERM)
 LM_ERR_LANES(lm_huber_lanes, lm_huber)
 LM_ERR_LANES(lm_smooth_l1_lanes, lm_smooth_l1)
+LM_ERR_LANES(lm_soft_margin_lanes, lm_soft_margin)
+LM_ERR_LANES(lm_hinge_embedding_lanes, lm_hinge_embedding)
 
 /* The distinct values of y[0], y[step], ..., y[(n - 1) step] if all lie in
  * [base, base + 64): bit b of *mask is set when base + b occurs (unsigned,

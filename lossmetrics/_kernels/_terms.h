@@ -44,6 +44,32 @@ static inline double lm_smooth_l1(double y, double x, double beta)
     return lm_select(d < beta, 0.5 * d * d / beta, d - 0.5 * beta);
 }
 
+/* PyTorch's SoftMarginLoss term log(1 + exp(-y x)), as softplus(z), z = -y x:
+ * max(z, 0) + log1p(exp(-|z|)) by the vectorisable softplus stages of
+ * _fastmath.h, finite for every finite y x, where PyTorch's log1p(exp(z))
+ * overflows to inf beyond z = 709.78.  (y - y) + (x - x) is 0 for finite
+ * inputs and NaN otherwise: a non-finite input shows in the sums, as the
+ * deferred finiteness scans need (an infinite y x would give 0 or inf). */
+static inline double lm_soft_margin(double y, double x, double unused)
+{
+    double z = -y * x;
+    double big;
+    double s = lm_softplus_stage1(fabs(z), &big);
+    (void)unused;
+    return (lm_select(z > 0.0, z, 0.0) + lm_softplus_stage2(s, big)) + ((y - y) + (x - x));
+}
+
+/* PyTorch's HingeEmbeddingLoss term: x where y = 1, max(0, margin - x) where
+ * y = -1, their sum for any other y, as PyTorch computes it.  The maximum
+ * keeps NaN (PyTorch's clamp_min does), and (y - y) + (x - x) makes an
+ * infinite input show in the sums (margin - inf would clamp to 0). */
+static inline double lm_hinge_embedding(double y, double x, double margin)
+{
+    double d = margin - x;
+    return (lm_select(y != 1.0, lm_select(d < 0.0, 0.0, d), 0.0)
+            + lm_select(y != -1.0, x, 0.0)) + ((y - y) + (x - x));
+}
+
 /* The cross-entropy term of a class: weight * -log softmax(z)_c, from the
  * row's maximum zmax and its shifted log-sum-exp lse = log sum exp(z - zmax):
  * weight ((zmax - z_c) + lse), exact and finite for finite logits.  Used by

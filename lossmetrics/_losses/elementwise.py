@@ -1,6 +1,6 @@
 """Element-wise losses with PyTorch semantics over inputs of any shape (N, ...):
 binary cross-entropy of probabilities and of logits, squared and absolute
-errors (``mse_loss``, ``l1_loss``), Huber and smooth L1.
+errors (``mse_loss``, ``l1_loss``), Huber, smooth L1 and the soft margin loss.
 
 Weighting contract (PyTorch has no ``sample_weight``): the per-element value
 is ``sample_weight[n] * loss``; ``'sum'`` adds them; ``'mean'`` divides by the
@@ -273,10 +273,11 @@ def _check_threshold(value, name, allow_zero):
     return float(value)
 
 
-def _check_pair(metric, y_true, y_pred, sample_weight, n_threads, reduction, **params):
+def check_pair(metric, y_true, y_pred, sample_weight, n_threads, reduction,
+                pred_name="y_pred", **params):
     deferred = Deferred()
     t, x, sw, n_threads, reduction = check_elementwise_pair(
-        y_true, y_pred, "y_pred", sample_weight, n_threads, reduction, False, False,
+        y_true, y_pred, pred_name, sample_weight, n_threads, reduction, False, False,
         deferred)
     return CheckedInputs(metric, as_2d(t), as_2d(x), sw, n_threads,
                          dict(params, reduction=reduction, out_shape=x.shape), deferred)
@@ -285,24 +286,30 @@ def _check_pair(metric, y_true, y_pred, sample_weight, n_threads, reduction, **p
 def check_huber_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, delta=1.0,
                      reduction="mean"):
     delta = DELTA.check(delta)
-    return _check_pair("huber_loss", y_true, y_pred, sample_weight, n_threads, reduction,
+    return check_pair("huber_loss", y_true, y_pred, sample_weight, n_threads, reduction,
                        param=delta)
 
 
 def check_smooth_l1_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, beta=1.0,
                          reduction="mean"):
     beta = BETA.check(beta)
-    return _check_pair("smooth_l1_loss", y_true, y_pred, sample_weight, n_threads,
+    return check_pair("smooth_l1_loss", y_true, y_pred, sample_weight, n_threads,
                        reduction, param=beta)
 
 
 def check_mse_loss(y_true, y_pred, *, sample_weight=None, n_threads=None,
                    reduction="mean"):
-    return _check_pair("mse_loss", y_true, y_pred, sample_weight, n_threads, reduction)
+    return check_pair("mse_loss", y_true, y_pred, sample_weight, n_threads, reduction)
 
 
 def check_l1_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, reduction="mean"):
-    return _check_pair("l1_loss", y_true, y_pred, sample_weight, n_threads, reduction)
+    return check_pair("l1_loss", y_true, y_pred, sample_weight, n_threads, reduction)
+
+
+def check_soft_margin_loss(y_true, x, *, sample_weight=None, n_threads=None,
+                           reduction="mean"):
+    return check_pair("soft_margin_loss", y_true, x, sample_weight, n_threads, reduction,
+                       pred_name="x")
 
 
 def pair_state(term):
@@ -378,6 +385,65 @@ SMOOTH_L1_LOSS = Loss(
     demo=_demo_pair("smooth_l1_loss", lambda e: np.mean(_huber(e, 10.0)) / 10.0,
                     " (beta=10)", beta=10.0),
 )
+
+
+def _demo_soft_margin(d):
+    # Breast cancer's decision function against its labels as signs.
+    y, z = 2.0 * d.binary_labels - 1.0, d.binary_logits
+    return [("soft_margin_loss", lambda: soft_margin_loss(y, z), "numpy",
+             lambda: np.mean(np.logaddexp(0, -y * z)))]
+
+
+SOFT_MARGIN_LOSS = Loss(
+    name="soft_margin_loss", check=check_soft_margin_loss, state=pair_state("SOFT_MARGIN"),
+    result=torch_result, result_keys=("reduction",), options=(REDUCTION,),
+    target="signs", prediction="scores",
+    reference="torch.nn.functional.soft_margin_loss",
+    example=("[1, -1, 1, -1]", "[0.8, -1.5, -0.25, 2.0]"), demo=_demo_soft_margin,
+)
+
+
+@public(SOFT_MARGIN_LOSS)
+def soft_margin_loss(y_true, x, *, sample_weight=None, reduction="mean", n_threads=None):
+    """Two-class logistic loss of scores, PyTorch ``SoftMarginLoss`` semantics.
+
+    Per element: ``log(1 + exp(-y x))``, element-wise over inputs of any shape.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (N, ...)
+        Targets, 1 or -1.  As in PyTorch, any finite real number is accepted
+        (the formula holds for every ``y``).
+    x : array-like of the same shape
+        Real scores (float32 and float64 are read in place).
+    sample_weight : array-like of shape (N,), default=None
+        Weight of each sample (row), applied to all its elements.
+    reduction : {'mean', 'sum', 'none'}, default='mean'
+        ``'mean'`` is the weighted mean over all elements.
+    n_threads : int, default=None
+        OpenMP threads; results do not depend on it.
+
+    Returns
+    -------
+    loss : float or ndarray of the input's shape
+
+    Notes
+    -----
+    Computed as the softplus ``max(z, 0) + log1p(exp(-|z|))`` of ``z = -y x``:
+    exact and finite for every finite input.  PyTorch computes
+    ``log1p(exp(z))``, which overflows to ``inf`` for ``z`` above 709.78 in
+    float64 (88.72 in float32), where the loss is ``z`` itself.
+
+    Examples
+    --------
+    >>> from lossmetrics import soft_margin_loss
+    >>> round(soft_margin_loss([1, -1, 1], [2.0, -0.5, -1.0]), 6)
+    0.638089
+    >>> soft_margin_loss([1.0], [-1000.0])
+    1000.0
+    """
+    return evaluate(SOFT_MARGIN_LOSS, y_true, x, sample_weight, n_threads,
+                    reduction=reduction)
 
 
 @public(MSE_LOSS)

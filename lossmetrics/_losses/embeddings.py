@@ -1,4 +1,4 @@
-"""Cosine embedding loss, PyTorch ``CosineEmbeddingLoss`` semantics."""
+"""Embedding losses, PyTorch semantics: ``CosineEmbeddingLoss`` and ``HingeEmbeddingLoss``."""
 import numbers
 
 import numpy as np
@@ -14,6 +14,7 @@ from lossmetrics._core.validation import (
     check_no_missing, check_same_shape, check_sample_weight,
 )
 from lossmetrics._kernels import kernels
+from lossmetrics._losses.elementwise import check_pair, pair_state
 
 
 def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
@@ -131,4 +132,75 @@ def cosine_embedding_loss(y_true, x1, x2, *, margin=0.0, sample_weight=None,
     array([0.292893, 0.      ])
     """
     return evaluate(COSINE_EMBEDDING_LOSS, y_true, x1, sample_weight, n_threads, x2=x2,
+                    margin=margin, reduction=reduction)
+
+
+def check_hinge_embedding_loss(y_true, x, *, sample_weight=None, n_threads=None,
+                               margin=1.0, reduction="mean"):
+    margin = MARGIN.check(margin)
+    return check_pair("hinge_embedding_loss", y_true, x, sample_weight, n_threads,
+                      reduction, pred_name="x", param=margin)
+
+
+def _demo_hinge(d):
+    # Digits: the distance of each predicted distribution to the one-hot of
+    # its label (similar pairs) and to the one-hot of the next class (dissimilar).
+    n, c = d.proba.shape
+    same = np.sqrt(np.sum((d.proba - (d.labels[:, None] == np.arange(c))) ** 2, axis=1))
+    other = np.sqrt(np.sum((d.proba - ((d.labels[:, None] + 1) % c == np.arange(c))) ** 2,
+                           axis=1))
+    x = np.concatenate([same, other])
+    y = np.concatenate([np.ones(n), -np.ones(n)])
+    return [("hinge_embedding_loss (digit distances)",
+             lambda: hinge_embedding_loss(y, x), "numpy",
+             lambda: np.mean(np.where(y == 1, x, np.maximum(0.0, 1.0 - x))))]
+
+
+HINGE_EMBEDDING_LOSS = Loss(
+    name="hinge_embedding_loss", check=check_hinge_embedding_loss,
+    state=pair_state("HINGE_EMBEDDING"), result=torch_result, result_keys=("reduction",),
+    options=(MARGIN, REDUCTION), target="signs", prediction="distances",
+    reference="torch.nn.functional.hinge_embedding_loss",
+    example=("[1, -1, 1, -1]", "[0.25, 0.5, 1.5, 2.0]"), demo=_demo_hinge,
+)
+
+
+@public(HINGE_EMBEDDING_LOSS)
+def hinge_embedding_loss(y_true, x, *, margin=1.0, sample_weight=None, reduction="mean",
+                         n_threads=None):
+    """Hinge embedding loss, PyTorch ``HingeEmbeddingLoss`` semantics.
+
+    Per element: ``x`` where ``y = 1`` (similar pairs: their distance) and
+    ``max(0, margin - x)`` where ``y = -1`` (dissimilar pairs closer than the
+    margin), element-wise over inputs of any shape.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (N, ...)
+        Targets, 1 or -1.  As in PyTorch, any other finite value is accepted
+        and gets both terms, ``x + max(0, margin - x)``.
+    x : array-like of the same shape
+        The inputs, typically distances (float32 and float64 read in place).
+    margin : float, default=1.0
+        Margin of the dissimilar pairs; a finite real number.
+    sample_weight : array-like of shape (N,), default=None
+        Weight of each sample (row), applied to all its elements.
+    reduction : {'mean', 'sum', 'none'}, default='mean'
+        ``'mean'`` is the weighted mean over all elements.
+    n_threads : int, default=None
+        OpenMP threads; results do not depend on it.
+
+    Returns
+    -------
+    loss : float or ndarray of the input's shape
+
+    Examples
+    --------
+    >>> from lossmetrics import hinge_embedding_loss
+    >>> hinge_embedding_loss([1, -1, -1], [0.5, 0.25, 2.0])
+    0.4166666666666667
+    >>> hinge_embedding_loss([1, -1], [0.5, 0.25], margin=2.0, reduction="none")
+    array([0.5 , 1.75])
+    """
+    return evaluate(HINGE_EMBEDDING_LOSS, y_true, x, sample_weight, n_threads,
                     margin=margin, reduction=reduction)

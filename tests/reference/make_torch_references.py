@@ -326,6 +326,18 @@ def torch_l1_loss(y, p, kw, tdt, sw_override=None):
     return _torch_pair(F.l1_loss, y, p, kw, tdt, sw_override)
 
 
+def torch_soft_margin_loss(y, x, kw, tdt, sw_override=None):
+    return _torch_pair(F.soft_margin_loss, y, x, kw, tdt, sw_override)
+
+
+def torch_hinge_embedding_loss(y, x, kw, tdt, sw_override=None):
+    margin = kw.get("margin", 1.0)
+
+    def fn(inp, target, reduction):
+        return F.hinge_embedding_loss(inp, target, margin=margin, reduction=reduction)
+    return _torch_pair(fn, y, x, kw, tdt, sw_override)
+
+
 TORCH_FN = {
     "mse_loss": torch_mse_loss,
     "l1_loss": torch_l1_loss,
@@ -337,6 +349,8 @@ TORCH_FN = {
     "cosine_embedding_loss": torch_cosine_embedding_loss,
     "huber_loss": torch_huber_loss,
     "smooth_l1_loss": torch_smooth_l1_loss,
+    "soft_margin_loss": torch_soft_margin_loss,
+    "hinge_embedding_loss": torch_hinge_embedding_loss,
 }
 
 
@@ -1049,6 +1063,59 @@ def gen_pair_losses():
         add_group(f"{tag}_sw_3d", f, y, p, {"sample_weight": sample_weights(r, 3)})
 
 
+def _signs(r, shape):
+    return np.where(r.random(shape) < 0.5, 1, -1).astype(np.int64)
+
+
+def gen_soft_margin_loss():
+    """soft_margin_loss: 1-D to 3-D, scores far out (|y x| up to 700, where
+    PyTorch's log1p(exp(-y x)) is still finite in float64), targets other
+    than +-1 (PyTorch's formula, which lossmetrics follows), sample weights."""
+    f = "soft_margin_loss"
+    for tag, shape in (("1d", (8,)), ("2d", (5, 3)), ("3d", (2, 3, 2))):
+        r = rng_for(f"sml_{tag}")
+        x = quant(r.normal(0.0, 3.0, size=shape), 4)
+        add_group(f"sml_{tag}", f, _signs(r, shape), x, {}, BOTH,
+                  f32_reductions=REDUCTIONS if tag == "2d" else ("mean",))
+    r = rng_for("sml_far")
+    x = np.array([[30.0, -30.0, 600.0], [-600.0, 700.0, -700.0], [0.0, 1e-3, -2.5]])
+    add_group("sml_far", f, _signs(r, x.shape), x, {})
+    r = rng_for("sml_far_f32")
+    x = np.array([[20.0, -20.0, 80.0], [-80.0, 0.5, -0.25]])
+    add_group("sml_far_f32", f, _signs(r, x.shape), x, {}, ("float32",),
+              f32_reductions=REDUCTIONS)
+    r = rng_for("sml_real_targets")
+    y = np.array([[0.5, 0.0, 2.0], [-1.5, 1.0, -0.25]])
+    add_group("sml_real_targets", f, y, quant(r.normal(0.0, 2.0, size=(2, 3)), 4), {})
+    r = rng_for("sml_sw_2d_zero")
+    add_group("sml_sw_2d_zero", f, _signs(r, (5, 3)), quant(r.normal(0, 3, (5, 3)), 4),
+              {"sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+
+def gen_hinge_embedding_loss():
+    """hinge_embedding_loss: distances on both sides of margins 1, 0.5, -0.3,
+    2.5; targets other than +-1 (both terms, as PyTorch); sample weights."""
+    f = "hinge_embedding_loss"
+    for tag, shape, margin in (("1d", (8,), None), ("2d_m05", (5, 3), 0.5),
+                               ("3d_m25", (2, 3, 2), 2.5), ("2d_mneg03", (4, 3), -0.3)):
+        r = rng_for(f"hel_{tag}")
+        x = quant(np.abs(r.normal(0.0, 1.5, size=shape)), 4)
+        x.ravel()[::5] *= -1.0       # negative inputs too (PyTorch takes any)
+        kw = {} if margin is None else {"margin": margin}
+        add_group(f"hel_{tag}", f, _signs(r, shape), x, kw, BOTH,
+                  f32_reductions=REDUCTIONS if tag == "1d" else ("mean",))
+    r = rng_for("hel_real_targets")
+    y = np.array([[0.0, 2.0, 1.0], [-1.0, 0.5, -2.0]])
+    add_group("hel_real_targets", f, y, quant(np.abs(r.normal(0, 1.5, (2, 3))), 4),
+              {"margin": 1.5})
+    r = rng_for("hel_sw_2d_zero")
+    add_group("hel_sw_2d_zero", f, _signs(r, (5, 3)),
+              quant(np.abs(r.normal(0, 1.5, (5, 3))), 4),
+              {"margin": 1.25, "sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+
 def main():
     gen_cross_entropy()
     gen_nll_loss()
@@ -1059,6 +1126,8 @@ def main():
     gen_huber_loss()
     gen_smooth_l1_loss()
     gen_pair_losses()
+    gen_soft_margin_loss()
+    gen_hinge_embedding_loss()
     doc = {
         "torch_version": torch.__version__,
         "generator": "tests/reference/make_torch_references.py",
