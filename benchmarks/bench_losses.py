@@ -216,6 +216,10 @@ def workloads(scale):
         add(f"soft_margin_loss {n_flat:.0e}", [zb, signs],
             lambda: lm.soft_margin_loss(signs, zb), torch=("soft_margin_loss", zb, signs),
             other=lambda: np.mean(np.logaddexp(0.0, -signs * zb)), other_name="numpy")
+        rates = np.abs(a) + 0.1
+        add(f"poisson_nll_loss {n_flat:.0e}", [a, rates],
+            lambda: lm.poisson_nll_loss(rates, a), torch=("poisson_nll_loss", a, rates),
+            other=lambda: np.mean(np.exp(a) - rates * a), other_name="numpy")
         dist = np.abs(a)
         add(f"hinge_embedding_loss {n_flat:.0e}", [dist, signs],
             lambda: lm.hinge_embedding_loss(signs, dist),

@@ -163,6 +163,13 @@ def make_hinge_embedding(rng, n, dtype):
     return _signs(rng, (n, 2)).astype(dtype), x.astype(dtype), dict(margin=1.25)
 
 
+def make_poisson(rng, n, dtype):
+    # Counts (some above 1: the Stirling term of full=True) and positive
+    # predictions, valid as log-rates and as rates.
+    y = rng.poisson(2.5, (n, 2)).astype(dtype)
+    return y, rng.uniform(0.05, 3.0, (n, 2)).astype(dtype), {}
+
+
 def make_cosine(rng, n, dtype):
     # x2 travels in kwargs under "x2" (a per-row array, see ROW_ARRAYS): call()
     # passes it positionally, take_rows() permutes / repeats it with the rows.
@@ -227,6 +234,9 @@ CASES = {
     "soft_margin_loss": Case("soft_margin_loss", make_soft_margin, _TORCH),
     "hinge_embedding_loss": Case("hinge_embedding_loss", make_hinge_embedding, _TORCH,
                                  ({"margin": -0.5},)),
+    "poisson_nll_loss": Case("poisson_nll_loss", make_poisson, _TORCH,
+                             ({"full": True}, {"log_input": False},
+                              {"log_input": False, "full": True, "eps": 1e-3})),
     "cosine_embedding_loss": Case("cosine_embedding_loss", make_cosine, _TORCH,
                                   ({"margin": -0.5},)),
     "brier_score_loss": Case("brier_score_loss", make_brier, ("mean",),

@@ -141,3 +141,16 @@ def test_soft_margin_loss_is_finite_where_pytorchs_formula_overflows():
     got = lossmetrics.soft_margin_loss(-np.ones(4), z, reduction="none")
     np.testing.assert_array_equal(got, z)   # log1p(exp(-z)) < ulp(z) / 2 here
     assert lossmetrics.soft_margin_loss(np.float32([1.0]), np.float32([-89.0])) == 89.0
+
+
+def test_poisson_nll_loss_refuses_what_pytorch_ignores_or_turns_into_nan():
+    # comparison.md: eps with log_input=True is unused (PyTorch ignores it), and
+    # a rate with y_pred + eps <= 0 gives NaN or inf in PyTorch.
+    y, x = np.array([1.0, 2.0, 0.0]), np.array([0.5, 1.0, 2.0])
+    with pytest.raises(ValueError, match="eps=0.001 applies only with log_input=False"):
+        lossmetrics.poisson_nll_loss(y, x, eps=1e-3)
+    assert lossmetrics.poisson_nll_loss(y, x, eps=1e-8) == lossmetrics.poisson_nll_loss(y, x)
+    with pytest.raises(ValueError, match=r"y_pred \+ eps > 0 .* got -1e-08 at index 2"):
+        lossmetrics.poisson_nll_loss(y, np.array([0.5, 1.0, -1e-8]), log_input=False)
+    assert np.isfinite(lossmetrics.poisson_nll_loss(y, np.array([0.5, 1.0, 0.0]),
+                                                    log_input=False))

@@ -13,12 +13,17 @@ from libc.math cimport fabs, fmax, sqrt, frexp, ldexp
 from libc.stdint cimport int64_t
 
 cdef extern from "_terms.h" nogil:
+    ctypedef struct lm_params:
+        double p0
+        double p1
     double lm_squared_error(double y, double x)
     double lm_absolute_error(double y, double x)
-    double lm_huber(double y, double x, double delta)
-    double lm_smooth_l1(double y, double x, double beta)
-    double lm_soft_margin(double y, double x, double unused)
-    double lm_hinge_embedding(double y, double x, double margin)
+    double lm_huber(double y, double x, lm_params p)
+    double lm_smooth_l1(double y, double x, lm_params p)
+    double lm_soft_margin(double y, double x, lm_params p)
+    double lm_hinge_embedding(double y, double x, lm_params p)
+    double lm_poisson_log(double y, double x, lm_params p)
+    double lm_poisson(double y, double x, lm_params p)
 
 cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
@@ -46,17 +51,21 @@ cdef extern from "_rowkernels.h" nogil:
     void lm_bce_proba_ff(const float *y, const float *x, Py_ssize_t n, int hard,
                          const double *sw, double *loss, double *buf)
     void lm_squared_error_lanes(const double *y, const double *x, Py_ssize_t n,
-                                double param, double *acc)
+                                lm_params param, double *acc)
     void lm_absolute_error_lanes(const double *y, const double *x, Py_ssize_t n,
-                                 double param, double *acc)
-    void lm_huber_lanes(const double *y, const double *x, Py_ssize_t n, double param,
+                                 lm_params param, double *acc)
+    void lm_huber_lanes(const double *y, const double *x, Py_ssize_t n, lm_params param,
                         double *acc)
-    void lm_smooth_l1_lanes(const double *y, const double *x, Py_ssize_t n, double param,
+    void lm_smooth_l1_lanes(const double *y, const double *x, Py_ssize_t n, lm_params param,
                             double *acc)
-    void lm_soft_margin_lanes(const double *y, const double *x, Py_ssize_t n, double param,
+    void lm_soft_margin_lanes(const double *y, const double *x, Py_ssize_t n, lm_params param,
                               double *acc)
     void lm_hinge_embedding_lanes(const double *y, const double *x, Py_ssize_t n,
-                                  double param, double *acc)
+                                  lm_params param, double *acc)
+    void lm_poisson_log_lanes(const double *y, const double *x, Py_ssize_t n,
+                              lm_params param, double *acc)
+    void lm_poisson_lanes(const double *y, const double *x, Py_ssize_t n,
+                          lm_params param, double *acc)
 
 # Rows of one column whose logarithms / exponentials are vectorised together.
 cdef enum:
@@ -85,6 +94,8 @@ cpdef enum Kind:
     SMOOTH_L1 = 5
     SOFT_MARGIN = 6
     HINGE_EMBEDDING = 7
+    POISSON_LOG = 8
+    POISSON = 9
 
 
 # The error terms as types: a kernel specialised for one (ctypedef fused
@@ -102,6 +113,10 @@ cdef struct SoftMargin:
     char unused
 cdef struct HingeEmbedding:
     char unused
+cdef struct PoissonLog:
+    char unused
+cdef struct Poisson:
+    char unused
 
 ctypedef fused term_t:
     SquaredError
@@ -110,9 +125,11 @@ ctypedef fused term_t:
     SmoothL1
     SoftMargin
     HingeEmbedding
+    PoissonLog
+    Poisson
 
 
-cdef inline double _loss(term_t* term, double yv, double xv, double param) noexcept nogil:
+cdef inline double _loss(term_t* term, double yv, double xv, lm_params param) noexcept nogil:
     """The term of one element (_terms.h), fixed at compile time by term_t."""
     if term_t is SquaredError:
         return lm_squared_error(yv, xv)
@@ -124,12 +141,16 @@ cdef inline double _loss(term_t* term, double yv, double xv, double param) noexc
         return lm_smooth_l1(yv, xv, param)
     elif term_t is SoftMargin:
         return lm_soft_margin(yv, xv, param)
-    else:
+    elif term_t is HingeEmbedding:
         return lm_hinge_embedding(yv, xv, param)
+    elif term_t is PoissonLog:
+        return lm_poisson_log(yv, xv, param)
+    else:
+        return lm_poisson(yv, xv, param)
 
 
 cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize_t n,
-                        double param, Acc4* lanes) noexcept nogil:
+                        lm_params param, Acc4* lanes) noexcept nogil:
     """The four lanes of n contiguous float64 terms by the term's vectorised C
     loop (_rowkernels.h)."""
     if term_t is SquaredError:
@@ -142,8 +163,12 @@ cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize
         lm_smooth_l1_lanes(y, x, n, param, <double*>lanes)
     elif term_t is SoftMargin:
         lm_soft_margin_lanes(y, x, n, param, <double*>lanes)
-    else:
+    elif term_t is HingeEmbedding:
         lm_hinge_embedding_lanes(y, x, n, param, <double*>lanes)
+    elif term_t is PoissonLog:
+        lm_poisson_log_lanes(y, x, n, param, <double*>lanes)
+    else:
+        lm_poisson_lanes(y, x, n, param, <double*>lanes)
 
 
 cdef inline bint _all_set(const unsigned char[::1] flags) noexcept:
@@ -260,7 +285,7 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
 
 cdef inline double _term(term_t* term, const floating_a[:, :] y, const floating_b[:, :] x,
                          const double[::1] sw, bint has_sw, Py_ssize_t i, Py_ssize_t j,
-                         double param) noexcept nogil:
+                         lm_params param) noexcept nogil:
     """The weighted loss of element (i, j).  A row of weight 0 adds 0 (not
     0 times an overflowing loss, which is NaN) when its inputs are finite, and
     NaN when not, so that a non-finite input always shows in the sums (the
@@ -274,7 +299,7 @@ cdef inline double _term(term_t* term, const floating_a[:, :] y, const floating_
 
 cdef inline Acc _err_rows(term_t* term, const floating_a[:, :] y, const floating_b[:, :] x,
                           const double[::1] sw, bint has_sw, Py_ssize_t j, Py_ssize_t start,
-                          Py_ssize_t stop, double param, bint want_none,
+                          Py_ssize_t stop, lm_params param, bint want_none,
                           double[:, ::1] out) noexcept nogil:
     """Sum of the (weighted) terms of rows [start, stop) of column j.
 
@@ -311,10 +336,12 @@ cdef inline Acc _err_rows(term_t* term, const floating_a[:, :] y, const floating
 
 def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
                        const double[::1] pos_weight, const double[::1] sw,
-                       bint per_column, bint want_none, int n_threads, double param=0.0):
+                       bint per_column, bint want_none, int n_threads, double param=0.0,
+                       double param2=0.0):
     """Reduce an element-wise loss of (N, L) arrays; see the module docstring.
 
-    ``param`` is Huber's delta, smooth L1's beta or the hinge embedding's margin.
+    ``param`` (and ``param2``) are the term's options: Huber's delta, smooth
+    L1's beta, the hinge embedding's margin...
 
     Returns (state, per-element (N, L) float64 array or None, whether the
     kernel checked every input value as it read them: binary cross-entropy
@@ -323,7 +350,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     in registers per block (column by column for ``per_column``) and stored
     once per block.
     """
-    if not SQUARED_ERROR <= kind <= HINGE_EMBEDDING:
+    if not SQUARED_ERROR <= kind <= POISSON:
         raise ValueError(f"kind must be one of the Kind terms; got {kind}.")
     cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
@@ -344,6 +371,9 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     partials = np.zeros((nb, n_out + 1, 2), dtype=np.float64)
     cdef Acc la, lw, lc
     cdef bint is_bce = kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS
+    cdef lm_params prm
+    prm.p0 = param
+    prm.p1 = param2
     cdef bint block_checked
     cdef unsigned char[::1] checks = np.zeros(nb if is_bce else 1, dtype=np.uint8)
 
@@ -367,22 +397,28 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 # The term is chosen per block and column, never per element.
                 if kind == SQUARED_ERROR:
                     lc = _err_rows(<SquaredError*>NULL, y, x, sw, has_sw, j, start, stop,
-                                   param, want_none, out)
+                                   prm, want_none, out)
                 elif kind == ABSOLUTE_ERROR:
                     lc = _err_rows(<AbsoluteError*>NULL, y, x, sw, has_sw, j, start, stop,
-                                   param, want_none, out)
+                                   prm, want_none, out)
                 elif kind == HUBER:
                     lc = _err_rows(<Huber*>NULL, y, x, sw, has_sw, j, start, stop,
-                                   param, want_none, out)
+                                   prm, want_none, out)
                 elif kind == SMOOTH_L1:
                     lc = _err_rows(<SmoothL1*>NULL, y, x, sw, has_sw, j, start, stop,
-                                   param, want_none, out)
+                                   prm, want_none, out)
                 elif kind == SOFT_MARGIN:
                     lc = _err_rows(<SoftMargin*>NULL, y, x, sw, has_sw, j, start, stop,
-                                   param, want_none, out)
-                else:
+                                   prm, want_none, out)
+                elif kind == HINGE_EMBEDDING:
                     lc = _err_rows(<HingeEmbedding*>NULL, y, x, sw, has_sw, j, start,
-                                   stop, param, want_none, out)
+                                   stop, prm, want_none, out)
+                elif kind == POISSON_LOG:
+                    lc = _err_rows(<PoissonLog*>NULL, y, x, sw, has_sw, j, start,
+                                   stop, prm, want_none, out)
+                else:
+                    lc = _err_rows(<Poisson*>NULL, y, x, sw, has_sw, j, start,
+                                   stop, prm, want_none, out)
                 la = acc_merge(la, lc)
                 if per_column:
                     acc_store(partials, b, j, la)
@@ -413,10 +449,13 @@ cdef inline void _small_blocks(term_t* term, const double[::1] y, const double[:
     cdef Py_ssize_t b, start, stop
     cdef Acc la, lw
     cdef Acc4 lanes
+    cdef lm_params none
+    none.p0 = 0.0
+    none.p1 = 0.0
     for b in range(nb):
         start = b * rpb
         stop = block_stop(start, rpb, n)
-        _lanes(term, &y[start], &x[start], stop - start, 0.0, &lanes)
+        _lanes(term, &y[start], &x[start], stop - start, none, &lanes)
         la = acc_merge(acc_zero(), acc4_total(lanes))
         acc_store(partials, b, 0, la)
         lw.s = stop - start

@@ -116,7 +116,7 @@ static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
  * GCC 12 vectorised Huber's and smooth L1's selects no more (1e7: 7.5 ->
  * 12-15 ms). */
 #define LM_ERR_LANES(NAME, TERM)                                                \
-LM_NOINLINE void NAME(const double *y, const double *x, ptrdiff_t n, double param, \
+LM_NOINLINE void NAME(const double *y, const double *x, ptrdiff_t n, lm_params param, \
                  double *acc)                                                   \
 {                                                                               \
     double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
@@ -143,6 +143,8 @@ LM_ERR_LANES(lm_huber_lanes, lm_huber)
 LM_ERR_LANES(lm_smooth_l1_lanes, lm_smooth_l1)
 LM_ERR_LANES(lm_soft_margin_lanes, lm_soft_margin)
 LM_ERR_LANES(lm_hinge_embedding_lanes, lm_hinge_embedding)
+LM_ERR_LANES(lm_poisson_log_lanes, lm_poisson_log)
+LM_ERR_LANES(lm_poisson_lanes, lm_poisson)
 
 /* The distinct values of y[0], y[step], ..., y[(n - 1) step] if all lie in
  * [base, base + 64): bit b of *mask is set when base + b occurs (unsigned,

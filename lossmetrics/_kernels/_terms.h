@@ -14,6 +14,9 @@
 
 #include "_fastmath.h"   /* lm_select */
 
+/* The options of a term (Huber's delta, ...), by value: p0 and p1. */
+typedef struct { double p0, p1; } lm_params;
+
 /* (y - x)^2 */
 static inline double lm_squared_error(double y, double x)
 {
@@ -30,16 +33,18 @@ static inline double lm_absolute_error(double y, double x)
 /* PyTorch's HuberLoss: 0.5 d^2 below delta, delta (d - delta / 2) above,
  * d = |x - y|.  Both sides are computed and one is selected (lm_select, not
  * ?:): no branch to mispredict, and the loops over it vectorise. */
-static inline double lm_huber(double y, double x, double delta)
+static inline double lm_huber(double y, double x, lm_params p)
 {
+    double delta = p.p0;
     double d = fabs(x - y);
     return lm_select(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta));
 }
 
 /* PyTorch's SmoothL1Loss: 0.5 d^2 / beta below beta, d - beta / 2 above
  * (beta = 0 is the absolute error, chosen by the caller). */
-static inline double lm_smooth_l1(double y, double x, double beta)
+static inline double lm_smooth_l1(double y, double x, lm_params p)
 {
+    double beta = p.p0;
     double d = fabs(x - y);
     return lm_select(d < beta, 0.5 * d * d / beta, d - 0.5 * beta);
 }
@@ -50,7 +55,7 @@ static inline double lm_smooth_l1(double y, double x, double beta)
  * overflows to inf beyond z = 709.78.  (y - y) + (x - x) is 0 for finite
  * inputs and NaN otherwise: a non-finite input shows in the sums, as the
  * deferred finiteness scans need (an infinite y x would give 0 or inf). */
-static inline double lm_soft_margin(double y, double x, double unused)
+static inline double lm_soft_margin(double y, double x, lm_params unused)
 {
     double z = -y * x;
     double big;
@@ -63,11 +68,41 @@ static inline double lm_soft_margin(double y, double x, double unused)
  * y = -1, their sum for any other y, as PyTorch computes it.  The maximum
  * keeps NaN (PyTorch's clamp_min does), and (y - y) + (x - x) makes an
  * infinite input show in the sums (margin - inf would clamp to 0). */
-static inline double lm_hinge_embedding(double y, double x, double margin)
+static inline double lm_hinge_embedding(double y, double x, lm_params p)
 {
-    double d = margin - x;
+    double d = p.p0 - x;      /* p0: the margin */
     return (lm_select(y != 1.0, lm_select(d < 0.0, 0.0, d), 0.0)
             + lm_select(y != -1.0, x, 0.0)) + ((y - y) + (x - x));
+}
+
+/* The Stirling term of PyTorch's PoissonNLLLoss(full=True), the log of y!
+ * up to its constant: y log y - y + log(2 pi y) / 2 where y > 1, else 0, in
+ * PyTorch's order of operations. */
+static inline double lm_stirling(double y)
+{
+    double t = (y * lm_log1(y) - y) + 0.5 * lm_log1(2.0 * 3.141592653589793 * y);
+    return lm_select(y > 1.0, t, 0.0);
+}
+
+/* PyTorch's PoissonNLLLoss of a log-rate x (log_input=True): exp(x) - y x;
+ * p1 != 0 adds the Stirling term (full=True). */
+static inline double lm_poisson_log(double y, double x, lm_params p)
+{
+    double loss = lm_exp1(x) - y * x;
+    if (p.p1 != 0.0)
+        loss += lm_stirling(y);
+    return loss;
+}
+
+/* PyTorch's PoissonNLLLoss of a rate x (log_input=False): x - y log(x + eps),
+ * eps = p0; p1 != 0 adds the Stirling term (full=True).  x + eps <= 0 gives
+ * NaN or inf (the caller's range check then raises). */
+static inline double lm_poisson(double y, double x, lm_params p)
+{
+    double loss = x - y * lm_log1(x + p.p0);
+    if (p.p1 != 0.0)
+        loss += lm_stirling(y);
+    return loss;
 }
 
 /* The cross-entropy term of a class: weight * -log softmax(z)_c, from the

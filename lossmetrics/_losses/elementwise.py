@@ -18,9 +18,9 @@ from lossmetrics._core.options import REDUCTION, Option
 from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
-    CheckedInputs, Deferred, as_2d, as_float_array, check_finite, check_non_empty,
-    check_probabilities, check_same_shape, check_sample_weight,
-    first_index_where,
+    CheckedInputs, Deferred, as_2d, as_float_array, check_bool, check_finite,
+    check_non_empty, check_probabilities, check_same_shape, check_sample_weight,
+    first_index_where, format_index,
 )
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.labels import label_indices
@@ -306,6 +306,42 @@ def check_l1_loss(y_true, y_pred, *, sample_weight=None, n_threads=None, reducti
     return check_pair("l1_loss", y_true, y_pred, sample_weight, n_threads, reduction)
 
 
+def _check_eps(value):
+    ok = (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+          and np.isfinite(value) and value >= 0)
+    if not ok:
+        raise InvalidParameterError(f"eps must be a finite real number >= 0; got {value!r}.")
+    return float(value)
+
+
+_POISSON_EPS = 1e-8
+
+
+def check_poisson_nll_loss(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                           log_input=True, full=False, eps=_POISSON_EPS, reduction="mean"):
+    log_input = LOG_INPUT.check(log_input)
+    full = FULL.check(full)
+    eps = EPS.check(eps)
+    if log_input and eps != _POISSON_EPS:
+        raise InvalidParameterError(
+            f"eps={eps!r} applies only with log_input=False (it keeps log(y_pred + eps) "
+            "finite for a rate of 0); with log_input=True y_pred is a log-rate and eps "
+            "is not used.")
+    checked = check_pair("poisson_nll_loss", y_true, y_pred, sample_weight, n_threads,
+                         reduction, param=eps, param2=float(full), log_input=log_input)
+    if not log_input:
+        # A rate: y_pred + eps must be > 0 (PyTorch gives NaN or inf).
+        x = checked.y_pred
+        lo, _ = check_finite(x, "y_pred", n_threads=checked.n_threads)
+        if not lo + eps > 0:
+            flat = int(np.argmax(~(x + eps > 0)))   # C order: the input's flat index
+            raise ValueError(
+                f"y_pred must hold rates with y_pred + eps > 0 when log_input=False; "
+                f"got {float(x.flat[flat])!r} at index "
+                f"{format_index(flat, checked.params['out_shape'])} (eps={eps!r}).")
+    return checked
+
+
 def check_soft_margin_loss(y_true, x, *, sample_weight=None, n_threads=None,
                            reduction="mean"):
     return check_pair("soft_margin_loss", y_true, x, sample_weight, n_threads, reduction,
@@ -323,7 +359,7 @@ def pair_state(term):
         state, per, _ = k.elementwise_kernel(
             getattr(k.Kind, name), checked.y_true, checked.y_pred, np.empty(0),
             checked.sample_weight, False, want_none, checked.n_threads,
-            checked.params.get("param", 0.0))
+            checked.params.get("param", 0.0), checked.params.get("param2", 0.0))
         checked.after_kernel(state)
         return state, per
     return state
@@ -444,6 +480,82 @@ def soft_margin_loss(y_true, x, *, sample_weight=None, reduction="mean", n_threa
     """
     return evaluate(SOFT_MARGIN_LOSS, y_true, x, sample_weight, n_threads,
                     reduction=reduction)
+
+
+LOG_INPUT = Option("log_input", "y_pred holds log-rates (default); --no-log-input: rates",
+                   metavar=None, switch="on_off",
+                   check=lambda v: check_bool(v, "log_input", "poisson_nll_loss"))
+FULL = Option("full", "add the Stirling term of log(y_true!)", metavar=None, switch="on",
+              check=lambda v: check_bool(v, "full", "poisson_nll_loss"))
+EPS = Option("eps", "added to the rates inside the logarithm (with --no-log-input)",
+             metavar="F", type=float, check=_check_eps)
+
+def _demo_poisson(d):
+    # Digits' labels as counts, the expected label under each predicted
+    # distribution as the rate.
+    rate = d.proba @ np.arange(d.proba.shape[1], dtype=np.float64)
+    y = d.labels.astype(np.float64)
+    return [("poisson_nll_loss (digit as a count)",
+             lambda: poisson_nll_loss(y, rate, log_input=False), "numpy",
+             lambda: np.mean(rate - y * np.log(rate + 1e-8)))]
+
+
+POISSON_NLL_LOSS = Loss(
+    name="poisson_nll_loss", check=check_poisson_nll_loss,
+    state=pair_state(lambda params: "POISSON_LOG" if params["log_input"] else "POISSON"),
+    result=torch_result, result_keys=("reduction",), options=(LOG_INPUT, FULL, EPS, REDUCTION),
+    target="values", prediction="log-rates or rates",
+    reference="torch.nn.functional.poisson_nll_loss",
+    example=("[0.0, 1.0, 3.0, 2.0]", "[-0.5, 0.25, 1.0, 0.75]"), demo=_demo_poisson,
+)
+
+
+@public(POISSON_NLL_LOSS)
+def poisson_nll_loss(y_true, y_pred, *, log_input=True, full=False, eps=_POISSON_EPS,
+                     sample_weight=None, reduction="mean", n_threads=None):
+    """Negative log-likelihood of Poisson counts, PyTorch ``PoissonNLLLoss`` semantics.
+
+    Per element: ``exp(x) - y x`` for a log-rate ``x`` (``log_input=True``),
+    ``x - y log(x + eps)`` for a rate; with ``full=True`` plus the Stirling
+    approximation of ``log(y!)``, ``y log y - y + log(2 pi y) / 2``, where
+    ``y > 1``.  Element-wise over inputs of any shape.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (N, ...)
+        Observed counts (any finite real is accepted, as in PyTorch).
+    y_pred : array-like of the same shape
+        Log-rates (``log_input=True``) or rates, ``y_pred + eps > 0``.
+    log_input : bool, default=True
+        Whether ``y_pred`` holds log-rates.
+    full : bool, default=False
+        Whether to add the Stirling term, making the value the full negative
+        log-likelihood.
+    eps : float, default=1e-8
+        Added to the rates inside the logarithm; used with ``log_input=False``
+        only (another value with ``log_input=True`` is an error).
+    sample_weight : array-like of shape (N,), default=None
+        Weight of each sample (row), applied to all its elements.
+    reduction : {'mean', 'sum', 'none'}, default='mean'
+        ``'mean'`` is the weighted mean over all elements.
+    n_threads : int, default=None
+        OpenMP threads; results do not depend on it.
+
+    Returns
+    -------
+    loss : float or ndarray of the input's shape
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossmetrics import poisson_nll_loss
+    >>> poisson_nll_loss([0.0, 2.0], np.log([0.5, 2.0]))
+    0.5568528194400547
+    >>> poisson_nll_loss([0.0, 2.0], [0.5, 2.0], log_input=False, reduction="none")
+    array([0.5       , 0.61370563])
+    """
+    return evaluate(POISSON_NLL_LOSS, y_true, y_pred, sample_weight, n_threads,
+                    log_input=log_input, full=full, eps=eps, reduction=reduction)
 
 
 @public(MSE_LOSS)

@@ -338,6 +338,14 @@ def torch_hinge_embedding_loss(y, x, kw, tdt, sw_override=None):
     return _torch_pair(fn, y, x, kw, tdt, sw_override)
 
 
+def torch_poisson_nll_loss(y, x, kw, tdt, sw_override=None):
+    opts = {k: kw[k] for k in ("log_input", "full", "eps") if k in kw}
+
+    def fn(inp, target, reduction):
+        return F.poisson_nll_loss(inp, target, reduction=reduction, **opts)
+    return _torch_pair(fn, y, x, kw, tdt, sw_override)
+
+
 TORCH_FN = {
     "mse_loss": torch_mse_loss,
     "l1_loss": torch_l1_loss,
@@ -351,6 +359,7 @@ TORCH_FN = {
     "smooth_l1_loss": torch_smooth_l1_loss,
     "soft_margin_loss": torch_soft_margin_loss,
     "hinge_embedding_loss": torch_hinge_embedding_loss,
+    "poisson_nll_loss": torch_poisson_nll_loss,
 }
 
 
@@ -1116,6 +1125,33 @@ def gen_hinge_embedding_loss():
               f32_reductions=REDUCTIONS)
 
 
+def gen_poisson_nll_loss():
+    """poisson_nll_loss: log-rates and rates (eps 1e-8 and 0.5), with and
+    without the Stirling term (counts 0, 1 and above), 1-D to 3-D, sample
+    weights."""
+    f = "poisson_nll_loss"
+    for tag, shape, kw in (("1d", (8,), {}), ("2d_full", (5, 3), {"full": True}),
+                           ("3d", (2, 3, 2), {}),
+                           ("2d_rates", (5, 3), {"log_input": False}),
+                           ("2d_rates_full", (4, 3), {"log_input": False, "full": True}),
+                           ("1d_rates_eps05", (8,), {"log_input": False, "eps": 0.5})):
+        r = rng_for(f"pnl_{tag}")
+        y = r.poisson(3.0, size=shape).astype(np.float64)
+        y.ravel()[:3] = [0.0, 1.0, 7.0]
+        if kw.get("log_input", True):
+            x = quant(r.normal(0.5, 1.0, size=shape), 4)
+        else:
+            x = quant(r.uniform(0.0, 5.0, size=shape), 4)
+            x.ravel()[3] = 0.0          # a rate of 0: log(eps)
+        add_group(f"pnl_{tag}", f, y, x, kw, BOTH,
+                  f32_reductions=REDUCTIONS if tag == "1d" else ("mean",))
+    r = rng_for("pnl_sw_2d_zero")
+    add_group("pnl_sw_2d_zero", f, r.poisson(2.0, (5, 3)).astype(np.float64),
+              quant(r.normal(0.0, 1.0, (5, 3)), 4),
+              {"full": True, "sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+
 def main():
     gen_cross_entropy()
     gen_nll_loss()
@@ -1128,6 +1164,7 @@ def main():
     gen_pair_losses()
     gen_soft_margin_loss()
     gen_hinge_embedding_loss()
+    gen_poisson_nll_loss()
     doc = {
         "torch_version": torch.__version__,
         "generator": "tests/reference/make_torch_references.py",
