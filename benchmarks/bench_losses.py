@@ -216,6 +216,8 @@ def workloads(scale):
         add(f"soft_margin_loss {n_flat:.0e}", [zb, signs],
             lambda: lm.soft_margin_loss(signs, zb), torch=("soft_margin_loss", zb, signs),
             other=lambda: np.mean(np.logaddexp(0.0, -signs * zb)), other_name="numpy")
+        add(f"sigmoid_focal_loss {n_flat:.0e}", [zb, ybf],
+            lambda: lm.sigmoid_focal_loss(ybf, zb), torch=("sigmoid_focal_loss", zb, ybf))
         rates = np.abs(a) + 0.1
         add(f"poisson_nll_loss {n_flat:.0e}", [a, rates],
             lambda: lm.poisson_nll_loss(rates, a), torch=("poisson_nll_loss", a, rates),
@@ -254,6 +256,13 @@ def torch_callable(spec):
     if name == "kl_div":
         logq = torch.log(tp)  # PyTorch handed log Q precomputed
         return lambda: float(F.kl_div(logq, tt, reduction="batchmean"))
+    if name == "sigmoid_focal_loss":   # torchvision's formula (torchvision not needed)
+        def focal():
+            p = torch.sigmoid(tp)
+            ce = F.binary_cross_entropy_with_logits(tp, tt, reduction="none")
+            p_t = p * tt + (1 - p) * (1 - tt)
+            return float((ce * (1 - p_t) ** 2 * (0.25 * tt + 0.75 * (1 - tt))).mean())
+        return focal
     fn = getattr(F, name)
     return lambda: float(fn(tp, tt))
 

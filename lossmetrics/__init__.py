@@ -18,7 +18,7 @@ from lossmetrics._losses.class_scores import cross_entropy, nll_loss
 from lossmetrics._losses.distributions import kl_divergence
 from lossmetrics._losses.elementwise import (
     binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss,
-    poisson_nll_loss, smooth_l1_loss, soft_margin_loss,
+    poisson_nll_loss, sigmoid_focal_loss, smooth_l1_loss, soft_margin_loss,
 )
 from lossmetrics._losses.embeddings import cosine_embedding_loss, hinge_embedding_loss
 from lossmetrics._losses.log_loss import log_loss
@@ -58,6 +58,7 @@ __all__ = [
     "smooth_l1_loss",
     "soft_margin_loss",
     "poisson_nll_loss",
+    "sigmoid_focal_loss",
     "kl_divergence",
     "cosine_embedding_loss",
     "hinge_embedding_loss",

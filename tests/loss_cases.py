@@ -170,6 +170,15 @@ def make_poisson(rng, n, dtype):
     return y, rng.uniform(0.05, 3.0, (n, 2)).astype(dtype), {}
 
 
+def make_focal(rng, n, dtype):
+    # Hard 0/1 targets and a soft column; logits far out too (|x| up to 40).
+    y = (rng.random((n, 3)) < 0.3).astype(dtype)
+    y[:, 2] = rng.random(n)
+    z = rng.normal(size=(n, 3)) * 4
+    z[::40] *= 10
+    return y, z.astype(dtype), {}
+
+
 def make_cosine(rng, n, dtype):
     # x2 travels in kwargs under "x2" (a per-row array, see ROW_ARRAYS): call()
     # passes it positionally, take_rows() permutes / repeats it with the rows.
@@ -237,6 +246,8 @@ CASES = {
     "poisson_nll_loss": Case("poisson_nll_loss", make_poisson, _TORCH,
                              ({"full": True}, {"log_input": False},
                               {"log_input": False, "full": True, "eps": 1e-3})),
+    "sigmoid_focal_loss": Case("sigmoid_focal_loss", make_focal, _TORCH,
+                               ({"alpha": -1.0, "gamma": 0.5}, {"alpha": 0.9, "gamma": 0.0})),
     "cosine_embedding_loss": Case("cosine_embedding_loss", make_cosine, _TORCH,
                                   ({"margin": -0.5},)),
     "brier_score_loss": Case("brier_score_loss", make_brier, ("mean",),

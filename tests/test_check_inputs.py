@@ -76,7 +76,7 @@ REGRESSION = [m for m, kind in _KINDS.items() if kind == ("sklearn", "values")]
 CLASS_SCORES = [m for m, (_, target) in _KINDS.items() if target == "class indices"]
 # PyTorch's element-wise losses of (y_true, y_pred) pairs of any shape.
 ROBUST = [m for m, kind in _KINDS.items() if kind == ("torch", "values")]
-TORCH_STYLE = [m for m, (library, _) in _KINDS.items() if library == "torch"]
+TORCH_STYLE = [m for m, (library, _) in _KINDS.items() if library in ("torch", "torchvision")]
 # Losses whose y_true holds real numbers (not class labels) of the prediction's shape.
 FLOAT_TARGETS = [m for m, (_, target) in _KINDS.items()
                  if target in ("values", "probabilities", "distributions")]

@@ -64,7 +64,7 @@ def test_reference_file_covers_every_torch_style_loss():
     # Every loss whose declared reference is PyTorch has generated cases.
     functions = {c["function"] for c in CASES}
     torch_style = {name for name, loss in lossmetrics.LOSSES.items()
-                   if loss.reference.startswith("torch.")}
+                   if loss.reference.startswith(("torch.", "torchvision."))}
     assert functions == torch_style
     assert len(torch_style) >= 10 and len(CASES) > 500
 
@@ -154,3 +154,19 @@ def test_poisson_nll_loss_refuses_what_pytorch_ignores_or_turns_into_nan():
         lossmetrics.poisson_nll_loss(y, np.array([0.5, 1.0, -1e-8]), log_input=False)
     assert np.isfinite(lossmetrics.poisson_nll_loss(y, np.array([0.5, 1.0, 0.0]),
                                                     log_input=False))
+
+
+def test_sigmoid_focal_loss_keeps_its_digits_where_torchvisions_cancels():
+    # comparison.md: torchvision forms 1 - p_t, which cancels for confident
+    # predictions; lossmetrics computes sigmoid(-x) y + sigmoid(x) (1 - y).
+    x = np.array([20.0, 30.0, -20.0, -35.0, 12.5])
+    y = np.array([1.0, 1.0, 0.0, 0.0, 1.0])
+    a = np.abs(x)
+    ce = np.log1p(np.exp(-a))                    # the right-class cross-entropy
+    q = np.exp(-a) / (1.0 + np.exp(-a))          # 1 - p_t, without cancellation
+    exact = np.where(y == 1, 0.25, 0.75) * ce * q**2
+    got = lossmetrics.sigmoid_focal_loss(y, x, reduction="none")
+    np.testing.assert_allclose(got, exact, rtol=1e-13)
+    sig = 1.0 / (1.0 + np.exp(-x))
+    naive = 1.0 - (sig * y + (1.0 - sig) * (1.0 - y))
+    assert np.max(np.abs(naive[:4] / q[:4] - 1.0)) > 1e-3    # torchvision's digits lost

@@ -24,6 +24,7 @@ cdef extern from "_terms.h" nogil:
     double lm_hinge_embedding(double y, double x, lm_params p)
     double lm_poisson_log(double y, double x, lm_params p)
     double lm_poisson(double y, double x, lm_params p)
+    double lm_sigmoid_focal(double y, double x, lm_params p)
 
 cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
@@ -66,6 +67,8 @@ cdef extern from "_rowkernels.h" nogil:
                               lm_params param, double *acc)
     void lm_poisson_lanes(const double *y, const double *x, Py_ssize_t n,
                           lm_params param, double *acc)
+    void lm_sigmoid_focal_lanes(const double *y, const double *x, Py_ssize_t n,
+                                lm_params param, double *acc)
 
 # Rows of one column whose logarithms / exponentials are vectorised together.
 cdef enum:
@@ -96,6 +99,7 @@ cpdef enum Kind:
     HINGE_EMBEDDING = 7
     POISSON_LOG = 8
     POISSON = 9
+    SIGMOID_FOCAL = 10
 
 
 # The error terms as types: a kernel specialised for one (ctypedef fused
@@ -117,6 +121,8 @@ cdef struct PoissonLog:
     char unused
 cdef struct Poisson:
     char unused
+cdef struct SigmoidFocal:
+    char unused
 
 ctypedef fused term_t:
     SquaredError
@@ -127,6 +133,7 @@ ctypedef fused term_t:
     HingeEmbedding
     PoissonLog
     Poisson
+    SigmoidFocal
 
 
 cdef inline double _loss(term_t* term, double yv, double xv, lm_params param) noexcept nogil:
@@ -145,8 +152,10 @@ cdef inline double _loss(term_t* term, double yv, double xv, lm_params param) no
         return lm_hinge_embedding(yv, xv, param)
     elif term_t is PoissonLog:
         return lm_poisson_log(yv, xv, param)
-    else:
+    elif term_t is Poisson:
         return lm_poisson(yv, xv, param)
+    else:
+        return lm_sigmoid_focal(yv, xv, param)
 
 
 cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize_t n,
@@ -167,8 +176,10 @@ cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize
         lm_hinge_embedding_lanes(y, x, n, param, <double*>lanes)
     elif term_t is PoissonLog:
         lm_poisson_log_lanes(y, x, n, param, <double*>lanes)
-    else:
+    elif term_t is Poisson:
         lm_poisson_lanes(y, x, n, param, <double*>lanes)
+    else:
+        lm_sigmoid_focal_lanes(y, x, n, param, <double*>lanes)
 
 
 cdef inline bint _all_set(const unsigned char[::1] flags) noexcept:
@@ -350,7 +361,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     in registers per block (column by column for ``per_column``) and stored
     once per block.
     """
-    if not SQUARED_ERROR <= kind <= POISSON:
+    if not SQUARED_ERROR <= kind <= SIGMOID_FOCAL:
         raise ValueError(f"kind must be one of the Kind terms; got {kind}.")
     cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
@@ -416,8 +427,11 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 elif kind == POISSON_LOG:
                     lc = _err_rows(<PoissonLog*>NULL, y, x, sw, has_sw, j, start,
                                    stop, prm, want_none, out)
-                else:
+                elif kind == POISSON:
                     lc = _err_rows(<Poisson*>NULL, y, x, sw, has_sw, j, start,
+                                   stop, prm, want_none, out)
+                else:
+                    lc = _err_rows(<SigmoidFocal*>NULL, y, x, sw, has_sw, j, start,
                                    stop, prm, want_none, out)
                 la = acc_merge(la, lc)
                 if per_column:

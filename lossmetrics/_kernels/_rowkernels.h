@@ -145,6 +145,7 @@ LM_ERR_LANES(lm_soft_margin_lanes, lm_soft_margin)
 LM_ERR_LANES(lm_hinge_embedding_lanes, lm_hinge_embedding)
 LM_ERR_LANES(lm_poisson_log_lanes, lm_poisson_log)
 LM_ERR_LANES(lm_poisson_lanes, lm_poisson)
+LM_ERR_LANES(lm_sigmoid_focal_lanes, lm_sigmoid_focal)
 
 /* The distinct values of y[0], y[step], ..., y[(n - 1) step] if all lie in
  * [base, base + 64): bit b of *mask is set when base + b occurs (unsigned,

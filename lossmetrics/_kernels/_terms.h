@@ -105,6 +105,29 @@ static inline double lm_poisson(double y, double x, lm_params p)
     return loss;
 }
 
+/* torchvision's sigmoid_focal_loss: the binary cross-entropy of the logit,
+ * ce = softplus(x) - x y, times (1 - p_t)^gamma, p = sigmoid(x),
+ * p_t = p y + (1 - p)(1 - y), times alpha_t = alpha y + (1 - alpha)(1 - y)
+ * when alpha >= 0 (alpha = p0, gamma = p1).  1 - p_t is formed as
+ * q y + p (1 - y) with q = 1 - p = sigmoid(-x) computed directly: torchvision's
+ * 1 - p_t cancels to a few digits beyond |x| of about 15.  (x - x) makes an
+ * infinite logit show in the sums. */
+static inline double lm_sigmoid_focal(double y, double x, lm_params p)
+{
+    double a = fabs(x);
+    double big;
+    double s = lm_softplus_stage1(a, &big);
+    double ce = (lm_select(x > 0.0, x, 0.0) - x * y) + lm_softplus_stage2(s, big);
+    double e = lm_exp_neg(-a);                       /* exp(-|x|) */
+    double up = 1.0 / (1.0 + e), down = e / (1.0 + e);   /* sigmoid(+-|x|) */
+    double prob = lm_select(x >= 0.0, up, down);
+    double q = lm_select(x >= 0.0, down, up);
+    double loss = ce * pow(q * y + prob * (1.0 - y), p.p1);
+    if (p.p0 >= 0.0)
+        loss *= p.p0 * y + (1.0 - p.p0) * (1.0 - y);
+    return loss + (x - x);
+}
+
 /* The cross-entropy term of a class: weight * -log softmax(z)_c, from the
  * row's maximum zmax and its shifted log-sum-exp lse = log sum exp(z - zmax):
  * weight ((zmax - z_c) + lse), exact and finite for finite logits.  Used by

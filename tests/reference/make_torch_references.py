@@ -346,6 +346,34 @@ def torch_poisson_nll_loss(y, x, kw, tdt, sw_override=None):
     return _torch_pair(fn, y, x, kw, tdt, sw_override)
 
 
+def torchvision_sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0,
+                                   reduction="none"):
+    """torchvision.ops.sigmoid_focal_loss (torchvision 0.28, BSD-3-Clause), verbatim
+    but for the docstring: torchvision is not needed to make the references."""
+    p = torch.sigmoid(inputs)
+    ce_loss = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce_loss * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
+        loss = alpha_t * loss
+    if reduction == "none":
+        pass
+    elif reduction == "mean":
+        loss = loss.mean()
+    elif reduction == "sum":
+        loss = loss.sum()
+    return loss
+
+
+def torch_sigmoid_focal_loss(y, x, kw, tdt, sw_override=None):
+    opts = {k: kw[k] for k in ("alpha", "gamma") if k in kw}
+
+    def fn(inp, target, reduction):
+        return torchvision_sigmoid_focal_loss(inp, target, reduction=reduction, **opts)
+    return _torch_pair(fn, y, x, kw, tdt, sw_override)
+
+
 TORCH_FN = {
     "mse_loss": torch_mse_loss,
     "l1_loss": torch_l1_loss,
@@ -360,6 +388,7 @@ TORCH_FN = {
     "soft_margin_loss": torch_soft_margin_loss,
     "hinge_embedding_loss": torch_hinge_embedding_loss,
     "poisson_nll_loss": torch_poisson_nll_loss,
+    "sigmoid_focal_loss": torch_sigmoid_focal_loss,
 }
 
 
@@ -1152,6 +1181,29 @@ def gen_poisson_nll_loss():
               f32_reductions=REDUCTIONS)
 
 
+def gen_sigmoid_focal_loss():
+    """sigmoid_focal_loss (torchvision's formula, run in torch): logits with
+    |x| <= 6, where torchvision's 1 - p_t keeps its digits; alpha 0.25, 0.6,
+    -1 (off), gamma 2, 0, 0.5, 3; soft targets; sample weights."""
+    f = "sigmoid_focal_loss"
+    for tag, shape, kw in (("1d", (8,), {}), ("2d_a06_g05", (5, 3), {"alpha": 0.6, "gamma": 0.5}),
+                           ("3d_off_g3", (2, 3, 2), {"alpha": -1.0, "gamma": 3.0}),
+                           ("2d_g0", (4, 3), {"gamma": 0.0})):
+        r = rng_for(f"sfl_{tag}")
+        y = (r.random(shape) < 0.4).astype(np.float64)
+        x = np.clip(quant(r.normal(0.0, 2.5, size=shape), 4), -6.0, 6.0)
+        add_group(f"sfl_{tag}", f, y, x, kw, BOTH,
+                  f32_reductions=REDUCTIONS if tag == "1d" else ("mean",))
+    r = rng_for("sfl_soft")
+    add_group("sfl_soft", f, dyadic(r, (3, 4), 0, 16, 16),
+              np.clip(quant(r.normal(0, 2.0, (3, 4)), 4), -6, 6), {"alpha": 0.4})
+    r = rng_for("sfl_sw_2d_zero")
+    add_group("sfl_sw_2d_zero", f, (r.random((5, 3)) < 0.5).astype(np.float64),
+              np.clip(quant(r.normal(0, 2.0, (5, 3)), 4), -6, 6),
+              {"sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+
 def main():
     gen_cross_entropy()
     gen_nll_loss()
@@ -1165,6 +1217,7 @@ def main():
     gen_soft_margin_loss()
     gen_hinge_embedding_loss()
     gen_poisson_nll_loss()
+    gen_sigmoid_focal_loss()
     doc = {
         "torch_version": torch.__version__,
         "generator": "tests/reference/make_torch_references.py",
