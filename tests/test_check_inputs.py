@@ -77,6 +77,9 @@ CLASS_SCORES = [m for m, (_, target) in _KINDS.items() if target == "class indic
 # PyTorch's element-wise losses of (y_true, y_pred) pairs of any shape.
 ROBUST = [m for m, kind in _KINDS.items() if kind == ("torch", "values")]
 TORCH_STYLE = [m for m, (library, _) in _KINDS.items() if library in ("torch", "torchvision")]
+# PyTorch's losses that take 0-d inputs (one element): the element-wise ones and KL.
+ACCEPTS_0D = [m for m in TORCH_STYLE
+              if m not in CLASS_SCORES and m != "cosine_embedding_loss"]
 # Losses whose y_true holds real numbers (not class labels) of the prediction's shape.
 FLOAT_TARGETS = [m for m, (_, target) in _KINDS.items()
                  if target in ("values", "probabilities", "distributions")]
@@ -149,6 +152,14 @@ def _none_and_scalar_cases():
         yield case(m, "y_true-None", y_true=None, arg="y_true", shows=["None"])
         yield case(m, f"{spec.pred_name}-None", pred=None, arg=spec.pred_name,
                    shows=["None"])
+        if m in ACCEPTS_0D:
+            # A 0-d value is one element (PyTorch's 0-d tensors): next to a
+            # batch, the shapes differ.
+            shape = str(spec.pred.shape)
+            yield case(m, f"{spec.pred_name}-scalar", pred=0.5, arg=spec.pred_name,
+                       shows=["()", shape])
+            yield case(m, "y_true-scalar", y_true=1.0, arg="y_true", shows=["()", shape])
+            continue
         yield case(m, f"{spec.pred_name}-scalar", pred=0.5, arg=spec.pred_name,
                    shows=["0.5"])
         yield case(m, f"{spec.pred_name}-0d-array", pred=np.array(0.5),
@@ -243,8 +254,6 @@ def _length_and_shape_cases():
                    arg="y_true", shows=["(4, 2)"])
         yield case(m, "y_true-spatial-mismatch", y_true=np.zeros((4, 5), dtype=int),
                    pred=np.zeros((4, 3, 6)), arg="y_true", shows=["(4, 6)", "(4, 5)"])
-    yield case("kl_divergence", "1d", y_true=P_TRUE[:, 0], pred=P_PRED[:, 0],
-               arg="y_pred", shows=["(4,)"])
     yield case("kl_divergence", "shape-mismatch", pred=P_PRED[:, :2], arg="y_pred",
                shows=["(4, 3) and (4, 2)"])
     for m in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
@@ -272,8 +281,8 @@ def _length_and_shape_cases():
     yield case(cel, "x2-fewer-features", x2=X2[:, :2], arg="x2",
                shows=["got (4, 3) and (4, 2)"])
     yield case(cel, "x2-1d", x2=X2[:, 0], arg="x2", shows=["(4, 3) and (4,)"])
-    yield case(cel, "x1-and-x2-1d", pred=X1[:, 0], x2=X2[:, 0], arg="x1",
-               shows=["(N, D)", "(4,)"])
+    yield case(cel, "x1-and-x2-1d", pred=X1[:, 0], x2=X2[:, 0], arg="y_true",
+               shows=["(N, D)", "(4,)", "no batch axis"])
     yield case(cel, "x1-and-x2-3d", pred=X1[:, :, None], x2=X2[:, :, None], arg="x1",
                shows=["(N, D)", "(4, 3, 1)"])
     yield case(cel, "y_true-2d", y_true=SIGNS[:, None], arg="y_true",

@@ -170,3 +170,27 @@ def test_sigmoid_focal_loss_keeps_its_digits_where_torchvisions_cancels():
     sig = 1.0 / (1.0 + np.exp(-x))
     naive = 1.0 - (sig * y + (1.0 - sig) * (1.0 - y))
     assert np.max(np.abs(naive[:4] / q[:4] - 1.0)) > 1e-3    # torchvision's digits lost
+
+
+def test_inputs_without_a_batch_axis_are_one_sample():
+    # 0-d element-wise inputs and (C,) class scores / distributions are one
+    # sample: 'none' gives a 0-d array (the generated cases check the values
+    # against PyTorch), and a sample_weight has one entry.
+    got = lossmetrics.mse_loss(1.5, 0.25, reduction="none")
+    assert isinstance(got, np.ndarray) and got.shape == () and got == 1.5625
+    assert lossmetrics.mse_loss(1.5, 0.25, sample_weight=[3.0], reduction="sum") == 3 * 1.5625
+    z = np.array([1.25, -0.5, 2.0])
+    assert lossmetrics.cross_entropy(2, z, reduction="none").shape == ()
+    assert lossmetrics.cross_entropy(2, z) == lossmetrics.cross_entropy([2], z[None, :])
+    with pytest.raises(ValueError, match="no batch axis"):
+        lossmetrics.cross_entropy([2], z)
+
+
+def test_kl_divergence_of_one_distribution_is_its_kl_not_pytorchs_batchmean():
+    # comparison.md: PyTorch's 'batchmean' of a 1-D input divides by its
+    # length C; lossmetrics reads a 1-D input as one distribution (one sample).
+    p, q = np.array([0.25, 0.5, 0.25]), np.array([0.125, 0.625, 0.25])
+    kl = math.fsum((p * np.log(p / q)).tolist())
+    assert lossmetrics.kl_divergence(p, q) == pytest.approx(kl, rel=1e-15)
+    assert lossmetrics.kl_divergence(p, q) == lossmetrics.kl_divergence(p[None], q[None])
+    assert lossmetrics.kl_divergence(p, q, reduction="none").shape == ()

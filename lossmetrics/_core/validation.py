@@ -145,10 +145,11 @@ def format_index(flat, shape):
     return idx[0] if len(idx) == 1 else idx
 
 
-def as_array(x, name, func=None):
+def as_array(x, name, func=None, allow_0d=False):
     """``np.asarray`` with an error naming the argument for None and ragged input.
 
-    ``func`` (the public function's name) gives scikit-learn's wording for None.
+    ``func`` (the public function's name) gives scikit-learn's wording for None;
+    ``allow_0d`` lets a 0-d array through (PyTorch's losses take them).
     """
     if x is None:
         if func is not None:
@@ -161,7 +162,7 @@ def as_array(x, name, func=None):
     if isinstance(x, np.ndarray):
         arr = x
     else:
-        if isinstance(x, (str, bytes)) or np.isscalar(x):
+        if isinstance(x, (str, bytes)) or (np.isscalar(x) and not allow_0d):
             raise InvalidParameterError(
                 f"{name} must be an array-like; got the scalar {x!r}."
             )
@@ -183,7 +184,7 @@ def as_array(x, name, func=None):
             arr = np.asarray(x)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{name} could not be converted to an array: {exc}") from None
-    if arr.ndim == 0:
+    if arr.ndim == 0 and not allow_0d:
         raise ValueError(f"{name} must be at least 1-D; got a 0-d array ({arr!r}).")
     if not arr.flags.aligned:
         # Fields of a packed record, np.frombuffer at an odd offset: the
@@ -254,12 +255,12 @@ def first_missing(arr):
     return int(np.argmax(mask)) if mask.any() else None
 
 
-def as_float_array(x, name, func=None):
+def as_float_array(x, name, func=None, allow_0d=False):
     """Return a float32/float64 native-endian array readable by the kernels.
 
     float32/float64 arrays are returned as they are, whatever their strides.
     """
-    arr = as_array(x, name, func)
+    arr = as_array(x, name, func, allow_0d)
     kind = arr.dtype.kind
     if kind == "f":
         if arr.dtype.itemsize in (4, 8):
@@ -293,7 +294,9 @@ def as_float_array(x, name, func=None):
 
 
 def as_2d(arr):
-    """View an array as (n, m): 1-D -> (n, 1), >2-D -> (n, prod(rest))."""
+    """View an array as (n, m): 0-D -> (1, 1), 1-D -> (n, 1), >2-D -> (n, prod(rest))."""
+    if arr.ndim == 0:
+        return arr.reshape(1, 1)
     if arr.ndim == 1:
         return arr[:, None]
     if arr.ndim == 2:

@@ -121,10 +121,22 @@ def _check_class_scores(y_true, scores, sample_weight, n_threads, class_weight,
                         ignore_index, label_smoothing, reduction, metric, scores_name,
                         log_input):
     z = as_float_array(scores, scores_name)
+    no_batch = z.ndim == 1
+    if no_batch:
+        # PyTorch's input without a batch axis: (C,) scores with a 0-d class
+        # index or (C,) probabilities; one sample, a 0-d result for 'none'.
+        y = as_array(y_true, "y_true", allow_0d=True)
+        if not (y.ndim == 0 or (y.shape == z.shape and y.dtype.kind in "fOc")):
+            raise ValueError(
+                f"{scores_name} of shape {z.shape} has no batch axis: y_true must then "
+                f"be one class index (0-d) or one row of class probabilities of shape "
+                f"{z.shape}; got shape {y.shape} and dtype {y.dtype}. For a batch, "
+                f"{scores_name} has shape (N, C).")
+        z, y_true = z[None, :], y[None, ...]
     if z.ndim < 2:
         raise ValueError(
-            f"{scores_name} must have shape (N, C) or (N, C, d1, ..., dk); got shape "
-            f"{z.shape}."
+            f"{scores_name} must have shape (N, C), (N, C, d1, ..., dk) or (C,); got "
+            f"shape {z.shape}."
         )
     check_non_empty(z, scores_name)
     reduction = REDUCTION.check(reduction)
@@ -140,9 +152,12 @@ def _check_class_scores(y_true, scores, sample_weight, n_threads, class_weight,
     deferred.add(lambda: check_finite(z, scores_name, allow_neginf=log_input,
                                       n_threads=n_threads), by_kernel=not log_input)
     with deferred.first():
-        return _check_targets(y_true, z, sample_weight, n_threads, class_weight,
-                              ignore_index, label_smoothing, reduction, metric,
-                              scores_name, log_input, deferred)
+        checked = _check_targets(y_true, z, sample_weight, n_threads, class_weight,
+                                 ignore_index, label_smoothing, reduction, metric,
+                                 scores_name, log_input, deferred)
+    if no_batch:
+        checked.params["out_shape"] = ()
+    return checked
 
 
 def _check_targets(y_true, z, sample_weight, n_threads, class_weight, ignore_index,
@@ -311,6 +326,8 @@ def cross_entropy(y_true, logits, *, class_weight=None, sample_weight=None,
         probabilities with the logits' shape (soft targets).
     logits : array-like of shape (N, C) or (N, C, d1, ..., dk)
         Unnormalised scores, float32 or float64 (read in place).  Must be finite.
+        A ``(C,)`` array is one sample without a batch axis, with a 0-d class
+        index or ``(C,)`` probabilities (``'none'`` then gives a 0-d array).
     class_weight : array-like of shape (C,), default=None
         Non-negative weight of each class (PyTorch's ``weight``).
     sample_weight : array-like of shape (N,), default=None
@@ -361,7 +378,7 @@ def nll_loss(y_true, log_proba, *, class_weight=None, sample_weight=None,
     ----------
     y_true : array-like of shape (N,) or (N, d1, ..., dk)
         Integer class indices in ``[0, C)`` (or ``ignore_index``).
-    log_proba : array-like of shape (N, C) or (N, C, d1, ..., dk)
+    log_proba : array-like of shape (N, C), (N, C, d1, ..., dk) or (C,) with a 0-d index
         Log-probabilities (for instance a log-softmax).  NaN and +inf are
         rejected; -inf (probability 0) is allowed.
     class_weight : array-like of shape (C,), default=None

@@ -31,15 +31,16 @@ def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
                         log_true=False, log_pred=False, reduction="mean"):
     kl_kernel_checks = kernels("_class_kernels").kl_kernel_checks
 
-    q = as_float_array(y_pred, "y_pred")
-    p = as_float_array(y_true, "y_true")
+    q = as_float_array(y_pred, "y_pred", allow_0d=True)
+    p = as_float_array(y_true, "y_true", allow_0d=True)
     check_same_shape(p, q, "y_true", "y_pred")
-    if q.ndim < 2:
-        raise ValueError(
-            "y_true and y_pred must have shape (N, C) or (N, ..., C): distributions "
-            f"along the last axis; got shape {q.shape}."
-        )
     check_non_empty(q, "y_pred")
+    # Without a batch axis (PyTorch's 0-d inputs, one (C,) distribution): one
+    # sample, and a 0-d result for 'none'.
+    out_shape = () if q.ndim < 2 else q.shape[:-1]
+    p_in, q_in = p, q
+    if q.ndim < 2:
+        p, q = p.reshape(1, -1), q.reshape(1, -1)
     log_true = LOG_TRUE.check(log_true)
     log_pred = LOG_PRED.check(log_pred)
     if isinstance(reduction, str) and reduction == "batchmean":
@@ -52,14 +53,14 @@ def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
     # them as it reads them (see _kl_flat).
     by_kernel = not (log_true or log_pred) and kl_kernel_checks(p2, q2)
     deferred = Deferred()
-    deferred.add(lambda: _check_distribution(p, "y_true", log_true, n_threads),
+    deferred.add(lambda: _check_distribution(p_in, "y_true", log_true, n_threads),
                  by_kernel=by_kernel)
-    deferred.add(lambda: _check_distribution(q, "y_pred", log_pred, n_threads),
+    deferred.add(lambda: _check_distribution(q_in, "y_pred", log_pred, n_threads),
                  by_kernel=by_kernel)
     with deferred.first():
         sw = check_sample_weight(sample_weight, q.shape[0], n_threads=n_threads)
     return CheckedInputs("kl_divergence", p2, q2, sw, n_threads,
-                         dict(reduction=reduction, out_shape=q.shape[:-1],
+                         dict(reduction=reduction, out_shape=out_shape,
                               log_true=log_true, log_pred=log_pred,
                               rows_per_sample=p2.shape[0] // q.shape[0]), deferred)
 
@@ -108,7 +109,8 @@ def kl_divergence(y_true, y_pred, *, log_true=False, log_pred=False,
     ----------
     y_true : array-like of shape (N, ..., C)
         The reference distribution P (probabilities, or log-probabilities if
-        ``log_true``).
+        ``log_true``).  A ``(C,)`` array is one distribution and a 0-d one a
+        single term, without a batch axis (``'none'`` then gives a 0-d array).
     y_pred : array-like of the same shape
         The approximating distribution Q (probabilities, or log-probabilities
         if ``log_pred``).

@@ -35,8 +35,9 @@ def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, re
     kernel (added to ``deferred``, a Deferred); with ``defer_ranges``, the
     scans of the probability arrays too (for kernels that check them as they
     read them)."""
-    x = as_float_array(pred, pred_name)
-    t = as_float_array(y_true, "y_true")
+    # 0-d inputs are one element, as in PyTorch ('none' gives a 0-d result).
+    x = as_float_array(pred, pred_name, allow_0d=True)
+    t = as_float_array(y_true, "y_true", allow_0d=True)
     check_same_shape(t, x, "y_true", pred_name)
     check_non_empty(x, pred_name)
     reduction = REDUCTION.check(reduction)
@@ -48,7 +49,8 @@ def check_elementwise_pair(y_true, pred, pred_name, sample_weight, n_threads, re
         else:
             deferred.finite(arr, name, n_threads=n_threads)
     with deferred.first():
-        sw = check_sample_weight(sample_weight, x.shape[0], n_threads=n_threads)
+        sw = check_sample_weight(sample_weight, x.shape[0] if x.ndim else 1,
+                                 n_threads=n_threads)
     return t, x, sw, n_threads, reduction
 
 

@@ -24,8 +24,19 @@ def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
     a = as_float_array(x1, "x1")
     b = as_float_array(x2, "x2")
     check_same_shape(a, b, "x1", "x2")
+    no_batch = a.ndim == 1
+    if no_batch:
+        # PyTorch's pair without a batch axis: (D,) embeddings, a 0-d target;
+        # one sample, a 0-d result for 'none'.
+        y = as_array(y_true, "y_true", allow_0d=True)
+        if y.ndim != 0:
+            raise ValueError(
+                f"x1 and x2 of shape {a.shape} have no batch axis: y_true must then be "
+                f"one target (0-d); got shape {y.shape}. For a batch, x1 and x2 have "
+                "shape (N, D).")
+        a, b, y_true = a[None, :], b[None, :], y[None]
     if a.ndim != 2:
-        raise ValueError(f"x1 and x2 must have shape (N, D); got shape {a.shape}.")
+        raise ValueError(f"x1 and x2 must have shape (N, D) or (D,); got shape {a.shape}.")
     check_non_empty(a, "x1")
     margin = MARGIN.check(margin)
     reduction = REDUCTION.check(reduction)
@@ -52,7 +63,7 @@ def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
     sw = check_sample_weight(sample_weight, a.shape[0], n_threads=n_threads)
     return CheckedInputs("cosine_embedding_loss", target, a, sw, n_threads,
                          dict(x2=b, margin=float(margin), reduction=reduction,
-                              out_shape=(a.shape[0],)))
+                              out_shape=() if no_batch else (a.shape[0],)))
 
 
 def cosine_state(checked, want_none=False):

@@ -1204,6 +1204,43 @@ def gen_sigmoid_focal_loss():
               f32_reductions=REDUCTIONS)
 
 
+def gen_no_batch():
+    """0-d inputs of the element-wise losses and KL, and inputs without a batch
+    dimension: (C,) scores with a 0-d class index or (C,) probabilities for
+    cross_entropy / nll_loss, (D,) embeddings with a 0-d target for
+    cosine_embedding_loss, a (C,) distribution for kl_divergence ('sum' and
+    'none': PyTorch's 'batchmean' of a 1-D input divides by C, see
+    comparison.md).  'none' gives a 0-d result, as in PyTorch."""
+    s = np.array
+    for f, y, x, kw in (
+            ("mse_loss", s(1.5), s(0.25), {}),
+            ("l1_loss", s(-2.0), s(0.75), {}),
+            ("huber_loss", s(3.0), s(0.5), {"delta": 1.5}),
+            ("smooth_l1_loss", s(0.25), s(0.5), {"beta": 0.5}),
+            ("soft_margin_loss", s(-1), s(0.75), {}),
+            ("hinge_embedding_loss", s(-1), s(0.25), {"margin": 1.5}),
+            ("poisson_nll_loss", s(3.0), s(0.5), {"full": True}),
+            ("sigmoid_focal_loss", s(1.0), s(-0.75), {}),
+            ("binary_cross_entropy", s(1.0), s(0.625), {}),
+            ("binary_cross_entropy_with_logits", s(0.0), s(1.25), {"pos_weight": 2.0}),
+            ("kl_divergence", s(0.375), s(0.5), {})):
+        add_group(f"nobatch_0d_{f}", f, y, x, kw, BOTH, f32_reductions=REDUCTIONS)
+    z = s([1.25, -0.5, 2.0, 0.0])
+    add_group("nobatch_ce_index", "cross_entropy", s(2), z,
+              {"class_weight": s([1.0, 0.5, 2.0, 1.5]), "label_smoothing": 0.125}, BOTH,
+              f32_reductions=REDUCTIONS)
+    add_group("nobatch_ce_proba", "cross_entropy", s([0.25, 0.125, 0.5, 0.125]), z, {},
+              BOTH, f32_reductions=REDUCTIONS)
+    add_group("nobatch_nll", "nll_loss", s(1), s([-1.5, -0.25, -2.0]),
+              {"class_weight": s([0.5, 2.0, 1.0])}, BOTH, f32_reductions=REDUCTIONS)
+    add_group("nobatch_cosine", "cosine_embedding_loss", s(-1),
+              (s([1.0, 2.0, -0.5]), s([0.5, 1.5, 0.25])), {"margin": 0.25}, BOTH,
+              f32_reductions=REDUCTIONS)
+    add_group("nobatch_kl_1d", "kl_divergence", s([0.25, 0.5, 0.25]),
+              s([0.125, 0.625, 0.25]), {}, BOTH, reductions=("sum", "none"),
+              f32_reductions=("sum", "none"))
+
+
 def main():
     gen_cross_entropy()
     gen_nll_loss()
@@ -1218,6 +1255,7 @@ def main():
     gen_hinge_embedding_loss()
     gen_poisson_nll_loss()
     gen_sigmoid_focal_loss()
+    gen_no_batch()
     doc = {
         "torch_version": torch.__version__,
         "generator": "tests/reference/make_torch_references.py",
