@@ -194,3 +194,22 @@ def test_kl_divergence_of_one_distribution_is_its_kl_not_pytorchs_batchmean():
     assert lossmetrics.kl_divergence(p, q) == pytest.approx(kl, rel=1e-15)
     assert lossmetrics.kl_divergence(p, q) == lossmetrics.kl_divergence(p[None], q[None])
     assert lossmetrics.kl_divergence(p, q, reduction="none").shape == ()
+
+
+def test_bce_weight_with_sample_weight_follows_the_documented_contract():
+    # reductions.md: element value sample_weight[n] * weight * loss; 'mean'
+    # divides by the elements' sample weights (weight is not in it).
+    rng = np.random.default_rng(4)
+    y = (rng.random((6, 3)) < 0.5).astype(float)
+    p = rng.uniform(0.05, 0.95, (6, 3))
+    w, sw = np.array([0.5, 1.0, 2.0]), rng.uniform(0.5, 2.0, 6)
+    terms = -(y * np.log(p) + (1 - y) * np.log(1 - p)) * w * sw[:, None]
+    got = lossmetrics.binary_cross_entropy(y, p, weight=w, sample_weight=sw)
+    assert got == pytest.approx(math.fsum(terms.ravel().tolist()) / (3 * math.fsum(sw)),
+                                rel=1e-14)
+    with pytest.raises(ValueError, match="does not broadcast"):
+        lossmetrics.binary_cross_entropy(y, p, weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="weight must be non-negative"):
+        lossmetrics.binary_cross_entropy_with_logits(y, p, weight=[1.0, -1.0, 1.0])
+    with pytest.raises(ValueError, match="varies over the samples"):
+        lossmetrics.Accumulator("binary_cross_entropy", weight=np.ones((6, 3))).update(y, p)

@@ -407,6 +407,12 @@ def check_consistent_length(named_arrays):
 _PARTIAL_BATCH = contextvars.ContextVar("lossmetrics_partial_batch", default=False)
 
 
+def in_batches():
+    """Whether the inputs being validated are one batch among many (an
+    Accumulator's update, a Dask chunk)."""
+    return _PARTIAL_BATCH.get()
+
+
 @contextlib.contextmanager
 def partial_batch():
     """Validate inputs as one batch among many (all-zero weights allowed)."""

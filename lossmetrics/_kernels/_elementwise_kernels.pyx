@@ -237,7 +237,8 @@ cdef inline bint _bce_chunk(int kind, const floating_a* y, const floating_b* x,
 
 
 cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
-                          const double[::1] sw, bint has_sw, Py_ssize_t j, Py_ssize_t start,
+                          const double[::1] sw, bint has_sw, const double[:, :] wt,
+                          bint has_wt, Py_ssize_t j, Py_ssize_t start,
                           Py_ssize_t stop, double pw, bint want_none,
                           double[:, ::1] out, bint* checked) noexcept nogil:
     """Sum of the weighted binary cross-entropies of rows [start, stop) of column
@@ -250,9 +251,16 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
     in [0, 1], or finite logits): ``checked`` drops to False at a failure (the
     caller then runs the deferred scans, which raise the errors).  A chunk of
     hard 0/1 targets takes one logarithm per row (of p or of 1 - p), the same
-    bits as the two-log form."""
+    bits as the two-log form.
+
+    With ``has_wt``, element (i, j) is also multiplied by ``wt[i, j]`` (PyTorch's
+    ``weight``, broadcast to the input: a stride-0 view when it does not vary
+    over the rows): the chunk's weights are formed as sw[i] wt[i, j] and given
+    to the C loops in place of sw."""
     cdef double b1[MATH_CHUNK]
     cdef double b2[MATH_CHUNK]
+    cdef double wbuf[MATH_CHUNK]
+    cdef const double* wp
     cdef floating_a yg[MATH_CHUNK]
     cdef floating_b xg[MATH_CHUNK]
     cdef const floating_a* yc
@@ -283,8 +291,12 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
         # it lies in the column (the next block's first rows too: blocks are
         # taken four at a time, so they are usually this thread's next).
         ahead = 2 * MATH_CHUNK if contiguous and i0 + 3 * MATH_CHUNK <= x.shape[0] else 0
-        if not _bce_chunk(kind, yc, xc, nr, pw, hard, &sw[i0] if has_sw else NULL, b1, b2,
-                          ahead):
+        wp = &sw[i0] if has_sw else NULL
+        if has_wt:
+            for i in range(i0, i1):
+                wbuf[i - i0] = (sw[i] * wt[i, j]) if has_sw else wt[i, j]
+            wp = wbuf
+        if not _bce_chunk(kind, yc, xc, nr, pw, hard, wp, b1, b2, ahead):
             checked[0] = False
         if want_none:
             for i in range(i0, i1):
@@ -348,11 +360,13 @@ cdef inline Acc _err_rows(term_t* term, const floating_a[:, :] y, const floating
 def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
                        const double[::1] pos_weight, const double[::1] sw,
                        bint per_column, bint want_none, int n_threads, double param=0.0,
-                       double param2=0.0):
+                       double param2=0.0, const double[:, :] weight=None):
     """Reduce an element-wise loss of (N, L) arrays; see the module docstring.
 
     ``param`` (and ``param2``) are the term's options: Huber's delta, smooth
-    L1's beta, the hinge embedding's margin...
+    L1's beta, the hinge embedding's margin...  ``weight`` (binary
+    cross-entropies only) is an (N, L) view of PyTorch's ``weight`` broadcast
+    to the input.
 
     Returns (state, per-element (N, L) float64 array or None, whether the
     kernel checked every input value as it read them: binary cross-entropy
@@ -385,6 +399,8 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     cdef lm_params prm
     prm.p0 = param
     prm.p1 = param2
+    cdef bint has_wt = weight is not None
+    cdef const double[:, :] wt = weight if has_wt else np.zeros((1, 1))
     cdef bint block_checked
     cdef unsigned char[::1] checks = np.zeros(nb if is_bce else 1, dtype=np.uint8)
 
@@ -399,8 +415,9 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
             for j in range(n_cols):
                 pw = pos_weight[j] if has_pw else 1.0
                 if kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS:
-                    la = acc_merge(la, _bce_rows(kind, y, x, sw, has_sw, j, start, stop, pw,
-                                                 want_none, out, &block_checked))
+                    la = acc_merge(la, _bce_rows(kind, y, x, sw, has_sw, wt, has_wt, j,
+                                                 start, stop, pw, want_none, out,
+                                                 &block_checked))
                     if per_column:
                         acc_store(partials, b, j, la)
                         la = acc_zero()

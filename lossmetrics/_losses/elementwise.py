@@ -20,7 +20,7 @@ from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
     CheckedInputs, Deferred, as_2d, as_float_array, check_bool, check_finite,
     check_non_empty, check_probabilities, check_same_shape, check_sample_weight,
-    first_index_where, format_index,
+    first_index_where, format_index, in_batches,
 )
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.labels import label_indices
@@ -59,25 +59,69 @@ def _check_proba(arr, name, n_threads):
     check_probabilities(arr, name, lo, hi)
 
 
+def check_bce_weight(weight, shape, n_threads):
+    """PyTorch's ``weight`` of the binary cross-entropies, validated and
+    broadcast to the input's ``shape``: an (N, L) float64 view for the
+    kernel (stride 0 along the rows when it does not vary over them), or None.
+    """
+    if weight is None:
+        return None
+    if isinstance(weight, (bool, np.bool_)):
+        raise InvalidParameterError(
+            f"weight must be a number or an array of numbers; got {weight!r}.")
+    w = as_float_array(weight, "weight", allow_0d=True)
+    try:
+        if np.broadcast_shapes(w.shape, shape) != tuple(shape):
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"weight of shape {w.shape} does not broadcast to the input's shape "
+            f"{tuple(shape)} (PyTorch's rule: it must broadcast without growing "
+            "the input).") from None
+    lo, _ = check_finite(w, "weight", n_threads=n_threads)
+    if lo < 0:
+        flat = int(np.argmax(w.ravel() < 0))
+        raise ValueError(f"weight must be non-negative; got {float(w.ravel()[flat])!r} "
+                         f"at index {format_index(flat, w.shape)}.")
+    w = w.astype(np.float64, copy=False)
+    n = shape[0] if len(shape) else 1
+    if w.ndim < len(shape) or len(shape) == 0 or w.shape[0] == 1:
+        # The same for every row: one row of weights, repeated by a stride of 0.
+        row = np.ascontiguousarray(np.broadcast_to(w, (1,) + tuple(shape[1:])).reshape(-1))
+        return np.broadcast_to(row, (n, row.shape[0]))
+    if in_batches():
+        raise ValueError(
+            "weight varies over the samples (its first axis has the batch's length); "
+            "an Accumulator or lossmetrics.dask keeps one weight for every batch: "
+            "give per-sample weights as sample_weight, or a weight without the "
+            "batch axis.")
+    return as_2d(np.broadcast_to(w, shape))
+
+
 def check_binary_cross_entropy(y_true, y_proba, *, sample_weight=None, n_threads=None,
-                               reduction="mean"):
+                               weight=None, reduction="mean"):
     # The kernel checks both arrays as it reads them (see _bce_rows).
     deferred = Deferred()
     t, p, sw, n_threads, reduction = check_elementwise_pair(
         y_true, y_proba, "y_proba", sample_weight, n_threads, reduction, True, True,
         deferred, defer_ranges=True)
+    with deferred.first():
+        wt = check_bce_weight(weight, p.shape, n_threads)
     return CheckedInputs("binary_cross_entropy", as_2d(t), as_2d(p), sw, n_threads,
                          dict(reduction=reduction, out_shape=p.shape,
-                              pos_weight=np.empty(0)), deferred)
+                              pos_weight=np.empty(0), weight=wt), deferred)
 
 
 def check_binary_cross_entropy_with_logits(y_true, logits, *, sample_weight=None,
-                                           n_threads=None, pos_weight=None,
+                                           n_threads=None, pos_weight=None, weight=None,
                                            reduction="mean"):
     deferred = Deferred()
     with deferred.first():
-        return _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight,
-                                 reduction, deferred)
+        checked = _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight,
+                                    reduction, deferred)
+        checked.params["weight"] = check_bce_weight(weight, checked.params["out_shape"],
+                                                    checked.n_threads)
+    return checked
 
 
 def _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight, reduction,
@@ -124,7 +168,7 @@ def binary_state(term):
         state, per, all_checked = k.elementwise_kernel(
             getattr(k.Kind, term), checked.y_true, checked.y_pred,
             checked.params["pos_weight"], checked.sample_weight, False, want_none,
-            checked.n_threads)
+            checked.n_threads, 0.0, 0.0, checked.params["weight"])
         if not all_checked:
             checked.run_deferred()  # the scans left to the kernel, if any
         return state, per
@@ -158,12 +202,15 @@ def _demo_bce_logits(d):
 POS_WEIGHT = Option("pos_weight", "weight of the positive targets: one, or one per column",
                     metavar="F", nargs="+", type=float,
                     parse=lambda v: v[0] if len(v) == 1 else v)
+WEIGHT = Option("weight", "PyTorch's weight of each element: one, or one per column",
+                metavar="F", nargs="+", type=float,
+                parse=lambda v: v[0] if len(v) == 1 else v)
 
 BINARY_CROSS_ENTROPY = Loss(
     name="binary_cross_entropy", dtype_dependent=True,
     check=check_binary_cross_entropy,
     state=binary_state("BINARY_CROSS_ENTROPY"),
-    result=torch_result, result_keys=("reduction",), options=(REDUCTION,),
+    result=torch_result, result_keys=("reduction",), options=(WEIGHT, REDUCTION),
     target="probabilities", prediction="probabilities",
     reference="torch.nn.functional.binary_cross_entropy",
     example=("[0., 1, 1, 0]", "[.1, .8, .7, .4]"),
@@ -175,15 +222,15 @@ BINARY_CROSS_ENTROPY_WITH_LOGITS = Loss(
     name="binary_cross_entropy_with_logits", check=check_binary_cross_entropy_with_logits,
     state=binary_state("BINARY_CROSS_ENTROPY_LOGITS"), result=torch_result,
     result_keys=("reduction",),
-    options=(POS_WEIGHT, REDUCTION), target="probabilities", prediction="logits",
+    options=(POS_WEIGHT, WEIGHT, REDUCTION), target="probabilities", prediction="logits",
     reference="torch.nn.functional.binary_cross_entropy_with_logits",
     example=("[0., 1, 1, 0]", "[-2., 1.5, .5, -.3]"), demo=_demo_bce_logits,
 )
 
 
 @public(BINARY_CROSS_ENTROPY)
-def binary_cross_entropy(y_true, y_proba, *, sample_weight=None, reduction="mean",
-                         n_threads=None):
+def binary_cross_entropy(y_true, y_proba, *, weight=None, sample_weight=None,
+                         reduction="mean", n_threads=None):
     """Binary cross-entropy of probabilities, element-wise (binary or multilabel).
 
     Parameters
@@ -192,10 +239,17 @@ def binary_cross_entropy(y_true, y_proba, *, sample_weight=None, reduction="mean
         Targets in [0, 1]; soft targets allowed.
     y_proba : array-like of the same shape
         Predicted probabilities in [0, 1].
+    weight : float or array-like, default=None
+        PyTorch's ``weight``: a non-negative rescaling of each element's loss,
+        broadcast to the input (a scalar, one per column, one per element...).
+        As in PyTorch it does not enter the ``'mean'`` denominator.
     sample_weight : array-like of shape (N,), default=None
         Weight of each sample (row), applied to all its elements.
     reduction : {'mean', 'sum', 'none'}, default='mean'
-        ``'mean'`` is the weighted mean over all elements.
+        ``'mean'`` is the weighted mean over all elements: the sum of
+        ``sample_weight[n] * weight[n, ...] * loss`` divided by the sum of
+        ``sample_weight[n]`` over the elements (their number when
+        ``sample_weight`` is None, as in PyTorch).
     n_threads : int, default=None
         OpenMP threads; results do not depend on it.
 
@@ -219,11 +273,11 @@ def binary_cross_entropy(y_true, y_proba, *, sample_weight=None, reduction="mean
     0.279777
     """
     return evaluate(BINARY_CROSS_ENTROPY, y_true, y_proba, sample_weight, n_threads,
-                    reduction=reduction)
+                    weight=weight, reduction=reduction)
 
 
 @public(BINARY_CROSS_ENTROPY_WITH_LOGITS)
-def binary_cross_entropy_with_logits(y_true, logits, *, pos_weight=None,
+def binary_cross_entropy_with_logits(y_true, logits, *, pos_weight=None, weight=None,
                                      sample_weight=None, reduction="mean",
                                      n_threads=None):
     """Binary cross-entropy of logits, PyTorch ``BCEWithLogitsLoss`` semantics.
@@ -236,6 +290,10 @@ def binary_cross_entropy_with_logits(y_true, logits, *, pos_weight=None,
         Finite real scores; infinite logits are rejected with a ValueError.
     pos_weight : float or array-like of shape (L,), default=None
         Weight of the positive term, broadcast over the last axis.
+    weight : float or array-like, default=None
+        PyTorch's ``weight``: a non-negative rescaling of each element's loss,
+        broadcast to the input; not in the ``'mean'`` denominator (see
+        :func:`binary_cross_entropy`).
     sample_weight : array-like of shape (N,), default=None
         Weight of each sample (row).
     reduction : {'mean', 'sum', 'none'}, default='mean'
@@ -260,7 +318,7 @@ def binary_cross_entropy_with_logits(y_true, logits, *, pos_weight=None,
     200000.0
     """
     return evaluate(BINARY_CROSS_ENTROPY_WITH_LOGITS, y_true, logits, sample_weight,
-                    n_threads, pos_weight=pos_weight, reduction=reduction)
+                    n_threads, pos_weight=pos_weight, weight=weight, reduction=reduction)
 
 
 

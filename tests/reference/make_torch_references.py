@@ -231,13 +231,19 @@ def torch_nll_loss(y, lp, kw, tdt, sw_override=None):
     return _weighted(L, sw, D, red, tdt)
 
 
+def _weight(kw, tdt):
+    w = kw.get("weight")
+    return None if w is None else tt(w, tdt)
+
+
 def torch_binary_cross_entropy(y, p, kw, tdt, sw_override=None):
     inp, target = tt(p, tdt), tt(y, tdt)
     red = kw.get("reduction", "mean")
     sw = kw.get("sample_weight") if sw_override is None else sw_override
+    w = _weight(kw, tdt)
     if sw is None:
-        return F.binary_cross_entropy(inp, target, reduction=red)
-    L = F.binary_cross_entropy(inp, target, reduction="none")
+        return F.binary_cross_entropy(inp, target, weight=w, reduction=red)
+    L = F.binary_cross_entropy(inp, target, weight=w, reduction="none")
     return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
 
 
@@ -247,9 +253,12 @@ def torch_binary_cross_entropy_with_logits(y, z, kw, tdt, sw_override=None):
     pw_t = None if pw is None else tt(pw, tdt)
     red = kw.get("reduction", "mean")
     sw = kw.get("sample_weight") if sw_override is None else sw_override
+    w = _weight(kw, tdt)
     if sw is None:
-        return F.binary_cross_entropy_with_logits(inp, target, pos_weight=pw_t, reduction=red)
-    L = F.binary_cross_entropy_with_logits(inp, target, pos_weight=pw_t, reduction="none")
+        return F.binary_cross_entropy_with_logits(inp, target, weight=w, pos_weight=pw_t,
+                                                  reduction=red)
+    L = F.binary_cross_entropy_with_logits(inp, target, weight=w, pos_weight=pw_t,
+                                           reduction="none")
     return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
 
 
@@ -1241,6 +1250,40 @@ def gen_no_batch():
               f32_reductions=("sum", "none"))
 
 
+def gen_bce_weight():
+    """weight= of both binary cross-entropies: 0-d, per column, (N, 1), per
+    element (1-D to 3-D), with pos_weight, and with sample weights (the
+    'mean' denominator is the elements' sample weights, without weight)."""
+    for f, tag in (("binary_cross_entropy", "bcew"),
+                   ("binary_cross_entropy_with_logits", "bcelw")):
+        for case, shape, wshape in (("scalar", (5, 3), ()), ("cols", (5, 3), (3,)),
+                                    ("rows", (5, 3), (5, 1)), ("elems", (5, 3), (5, 3)),
+                                    ("elems_1d", (8,), (8,)), ("3d_last", (2, 3, 4), (4,)),
+                                    ("3d_mid", (2, 3, 4), (3, 1))):
+            r = rng_for(f"{tag}_{case}")
+            y = (r.random(shape) < 0.5).astype(np.float64)
+            if f == "binary_cross_entropy":
+                x = dyadic(r, shape, 1, 63, 64)
+            else:
+                x = quant(r.normal(0.0, 2.0, size=shape), 4)
+            kw = {"weight": dyadic(r, wshape, 0, 16, 8) if wshape else 1.5}
+            if case == "cols" and f != "binary_cross_entropy":
+                kw["pos_weight"] = s_arr([2.0, 0.5, 1.0])
+            add_group(f"{tag}_{case}", f, y, x, kw, BOTH,
+                      f32_reductions=REDUCTIONS if case == "cols" else ("mean",))
+        r = rng_for(f"{tag}_sw")
+        y = (r.random((5, 3)) < 0.5).astype(np.float64)
+        x = dyadic(r, (5, 3), 1, 63, 64) if f == "binary_cross_entropy" else quant(
+            r.normal(0.0, 2.0, size=(5, 3)), 4)
+        add_group(f"{tag}_sw", f, y, x, {"weight": dyadic(r, (3,), 1, 16, 8),
+                                         "sample_weight": sample_weights(r, 5, zero=True)},
+                  BOTH, f32_reductions=REDUCTIONS)
+
+
+def s_arr(values):
+    return np.asarray(values, dtype=np.float64)
+
+
 def main():
     gen_cross_entropy()
     gen_nll_loss()
@@ -1256,6 +1299,7 @@ def main():
     gen_poisson_nll_loss()
     gen_sigmoid_focal_loss()
     gen_no_batch()
+    gen_bce_weight()
     doc = {
         "torch_version": torch.__version__,
         "generator": "tests/reference/make_torch_references.py",
