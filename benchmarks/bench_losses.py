@@ -218,6 +218,12 @@ def workloads(scale):
             other=lambda: np.mean(np.logaddexp(0.0, -signs * zb)), other_name="numpy")
         add(f"sigmoid_focal_loss {n_flat:.0e}", [zb, ybf],
             lambda: lm.sigmoid_focal_loss(ybf, zb), torch=("sigmoid_focal_loss", zb, ybf))
+        ml_y = (ybf[: n_cls * 10] > 0.5).reshape(n_cls, 10)
+        ml_y = ml_y.astype(np.float64)
+        ml_z = zb[: n_cls * 10].reshape(n_cls, 10)
+        add(f"multilabel_soft_margin_loss {n_cls:.0e}x10", [ml_z, ml_y],
+            lambda: lm.multilabel_soft_margin_loss(ml_y, ml_z),
+            torch=("multilabel_soft_margin_loss", ml_z, ml_y))
         rates = np.abs(a) + 0.1
         add(f"poisson_nll_loss {n_flat:.0e}", [a, rates],
             lambda: lm.poisson_nll_loss(rates, a), torch=("poisson_nll_loss", a, rates),

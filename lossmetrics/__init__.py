@@ -22,6 +22,7 @@ from lossmetrics._losses.elementwise import (
 )
 from lossmetrics._losses.embeddings import cosine_embedding_loss, hinge_embedding_loss
 from lossmetrics._losses.log_loss import log_loss
+from lossmetrics._losses.multilabel import multilabel_soft_margin_loss
 from lossmetrics._losses.regression import (
     mean_absolute_error, mean_squared_error, root_mean_squared_error,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "soft_margin_loss",
     "poisson_nll_loss",
     "sigmoid_focal_loss",
+    "multilabel_soft_margin_loss",
     "kl_divergence",
     "cosine_embedding_loss",
     "hinge_embedding_loss",

@@ -179,6 +179,14 @@ def make_focal(rng, n, dtype):
     return y, z.astype(dtype), {}
 
 
+def make_multilabel(rng, n, dtype):
+    # (N, 5) labels, a soft column, class weights.
+    y = (rng.random((n, 5)) < 0.35).astype(dtype)
+    y[:, 4] = rng.random(n)
+    z = (rng.normal(size=(n, 5)) * 3).astype(dtype)
+    return y, z, dict(class_weight=[1.0, 0.5, 2.0, 1.25, 0.75])
+
+
 def make_cosine(rng, n, dtype):
     # x2 travels in kwargs under "x2" (a per-row array, see ROW_ARRAYS): call()
     # passes it positionally, take_rows() permutes / repeats it with the rows.
@@ -252,6 +260,8 @@ CASES = {
                               {"log_input": False, "full": True, "eps": 1e-3})),
     "sigmoid_focal_loss": Case("sigmoid_focal_loss", make_focal, _TORCH,
                                ({"alpha": -1.0, "gamma": 0.5}, {"alpha": 0.9, "gamma": 0.0})),
+    "multilabel_soft_margin_loss": Case("multilabel_soft_margin_loss", make_multilabel,
+                                        _TORCH),
     "cosine_embedding_loss": Case("cosine_embedding_loss", make_cosine, _TORCH,
                                   ({"margin": -0.5},)),
     "brier_score_loss": Case("brier_score_loss", make_brier, ("mean",),

@@ -125,10 +125,10 @@ def check_binary_cross_entropy_with_logits(y_true, logits, *, sample_weight=None
 
 
 def _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight, reduction,
-                      deferred):
+                      deferred, scores_name="logits"):
     # The kernel checks both arrays as it reads them (see _bce_rows).
     t, z, sw, n_threads, reduction = check_elementwise_pair(
-        y_true, logits, "logits", sample_weight, n_threads, reduction, False, True,
+        y_true, logits, scores_name, sample_weight, n_threads, reduction, False, True,
         deferred, defer_ranges=True)
     if pos_weight is None:
         pw = np.empty(0)

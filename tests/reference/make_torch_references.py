@@ -383,6 +383,18 @@ def torch_sigmoid_focal_loss(y, x, kw, tdt, sw_override=None):
     return _torch_pair(fn, y, x, kw, tdt, sw_override)
 
 
+def torch_multilabel_soft_margin_loss(y, x, kw, tdt, sw_override=None):
+    inp, target = tt(x, tdt), tt(y, tdt)
+    cw = kw.get("class_weight")
+    w = None if cw is None else tt(cw, tdt)
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.multilabel_soft_margin_loss(inp, target, weight=w, reduction=red)
+    L = F.multilabel_soft_margin_loss(inp, target, weight=w, reduction="none")
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
 TORCH_FN = {
     "mse_loss": torch_mse_loss,
     "l1_loss": torch_l1_loss,
@@ -398,6 +410,7 @@ TORCH_FN = {
     "hinge_embedding_loss": torch_hinge_embedding_loss,
     "poisson_nll_loss": torch_poisson_nll_loss,
     "sigmoid_focal_loss": torch_sigmoid_focal_loss,
+    "multilabel_soft_margin_loss": torch_multilabel_soft_margin_loss,
 }
 
 
@@ -1280,6 +1293,31 @@ def gen_bce_weight():
                   BOTH, f32_reductions=REDUCTIONS)
 
 
+def gen_multilabel_soft_margin_loss():
+    """multilabel_soft_margin_loss: (N, C) and one (C,) sample, class weights,
+    soft targets, logits up to 40 in magnitude, sample weights."""
+    f = "multilabel_soft_margin_loss"
+    for tag, shape, kw in (("2d", (5, 4), {}), ("2d_cw", (6, 3), {"class_weight": True}),
+                           ("1d", (5,), {}), ("wide", (3, 17), {"class_weight": True})):
+        r = rng_for(f"mlsm_{tag}")
+        y = (r.random(shape) < 0.4).astype(np.float64)
+        x = quant(r.normal(0.0, 3.0, size=shape), 4)
+        x.ravel()[::7] *= 10.0
+        if kw.get("class_weight"):
+            kw = {"class_weight": dyadic(r, shape[-1], 0, 16, 8)}
+        add_group(f"mlsm_{tag}", f, y, x, kw, BOTH,
+                  f32_reductions=REDUCTIONS if tag == "2d" else ("mean",))
+    r = rng_for("mlsm_soft")
+    add_group("mlsm_soft", f, dyadic(r, (3, 4), 0, 16, 16),
+              quant(r.normal(0, 2.0, (3, 4)), 4), {})
+    r = rng_for("mlsm_sw_zero")
+    add_group("mlsm_sw_zero", f, (r.random((5, 3)) < 0.5).astype(np.float64),
+              quant(r.normal(0, 2.0, (5, 3)), 4),
+              {"class_weight": dyadic(r, 3, 1, 16, 8),
+               "sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+
 def s_arr(values):
     return np.asarray(values, dtype=np.float64)
 
@@ -1300,6 +1338,7 @@ def main():
     gen_sigmoid_focal_loss()
     gen_no_batch()
     gen_bce_weight()
+    gen_multilabel_soft_margin_loss()
     doc = {
         "torch_version": torch.__version__,
         "generator": "tests/reference/make_torch_references.py",
