@@ -236,6 +236,12 @@ def workloads(scale):
     add(f"kl_divergence {n_cls:.0e}x10", [proba, q], lambda: lm.kl_divergence(proba, q),
         torch=("kl_div", q, proba), other=lambda: rel_entr(proba, q).sum() / n_cls,
         other_name="scipy")
+    if hasattr(lm, "jensen_shannon_divergence"):
+        from scipy.spatial.distance import jensenshannon
+        add(f"jensen_shannon_divergence {n_cls:.0e}x10", [proba, q],
+            lambda: lm.jensen_shannon_divergence(proba, q),
+            other=lambda: np.mean(jensenshannon(proba, q, axis=1) ** 2),
+            other_name="scipy")
     add("log_loss 1000x3 (per call)", [small_p, small_y], lambda: lm.log_loss(small_y, small_p),
         sklearn=lambda: skm.log_loss(small_y, small_p))
     add("mean_squared_error 1000 (per call)", [small_a, small_b],

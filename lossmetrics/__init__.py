@@ -15,7 +15,7 @@ from lossmetrics._core.validation import CheckedInputs
 from lossmetrics._losses import LOSSES, check_inputs
 from lossmetrics._losses.brier import brier_score_loss
 from lossmetrics._losses.class_scores import cross_entropy, nll_loss
-from lossmetrics._losses.distributions import kl_divergence
+from lossmetrics._losses.distributions import jensen_shannon_divergence, kl_divergence
 from lossmetrics._losses.elementwise import (
     binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss,
     poisson_nll_loss, sigmoid_focal_loss, smooth_l1_loss, soft_margin_loss,
@@ -62,6 +62,7 @@ __all__ = [
     "sigmoid_focal_loss",
     "multilabel_soft_margin_loss",
     "kl_divergence",
+    "jensen_shannon_divergence",
     "cosine_embedding_loss",
     "hinge_embedding_loss",
 ]

@@ -246,6 +246,8 @@ CASES = {
                                                "pos_weight": [1.0, 3.0, 0.5]})),
     "kl_divergence": Case("kl_divergence", make_kl, _TORCH),
     "kl_divergence_log": Case("kl_divergence", make_kl_log, _TORCH),
+    "jensen_shannon_divergence": Case("jensen_shannon_divergence", make_kl, _TORCH,
+                                      ({"base": 2.0},)),
     "mse_loss": Case("mse_loss", make_pair, _TORCH),
     "l1_loss": Case("l1_loss", make_pair, _TORCH),
     "huber_loss": Case("huber_loss", make_huber, _TORCH, ({"delta": 200.0},

@@ -79,7 +79,8 @@ ROBUST = [m for m, kind in _KINDS.items() if kind == ("torch", "values")]
 TORCH_STYLE = [m for m, (library, _) in _KINDS.items() if library in ("torch", "torchvision")]
 # PyTorch's losses that take 0-d inputs (one element): the element-wise ones and
 # KL; not those of rows (class scores, embedding pairs, labels of a sample).
-ACCEPTS_0D = [m for m in TORCH_STYLE if m not in CLASS_SCORES
+ACCEPTS_0D = [m for m, (_, target) in _KINDS.items()
+              if (m in TORCH_STYLE or target == "distributions") and m not in CLASS_SCORES
               and m not in ("cosine_embedding_loss", "multilabel_soft_margin_loss")]
 # Losses whose y_true holds real numbers (not class labels) of the prediction's shape.
 FLOAT_TARGETS = [m for m, (_, target) in _KINDS.items()

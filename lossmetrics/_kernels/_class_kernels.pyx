@@ -27,11 +27,13 @@ cdef extern from "_fastmath.h" nogil:
     void lm_exp_array(double *x, Py_ssize_t n)
     double lm_select(int c, double a, double b)
     double lm_log1(double x)
+    double lm_exp1(double x)
 
 cdef extern from "_terms.h" nogil:
     double lm_ce_term(double weight, double zmax, double z, double lse)
     double lm_kl_term(double p, double lp, double lq)
     double lm_kl_log_target_term(double p, double lp, double lq)
+    double lm_js_term(double p, double q)
     double lm_clip_proba_d(double p)
     float lm_clip_proba_f(float p)
 
@@ -884,3 +886,51 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     combine_blocks(partials, state)
     return (np.asarray(state), out_arr if want_none else None,
             bool(lean and np.asarray(block_in_range).all()))
+
+
+def js_kernel(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
+              bint log_pred, const double[::1] sw, bint want_none, int n_threads,
+              double scale):
+    """Jensen-Shannon divergence along the rows of (M, C) arrays (lm_js_term of
+    each pair, log inputs exponentiated first), each row's terms in a
+    compensated sum, times ``scale`` (1 / log(base)).  Returns (state, per-row
+    (M,) or None)."""
+    cdef Py_ssize_t n_rows = p.shape[0], n_cols = p.shape[1]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef double[::1] out
+    cdef Py_ssize_t b, r, c, start, stop
+    cdef double w, row, pv, qv
+    cdef Acc la, lw, row_acc
+
+    out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
+    out = out_arr
+    with nogil:
+        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+            start = b * rpb
+            stop = block_stop(start, rpb, n_rows)
+            la = acc_zero()
+            lw = acc_zero()
+            for r in range(start, stop):
+                w = sw[r] if has_sw else 1.0
+                row_acc = acc_zero()
+                for c in range(n_cols):
+                    pv = lm_exp1(p[r, c]) if log_true else <double>p[r, c]
+                    qv = lm_exp1(q[r, c]) if log_pred else <double>q[r, c]
+                    row_acc = acc_add(row_acc, lm_js_term(pv, qv))
+                row = acc_value(row_acc) * scale
+                if w == 0.0:
+                    row = row - row      # 0, or NaN for a NaN input
+                else:
+                    row = w * row
+                la = acc_add(la, row)
+                lw = acc_add(lw, w)
+                if want_none:
+                    out[r] = row
+            acc_store(partials, b, 0, la)
+            acc_store(partials, b, 1, lw)
+        combine_blocks(partials, state)
+    return np.asarray(state), out_arr if want_none else None

@@ -128,6 +128,18 @@ static inline double lm_sigmoid_focal(double y, double x, lm_params p)
     return loss + (x - x);
 }
 
+/* The Jensen-Shannon term of a pair of probabilities (p, q), in nats:
+ * (p log(p / m) + q log(q / m)) / 2 with m = (p + q) / 2, 0 log 0 = 0.  Each
+ * half is selected to 0 where its probability is 0 (lm_select: NaN stays
+ * NaN, so that a NaN input shows in the sums). */
+static inline double lm_js_term(double p, double q)
+{
+    double lm = lm_log1(0.5 * p + 0.5 * q);
+    double a = lm_select(p == 0.0, 0.0, p * (lm_log1(p) - lm));
+    double b = lm_select(q == 0.0, 0.0, q * (lm_log1(q) - lm));
+    return 0.5 * (a + b);
+}
+
 /* The cross-entropy term of a class: weight * -log softmax(z)_c, from the
  * row's maximum zmax and its shifted log-sum-exp lse = log sum exp(z - zmax):
  * weight ((zmax - z_c) + lse), exact and finite for finite logits.  Used by

@@ -1,9 +1,14 @@
-"""Kullback-Leibler divergence of distributions along the last axis, with the
-term conventions of SciPy's ``rel_entr`` and PyTorch's ``kl_div``."""
+"""Divergences of distributions along the last axis: Kullback-Leibler, with the
+term conventions of SciPy's ``rel_entr`` and PyTorch's ``kl_div``, and
+Jensen-Shannon, SciPy's ``jensenshannon`` squared."""
+import math
+import numbers
+
 import numpy as np
 
 from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
+from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import REDUCTION, Option
 from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
@@ -145,3 +150,126 @@ def kl_divergence(y_true, y_pred, *, log_true=False, log_pred=False,
     return evaluate(KL_DIVERGENCE, y_true, y_pred, sample_weight, n_threads,
                     log_true=log_true, log_pred=log_pred, reduction=reduction)
 
+
+
+def _check_base(base):
+    if base is None:
+        return None
+    if (isinstance(base, (bool, np.bool_)) or not isinstance(base, numbers.Real)
+            or not np.isfinite(base) or base <= 0 or base == 1):
+        raise InvalidParameterError(
+            f"base must be None (natural logarithms) or a finite real number > 0 other "
+            f"than 1; got {base!r}.")
+    return float(base)
+
+
+BASE = Option("base", "logarithm base (default: e, nats; 2 gives bits)", metavar="B",
+              type=float, check=_check_base)
+
+
+def check_jensen_shannon_divergence(y_true, y_pred, *, sample_weight=None,
+                                    n_threads=None, log_true=False, log_pred=False,
+                                    base=None, reduction="mean"):
+    q = as_float_array(y_pred, "y_pred", allow_0d=True)
+    p = as_float_array(y_true, "y_true", allow_0d=True)
+    check_same_shape(p, q, "y_true", "y_pred")
+    check_non_empty(q, "y_pred")
+    # (LOG_TRUE / LOG_PRED's own checks name kl_divergence.)
+    log_true = check_bool(log_true, "log_true", "jensen_shannon_divergence")
+    log_pred = check_bool(log_pred, "log_pred", "jensen_shannon_divergence")
+    base = BASE.check(base)
+    reduction = REDUCTION.check(reduction)
+    n_threads = resolve_n_threads(n_threads, work=2 * q.size)
+    _check_distribution(p, "y_true", log_true, n_threads)
+    _check_distribution(q, "y_pred", log_pred, n_threads)
+    out_shape = () if q.ndim < 2 else q.shape[:-1]
+    n_cols = q.shape[-1] if q.ndim else 1
+    p2, q2 = p.reshape(-1, n_cols), q.reshape(-1, n_cols)
+    n_samples = q.shape[0] if q.ndim >= 2 else 1
+    sw = check_sample_weight(sample_weight, n_samples, n_threads=n_threads)
+    rows_per_sample = p2.shape[0] // n_samples
+    if sw.size and rows_per_sample > 1:
+        sw = np.repeat(sw, rows_per_sample)   # a weight per distribution
+    return CheckedInputs("jensen_shannon_divergence", p2, q2, sw, n_threads,
+                         dict(reduction=reduction, out_shape=out_shape,
+                              log_true=log_true, log_pred=log_pred,
+                              scale=1.0 if base is None else 1.0 / math.log(base),
+                              rows_per_sample=rows_per_sample))
+
+
+def js_state(checked, want_none=False):
+    p = checked.params
+    return kernels("_class_kernels").js_kernel(
+        checked.y_true, checked.y_pred, p["log_true"], p["log_pred"],
+        checked.sample_weight, want_none, checked.n_threads, p["scale"])
+
+
+def _demo_js(d):
+    from scipy.spatial.distance import jensenshannon
+
+    uniform = np.full_like(d.proba, 1.0 / d.proba.shape[1])
+    return [("jensen_shannon_divergence (vs uniform)",
+             lambda: jensen_shannon_divergence(d.proba, uniform), "scipy",
+             lambda: np.mean(jensenshannon(d.proba, uniform, axis=1) ** 2))]
+
+
+JENSEN_SHANNON_DIVERGENCE = Loss(
+    name="jensen_shannon_divergence", check=check_jensen_shannon_divergence,
+    state=js_state, result=torch_result, result_keys=("reduction", "rows_per_sample"),
+    options=(LOG_TRUE, LOG_PRED, BASE, REDUCTION), target="distributions",
+    prediction="distributions",
+    reference="scipy.spatial.distance.jensenshannon (squared)",
+    example=("[[.2, .3, .5], [.1, .1, .8], [.6, .2, .2], [.25, .25, .5]]",
+             "[[.3, .3, .4], [.2, .2, .6], [.5, .25, .25], [.1, .4, .5]]"),
+    element_shape=lambda shape: tuple(shape[1:-1]), demo=_demo_js,
+)
+
+
+@public(JENSEN_SHANNON_DIVERGENCE)
+def jensen_shannon_divergence(y_true, y_pred, *, log_true=False, log_pred=False, base=None,
+                              sample_weight=None, reduction="mean", n_threads=None):
+    """Jensen-Shannon divergence of distributions along the last axis.
+
+    ``JS(P, Q) = (KL(P || M) + KL(Q || M)) / 2`` with ``M = (P + Q) / 2``: the
+    symmetric, bounded (by ``log 2``) neighbour of :func:`kl_divergence`,
+    finite where ``Q`` has zeros that ``P`` does not.  The square of SciPy's
+    ``jensenshannon`` distance for distributions that sum to one.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (N, ..., C), (C,) or 0-d
+        The distributions P (probabilities, or log-probabilities if
+        ``log_true``).
+    y_pred : array-like of the same shape
+        The distributions Q (probabilities, or log-probabilities if ``log_pred``).
+    log_true, log_pred : bool, default=False
+        Whether ``y_true`` / ``y_pred`` hold log-probabilities.
+    base : float, default=None
+        Base of the logarithm: None for nats, 2 for bits (then JS <= 1).
+    sample_weight : array-like of shape (N,), default=None
+        Weight of each sample.
+    reduction : {'mean', 'sum', 'none'}, default='mean'
+        ``'none'``: one value per distribution (shape ``(N, ...)``); ``'sum'``
+        their (weighted) sum; ``'mean'`` their weighted mean over samples.
+    n_threads : int, default=None
+        OpenMP threads; results do not depend on it.
+
+    Returns
+    -------
+    loss : float or ndarray
+
+    Notes
+    -----
+    The inputs are used as given: unlike SciPy's ``jensenshannon``, rows that
+    do not sum to one are not normalised.
+
+    Examples
+    --------
+    >>> from lossmetrics import jensen_shannon_divergence
+    >>> round(jensen_shannon_divergence([[1.0, 0.0]], [[0.0, 1.0]], base=2), 12)
+    1.0
+    >>> round(jensen_shannon_divergence([[0.5, 0.5]], [[0.9, 0.1]]), 6)
+    0.101749
+    """
+    return evaluate(JENSEN_SHANNON_DIVERGENCE, y_true, y_pred, sample_weight, n_threads,
+                    log_true=log_true, log_pred=log_pred, base=base, reduction=reduction)
