@@ -236,6 +236,9 @@ def workloads(scale):
     add(f"kl_divergence {n_cls:.0e}x10", [proba, q], lambda: lm.kl_divergence(proba, q),
         torch=("kl_div", q, proba), other=lambda: rel_entr(proba, q).sum() / n_cls,
         other_name="scipy")
+    if hasattr(lm, "multi_margin_loss"):
+        add(f"multi_margin_loss {n_cls:.0e}x10", [logits, y],
+            lambda: lm.multi_margin_loss(y, logits), torch=("multi_margin_loss", logits, y))
     if hasattr(lm, "jensen_shannon_divergence"):
         from scipy.spatial.distance import jensenshannon
         add(f"jensen_shannon_divergence {n_cls:.0e}x10", [proba, q],
@@ -261,9 +264,10 @@ def torch_callable(spec):
         return None
     name, pred, target = spec
     tp = torch.from_numpy(pred)
-    if name in ("cross_entropy",):
+    if name in ("cross_entropy", "multi_margin_loss"):   # class-index targets
         tt = torch.from_numpy(target)
-        return lambda: float(F.cross_entropy(tp, tt))
+        fn = getattr(F, name)
+        return lambda: float(fn(tp, tt))
     tt = torch.from_numpy(target).to(tp.dtype)
     if name == "kl_div":
         logq = torch.log(tp)  # PyTorch handed log Q precomputed

@@ -22,6 +22,7 @@ from lossmetrics._losses.elementwise import (
 )
 from lossmetrics._losses.embeddings import cosine_embedding_loss, hinge_embedding_loss
 from lossmetrics._losses.log_loss import log_loss
+from lossmetrics._losses.margins import multi_margin_loss
 from lossmetrics._losses.multilabel import multilabel_soft_margin_loss
 from lossmetrics._losses.regression import (
     mean_absolute_error, mean_squared_error, root_mean_squared_error,
@@ -51,6 +52,7 @@ __all__ = [
     "mean_absolute_error",
     "cross_entropy",
     "nll_loss",
+    "multi_margin_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "mse_loss",

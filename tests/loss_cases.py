@@ -187,6 +187,13 @@ def make_multilabel(rng, n, dtype):
     return y, z, dict(class_weight=[1.0, 0.5, 2.0, 1.25, 0.75])
 
 
+def make_multi_margin(rng, n, dtype):
+    # Class indices (row 0's counted) and scores on both sides of the margin.
+    y = _labels(rng, n, 6)
+    z = (rng.normal(size=(n, 6)) * 1.5).astype(dtype)
+    return y, z, dict(class_weight=np.linspace(0.25, 2.0, 6), margin=0.75)
+
+
 def make_cosine(rng, n, dtype):
     # x2 travels in kwargs under "x2" (a per-row array, see ROW_ARRAYS): call()
     # passes it positionally, take_rows() permutes / repeats it with the rows.
@@ -264,6 +271,7 @@ CASES = {
                                ({"alpha": -1.0, "gamma": 0.5}, {"alpha": 0.9, "gamma": 0.0})),
     "multilabel_soft_margin_loss": Case("multilabel_soft_margin_loss", make_multilabel,
                                         _TORCH),
+    "multi_margin_loss": Case("multi_margin_loss", make_multi_margin, _TORCH, ({"p": 2},)),
     "cosine_embedding_loss": Case("cosine_embedding_loss", make_cosine, _TORCH,
                                   ({"margin": -0.5},)),
     "brier_score_loss": Case("brier_score_loss", make_brier, ("mean",),

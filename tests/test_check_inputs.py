@@ -73,7 +73,9 @@ METRICS = list(SPECS)
 _KINDS = {name: (loss.reference.split(".")[0], loss.target)
           for name, loss in lossmetrics.LOSSES.items()}
 REGRESSION = [m for m, kind in _KINDS.items() if kind == ("sklearn", "values")]
-CLASS_SCORES = [m for m, (_, target) in _KINDS.items() if target == "class indices"]
+# cross_entropy and nll_loss: class indices, ignore_index, spatial dimensions.
+CLASS_SCORES = [m for m, (_, target) in _KINDS.items() if target == "class indices"
+                and "ignore_index" in lossmetrics.LOSSES[m].option_names]
 # PyTorch's element-wise losses of (y_true, y_pred) pairs of any shape.
 ROBUST = [m for m, kind in _KINDS.items() if kind == ("torch", "values")]
 TORCH_STYLE = [m for m, (library, _) in _KINDS.items() if library in ("torch", "torchvision")]
@@ -81,7 +83,8 @@ TORCH_STYLE = [m for m, (library, _) in _KINDS.items() if library in ("torch", "
 # KL; not those of rows (class scores, embedding pairs, labels of a sample).
 ACCEPTS_0D = [m for m, (_, target) in _KINDS.items()
               if (m in TORCH_STYLE or target == "distributions") and m not in CLASS_SCORES
-              and m not in ("cosine_embedding_loss", "multilabel_soft_margin_loss")]
+              and m not in ("cosine_embedding_loss", "multilabel_soft_margin_loss",
+                            "multi_margin_loss")]
 # Losses whose y_true holds real numbers (not class labels) of the prediction's shape.
 FLOAT_TARGETS = [m for m, (_, target) in _KINDS.items()
                  if target in ("values", "probabilities", "distributions")]

@@ -934,3 +934,62 @@ def js_kernel(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None
+
+
+def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power,
+                        double margin, const double[::1] cw, const double[::1] sw,
+                        bint want_none, int n_threads):
+    """PyTorch's MultiMarginLoss along the rows of (N, C) scores: for the target
+    class k of row r, the sum over the other classes i of
+    ``max(0, margin - x[r, k] + x[r, i])**power`` (power 1 or 2), times
+    ``cw[k]`` (if given), over C; each row's terms in a compensated sum.  The
+    class indices are in [0, C) (checked by the caller).  A NaN score stays
+    NaN (the maximum keeps it).  Returns (state, per-row (N,) or None)."""
+    cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef bint has_cw = cw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef double[::1] out
+    cdef Py_ssize_t b, r, i, start, stop
+    cdef int64_t k
+    cdef double w, row, t, xk
+    cdef Acc la, lw, row_acc
+
+    out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
+    out = out_arr
+    with nogil:
+        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+            start = b * rpb
+            stop = block_stop(start, rpb, n_rows)
+            la = acc_zero()
+            lw = acc_zero()
+            for r in range(start, stop):
+                w = sw[r] if has_sw else 1.0
+                k = y[r, 0]
+                xk = x[r, k]
+                row_acc = acc_zero()
+                for i in range(n_cols):
+                    if i == k:
+                        continue
+                    t = margin - xk + <double>x[r, i]
+                    t = t if not (t <= 0.0) else 0.0
+                    row_acc = acc_add(row_acc, t * t if power == 2 else t)
+                row = acc_value(row_acc)
+                if has_cw:
+                    row = row * cw[k]
+                row = row / n_cols
+                if w == 0.0:
+                    row = row - row      # 0, or NaN for a NaN score
+                else:
+                    row = w * row
+                la = acc_add(la, row)
+                lw = acc_add(lw, w)
+                if want_none:
+                    out[r] = row
+            acc_store(partials, b, 0, la)
+            acc_store(partials, b, 1, lw)
+        combine_blocks(partials, state)
+    return np.asarray(state), out_arr if want_none else None

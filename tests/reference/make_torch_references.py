@@ -395,6 +395,19 @@ def torch_multilabel_soft_margin_loss(y, x, kw, tdt, sw_override=None):
     return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
 
 
+def torch_multi_margin_loss(y, x, kw, tdt, sw_override=None):
+    inp, target = tt(x, tdt), torch.tensor(np.asarray(y), dtype=torch.int64)
+    cw = kw.get("class_weight")
+    opts = dict(p=kw.get("p", 1), margin=kw.get("margin", 1.0),
+                weight=None if cw is None else tt(cw, tdt))
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.multi_margin_loss(inp, target, reduction=red, **opts)
+    L = F.multi_margin_loss(inp, target, reduction="none", **opts)
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
 TORCH_FN = {
     "mse_loss": torch_mse_loss,
     "l1_loss": torch_l1_loss,
@@ -411,6 +424,7 @@ TORCH_FN = {
     "poisson_nll_loss": torch_poisson_nll_loss,
     "sigmoid_focal_loss": torch_sigmoid_focal_loss,
     "multilabel_soft_margin_loss": torch_multilabel_soft_margin_loss,
+    "multi_margin_loss": torch_multi_margin_loss,
 }
 
 
@@ -1318,6 +1332,32 @@ def gen_multilabel_soft_margin_loss():
               f32_reductions=REDUCTIONS)
 
 
+def gen_multi_margin_loss():
+    """multi_margin_loss: p 1 and 2, margins 1, 0.5, -0.25, 3, class weights
+    (not in PyTorch's 'mean' denominator), one (C,) sample, sample weights."""
+    f = "multi_margin_loss"
+    for tag, shape, kw in (("p1", (6, 4), {}), ("p2_m05", (5, 3), {"p": 2, "margin": 0.5}),
+                           ("cw_mneg", (6, 5), {"margin": -0.25, "class_weight": True}),
+                           ("p2_cw_m3", (4, 7), {"p": 2, "margin": 3.0,
+                                                 "class_weight": True})):
+        r = rng_for(f"mml_{tag}")
+        y = r.integers(0, shape[1], shape[0]).astype(np.int64)
+        x = quant(r.normal(0.0, 1.5, size=shape), 4)
+        if kw.get("class_weight"):
+            kw = dict(kw, class_weight=dyadic(r, shape[1], 0, 16, 8))
+        add_group(f"mml_{tag}", f, y, x, kw, BOTH,
+                  f32_reductions=REDUCTIONS if tag == "p1" else ("mean",))
+    r = rng_for("mml_nobatch")
+    add_group("mml_nobatch", f, np.array(2), quant(r.normal(0.0, 1.5, 5), 4), {"p": 2},
+              BOTH, f32_reductions=REDUCTIONS)
+    r = rng_for("mml_sw_zero")
+    add_group("mml_sw_zero", f, r.integers(0, 4, 5).astype(np.int64),
+              quant(r.normal(0, 1.5, (5, 4)), 4),
+              {"class_weight": dyadic(r, 4, 1, 16, 8),
+               "sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+
 def s_arr(values):
     return np.asarray(values, dtype=np.float64)
 
@@ -1339,6 +1379,7 @@ def main():
     gen_no_batch()
     gen_bce_weight()
     gen_multilabel_soft_margin_loss()
+    gen_multi_margin_loss()
     doc = {
         "torch_version": torch.__version__,
         "generator": "tests/reference/make_torch_references.py",
