@@ -213,3 +213,26 @@ def test_bce_weight_with_sample_weight_follows_the_documented_contract():
         lossmetrics.binary_cross_entropy_with_logits(y, p, weight=[1.0, -1.0, 1.0])
     with pytest.raises(ValueError, match="varies over the samples"):
         lossmetrics.Accumulator("binary_cross_entropy", weight=np.ones((6, 3))).update(y, p)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: lossmetrics.sigmoid_focal_loss([1.0], [0.5], alpha=1.5), "alpha must be"),
+    (lambda: lossmetrics.sigmoid_focal_loss([1.0], [0.5], alpha=np.nan), "alpha must be"),
+    (lambda: lossmetrics.sigmoid_focal_loss([1.0], [0.5], gamma=-1.0), "gamma must be"),
+    (lambda: lossmetrics.sigmoid_focal_loss([1.5], [0.5]), "y_true"),
+    (lambda: lossmetrics.multi_margin_loss([0], [[1.0, 2.0]], p=3), "p must be 1 or 2"),
+    (lambda: lossmetrics.multi_margin_loss([0], [[1.0, 2.0]], p=True), "p must be 1 or 2"),
+    (lambda: lossmetrics.multi_margin_loss([2], [[1.0, 2.0]]), r"\[0, 2\).*got 2"),
+    (lambda: lossmetrics.multi_margin_loss([0], [[1.0, 2.0]], class_weight=[1.0]),
+     "class_weight must have shape"),
+    (lambda: lossmetrics.hinge_embedding_loss([1.0], [0.5], margin=np.inf), "margin must be"),
+    (lambda: lossmetrics.poisson_nll_loss([1.0], [0.5], log_input=False, eps=-1.0),
+     "eps must be"),
+    (lambda: lossmetrics.poisson_nll_loss([1.0], [0.5], full=1), "'full' parameter"),
+    (lambda: lossmetrics.jensen_shannon_divergence([[1.0]], [[1.0]], base=0.0),
+     "base must be"),
+    (lambda: lossmetrics.multilabel_soft_margin_loss([[0.0, 2.0]], [[1.0, 2.0]]), "y_true"),
+])
+def test_new_losses_refuse_bad_options_naming_them(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
