@@ -232,6 +232,24 @@ def workloads(scale):
         add(f"hinge_embedding_loss {n_flat:.0e}", [dist, signs],
             lambda: lm.hinge_embedding_loss(signs, dist),
             torch=("hinge_embedding_loss", dist, signs))
+    if hasattr(lm, "gaussian_nll_loss"):
+        add(f"gaussian_nll_loss {n_flat:.0e}", [a, b, rates],
+            lambda: lm.gaussian_nll_loss(a, b, rates),
+            torch=_torch_call("gaussian_nll_loss", b, a, rates),
+            other=lambda: np.mean(0.5 * (np.log(rates) + (b - a) ** 2 / rates)),
+            other_name="numpy")
+        add(f"margin_ranking_loss {n_flat:.0e}", [a, b, signs],
+            lambda: lm.margin_ranking_loss(signs, a, b),
+            torch=_torch_call("margin_ranking_loss", a, b, signs),
+            other=lambda: np.mean(np.maximum(0.0, -signs * (a - b))), other_name="numpy")
+        add(f"triplet_margin_loss {n_cls:.0e}x10", [logits, ml_z, proba],
+            lambda: lm.triplet_margin_loss(logits, ml_z, proba),
+            torch=_torch_call("triplet_margin_loss", logits, ml_z, proba))
+        ml_targets = np.full((n_cls, 10), -1, dtype=np.int64)
+        ml_targets[:, 0], ml_targets[:, 1] = y, (y + 3) % 10
+        add(f"multilabel_margin_loss {n_cls:.0e}x10", [logits, ml_targets],
+            lambda: lm.multilabel_margin_loss(ml_targets, logits),
+            torch=_torch_call("multilabel_margin_loss", logits, ml_targets))
     from scipy.special import rel_entr
     add(f"kl_divergence {n_cls:.0e}x10", [proba, q], lambda: lm.kl_divergence(proba, q),
         torch=("kl_div", q, proba), other=lambda: rel_entr(proba, q).sum() / n_cls,
@@ -254,9 +272,26 @@ def workloads(scale):
     return W
 
 
+def _torch_call(name, *arrays):
+    """A torch spec of a loss whose arguments are ``arrays`` in PyTorch's order
+    (for losses of three arrays): made into a call by torch_callable."""
+    def make():
+        import torch
+        import torch.nn.functional as F
+        tensors = [torch.from_numpy(x) for x in arrays]
+        fn = getattr(F, name)
+        return lambda: float(fn(*tensors))
+    return make
+
+
 def torch_callable(spec):
     if spec is None:
         return None
+    if callable(spec):
+        try:
+            return spec()
+        except ImportError:
+            return None
     try:
         import torch
         import torch.nn.functional as F

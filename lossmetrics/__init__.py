@@ -21,9 +21,13 @@ from lossmetrics._losses.elementwise import (
     poisson_nll_loss, sigmoid_focal_loss, smooth_l1_loss, soft_margin_loss,
 )
 from lossmetrics._losses.embeddings import cosine_embedding_loss, hinge_embedding_loss
+from lossmetrics._losses.gaussian import gaussian_nll_loss
 from lossmetrics._losses.log_loss import log_loss
 from lossmetrics._losses.margins import multi_margin_loss
-from lossmetrics._losses.multilabel import multilabel_soft_margin_loss
+from lossmetrics._losses.multilabel import (
+    multilabel_margin_loss, multilabel_soft_margin_loss,
+)
+from lossmetrics._losses.ranking import margin_ranking_loss, triplet_margin_loss
 from lossmetrics._losses.regression import (
     mean_absolute_error, mean_squared_error, root_mean_squared_error,
 )
@@ -62,9 +66,13 @@ __all__ = [
     "soft_margin_loss",
     "poisson_nll_loss",
     "sigmoid_focal_loss",
+    "gaussian_nll_loss",
     "multilabel_soft_margin_loss",
+    "multilabel_margin_loss",
     "kl_divergence",
     "jensen_shannon_divergence",
     "cosine_embedding_loss",
     "hinge_embedding_loss",
+    "margin_ranking_loss",
+    "triplet_margin_loss",
 ]

@@ -36,6 +36,7 @@ True
 import functools
 import inspect
 import math
+import numbers
 import re
 
 import dask
@@ -88,12 +89,21 @@ def _chunk_state(metric, params, data, sample_weight, start):
     if y_pred.shape[0] == 0:
         return None
     spec = LOSSES[metric]
-    extra = dict(zip(spec.batch_arrays, rest))
+    params, constants = _without_constants(spec, params)
+    extra = dict(zip([n for n in spec.batch_arrays if n not in constants], rest),
+                 **constants)
     try:
         return Accumulator(metric, **params).update(y_true, y_pred, sample_weight,
                                                     **extra)
     except (ValueError, TypeError) as exc:
         return _ChunkError(start, _in_whole_input(exc, start, data))
+
+
+def _without_constants(spec, options):
+    """(options, constants): the further arguments given as one number
+    (gaussian_nll_loss's float ``var``) are passed whole to every chunk."""
+    constants = {k: v for k, v in options.items() if k in spec.batch_arrays}
+    return {k: v for k, v in options.items() if k not in constants}, constants
 
 
 def _merge(*states):
@@ -195,7 +205,8 @@ def _evaluate(metric, data, names, sample_weight, options, compute):
         classes = da.unique(arrays[0].ravel()).compute()
         options = label_set.with_inferred(LOSSES[metric], classes, arrays[1].shape,
                                           arrays[1].dtype, options)
-    Accumulator(metric, **options)  # validates the options before any work is sent
+    # Validate the options before any work is sent.
+    Accumulator(metric, **_without_constants(LOSSES[metric], options)[0])
     states = [dask.delayed(_chunk_state, pure=True)(metric, options, part, w, start)
               for part, w, start in zip(chunk_data, sw_blocks, starts)]
     value = dask.delayed(_result, pure=True)(_tree(states))
@@ -237,14 +248,16 @@ def _make(metric):
         arguments = dict(bound.arguments)
         if spec.prepare is not None:
             spec.prepare(arguments)
-        data = [arguments.pop(name) for name in data_names]
-        for value, name in zip(data, data_names):
+        names = [n for n in data_names
+                 if not (n in spec.batch_arrays and isinstance(arguments[n], numbers.Real))]
+        data = [arguments.pop(name) for name in names]   # (a number stays an option)
+        for value, name in zip(data, names):
             if value is None:
                 raise ValueError(f"The '{name}' parameter of {metric} must be an "
                                  "array-like. Got None instead.")
         sample_weight = arguments.pop("sample_weight")
         options = {k: _small(v) for k, v in arguments.items()}
-        return _evaluate(metric, data, data_names, sample_weight, options, compute)
+        return _evaluate(metric, data, names, sample_weight, options, compute)
 
     loss.__signature__ = sig.replace(parameters=[*sig.parameters.values(), compute_param])
     y_ex, p_ex, *more = spec.example

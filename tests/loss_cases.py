@@ -7,7 +7,7 @@ the fast paths.  A new loss is covered by adding its entries here;
 ``test_invariances.test_cases_cover_every_loss`` is the one coverage check.
 
 A maker ``make(rng, n, dtype)`` returns (y_true, prediction, kwargs): the
-options of the call, and further per-row arrays (cosine_embedding_loss's x2)
+options of the call, and further per-row arrays (x2, var, negative)
 under a ROW_ARRAYS key, which ``call`` passes positionally and ``take_rows``
 indexes along with the rows.  The values suit every test that reads the
 table: class labels are small non-negative integers (row 0 a counted class);
@@ -204,6 +204,55 @@ def make_cosine(rng, n, dtype):
     return y, x1.astype(dtype), dict(x2=x2.astype(dtype), margin=0.1)
 
 
+def make_gaussian(rng, n, dtype):
+    # Non-negative means with heavy-tailed residuals, a variance per element
+    # (a few below eps, floored) under "var" (a per-row array, see
+    # ROW_ARRAYS).  Means and variances may trade places (the layout tests
+    # reverse or broadcast the columns of both side by side): all >= 0.
+    y, mean = _integral_targets(rng, (n, 3), dtype)
+    mean = np.abs(mean)
+    var = rng.uniform(0.5, 200.0, (n, 3))
+    var[::25, 0] = 0.0
+    return y, mean, dict(var=var.astype(dtype))
+
+
+def make_gaussian_rows(rng, n, dtype):
+    # One variance per row: PyTorch's homoscedastic (N, 1) var for (N, 2) means.
+    y, mean = _integral_targets(rng, (n, 2), dtype)
+    return y, np.abs(mean), dict(var=rng.uniform(1.0, 50.0, (n, 1)).astype(dtype),
+                                 full=True)
+
+
+def make_margin_ranking(rng, n, dtype):
+    # Pairs of scores on both sides of the margin, (N, 2) elements.
+    x1 = rng.normal(size=(n, 2)) * 2
+    x2 = x1 + rng.normal(size=(n, 2))
+    return (_signs(rng, (n, 2)).astype(dtype), x1.astype(dtype),
+            dict(x2=x2.astype(dtype), margin=0.25))
+
+
+def make_multilabel_margin(rng, n, dtype):
+    # (N, 6) scores; each row's targets (0 to 6 of them, a repeat now and
+    # then) then -1, and junk in [-1, 6) after the first -1.
+    z = (rng.normal(size=(n, 6)) * 1.5).astype(dtype)
+    y = rng.integers(-1, 6, (n, 6))
+    ends = rng.integers(0, 7, n)
+    for r, k in enumerate(ends):
+        if k < 6:
+            y[r, k] = -1
+    y[0] = [2, 0, -1, 5, 5, 1]
+    return y, z, {}
+
+
+def make_triplet(rng, n, dtype):
+    # (N, 4) anchors, positives near them, negatives under "negative" (a
+    # per-row array, see ROW_ARRAYS); some triplets inside the margin.
+    a = rng.normal(size=(n, 4))
+    pos = a + 0.5 * rng.normal(size=(n, 4))
+    neg = a + 1.2 * rng.normal(size=(n, 4))
+    return a.astype(dtype), pos.astype(dtype), dict(negative=neg.astype(dtype), margin=0.5)
+
+
 def make_brier(rng, n, dtype):
     return _labels(rng, n, 4), _dyadic(rng, n, 4).astype(dtype), {}
 
@@ -216,7 +265,7 @@ def make_brier_binary(rng, n, dtype):
 
 # kwargs that are per-row arrays passed positionally after the prediction
 # (cosine_embedding_loss's x2): call() pops them, take_rows() indexes them.
-ROW_ARRAYS = ("x2",)
+ROW_ARRAYS = ("x2", "var", "negative")
 
 
 def take_rows(kwargs, idx):
@@ -272,6 +321,15 @@ CASES = {
     "multilabel_soft_margin_loss": Case("multilabel_soft_margin_loss", make_multilabel,
                                         _TORCH),
     "multi_margin_loss": Case("multi_margin_loss", make_multi_margin, _TORCH, ({"p": 2},)),
+    "gaussian_nll_loss": Case("gaussian_nll_loss", make_gaussian, _TORCH,
+                              ({"full": True}, {"eps": 2.0})),
+    "gaussian_nll_loss_rows": Case("gaussian_nll_loss", make_gaussian_rows, _TORCH),
+    "margin_ranking_loss": Case("margin_ranking_loss", make_margin_ranking, _TORCH,
+                                ({"margin": -0.5},)),
+    "multilabel_margin_loss": Case("multilabel_margin_loss", make_multilabel_margin,
+                                   _TORCH),
+    "triplet_margin_loss": Case("triplet_margin_loss", make_triplet, _TORCH,
+                                ({"p": 1.0, "swap": True}, {"p": 3.0, "eps": 0.0})),
     "cosine_embedding_loss": Case("cosine_embedding_loss", make_cosine, _TORCH,
                                   ({"margin": -0.5},)),
     "brier_score_loss": Case("brier_score_loss", make_brier, ("mean",),

@@ -58,13 +58,14 @@ class Spec:
     # Further arguments of every call (cosine_embedding_loss's x2, which the
     # loss and check_inputs both take as the keyword x2=).
     extra: dict = field(default_factory=dict)
+    true_name: str = "y_true"   # the first argument's name (triplet_margin_loss: anchor)
 
     @classmethod
     def of(cls, loss):
         """The declaration's small valid call (Loss.example), as arrays."""
         y, pred, *more = (np.asarray(eval(src, {"np": np})) for src in loss.example)
-        pred_name = list(inspect.signature(loss.function).parameters)[1]
-        return cls(y, pred, pred_name, dict(zip(loss.batch_arrays, more)))
+        true_name, pred_name = list(inspect.signature(loss.function).parameters)[:2]
+        return cls(y, pred, pred_name, dict(zip(loss.batch_arrays, more)), true_name)
 
 
 # Derived from the declarations: a new loss joins the tables of its kind.
@@ -84,7 +85,7 @@ TORCH_STYLE = [m for m, (library, _) in _KINDS.items() if library in ("torch", "
 ACCEPTS_0D = [m for m, (_, target) in _KINDS.items()
               if (m in TORCH_STYLE or target == "distributions") and m not in CLASS_SCORES
               and m not in ("cosine_embedding_loss", "multilabel_soft_margin_loss",
-                            "multi_margin_loss")]
+                            "multi_margin_loss", "triplet_margin_loss")]
 # Losses whose y_true holds real numbers (not class labels) of the prediction's shape.
 FLOAT_TARGETS = [m for m, (_, target) in _KINDS.items()
                  if target in ("values", "probabilities", "distributions")]
@@ -154,7 +155,8 @@ def poke(arr, value, dtype=np.float64):
 def _none_and_scalar_cases():
     for m in METRICS:
         spec = SPECS[m]
-        yield case(m, "y_true-None", y_true=None, arg="y_true", shows=["None"])
+        yield case(m, f"{spec.true_name}-None", y_true=None, arg=spec.true_name,
+                   shows=["None"])
         yield case(m, f"{spec.pred_name}-None", pred=None, arg=spec.pred_name,
                    shows=["None"])
         if m in ACCEPTS_0D:
@@ -169,7 +171,8 @@ def _none_and_scalar_cases():
                    shows=["0.5"])
         yield case(m, f"{spec.pred_name}-0d-array", pred=np.array(0.5),
                    arg=spec.pred_name)
-        yield case(m, "y_true-scalar", y_true=1.0, arg="y_true", shows=["1.0"])
+        yield case(m, f"{spec.true_name}-scalar", y_true=1.0, arg=spec.true_name,
+                   shows=["1.0"])
         yield case(m, f"{spec.pred_name}-ragged-list",
                    pred=[[0.5, 0.5], [0.5]] + [[0.5, 0.5]] * 2, arg=spec.pred_name)
 

@@ -134,6 +134,23 @@ def test_numpy_inputs_scalar_weight_and_lazy_result(client):
     np.testing.assert_array_equal(lazy.compute(), lm.huber_loss(y, p, reduction="none"))
 
 
+def test_a_float_var_goes_whole_to_every_chunk(client):
+    # gaussian_nll_loss's homoscedastic var may be a Python float, as in
+    # memory; other per-row arguments given as a number keep their error.
+    rng = np.random.default_rng(11)
+    y, p = rng.normal(size=(300, 2)), rng.normal(size=(300, 2))
+    y_d, p_d = da.from_array(y, chunks=70), da.from_array(p, chunks=110)
+    assert_within_ulp(lmd.gaussian_nll_loss(y_d, p_d, 0.75, full=True),
+                      lm.gaussian_nll_loss(y, p, 0.75, full=True))
+    np.testing.assert_array_equal(
+        lmd.gaussian_nll_loss(y_d, p_d, 0.75, reduction="none").compute(),
+        lm.gaussian_nll_loss(y, p, 0.75, reduction="none"))
+    with pytest.raises(ValueError, match="var has negative"):
+        lmd.gaussian_nll_loss(y_d, p_d, -0.75)
+    with pytest.raises(ValueError, match="x1 and x2 must have the same shape"):
+        lmd.margin_ranking_loss(y_d[:, 0], p_d[:, 0], 0.5)
+
+
 def test_zero_sized_and_unknown_chunks(client):
     rng = np.random.default_rng(11)
     y, p = rng.normal(size=300), rng.normal(size=300)

@@ -42,18 +42,19 @@ class Case:
     ndim: int                   # of the predictions
     targets: str                # "labels" (class labels), "integral" (0/1 or
                                 # integer-valued floats), "float" (never integer),
-                                # "signs" (1 / -1)
+                                # "signs" (1 / -1, or other signed integers)
     binary: bool = False        # bool targets are valid
     rows_sum_to_one: bool = False
     fixed: dict = field(default_factory=dict)   # kwargs of every call
     # The widths of the per-row arrays held side by side in p (x1 | x2 of
     # cosine_embedding_loss): every layout given to p is given to each.
     widths: tuple = ()
+    row_names: tuple = ()       # the keywords of the further per-row arrays
 
 
 def _targets(loss, y):
-    if loss.target == "signs":
-        return "signs"
+    if loss.target in ("signs", "class index lists"):
+        return "signs"   # signed integers (1 / -1; class indices ended by -1)
     if y.dtype.kind in "iu":
         return "labels"
     return "integral" if np.array_equal(y, np.rint(y)) else "float"
@@ -72,7 +73,8 @@ def _case(case_id, entry):
                 pred.ndim, targets,
                 binary=targets in ("labels", "integral") and bool(np.isin(y, [0, 1]).all()),
                 rows_sum_to_one=loss.labels is not None and pred.ndim == 2,
-                fixed=fixed, widths=(pred.shape[-1],) + widths if widths else ())
+                fixed=fixed, widths=(pred.shape[-1],) + widths if widths else (),
+                row_names=tuple(k for k in ROW_ARRAYS if k in kwargs))
 
 
 CASES = [_case(case_id, entry) for case_id, entry in LOSS_CASES.items()]
@@ -92,7 +94,7 @@ def _split(case, p):
     """(first prediction, {keyword: further per-row arrays}) of p (array,
     DataFrame or list)."""
     edges = np.cumsum((0,) + case.widths)
-    names = [k for k in ROW_ARRAYS][:len(case.widths) - 1]
+    names = case.row_names
     if hasattr(p, "iloc"):
         parts = [p.iloc[:, a:b] for a, b in zip(edges[:-1], edges[1:])]
     elif isinstance(p, list):

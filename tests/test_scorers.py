@@ -15,7 +15,7 @@ import pytest
 import sklearn
 import sklearn.metrics as skm
 from numpy.testing import assert_allclose
-from scipy.special import logsumexp
+from scipy.special import expit, logsumexp
 from scipy.stats import loguniform
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 from sklearn.exceptions import UnsetMetadataPassedError
@@ -39,7 +39,8 @@ EPS = np.finfo(np.float64).eps
 ALL_NAMES = [
     "neg_binary_cross_entropy", "neg_brier_score", "neg_cross_entropy", "neg_huber_loss",
     "neg_log_loss", "neg_mean_absolute_error", "neg_mean_squared_error",
-    "neg_root_mean_squared_error", "neg_smooth_l1_loss",
+    "neg_multi_margin_loss", "neg_poisson_nll_loss", "neg_root_mean_squared_error",
+    "neg_sigmoid_focal_loss", "neg_smooth_l1_loss", "neg_soft_margin_loss",
 ]
 # Names scikit-learn also has, with the same meaning.
 SKLEARN_NAMES = ["neg_brier_score", "neg_log_loss", "neg_mean_absolute_error",
@@ -207,6 +208,42 @@ def _ref_smooth_l1(y, pred, beta=1.0, w=None):
     return float(np.average(per, weights=w))
 
 
+def _targets01(y, z, classes):
+    """0/1 targets of a decision function: the positive class of a binary (N,)
+    score, one-hot rows (one versus rest) for (N, C) scores."""
+    if np.ndim(z) == 1:
+        return _positive(y, classes)
+    return (np.asarray(y)[:, None] == classes[None, :]).astype(np.float64)
+
+
+def _rows_mean(per, w):
+    per = per.mean(axis=1) if per.ndim == 2 else per
+    return float(np.average(per, weights=w))
+
+
+def _ref_multi_margin(y, z, classes, w=None):
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim == 1:   # the score of classes_[1] against 0
+        z = np.column_stack([np.zeros_like(z), z])
+    idx = np.searchsorted(classes, y)
+    rows = np.arange(len(idx))
+    t = np.maximum(0.0, 1.0 - z[rows, idx][:, None] + z)
+    t[rows, idx] = 0.0
+    return float(np.average(t.sum(axis=1) / z.shape[1], weights=w))
+
+
+def _ref_soft_margin(y, z, classes, w=None):
+    s = 2.0 * _targets01(y, z, classes) - 1.0
+    return _rows_mean(np.logaddexp(0.0, -s * z), w)
+
+
+def _ref_sigmoid_focal(y, z, classes, w=None, alpha=0.25, gamma=2.0):
+    t = _targets01(y, z, classes)
+    ce = np.logaddexp(0.0, z) - t * z
+    one_minus_pt = np.where(t == 1, expit(-z), expit(z))
+    return _rows_mean(ce * one_minus_pt ** gamma * np.where(t == 1, alpha, 1 - alpha), w)
+
+
 def _multilabel_proba(estimator, X):
     """P(label = 1) of each label, (n_samples, n_labels), from a list of (n, 2) arrays."""
     return np.column_stack([p[:, 1] for p in estimator.predict_proba(X)])
@@ -231,7 +268,14 @@ def _reference_loss(name, estimator, X, y, w=None):
             return _ref_bce(y, _multilabel_proba(estimator, X), w)
         return _ref_bce(_positive(y, np.asarray(estimator.classes_)),
                         estimator.predict_proba(X)[:, 1], w)
+    if name in ("neg_multi_margin_loss", "neg_soft_margin_loss", "neg_sigmoid_focal_loss"):
+        ref = {"neg_multi_margin_loss": _ref_multi_margin,
+               "neg_soft_margin_loss": _ref_soft_margin,
+               "neg_sigmoid_focal_loss": _ref_sigmoid_focal}[name]
+        return ref(y, estimator.decision_function(X), np.asarray(estimator.classes_), w)
     pred = estimator.predict(X)
+    if name == "neg_poisson_nll_loss":   # predictions are rates
+        return float(np.average(pred - y * np.log(pred + 1e-8), weights=w))
     if name == "neg_huber_loss":
         return _ref_huber(y, pred, w=w)
     if name == "neg_smooth_l1_loss":
@@ -258,6 +302,10 @@ PROBLEMS_OF = {
     "neg_mean_absolute_error": ["diabetes"],
     "neg_huber_loss": ["diabetes_scaled"],
     "neg_smooth_l1_loss": ["diabetes_scaled"],
+    "neg_multi_margin_loss": ["digits", "cancer"],
+    "neg_soft_margin_loss": ["digits", "cancer"],
+    "neg_sigmoid_focal_loss": ["digits", "cancer"],
+    "neg_poisson_nll_loss": ["diabetes"],
 }
 NAME_PROBLEM = [(n, k) for n in ALL_NAMES for k in PROBLEMS_OF[n]]
 
@@ -316,7 +364,9 @@ def test_scorer_returns_python_float_negated_loss(name, kind):
     score = lm.get_scorer(name)(estimator, X, y)
     assert type(score) is float
     assert np.isfinite(score)
-    assert score < 0  # greater is better: the negated (positive) loss
+    # Greater is better: the negated loss (positive, but for the Poisson NLL,
+    # which leaves out log(y!) as PyTorch does: negative for large counts).
+    assert score < 0 or name == "neg_poisson_nll_loss"
     assert score == pytest.approx(-_reference_loss(name, estimator, X, y), rel=RTOL)
 
 
@@ -348,6 +398,17 @@ def test_scorer_equals_negated_lossmetrics_function(name, kind):
         else:
             loss = lm.binary_cross_entropy(_positive(y, classes),
                                            estimator.predict_proba(X)[:, 1])
+    elif name == "neg_multi_margin_loss":
+        z = estimator.decision_function(X)
+        z = np.column_stack([np.zeros_like(z), z]) if z.ndim == 1 else z
+        loss = lm.multi_margin_loss(np.searchsorted(classes, y), z)
+    elif name in ("neg_soft_margin_loss", "neg_sigmoid_focal_loss"):
+        z = estimator.decision_function(X)
+        t = _targets01(y, z, classes)
+        loss = (lm.soft_margin_loss(2 * t - 1, z) if name == "neg_soft_margin_loss"
+                else lm.sigmoid_focal_loss(t, z))
+    elif name == "neg_poisson_nll_loss":
+        loss = lm.poisson_nll_loss(y, estimator.predict(X), log_input=False)
     else:
         func = getattr(lm, name[len("neg_"):])
         loss = func(y, estimator.predict(X))

@@ -6,8 +6,10 @@ with torch 2.13.0 (CPU); the suite itself does not need PyTorch.  Each case's
 cases store float32-exact inputs), which is what lossmetrics computes: float32
 is read as float32 and every per-element loss is evaluated in float64.
 """
+import inspect
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,7 @@ CASES = json.loads(
 
 
 def _prepare(case):
-    """(y_true, prediction, kwargs); cosine_embedding_loss's x2 goes into kwargs."""
+    """(y_true, prediction, kwargs); a third array (x2, var, negative) goes into kwargs."""
     dtype = np.dtype(case["dtype"])
     y_true, pred, *rest = case["args"]
     y_true = np.asarray(y_true)
@@ -31,16 +33,22 @@ def _prepare(case):
         y_true = y_true.astype(np.int64)
     pred = np.asarray(pred, dtype=np.float64).astype(dtype)
     kwargs = dict(case["kwargs"])
-    if rest:
-        kwargs["x2"] = np.asarray(rest[0], dtype=np.float64).astype(dtype)
+    if rest:   # the third positional array: x2, var, negative
+        kwargs[_THIRD[case["function"]]] = np.asarray(rest[0], dtype=np.float64).astype(dtype)
     return y_true, pred, kwargs
+
+
+# The name of the third positional argument of the losses that take one.
+_THIRD = {name: list(inspect.signature(loss.function).parameters)[2]
+          for name, loss in lossmetrics.LOSSES.items() if loss.batch_arrays}
 
 
 def _call(case, y_true, pred, kwargs):
     func = getattr(lossmetrics, case["function"])
-    if "x2" in kwargs:
+    third = _THIRD.get(case["function"])
+    if third in kwargs:
         kwargs = dict(kwargs)
-        return func(y_true, pred, kwargs.pop("x2"), **kwargs)
+        return func(y_true, pred, kwargs.pop(third), **kwargs)
     return func(y_true, pred, **kwargs)
 
 
@@ -232,7 +240,83 @@ def test_bce_weight_with_sample_weight_follows_the_documented_contract():
     (lambda: lossmetrics.jensen_shannon_divergence([[1.0]], [[1.0]], base=0.0),
      "base must be"),
     (lambda: lossmetrics.multilabel_soft_margin_loss([[0.0, 2.0]], [[1.0, 2.0]]), "y_true"),
+    (lambda: lossmetrics.gaussian_nll_loss([1.0], [0.5], [-1.0]),
+     r"var has negative entry/entries.*got -1.0 at index 0"),
+    (lambda: lossmetrics.gaussian_nll_loss([1.0], [0.5], -0.5), "var has negative"),
+    (lambda: lossmetrics.gaussian_nll_loss(np.ones((4, 3)), np.ones((4, 3)), np.ones(3)),
+     r"var is of incorrect size.*\(4, 3\), \(4,\).*got shape \(3,\)"),
+    (lambda: lossmetrics.gaussian_nll_loss(np.ones((4, 3)), np.ones((4, 3)), np.ones((2, 3))),
+     "var is of incorrect size"),
+    (lambda: lossmetrics.gaussian_nll_loss([1.0], [0.5], [np.nan]), "var"),
+    (lambda: lossmetrics.gaussian_nll_loss([1.0], [0.5], [1.0], eps=-1e-6), "eps must be"),
+    (lambda: lossmetrics.gaussian_nll_loss([1.0], [0.5], [1.0], full="yes"), "'full'"),
+    (lambda: lossmetrics.margin_ranking_loss([1.0], [0.5], [1.0], margin=np.nan),
+     "margin must be"),
+    (lambda: lossmetrics.triplet_margin_loss([[1.0]], [[0.5]], [[0.0]], margin=0.0),
+     "margin must be greater than 0"),
+    (lambda: lossmetrics.triplet_margin_loss([[1.0]], [[0.5]], [[0.0]], p=0.0), "p must be"),
+    (lambda: lossmetrics.triplet_margin_loss([[1.0]], [[0.5]], [[0.0]], p=np.nan),
+     "p must be"),
+    (lambda: lossmetrics.triplet_margin_loss([[1.0]], [[0.5]], [[0.0]], eps=-1.0),
+     "eps must be"),
+    (lambda: lossmetrics.triplet_margin_loss([[1.0]], [[0.5]], [[0.0]], swap=1), "'swap'"),
+    (lambda: lossmetrics.triplet_margin_loss([[1.0]], [[0.5]], [[0.0, 1.0]]),
+     r"negative.*\(1, 1\) and \(1, 2\)"),
+    (lambda: lossmetrics.multilabel_margin_loss([[0, 3, -1]], [[1.0, 2.0, 0.0]]),
+     r"\[0, 3\) or -1.*got 3 at index \(0, 1\)"),
+    (lambda: lossmetrics.multilabel_margin_loss([[0, -2, -1]], [[1.0, 2.0, 0.0]]),
+     r"got -2 at index \(0, 1\)"),
+    (lambda: lossmetrics.multilabel_margin_loss([[0.5, -1, -1]], [[1.0, 2.0, 0.0]]),
+     "non-integer 0.5"),
+    (lambda: lossmetrics.multilabel_margin_loss([[0, -1]], [[1.0, 2.0, 0.0]]),
+     r"shape of x, \(1, 3\)"),
 ])
 def test_new_losses_refuse_bad_options_naming_them(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_gaussian_nll_loss_differences_from_pytorch():
+    # comparison.md: (x - y)^2 / var where (x - y)^2 alone overflows stays
+    # finite (PyTorch: inf); eps=0 with a zero variance is an error (PyTorch:
+    # inf or NaN); y_true must have y_pred's shape (PyTorch broadcasts it).
+    d, v = 1e200, 1e200
+    exact = 0.5 * (math.log(v) + float(Fraction(d) ** 2 / Fraction(v)))
+    got = lossmetrics.gaussian_nll_loss([0.0], [d], [v], reduction="none")
+    assert got[0] == pytest.approx(exact, rel=1e-15)
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.float64(d) * np.float64(d) / v)   # the naive formula
+    with pytest.raises(ValueError, match=r"var must be > 0 where eps=0.*index 1"):
+        lossmetrics.gaussian_nll_loss([1.0, 2.0], [1.5, 2.0], [1.0, 0.0], eps=0.0)
+    assert np.isfinite(lossmetrics.gaussian_nll_loss([1.0, 2.0], [1.5, 2.0], [1.0, 0.5],
+                                                     eps=0.0))
+    with pytest.raises(ValueError, match=r"y_true and y_pred must have the same shape"):
+        lossmetrics.gaussian_nll_loss(np.ones((4, 1)), np.ones((4, 3)), np.ones((4, 3)))
+
+
+def test_triplet_margin_loss_distances_stay_finite_where_pytorchs_overflow():
+    # comparison.md: PyTorch's p-norm of differences beyond about 1e154 (p = 2)
+    # overflows to inf; the scaled norm stays right.
+    a = np.array([[0.0, 0.0], [1e-200, 0.0]])
+    pos = np.array([[3e200, 4e200], [0.0, 0.0]])
+    neg = np.array([[6e200, 8e200], [0.0, 3e-200]])
+    got = lossmetrics.triplet_margin_loss(a, pos, neg, eps=0.0, margin=1.0, reduction="none")
+    # d(a, p) = 5e200, d(a, n) = 1e201 (row 0); tiny distances (row 1): the margin.
+    assert got[0] == 0.0 and got[1] == pytest.approx(1.0 + 1e-200 - math.hypot(1e-200, 3e-200))
+    for p in (1.0, 3.0, np.inf):
+        far = lossmetrics.triplet_margin_loss(a[:1], neg[:1], pos[:1], eps=0.0, p=p,
+                                              reduction="none")
+        d_far = {1.0: 14e200, 3.0: (6.0**3 + 8.0**3) ** (1 / 3) * 1e200, np.inf: 8e200}[p]
+        d_near = {1.0: 7e200, 3.0: (3.0**3 + 4.0**3) ** (1 / 3) * 1e200, np.inf: 4e200}[p]
+        assert far[0] == pytest.approx(1.0 + d_far - d_near, rel=1e-14)
+
+
+def test_margin_ranking_and_multilabel_margin_differences_from_pytorch():
+    # comparison.md: margin_ranking_loss takes inputs of one shape (PyTorch
+    # broadcasts inputs of the same number of axes); multilabel_margin_loss
+    # takes integer-valued float targets (PyTorch: int64 only).
+    with pytest.raises(ValueError, match=r"x1 and x2 must have the same shape"):
+        lossmetrics.margin_ranking_loss(np.ones((3, 2)), np.ones((3, 2)), np.ones((3, 1)))
+    x = np.array([[0.1, 0.2, 0.4, 0.8]])
+    assert (lossmetrics.multilabel_margin_loss(np.array([[3.0, 0, -1, 1]]), x)
+            == lossmetrics.multilabel_margin_loss(np.array([[3, 0, -1, 1]]), x))

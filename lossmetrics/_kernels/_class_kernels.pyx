@@ -993,3 +993,69 @@ def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None
+
+
+def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
+                             const double[::1] sw, bint want_none, int n_threads):
+    """PyTorch's MultiLabelMarginLoss along the rows of (N, C) scores: the
+    targets of row r are y[r, 0], y[r, 1], ... up to the first -1 (all in
+    [0, C), checked by the caller); the row's loss is the sum, over each
+    target j and each class i that is not a target, of
+    ``max(0, 1 - (x[r, j] - x[r, i]))``, over C, in a compensated sum.
+    Returns (state, per-row (N,) or None)."""
+    cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef unsigned char[:, ::1] is_target = np.zeros((n_threads, n_cols), dtype=np.uint8)
+    cdef double[::1] out
+    cdef Py_ssize_t b, r, i, j, start, stop, tid
+    cdef int64_t k
+    cdef double w, row, t, xk
+    cdef Acc la, lw, row_acc
+
+    out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
+    out = out_arr
+    with nogil:
+        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+            tid = threadid()
+            start = b * rpb
+            stop = block_stop(start, rpb, n_rows)
+            la = acc_zero()
+            lw = acc_zero()
+            for r in range(start, stop):
+                w = sw[r] if has_sw else 1.0
+                for i in range(n_cols):
+                    is_target[tid, i] = 0
+                for j in range(n_cols):
+                    k = y[r, j]
+                    if k < 0:
+                        break
+                    is_target[tid, k] = 1
+                row_acc = acc_zero()
+                for j in range(n_cols):
+                    k = y[r, j]
+                    if k < 0:
+                        break
+                    xk = x[r, k]
+                    for i in range(n_cols):
+                        if is_target[tid, i]:
+                            continue
+                        t = 1.0 - (xk - <double>x[r, i])
+                        t = t if not (t <= 0.0) else 0.0
+                        row_acc = acc_add(row_acc, t)
+                row = acc_value(row_acc) / n_cols
+                if w == 0.0:
+                    row = row - row      # 0, or NaN for a NaN score
+                else:
+                    row = w * row
+                la = acc_add(la, row)
+                lw = acc_add(lw, w)
+                if want_none:
+                    out[r] = row
+            acc_store(partials, b, 0, la)
+            acc_store(partials, b, 1, lw)
+        combine_blocks(partials, state)
+    return np.asarray(state), out_arr if want_none else None

@@ -9,7 +9,7 @@ the denominator (sum of sample weights over elements); each row is (hi, lo).
 """
 import numpy as np
 from cython.parallel cimport prange
-from libc.math cimport fabs, fmax, sqrt, frexp, ldexp
+from libc.math cimport INFINITY, fabs, fmax, fmin, frexp, ldexp, pow, sqrt
 from libc.stdint cimport int64_t
 
 cdef extern from "_terms.h" nogil:
@@ -25,6 +25,8 @@ cdef extern from "_terms.h" nogil:
     double lm_poisson_log(double y, double x, lm_params p)
     double lm_poisson(double y, double x, lm_params p)
     double lm_sigmoid_focal(double y, double x, lm_params p)
+    double lm_gaussian_nll(double y, double x, double v, lm_params p)
+    double lm_margin_ranking(double y, double x1, double x2, lm_params p)
 
 cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
@@ -69,6 +71,12 @@ cdef extern from "_rowkernels.h" nogil:
                           lm_params param, double *acc)
     void lm_sigmoid_focal_lanes(const double *y, const double *x, Py_ssize_t n,
                                 lm_params param, double *acc)
+    void lm_gaussian_nll_lanes(const double *y, const double *a, const double *b,
+                               Py_ssize_t b_step, Py_ssize_t n, lm_params param,
+                               double *acc)
+    void lm_margin_ranking_lanes(const double *y, const double *a, const double *b,
+                                 Py_ssize_t b_step, Py_ssize_t n, lm_params param,
+                                 double *acc)
 
 # Rows of one column whose logarithms / exponentials are vectorised together.
 cdef enum:
@@ -87,6 +95,10 @@ ctypedef fused floating_b:
     float
     double
 
+ctypedef fused floating_c:
+    float
+    double
+
 # The per-element terms; the declarations (lossmetrics/_losses) name them.
 cpdef enum Kind:
     SQUARED_ERROR = 0
@@ -100,6 +112,9 @@ cpdef enum Kind:
     POISSON_LOG = 8
     POISSON = 9
     SIGMOID_FOCAL = 10
+    # Terms of three operands (elementwise3_kernel).
+    GAUSSIAN_NLL = 11
+    MARGIN_RANKING = 12
 
 
 # The error terms as types: a kernel specialised for one (ctypedef fused
@@ -513,6 +528,128 @@ def small_regression_state(int kind, const double[::1] y, const double[::1] x):
     return np.asarray(state)
 
 
+cdef struct GaussianNLL:
+    char unused
+cdef struct MarginRanking:
+    char unused
+
+ctypedef fused term3_t:
+    GaussianNLL
+    MarginRanking
+
+
+cdef inline double _term3(term3_t* term, const floating_a[:, :] y,
+                          const floating_b[:, :] a, const floating_c[:, :] c,
+                          const double[::1] sw, bint has_sw, Py_ssize_t i, Py_ssize_t j,
+                          lm_params param) noexcept nogil:
+    """The weighted term of element (i, j) of three operands (see _term)."""
+    cdef double yv = y[i, j], av = a[i, j], cv = c[i, j], t
+    if has_sw and sw[i] == 0.0:
+        return ((yv - yv) + (av - av)) + (cv - cv)    # 0, or NaN for a non-finite input
+    if term3_t is GaussianNLL:
+        t = lm_gaussian_nll(yv, av, cv, param)
+    else:
+        t = lm_margin_ranking(yv, av, cv, param)
+    return sw[i] * t if has_sw else t
+
+
+cdef inline Acc _err3_rows(term3_t* term, const floating_a[:, :] y,
+                           const floating_b[:, :] a, const floating_c[:, :] c,
+                           const double[::1] sw, bint has_sw, Py_ssize_t j,
+                           Py_ssize_t start, Py_ssize_t stop, lm_params param,
+                           bint want_none, double[:, ::1] out) noexcept nogil:
+    """Sum of the (weighted) terms of rows [start, stop) of column j: four
+    running sums (rows i mod 4) folded in a fixed order, as _err_rows.  A
+    contiguous, unweighted float64 column (``c`` contiguous or broadcast)
+    takes the term's vectorised C lanes: the same lanes and operations."""
+    cdef Acc l0 = acc_zero(), l1 = acc_zero(), l2 = acc_zero(), l3 = acc_zero()
+    cdef Acc4 lanes
+    cdef Py_ssize_t i = start
+    cdef Py_ssize_t c_step
+    if floating_a is double and floating_b is double and floating_c is double:
+        if (not has_sw and y.strides[0] == sizeof(double) and a.strides[0] == sizeof(double)
+                and (c.strides[0] == sizeof(double) or c.strides[0] == 0)
+                and stop > start):
+            c_step = c.strides[0] // sizeof(double)
+            if term3_t is GaussianNLL:
+                lm_gaussian_nll_lanes(&y[start, j], &a[start, j], &c[start, j], c_step,
+                                      stop - start, param, <double*>&lanes)
+            else:
+                lm_margin_ranking_lanes(&y[start, j], &a[start, j], &c[start, j], c_step,
+                                        stop - start, param, <double*>&lanes)
+            l0 = lanes.lane[0]
+            l1 = lanes.lane[1]
+            l2 = lanes.lane[2]
+            l3 = lanes.lane[3]
+            i = stop
+    while i + 4 <= stop:
+        l0 = acc_add(l0, _term3(term, y, a, c, sw, has_sw, i, j, param))
+        l1 = acc_add(l1, _term3(term, y, a, c, sw, has_sw, i + 1, j, param))
+        l2 = acc_add(l2, _term3(term, y, a, c, sw, has_sw, i + 2, j, param))
+        l3 = acc_add(l3, _term3(term, y, a, c, sw, has_sw, i + 3, j, param))
+        i = i + 4
+    while i < stop:
+        l0 = acc_add(l0, _term3(term, y, a, c, sw, has_sw, i, j, param))
+        i = i + 1
+    if want_none:
+        for i in range(start, stop):
+            out[i, j] = _term3(term, y, a, c, sw, has_sw, i, j, param)
+    return acc_merge(acc_merge(l0, l1), acc_merge(l2, l3))
+
+
+def elementwise3_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :] a,
+                        const floating_c[:, :] c, const double[::1] sw, bint want_none,
+                        int n_threads, double param=0.0, double param2=0.0):
+    """Reduce an element-wise loss of three (N, L) operands: the target y and
+    two more (GAUSSIAN_NLL: the mean and the variance, which may be a
+    stride-0 view; MARGIN_RANKING: the two scores).  The state is (2, 2): the
+    weighted sum, then the denominator (sample weights over elements).
+    Returns (state, per-element (N, L) float64 array or None)."""
+    if kind != GAUSSIAN_NLL and kind != MARGIN_RANKING:
+        raise ValueError(f"kind must be GAUSSIAN_NLL or MARGIN_RANKING; got {kind}.")
+    cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(3 * n_cols)
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef double[:, ::1] out
+    cdef Py_ssize_t b, i, j, start, stop
+    cdef Acc la, lw
+    cdef lm_params prm
+    prm.p0 = param
+    prm.p1 = param2
+
+    out_arr = np.zeros((n if want_none else 0, n_cols if want_none else 0), dtype=np.float64)
+    out = out_arr
+    with nogil:
+        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+            start = b * rpb
+            stop = block_stop(start, rpb, n)
+            la = acc_zero()
+            for j in range(n_cols):
+                if kind == GAUSSIAN_NLL:
+                    la = acc_merge(la, _err3_rows(<GaussianNLL*>NULL, y, a, c, sw, has_sw,
+                                                  j, start, stop, prm, want_none, out))
+                else:
+                    la = acc_merge(la, _err3_rows(<MarginRanking*>NULL, y, a, c, sw,
+                                                  has_sw, j, start, stop, prm, want_none,
+                                                  out))
+            acc_store(partials, b, 0, la)
+            if has_sw:
+                lw = acc_zero()
+                for i in range(start, stop):
+                    lw = acc_add(lw, sw[i])
+            else:
+                lw.s = stop - start
+                lw.c = 0.0
+            lw.s = lw.s * n_cols
+            lw.c = lw.c * n_cols
+            acc_store(partials, b, 1, lw)
+        combine_blocks(partials, state)
+    return np.asarray(state), out_arr if want_none else None
+
+
 # PyTorch's EPSILON of cosine_embedding_loss, 1e-12 stored as a float32.
 cdef double COS_EPS = <double><float>1e-12
 
@@ -607,6 +744,79 @@ def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
                     loss = 1.0 - cos
                 else:
                     loss = fmax(cos - margin, 0.0)
+                loss = w * loss
+                la = acc_add(la, loss)
+                lw = acc_add(lw, w)
+                if want_none:
+                    out[i] = loss
+            acc_store(partials, b, 0, la)
+            acc_store(partials, b, 1, lw)
+        combine_blocks(partials, state)
+    return np.asarray(state), out_arr if want_none else None
+
+
+cdef inline double _distance(const floating_a[:, :] u, const floating_b[:, :] v,
+                             Py_ssize_t i, double p, double eps) noexcept nogil:
+    """PyTorch's pairwise_distance of row i: the p-norm of u - v + eps (p > 0,
+    or inf for the largest magnitude).  Where the p-th powers overflow or
+    underflow, the differences are divided by their largest magnitude first,
+    so the norm stays right where PyTorch's turns into inf or 0."""
+    cdef Py_ssize_t j, dim = u.shape[1]
+    cdef double d, s = 0.0, m = 0.0
+    if p == INFINITY:
+        for j in range(dim):
+            m = fmax(m, fabs((<double>u[i, j] - <double>v[i, j]) + eps))
+        return m
+    for j in range(dim):
+        d = fabs((<double>u[i, j] - <double>v[i, j]) + eps)
+        s = s + (d if p == 1.0 else (d * d if p == 2.0 else pow(d, p)))
+    if p == 1.0:
+        return s
+    if s < 1e300 and (s > 1e-290 or s == 0.0):
+        return sqrt(s) if p == 2.0 else pow(s, 1.0 / p)
+    for j in range(dim):
+        m = fmax(m, fabs((<double>u[i, j] - <double>v[i, j]) + eps))
+    s = 0.0
+    for j in range(dim):
+        d = fabs((<double>u[i, j] - <double>v[i, j]) + eps) / m
+        s = s + (d * d if p == 2.0 else pow(d, p))
+    return m * (sqrt(s) if p == 2.0 else pow(s, 1.0 / p))
+
+
+def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] positive,
+                          const floating_c[:, :] negative, double margin, double p,
+                          double eps, bint swap, const double[::1] sw, bint want_none,
+                          int n_threads):
+    """PyTorch's TripletMarginLoss per row of (N, D) inputs:
+    ``max(margin + d(a, p) - d(a, n), 0)`` with d the p-norm distance of
+    ``_distance``; with ``swap``, d(a, n) is replaced by d(p, n) where that is
+    smaller.  Returns (state (2, 2), per-row (N,) or None)."""
+    cdef Py_ssize_t n = anchor.shape[0], dim = anchor.shape[1]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(3 * dim)
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef double[::1] out
+    cdef Py_ssize_t b, i, start, stop
+    cdef double w, loss, d_pos, d_neg
+    cdef Acc la, lw
+
+    out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
+    out = out_arr
+    with nogil:
+        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+            start = b * rpb
+            stop = block_stop(start, rpb, n)
+            la = acc_zero()
+            lw = acc_zero()
+            for i in range(start, stop):
+                w = sw[i] if has_sw else 1.0
+                d_pos = _distance(anchor, positive, i, p, eps)
+                d_neg = _distance(anchor, negative, i, p, eps)
+                if swap:
+                    d_neg = fmin(d_neg, _distance(positive, negative, i, p, eps))
+                loss = fmax(margin + d_pos - d_neg, 0.0)
                 loss = w * loss
                 la = acc_add(la, loss)
                 lw = acc_add(lw, w)

@@ -147,6 +147,31 @@ LM_ERR_LANES(lm_poisson_log_lanes, lm_poisson_log)
 LM_ERR_LANES(lm_poisson_lanes, lm_poisson)
 LM_ERR_LANES(lm_sigmoid_focal_lanes, lm_sigmoid_focal)
 
+/* The same lanes for a term of three operands: y, a contiguous, b with a
+ * step of 1 or 0 (a broadcast variance). */
+#define LM_ERR3_LANES(NAME, TERM)                                               \
+LM_NOINLINE void NAME(const double *y, const double *a, const double *b,        \
+                      ptrdiff_t b_step, ptrdiff_t n, lm_params param, double *acc) \
+{                                                                               \
+    double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
+    ptrdiff_t i = 0;                                                            \
+    for (; i + 4 <= n; i += 4)                                                  \
+        for (int k = 0; k < 4; k++) {                                           \
+            double v = TERM(y[i + k], a[i + k], b[(i + k) * b_step], param);    \
+            LM_TWOSUM_ADD(s[k], c[k], v);                                       \
+        }                                                                       \
+    for (; i < n; i++) {                                                        \
+        double v = TERM(y[i], a[i], b[i * b_step], param);                      \
+        LM_TWOSUM_ADD(s[0], c[0], v);                                           \
+    }                                                                           \
+    for (int k = 0; k < 4; k++) {                                               \
+        acc[2 * k] = s[k];                                                      \
+        acc[2 * k + 1] = c[k];                                                  \
+    }                                                                           \
+}
+LM_ERR3_LANES(lm_gaussian_nll_lanes, lm_gaussian_nll)
+LM_ERR3_LANES(lm_margin_ranking_lanes, lm_margin_ranking)
+
 /* The distinct values of y[0], y[step], ..., y[(n - 1) step] if all lie in
  * [base, base + 64): bit b of *mask is set when base + b occurs (unsigned,
  * wrapping arithmetic).  Returns 0 if some value lies outside the window

@@ -128,6 +128,35 @@ static inline double lm_sigmoid_focal(double y, double x, lm_params p)
     return loss + (x - x);
 }
 
+/* PyTorch's GaussianNLLLoss term of a target y, a mean x and a variance v:
+ * (log v' + (x - y)^2 / v') / 2 with v' = max(v, eps) (eps = p0), plus
+ * log(2 pi) / 2 when p1 != 0 (full=True), in PyTorch's order of operations.
+ * Where (x - y)^2 alone overflows, (d / sqrt(v'))^2 is taken instead: finite
+ * wherever the loss is.  (y - y) + (x - x) makes an infinite input show in
+ * the sums (the variance is checked before the kernel). */
+static inline double lm_gaussian_nll(double y, double x, double v, lm_params p)
+{
+    double vc = lm_select(v < p.p0, p.p0, v);
+    double d = x - y;
+    double q = d * d / vc;
+    double s = d / sqrt(vc);
+    q = lm_select(q == INFINITY, s * s, q);
+    double loss = 0.5 * (lm_log1(vc) + q);
+    if (p.p1 != 0.0)
+        loss += 0.5 * 1.8378770664093453;    /* log(2 pi) */
+    return loss + ((y - y) + (x - x));
+}
+
+/* PyTorch's MarginRankingLoss term of a target y (1: x1 should rank higher,
+ * -1: x2) and the scores x1, x2: max(0, -y (x1 - x2) + margin), margin = p0.
+ * The maximum keeps NaN; (x1 - x1) + (x2 - x2) + (y - y) makes an infinite
+ * input show in the sums. */
+static inline double lm_margin_ranking(double y, double x1, double x2, lm_params p)
+{
+    double t = -y * (x1 - x2) + p.p0;
+    return lm_select(t < 0.0, 0.0, t) + (((y - y) + (x1 - x1)) + (x2 - x2));
+}
+
 /* The Jensen-Shannon term of a pair of probabilities (p, q), in nats:
  * (p log(p / m) + q log(q / m)) / 2 with m = (p + q) / 2, 0 log 0 = 0.  Each
  * half is selected to 0 where its probability is 0 (lm_select: NaN stays

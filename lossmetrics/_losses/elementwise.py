@@ -433,6 +433,34 @@ def check_soft_margin_loss(y_true, x, *, sample_weight=None, n_threads=None,
                        pred_name="x")
 
 
+def one_vs_rest(y_true, scores, classes):
+    """The 0/1 targets of a classifier's decision function for the scorers of
+    the element-wise losses: for a binary (N,) score, whether the label is
+    ``classes[1]``; for (N, C) scores, the one-hot rows of the labels (one
+    versus rest)."""
+    idx, classes = label_indices(y_true, classes)
+    if np.ndim(scores) == 1:
+        return (idx == 1).astype(np.float64)
+    return (idx[:, None] == np.arange(np.shape(scores)[1])).astype(np.float64)
+
+
+def _score_soft_margin(y_true, scores, *, classes=None, sample_weight=None):
+    """Scorer: targets 1 / -1 of the decision function (see one_vs_rest)."""
+    return soft_margin_loss(2.0 * one_vs_rest(y_true, scores, classes) - 1.0, scores,
+                            sample_weight=sample_weight)
+
+
+def _score_focal(y_true, scores, *, classes=None, sample_weight=None):
+    """Scorer: targets 1 / 0 of the decision function (see one_vs_rest)."""
+    return sigmoid_focal_loss(one_vs_rest(y_true, scores, classes), scores,
+                              sample_weight=sample_weight)
+
+
+def _score_poisson(y_true, rate, *, classes=None, sample_weight=None):
+    """Scorer: a regressor's predictions are rates (mean counts)."""
+    return poisson_nll_loss(y_true, rate, log_input=False, sample_weight=sample_weight)
+
+
 def pair_state(term):
     """The kernel call of an element-wise loss of (y_true, y_pred) pairs whose
     per-element term is ``term``: the name of a term of the kernel's ``Kind``,
@@ -445,6 +473,22 @@ def pair_state(term):
             getattr(k.Kind, name), checked.y_true, checked.y_pred, np.empty(0),
             checked.sample_weight, False, want_none, checked.n_threads,
             checked.params.get("param", 0.0), checked.params.get("param2", 0.0))
+        checked.after_kernel(state)
+        return state, per
+    return state
+
+
+def triple_state(term, third):
+    """The kernel call of an element-wise loss of three operands (y_true, the
+    prediction, and the validated option ``third``, an array of the
+    prediction's 2-D shape): ``term`` names a term of the kernel's ``Kind``."""
+    def state(checked, want_none=False):
+        k = kernels("_elementwise_kernels")
+        prm = checked.params
+        state, per = k.elementwise3_kernel(
+            getattr(k.Kind, term), checked.y_true, checked.y_pred, prm[third],
+            checked.sample_weight, want_none, checked.n_threads, prm.get("param", 0.0),
+            prm.get("param2", 0.0))
         checked.after_kernel(state)
         return state, per
     return state
@@ -521,6 +565,8 @@ SOFT_MARGIN_LOSS = Loss(
     target="signs", prediction="scores",
     reference="torch.nn.functional.soft_margin_loss",
     example=("[1, -1, 1, -1]", "[0.8, -1.5, -0.25, 2.0]"), demo=_demo_soft_margin,
+    scorer="neg_soft_margin_loss", response_method="decision_function",
+    score=_score_soft_margin,
 )
 
 
@@ -570,10 +616,12 @@ def soft_margin_loss(y_true, x, *, sample_weight=None, reduction="mean", n_threa
 LOG_INPUT = Option("log_input", "y_pred holds log-rates (default); --no-log-input: rates",
                    metavar=None, switch="on_off",
                    check=lambda v: check_bool(v, "log_input", "poisson_nll_loss"))
-FULL = Option("full", "add the Stirling term of log(y_true!)", metavar=None, switch="on",
+FULL = Option("full", "add the constant terms (poisson_nll_loss: Stirling's log(y_true!); "
+              "gaussian_nll_loss: log(2 pi) / 2)", metavar=None, switch="on",
               check=lambda v: check_bool(v, "full", "poisson_nll_loss"))
-EPS = Option("eps", "added to the rates inside the logarithm (with --no-log-input)",
-             metavar="F", type=float, check=_check_eps)
+EPS = Option("eps", "poisson_nll_loss: added to the rates (with --no-log-input); "
+             "gaussian_nll_loss: the variances' floor; triplet_margin_loss: added to "
+             "the differences", metavar="F", type=float, check=_check_eps)
 
 def _demo_poisson(d):
     # Digits' labels as counts, the expected label under each predicted
@@ -592,6 +640,9 @@ POISSON_NLL_LOSS = Loss(
     target="values", prediction="log-rates or rates",
     reference="torch.nn.functional.poisson_nll_loss",
     example=("[0.0, 1.0, 3.0, 2.0]", "[-0.5, 0.25, 1.0, 0.75]"), demo=_demo_poisson,
+    # A regressor predicts rates (a mean count): the scorer reads them so.
+    scorer="neg_poisson_nll_loss", response_method="predict",
+    score=_score_poisson,
 )
 
 
@@ -663,6 +714,8 @@ SIGMOID_FOCAL_LOSS = Loss(
     options=(ALPHA, GAMMA, REDUCTION), target="probabilities", prediction="logits",
     reference="torchvision.ops.sigmoid_focal_loss",
     example=("[0., 1, 1, 0]", "[-2., 1.5, .5, -.3]"), demo=_demo_focal,
+    scorer="neg_sigmoid_focal_loss", response_method="decision_function",
+    score=_score_focal,
 )
 
 

@@ -90,8 +90,9 @@ def _check_margin(margin):
     return float(margin)
 
 
-X2 = Option("x2", "the second embedding of each pair, shape (N, D)", metavar="FILE")
-MARGIN = Option("margin", "margin of dissimilar pairs", metavar="F", type=float,
+X2 = Option("x2", "the second embedding (cosine_embedding_loss) or score "
+            "(margin_ranking_loss) of each pair", metavar="FILE")
+MARGIN = Option("margin", "the margin", metavar="F", type=float,
                 check=_check_margin)
 
 COSINE_EMBEDDING_LOSS = Loss(

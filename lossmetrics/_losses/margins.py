@@ -6,7 +6,7 @@ import numpy as np
 from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
-from lossmetrics._core.options import REDUCTION, Option
+from lossmetrics._core.options import REDUCTION, Option, python_literal
 from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
@@ -16,6 +16,7 @@ from lossmetrics._core.validation import (
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.class_scores import CLASS_WEIGHT, _check_index_targets
 from lossmetrics._losses.embeddings import MARGIN
+from lossmetrics._losses.labels import label_indices
 
 
 def _check_power(p):
@@ -24,7 +25,8 @@ def _check_power(p):
     return int(p)
 
 
-P = Option("p", "the power of the hinge: 1 or 2", metavar="P", type=int, choices=(1, 2),
+P = Option("p", "multi_margin_loss: the power of the hinge, 1 or 2; "
+           "triplet_margin_loss: the norm's degree", metavar="P", parse=python_literal,
            check=_check_power)
 
 
@@ -67,6 +69,16 @@ def multi_margin_state(checked, want_none=False):
         checked.sample_weight, want_none, checked.n_threads)
 
 
+def _score_multi_margin(y_true, y_score, *, classes=None, sample_weight=None):
+    """Scorer: (N, C) decision functions; a binary (N,) one, the score of
+    classes_[1] relative to classes_[0], is read as the columns (0, s)."""
+    idx, classes = label_indices(y_true, classes)
+    z = np.asarray(y_score, dtype=np.float64)
+    if z.ndim == 1:
+        z = np.column_stack([np.zeros_like(z), z])
+    return multi_margin_loss(idx, z, sample_weight=sample_weight)
+
+
 def _demo(d):
     # Digits' decision functions and labels.
     z, y = d.scores, d.labels
@@ -85,7 +97,8 @@ MULTI_MARGIN_LOSS = Loss(
     options=(P, MARGIN, CLASS_WEIGHT, REDUCTION), target="class indices",
     prediction="scores", reference="torch.nn.functional.multi_margin_loss",
     example=("[0, 2, 1, 0]", "[[2., 1, 0], [0, 1, 3], [1, 2, 0], [.5, .25, 1]]"),
-    element_shape=lambda shape: (), demo=_demo,
+    element_shape=lambda shape: (), demo=_demo, scorer="neg_multi_margin_loss",
+    response_method="decision_function", score=_score_multi_margin,
 )
 
 

@@ -408,6 +408,63 @@ def torch_multi_margin_loss(y, x, kw, tdt, sw_override=None):
     return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
 
 
+def _torch_triple(fn, y, xs, kw, tdt, sw_override):
+    """An element-wise loss of three tensors (y, a, b) with the lossmetrics
+    sample_weight contract."""
+    target, a, b = tt(y, tdt), tt(xs[0], tdt), tt(xs[1], tdt)
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return fn(target, a, b, red)
+    L = fn(target, a, b, "none")
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
+def torch_gaussian_nll_loss(y, xs, kw, tdt, sw_override=None):
+    # xs = (mean, var), or (mean,) with a Python float var in kw.
+    opts = dict(full=kw.get("full", False), eps=kw.get("eps", 1e-6))
+    if not isinstance(xs, tuple):
+        var = float(kw["var"])
+
+        def fn(target, a, _, reduction):
+            return F.gaussian_nll_loss(a, target, var, reduction=reduction, **opts)
+        return _torch_triple(fn, y, (xs, xs), kw, tdt, sw_override)
+
+    def fn(target, a, b, reduction):
+        return F.gaussian_nll_loss(a, target, b, reduction=reduction, **opts)
+    return _torch_triple(fn, y, xs, kw, tdt, sw_override)
+
+
+def torch_margin_ranking_loss(y, xs, kw, tdt, sw_override=None):
+    margin = kw.get("margin", 0.0)
+
+    def fn(target, a, b, reduction):
+        return F.margin_ranking_loss(a, b, target, margin=margin, reduction=reduction)
+    return _torch_triple(fn, y, xs, kw, tdt, sw_override)
+
+
+def torch_triplet_margin_loss(anchor, xs, kw, tdt, sw_override=None):
+    a, pos, neg = tt(anchor, tdt), tt(xs[0], tdt), tt(xs[1], tdt)
+    opts = dict(margin=kw.get("margin", 1.0), p=kw.get("p", 2.0), eps=kw.get("eps", 1e-6),
+                swap=kw.get("swap", False))
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.triplet_margin_loss(a, pos, neg, reduction=red, **opts)
+    L = F.triplet_margin_loss(a, pos, neg, reduction="none", **opts)
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
+def torch_multilabel_margin_loss(y, x, kw, tdt, sw_override=None):
+    inp, target = tt(x, tdt), torch.tensor(np.asarray(y), dtype=torch.int64)
+    red = kw.get("reduction", "mean")
+    sw = kw.get("sample_weight") if sw_override is None else sw_override
+    if sw is None:
+        return F.multilabel_margin_loss(inp, target, reduction=red)
+    L = F.multilabel_margin_loss(inp, target, reduction="none")
+    return _weighted(L, sw, np.ones(tuple(L.shape)), red, tdt)
+
+
 TORCH_FN = {
     "mse_loss": torch_mse_loss,
     "l1_loss": torch_l1_loss,
@@ -425,6 +482,10 @@ TORCH_FN = {
     "sigmoid_focal_loss": torch_sigmoid_focal_loss,
     "multilabel_soft_margin_loss": torch_multilabel_soft_margin_loss,
     "multi_margin_loss": torch_multi_margin_loss,
+    "gaussian_nll_loss": torch_gaussian_nll_loss,
+    "margin_ranking_loss": torch_margin_ranking_loss,
+    "triplet_margin_loss": torch_triplet_margin_loss,
+    "multilabel_margin_loss": torch_multilabel_margin_loss,
 }
 
 
@@ -1358,6 +1419,118 @@ def gen_multi_margin_loss():
               f32_reductions=REDUCTIONS)
 
 
+def gen_gaussian_nll_loss():
+    """gaussian_nll_loss: var per element, per row ((N,) and (N, 1)), per
+    column ((1, C)), along a middle axis of a 3-D input, a Python float; full,
+    eps (variances of 0 and below eps floored), 1-D and 0-d inputs, sample
+    weights.  PyTorch's module tests use (N, 2) means with (N, 2) and (N, 1)
+    variances."""
+    f = "gaussian_nll_loss"
+    for tag, shape, vshape, kw in (
+            ("elems", (5, 2), (5, 2), {}), ("rows", (5, 2), (5, 1), {"full": True}),
+            ("rows_short", (6, 3), (6,), {}), ("cols", (4, 3), (1, 3), {"eps": 0.25}),
+            ("3d_mid", (2, 3, 4), (2, 1, 4), {}), ("1d", (8,), (8,), {"full": True}),
+            ("1d_one", (7,), (), {})):
+        r = rng_for(f"gnll_{tag}")
+        y = quant(r.normal(0.0, 2.0, size=shape), 4)
+        mean = quant(y + r.normal(0.0, 1.0, size=shape), 4)
+        var = dyadic(r, vshape, 0, 32, 8) if vshape else np.array(0.625)
+        add_group(f"gnll_{tag}", f, y, (mean, var), kw, BOTH,
+                  f32_reductions=REDUCTIONS if tag == "elems" else ("mean",))
+    r = rng_for("gnll_float_var")
+    y = quant(r.normal(0.0, 2.0, size=(5, 3)), 4)
+    add_group("gnll_float_var", f, y, quant(y + r.normal(0, 1, (5, 3)), 4),
+              {"var": 0.375, "full": True}, BOTH)
+    r = rng_for("gnll_sw_zero")
+    y = quant(r.normal(0.0, 2.0, size=(5, 3)), 4)
+    add_group("gnll_sw_zero", f, y, (quant(y + r.normal(0, 1, (5, 3)), 4),
+                                     dyadic(r, (5, 3), 1, 32, 8)),
+              {"sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+
+def gen_margin_ranking_loss():
+    """margin_ranking_loss: (50,) pairs with margin 0.5 as in PyTorch's module
+    tests, 2-D and 3-D inputs, margins 0 and -0.25, targets other than +-1
+    (PyTorch's formula), sample weights."""
+    f = "margin_ranking_loss"
+    for tag, shape, kw in (("1d_m05", (50,), {"margin": 0.5}), ("2d", (5, 3), {}),
+                           ("3d_mneg", (2, 3, 2), {"margin": -0.25})):
+        r = rng_for(f"mrl_{tag}")
+        x1 = quant(r.normal(0.0, 1.5, size=shape), 4)
+        x2 = quant(r.normal(0.0, 1.5, size=shape), 4)
+        add_group(f"mrl_{tag}", f, _signs(r, shape), (x1, x2), kw, BOTH,
+                  f32_reductions=REDUCTIONS if tag == "2d" else ("mean",))
+    r = rng_for("mrl_real_targets")
+    y = np.array([[0.5, 0.0, 2.0], [-1.5, 1.0, -0.25]])
+    add_group("mrl_real_targets", f, y, (quant(r.normal(0, 1.5, (2, 3)), 4),
+                                         quant(r.normal(0, 1.5, (2, 3)), 4)),
+              {"margin": 0.25})
+    r = rng_for("mrl_sw_zero")
+    add_group("mrl_sw_zero", f, _signs(r, (5, 2)), (quant(r.normal(0, 1.5, (5, 2)), 4),
+                                                     quant(r.normal(0, 1.5, (5, 2)), 4)),
+              {"sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+
+def gen_triplet_margin_loss():
+    """triplet_margin_loss: (5, 10) triplets as in PyTorch's module tests, p 2,
+    1, 3, 0.5 and inf, swap, eps 0 and 0.1, margins 1, 0.5 and 2, one (D,)
+    triplet, sample weights."""
+    f = "triplet_margin_loss"
+    for tag, shape, kw in (("p2", (5, 10), {}), ("p1_swap", (5, 10), {"p": 1.0, "swap": True}),
+                           ("p3_m05", (6, 4), {"p": 3.0, "margin": 0.5}),
+                           ("phalf_eps0", (4, 3), {"p": 0.5, "eps": 0.0, "margin": 2.0}),
+                           ("pinf_swap", (5, 3), {"p": float("inf"), "swap": True}),
+                           ("eps01", (4, 6), {"eps": 0.1}), ("nobatch", (6,), {"swap": True})):
+        r = rng_for(f"tml_{tag}")
+        a = quant(r.normal(0.0, 1.0, size=shape), 4)
+        pos = quant(a + r.normal(0.0, 0.6, size=shape), 4)
+        neg = quant(a + r.normal(0.0, 1.0, size=shape), 4)
+        add_group(f"tml_{tag}", f, a, (pos, neg), kw, BOTH,
+                  f32_reductions=REDUCTIONS if tag == "p2" else ("mean",))
+    r = rng_for("tml_sw_zero")
+    a = quant(r.normal(0.0, 1.0, size=(5, 4)), 4)
+    add_group("tml_sw_zero", f, a, (quant(a + r.normal(0, 0.6, (5, 4)), 4),
+                                    quant(a + r.normal(0, 1.0, (5, 4)), 4)),
+              {"sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+
+def gen_multilabel_margin_loss():
+    """multilabel_margin_loss: (5, 10) and one (10,) sample as in PyTorch's
+    module tests, rows without targets, with every class a target, a repeated
+    target, junk after the first -1, a 0-d sample, sample weights."""
+    f = "multilabel_margin_loss"
+
+    def targets(r, n, c):
+        y = r.integers(-1, c, (n, c))
+        for row in y:
+            k = r.integers(0, c + 1)
+            if k < c:
+                row[k] = -1
+        return y
+
+    for tag, shape in (("2d", (5, 10)), ("2d_small", (6, 3)), ("wide", (3, 17))):
+        r = rng_for(f"mlm_{tag}")
+        y = targets(r, *shape)
+        if tag == "2d_small":
+            y[0] = [-1, 2, 0]         # no targets
+            y[1] = [2, 0, 1]          # every class a target
+            y[2] = [1, 1, -1]         # a repeated target
+        add_group(f"mlm_{tag}", f, y, quant(r.normal(0.0, 1.5, size=shape), 4), {}, BOTH,
+                  f32_reductions=REDUCTIONS if tag == "2d" else ("mean",))
+    r = rng_for("mlm_nobatch")
+    add_group("mlm_nobatch", f, np.array([3, 0, -1, 1, 4, 2, 0, 1, 1, 9]),
+              quant(r.normal(0.0, 1.5, 10), 4), {}, BOTH, f32_reductions=REDUCTIONS)
+    add_group("mlm_0d", f, np.array(0), np.array(0.75), {}, BOTH,
+              reductions=("mean", "none"), f32_reductions=("none",))
+    r = rng_for("mlm_sw_zero")
+    add_group("mlm_sw_zero", f, targets(r, 5, 4), quant(r.normal(0, 1.5, (5, 4)), 4),
+              {"sample_weight": sample_weights(r, 5, zero=True)}, BOTH,
+              f32_reductions=REDUCTIONS)
+
+
 def s_arr(values):
     return np.asarray(values, dtype=np.float64)
 
@@ -1380,6 +1553,10 @@ def main():
     gen_bce_weight()
     gen_multilabel_soft_margin_loss()
     gen_multi_margin_loss()
+    gen_gaussian_nll_loss()
+    gen_margin_ranking_loss()
+    gen_triplet_margin_loss()
+    gen_multilabel_margin_loss()
     doc = {
         "torch_version": torch.__version__,
         "generator": "tests/reference/make_torch_references.py",
