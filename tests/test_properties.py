@@ -329,7 +329,7 @@ def ref_bce(B, y, p, sw, reduction):
     one = dt(1)
     vals, units, den = [], [], []
     with B.context():
-        w = _weights(B, sw, P.shape[0])
+        w = _weights(B, sw, P.shape[0] if P.ndim else 1)
         for idx in np.ndindex(P.shape):
             pv = P[idx]
             qv = one - pv
@@ -337,7 +337,7 @@ def ref_bce(B, y, p, sw, reduction):
             qc = min(max(qv, eps), one - eps)
             yv = B.num(Y[idx])
             loss = -(yv * B.log(B.num(pc)) + (B.one - yv) * B.log(B.num(qc)))
-            wi = w[idx[0]]
+            wi = w[idx[0] if idx else 0]   # a 0-d input is one sample
             den.append(wi)
             vals.append(B.zero if wi == 0 else wi * loss)
             units.append(wi)
@@ -363,7 +363,7 @@ def ref_bce_logits(B, y, x, sw, kw, reduction):
         else:
             flat = np.asarray(pw_in, dtype=np.float64).reshape(-1).tolist()
             pw = [B.num(flat[0])] * n_last if len(flat) == 1 else [B.num(v) for v in flat]
-        w = _weights(B, sw, X.shape[0])
+        w = _weights(B, sw, X.shape[0] if X.ndim else 1)
         for idx in np.ndindex(X.shape):
             xv, yv = B.num(X[idx]), B.num(Y[idx])
             pwj = pw[idx[-1] if X.ndim > 1 else 0]
@@ -372,7 +372,7 @@ def ref_bce_logits(B, y, x, sw, kw, reduction):
                 loss = loss + pwj * yv * _softplus(B, -xv)
             if yv != 1:
                 loss = loss + (B.one - yv) * _softplus(B, xv)
-            wi = w[idx[0]]
+            wi = w[idx[0] if idx else 0]
             den.append(wi)
             vals.append(B.zero if wi == 0 else wi * loss)
             units.append(wi)
@@ -386,6 +386,9 @@ def ref_kl(B, y, q, sw, kw, reduction):
     however small (even when exp() underflows in float64).
     """
     Pa, Qa = np.asarray(y), np.asarray(q)
+    out_shape = Pa.shape[:-1]
+    if Pa.ndim < 2:   # 0-d (one element) or (C,): one sample, a 0-d 'none'
+        Pa, Qa, out_shape = Pa.reshape(1, -1), Qa.reshape(1, -1), ()
     C = Pa.shape[-1]
     N = Pa.shape[0]
     rows_p = Pa.reshape(-1, C).tolist()
@@ -422,7 +425,7 @@ def ref_kl(B, y, q, sw, kw, reduction):
             row = B.inf if infinite else B.fsum(terms)
             vals.append(wi * row)
             units.append(wi * scale)
-        return _finish(B, vals, units, w, Pa.shape[:-1], reduction)
+        return _finish(B, vals, units, w, out_shape, reduction)
 
 
 # ==========================================================================
