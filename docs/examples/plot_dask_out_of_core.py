@@ -19,7 +19,7 @@ cluster.
 # A local cluster and a drifting stream of predictions
 # ----------------------------------------------------
 #
-# Two worker processes on 127.0.0.1.  The data are made on the workers
+# Two workers (threads of this process).  The data are made on the workers
 # (nothing travels through the client): 2 million binary predictions in 23
 # chunks of uneven size, whose quality drifts from chunk to chunk, as the
 # predictions of a model do when the data change over time.
@@ -31,8 +31,12 @@ import numpy as np
 import lossmetrics as lm
 import lossmetrics.dask as lmd
 
-cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
+# Two workers in this process (threads): the script runs as it is, downloaded
+# or in the gallery.  A cluster of worker processes (processes=True) needs the
+# code that starts it under ``if __name__ == "__main__":``, as any script
+# whose workers are spawned.
+cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                   dashboard_address=None)
 client = distributed.Client(cluster)
 
 rng = np.random.default_rng(0)
