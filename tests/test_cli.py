@@ -342,6 +342,25 @@ def test_failures_are_one_line_without_traceback(files, args, words):
     assert_fails(run(files, "score", *args), *words)
 
 
+@pytest.mark.parametrize("metric, y_pred, extra, status", [
+    ("log_loss", "p.npy", ["--n-threads", "0"], 2),   # a usage error, as a bad option is
+    ("log_loss", "p.npy", ["--n-threads", "x"], 2),
+    ("nll_loss", "p.npy", ["--reduction", "none"], 2),
+    ("log_loss", "missing.npy", [], 1),               # a file that cannot be read
+    ("log_loss", "bad.npy", [], 1),                   # data the loss rejects
+])
+def test_exit_status_says_whose_mistake(files, metric, y_pred, extra, status):
+    # cli.md: 2 for a wrong command line, 1 for files and data.
+    result = run(files, "score", metric, "--y-true", "y.npy", "--y-pred", y_pred, *extra)
+    assert result.returncode == status, result.stderr
+    assert_fails(result)
+
+
+def test_help_offers_what_the_command_takes(files):
+    help_text = run(files, "score", "--help").stdout
+    assert "--reduction {mean,sum}" in help_text and "'none'" not in help_text
+
+
 def test_failures_in_chunks_and_missing_pyarrow(files):
     # In chunks, an error names the rows of its chunk.
     line = assert_fails(run(files, "score", "log_loss", "--y-true", "y.npy", "--y-pred",

@@ -552,3 +552,32 @@ def test_regression_overflow_is_an_error_where_scikit_learn_gives_inf(name, y, p
     assert theirs == np.inf
     with pytest.raises(ValueError, match=f"{name} overflows: the sum of the .* errors"):
         getattr(lm, name)(y, pred)
+
+
+def test_mean_absolute_error_is_correctly_rounded_where_scikit_learn_is_not():
+    # comparison.md: plain float64 values may differ from scikit-learn's in the
+    # last bit; lossmetrics's is the correctly rounded mean of the float64 terms
+    # (scikit-learn's NumPy pairwise sum is not, every few calls).
+    from fractions import Fraction
+    import math
+
+    differ = 0
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        y, p = rng.normal(size=1000), rng.normal(size=1000)
+        ours, theirs = lm.mean_absolute_error(y, p), skm.mean_absolute_error(y, p)
+        exact = Fraction(math.fsum(np.abs(y - p).tolist())) / 1000
+        assert ours == float(exact)
+        assert abs(Fraction(theirs) - exact) <= 4 * Fraction(np.spacing(ours))
+        differ += ours != theirs
+    assert differ > 0
+
+
+@pytest.mark.parametrize("name", ["log_loss", "mean_squared_error", "brier_score_loss"])
+def test_a_scalar_sample_weight_is_accepted_where_scikit_learn_raises(name):
+    # comparison.md: a scalar sample_weight is the same weight for every sample.
+    y, pred = ([0, 1, 1], [0.25, 0.75, 0.5])
+    with pytest.raises((ValueError, TypeError), match="sample_weight"):
+        getattr(skm, name)(y, pred, sample_weight=2.0)
+    assert (getattr(lm, name)(y, pred, sample_weight=2.0)
+            == getattr(lm, name)(y, pred, sample_weight=[2.0, 2.0, 2.0]))

@@ -13,8 +13,10 @@ that variable is set) the rows are fed in chunks to a
 equals the function's within 1 ulp (almost always to the last bit).
 
 Exit status: 0 on success, 1 when a file cannot be read or the loss rejects
-the data or an option's value, 2 when the command line itself is wrong,
-130 when interrupted.  Errors are one line on stderr, without a traceback.
+the data (or an option's value against the data, such as a class weight per
+class), 2 when the command line itself is wrong (an unknown metric or option,
+an option's value that is wrong by itself, such as ``--n-threads 0``), 130
+when interrupted.  Errors are one line on stderr, without a traceback.
 """
 import argparse
 import contextlib
@@ -29,6 +31,7 @@ import numpy as np
 from lossmetrics._adapters.accumulator import Accumulator
 from lossmetrics._adapters.demo import main as run_demo
 from lossmetrics._adapters.readers import ReadError, read_array
+from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._losses import LOSSES
 
 PROG = "python -m lossmetrics"
@@ -182,6 +185,11 @@ def main(argv=None, demo=None):
 def score(args):
     """The ``score`` command: read, validate, score, print."""
     spec, options, paths = _metric_and_options(args)
+    if args.n_threads is not None:   # a usage error (status 2), before any file is read
+        try:
+            resolve_n_threads(args.n_threads)
+        except ValueError as exc:
+            raise _usage_error(_one_line(exc)) from None
     chunk_rows = _chunk_rows_from_env()
     y_true, y_pred, sample_weight, batch = _read_inputs(args, spec, paths)
     for name in ("labels", "pos_label"):
@@ -242,6 +250,8 @@ def _metric_and_options(args):
             value = given[option.name]
             try:
                 options[option.name] = value if option.parse is None else option.parse(value)
+                if option.check is not None:   # the value alone: a usage error
+                    option.check(options[option.name])
             except ValueError as exc:
                 raise _usage_error(_one_line(exc)) from None
     return spec, options, paths

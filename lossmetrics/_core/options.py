@@ -66,6 +66,7 @@ def plain(name):
     return Option(name, parse=python_literal)
 
 
-REDUCTION = Option("reduction", "mean (default) or sum; 'none' (one loss per sample) "
-                   "is refused", metavar=None, choices=("mean", "sum", "none"),
-                   check=check_reduction)
+# The command line offers mean and sum ('none', one loss per sample, is
+# refused there with a message saying so).
+REDUCTION = Option("reduction", "mean (default) or sum", metavar="{mean,sum}",
+                   choices=("mean", "sum", "none"), check=check_reduction)

@@ -25,9 +25,10 @@ def _check_power(p):
     return int(p)
 
 
+# Shared by multi_margin_loss (a power, 1 or 2) and triplet_margin_loss (a
+# norm's degree): each loss's check validates it.
 P = Option("p", "multi_margin_loss: the power of the hinge, 1 or 2; "
-           "triplet_margin_loss: the norm's degree", metavar="P", parse=python_literal,
-           check=_check_power)
+           "triplet_margin_loss: the norm's degree", metavar="P", parse=python_literal)
 
 
 def check_multi_margin_loss(y_true, x, *, sample_weight=None, n_threads=None, p=1,
@@ -45,7 +46,7 @@ def check_multi_margin_loss(y_true, x, *, sample_weight=None, n_threads=None, p=
         raise ValueError(f"x must have shape (N, C), or (C,) for one sample; got shape "
                          f"{z.shape}.")
     check_non_empty(z, "x")
-    power = P.check(p)
+    power = _check_power(p)
     margin = MARGIN.check(margin)
     reduction = REDUCTION.check(reduction)
     n_threads = resolve_n_threads(n_threads, work=z.size)
