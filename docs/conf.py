@@ -49,7 +49,6 @@ exclude_patterns = [
     "_build",
     "_templates",
     "examples",            # gallery sources; the built pages are in auto_examples/
-    "generated/*.inc.md",  # tables written below, included by guide pages
     "_api_*.inc.rst",  # the API reference's lists of losses, written below
     "Thumbs.db",
     ".DS_Store",
@@ -108,32 +107,6 @@ html_show_sourcelink = False
 
 
 # -- The loss tables, derived from the declarations (lossmetrics.LOSSES) ------
-
-def _write_loss_table():
-    """Write generated/losses.inc.md: one row per declared loss.
-
-    The table in the user guide is made from ``lossmetrics.LOSSES`` so that it
-    cannot drift from the code: a new declaration adds a row.
-    """
-    rows = [
-        "| loss | y_true | prediction | scorer (estimator method) | options | reference |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, spec in lossmetrics.LOSSES.items():
-        scorer = f"`{spec.scorer}` (`{spec.response_method}`)" if spec.scorer else "--"
-        options = ", ".join(f"`{o}`" for o in spec.option_names) or "--"
-        rows.append(f"| {{func}}`~lossmetrics.{name}` | {spec.target} | {spec.prediction} | "
-                    f"{scorer} | "
-                    f"{options} | `{spec.reference}` |")
-    out = HERE / "generated" / "losses.inc.md"
-    out.parent.mkdir(exist_ok=True)
-    text = "\n".join(rows) + "\n"
-    if not out.exists() or out.read_text() != text:
-        out.write_text(text)
-
-
-_write_loss_table()
-
 
 def _write_api_lists():
     """Write the API reference's autosummary lists of losses from the declarations:

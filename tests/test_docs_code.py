@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pytest
 
+import lossmetrics
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md")) + sorted(
     (ROOT / "docs" / "guide").glob("*.md"))
@@ -130,3 +132,14 @@ def test_gallery_script_runs_as_a_plain_script(script, tmp_path):
     run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-4000:]
+
+
+def test_choosing_table_is_current():
+    # The table of choosing.md is kept in the page (readable in the sources)
+    # and made from the declarations by docs/loss_table.py.
+    spec = importlib.util.spec_from_file_location("loss_table", ROOT / "docs" / "loss_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.PAGE.read_text(encoding="utf-8")
+    assert module.page_with_table(text) == text, "run python docs/loss_table.py"
+    assert all(f"{{func}}`~lossmetrics.{name}` |" in text for name in lossmetrics.LOSSES)

@@ -41,13 +41,15 @@ from_p32 = lm.binary_cross_entropy(target.astype(np.float32), p32, reduction="no
 with np.errstate(divide="ignore"):
     torch_p32 = -np.maximum(np.log1p(-p32), np.float32(-100))
 
-print("first logit where the float32 probability is exactly 1:", x[p32 == 1][0])
-print("first logit where the float64 probability is exactly 1:", x[p64 == 1][0])
+print("first grid logit where the float32 probability is exactly 1:", x[p32 == 1][0])
+print("first grid logit where the float64 probability is exactly 1:", x[p64 == 1][0])
 
 # %%
-# The float32 probability reaches exactly 1.0 near :math:`x = 16.6` and the
-# float64 one near :math:`x = 36.7`.  From there on a probability carries no
-# information about how wrong the prediction was.
+# The float32 probability, computed in float32 as PyTorch's ``torch.sigmoid``
+# computes it, reaches exactly 1.0 at :math:`x = 16.64` (the grid's 16.65;
+# the correctly rounded :math:`\sigma(x)` only beyond 17.33), the float64 one
+# near :math:`x = 36.7`.  From there on a probability carries no information
+# about how wrong the prediction was.
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.8), layout="constrained")
 ax1.plot(x, exact, "k", lw=2.5, label="with logits (exact)")
 ax1.plot(x, from_p64, "C0--", lw=2, label="from float64 probability")

@@ -52,6 +52,17 @@ class Accumulator:
         ``pos_weight``, ``multioutput``, ``reduction`` ('mean' or 'sum'),
         ``n_threads``...
 
+    Attributes
+    ----------
+    metric : str
+        The loss's name.
+    params : dict
+        The options given (with the ``pos_label`` a binary Brier score derives
+        from ``labels``).
+    n_batches : int
+        The number of batches added, by :meth:`update` here and in the
+        accumulators merged into this one.
+
     Notes
     -----
     ``log_loss`` and ``brier_score_loss`` need ``labels`` (for a binary
@@ -118,7 +129,32 @@ class Accumulator:
 
         The batch is validated as the loss function validates its inputs, except
         that its ``sample_weight`` may be all zeros (the total is checked by
-        :meth:`result`).  ``cosine_embedding_loss`` takes ``x2=`` here.
+        :meth:`result`).
+
+        Parameters
+        ----------
+        y_true : array-like
+            The batch's targets, as the loss function takes them.
+        y_pred : array-like
+            The batch's predictions (probabilities, logits, values...), with
+            the trailing shape of the other batches'.
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            The batch's sample weights.
+        **batch_arrays
+            The further per-row arrays of the loss, as keywords: ``x2`` of
+            ``cosine_embedding_loss`` and ``margin_ranking_loss``, ``var`` of
+            ``gaussian_nll_loss``, ``negative`` of ``triplet_margin_loss``.
+
+        Returns
+        -------
+        self : Accumulator
+
+        Raises
+        ------
+        ValueError or TypeError
+            What the loss function raises for the batch, or a batch whose
+            trailing shape (or, for a dtype-dependent loss, dtype) or validated
+            options differ from the earlier batches'.
         """
         loss = get_loss(self.metric)
         unknown = sorted(set(batch_arrays) - set(loss.batch_arrays))
@@ -178,8 +214,26 @@ class Accumulator:
             self._classes = seen
 
     def merge(self, other):
-        """Add the state of another accumulator of the same loss and options;
-        returns ``self``."""
+        """Add the state of another accumulator of the same loss and options.
+
+        Parameters
+        ----------
+        other : Accumulator
+            An accumulator of the same metric and options (defaults filled in;
+            ``n_threads`` may differ), fed elsewhere and possibly pickled.
+            It is not changed.
+
+        Returns
+        -------
+        self : Accumulator
+
+        Raises
+        ------
+        TypeError
+            ``other`` is not an Accumulator.
+        ValueError
+            The metrics or options differ (each differing option is named).
+        """
         if not isinstance(other, Accumulator):
             raise TypeError(
                 f"merge expects an Accumulator; got {type(other).__name__}."
@@ -206,7 +260,21 @@ class Accumulator:
         return self
 
     def result(self):
-        """The loss over every batch added or merged so far."""
+        """The loss over every batch added or merged so far.
+
+        Returns
+        -------
+        loss : float or ndarray
+            The loss function's value on the concatenated batches, within
+            1 ulp (an array for ``multioutput='raw_values'``).
+
+        Raises
+        ------
+        ValueError
+            No batch yet, a zero ``'mean'`` denominator over all batches, or
+            (``log_loss``, ``brier_score_loss``) classes that do not fit the
+            predictions, as the loss function would raise on the whole data.
+        """
         if self._state is None:
             raise ValueError(
                 f"Accumulator({self.metric!r}) has no data: call update() with a "
