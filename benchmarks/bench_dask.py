@@ -1,12 +1,15 @@
 """mean_squared_error over 1e8 samples held in chunks on a local Dask cluster:
 ``lossmetrics.dask`` against Dask's own expression ``((a - b) ** 2).mean()``.
 
-Run: ``python -P benchmarks/bench_dask.py [--n 1e8] [--chunk 5e6] [--repeat 5]``
+Run: ``python -P benchmarks/bench_dask.py [--n 1e8] [--chunk 5e6] [--repeat 5]
+[--json benchmarks/results.json]``
 (needs ``pip install ".[dask]"``).  Starts ``distributed.LocalCluster`` with
 two worker processes on 127.0.0.1, makes the data on the workers
 (``persist``), then times both, best of ``--repeat`` runs, in one process.
 """
 import argparse
+import datetime
+import json
 import math
 import time
 
@@ -26,6 +29,9 @@ def main(argv=None):
     parser.add_argument("--chunk", type=float, default=5e6, help="rows per chunk (approx.)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", metavar="PATH",
+                        help="store the result under 'dask' in this JSON file (the "
+                        "bench_losses.py results, benchmarks/results.json)")
     args = parser.parse_args(argv)
 
     import dask.array as da
@@ -63,6 +69,15 @@ def main(argv=None):
               "(Dask's pairwise float sum vs our compensated sum)")
         print(f"lossmetrics.dask, unit sample_weight given as a Dask expression: "
               f"{t_w * 1e3:.1f} ms, value {ours_w!r}")
+    if args.json:
+        with open(args.json) as f:
+            report = json.load(f)
+        report["dask"] = dict(date=datetime.date.today().isoformat(), n=n,
+                              n_chunks=len(sizes), workers=args.workers, ours_s=t_ours,
+                              dask_s=t_dask, relative_difference=abs(ours - ref) / ref)
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+            f.write("\n")
 
 
 if __name__ == "__main__":

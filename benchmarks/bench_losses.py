@@ -25,6 +25,7 @@ instead of 6 ms (and so inflated the "% floor" column).
 import argparse
 import contextlib
 import gc
+import datetime
 import json
 import math
 import os
@@ -338,7 +339,8 @@ def main(argv=None):
     except ImportError:
         torch_version = "not installed"
     import sklearn
-    report = dict(lossmetrics=cfg["version"], openmp=cfg["openmp"], n_threads=n_threads,
+    report = dict(date=datetime.date.today().isoformat(),
+                  lossmetrics=cfg["version"], openmp=cfg["openmp"], n_threads=n_threads,
                   usable_cores=cfg["usable_cores"], simd=cfg["simd"], numpy=np.__version__,
                   sklearn=sklearn.__version__, torch=torch_version, quick=args.quick,
                   repeat=args.repeat, rows=[])
@@ -412,6 +414,13 @@ def main(argv=None):
                       peak_memory_cross_entropy_f32_bytes=ce,
                       cross_entropy_f32_input_bytes=z32.nbytes,
                       import_s=dict(lossmetrics=t_lm, numpy=t_np))
+        try:   # the Dask benchmark's entry (bench_dask.py --json) is kept
+            with open(args.json) as f:
+                previous = json.load(f)
+            if "dask" in previous:
+                report["dask"] = previous["dask"]
+        except (OSError, ValueError):
+            pass
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)
             f.write("\n")

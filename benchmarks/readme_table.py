@@ -1,8 +1,14 @@
-"""Print the README's benchmark table (Markdown) from a bench_losses.py JSON file.
+"""The README's benchmark table (Markdown), made from a bench_losses.py JSON file
+(``benchmarks/results.json``, with bench_dask.py's entry): the one source of
+the benchmark figures the documentation shows.
 
 Usage::
 
-    python benchmarks/readme_table.py [benchmarks/results.json]
+    python benchmarks/readme_table.py [benchmarks/results.json]   # print it
+    python benchmarks/readme_table.py --write README.md            # put it there
+
+``--write`` replaces the README's text between its bench-table markers; the
+test suite checks that the README holds the table of results.json.
 """
 import json
 import math
@@ -25,8 +31,16 @@ def _ratio(other, ours):
     return f"{_down(other / ours, 1)}x" if other else ""
 
 
+BEGIN = "<!-- bench-table:begin (python benchmarks/readme_table.py --write README.md) -->"
+END = "<!-- bench-table:end -->"
+
+
 def table(report):
-    lines = ["| workload | lossmetrics | vs scikit-learn | vs PyTorch | vs NumPy/SciPy | of floor |",
+    lines = [f"Run of {report.get('date', 'an undated day')}: lossmetrics "
+             f"{report['lossmetrics']}, {report['n_threads']} threads, kernels for "
+             f"{report['simd']}, NumPy {report['numpy']}, scikit-learn {report['sklearn']}, "
+             f"PyTorch {report['torch']}.", "",
+             "| workload | lossmetrics | vs scikit-learn | vs PyTorch | vs NumPy/SciPy | of floor |",
              "|---|---:|---:|---:|---:|---:|"]
     for row in report["rows"]:
         ours = row["ours_s"]
@@ -55,10 +69,39 @@ def table(report):
         f"`import lossmetrics`: {imp['lossmetrics'] * 1e3:.0f} ms against "
         f"{imp['numpy'] * 1e3:.0f} ms for `import numpy`.",
     ]
+    dask = report.get("dask")
+    if dask:
+        lines += [
+            "",
+            f"`lossmetrics.dask.mean_squared_error` on {dask['n']:.0e} samples in "
+            f"{dask['n_chunks']} uneven chunks on a {dask['workers']}-worker local cluster "
+            f"(`bench_dask.py`, {dask['date']}): {_ms(dask['ours_s'])}, against "
+            f"{_ms(dask['dask_s'])} for Dask's `((a - b) ** 2).mean()` "
+            f"({_down(dask['dask_s'] / dask['ours_s'], 1)}x), the values "
+            f"{dask['relative_difference']:.0e} apart (relative).",
+        ]
     return "\n".join(lines)
 
 
+def with_table(text, report):
+    """``text`` (the README) with the table of ``report`` between its markers."""
+    head, rest = text.split(BEGIN + "\n", 1)
+    _, tail = rest.split(END, 1)
+    return head + BEGIN + "\n" + table(report) + "\n" + END + tail
+
+
 if __name__ == "__main__":
-    path = sys.argv[1] if len(sys.argv) > 1 else "benchmarks/results.json"
+    args = sys.argv[1:]
+    write = None
+    if args[:1] == ["--write"]:
+        write, args = args[1], args[2:]
+    path = args[0] if args else "benchmarks/results.json"
     with open(path) as f:
-        print(table(json.load(f)))
+        report = json.load(f)
+    if write is None:
+        print(table(report))
+    else:
+        with open(write, encoding="utf-8") as f:
+            text = f.read()
+        with open(write, "w", encoding="utf-8") as f:
+            f.write(with_table(text, report))

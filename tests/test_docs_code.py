@@ -22,6 +22,7 @@ one runs it: ``python plot_....py`` in an empty folder.
 import ast
 import importlib.util
 import io
+import json
 import os
 import re
 import subprocess
@@ -143,3 +144,16 @@ def test_choosing_table_is_current():
     text = module.PAGE.read_text(encoding="utf-8")
     assert module.page_with_table(text) == text, "run python docs/loss_table.py"
     assert all(f"{{func}}`~lossmetrics.{name}` |" in text for name in lossmetrics.LOSSES)
+
+
+def test_readme_benchmark_figures_are_those_of_results_json():
+    # One source for the benchmark figures: benchmarks/results.json, written
+    # into the README by benchmarks/readme_table.py.
+    spec = importlib.util.spec_from_file_location(
+        "readme_table", ROOT / "benchmarks" / "readme_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    report = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert module.with_table(text, report) == text, (
+        "run python benchmarks/readme_table.py --write README.md")
