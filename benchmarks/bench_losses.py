@@ -201,6 +201,23 @@ def workloads(scale):
     add(f"mean_absolute_error {n_flat:.0e}", [a, b], lambda: lm.mean_absolute_error(a, b),
         sklearn=lambda: skm.mean_absolute_error(a, b), torch=("l1_loss", b, a),
         other=lambda: np.mean(np.abs(a - b)), other_name="numpy")
+    if hasattr(lm, "mean_pinball_loss"):
+        pos_a, pos_b = np.abs(a), np.abs(b)
+        add(f"mean_squared_log_error {n_flat:.0e}", [pos_a, pos_b],
+            lambda: lm.mean_squared_log_error(pos_a, pos_b),
+            sklearn=lambda: skm.mean_squared_log_error(pos_a, pos_b),
+            other=lambda: np.mean((np.log1p(pos_a) - np.log1p(pos_b)) ** 2),
+            other_name="numpy")
+        add(f"mean_absolute_percentage_error {n_flat:.0e}", [a, b],
+            lambda: lm.mean_absolute_percentage_error(a, b),
+            sklearn=lambda: skm.mean_absolute_percentage_error(a, b),
+            other=lambda: np.mean(np.abs(b - a) / np.maximum(np.abs(a), 2.0**-52)),
+            other_name="numpy")
+        add(f"mean_pinball_loss {n_flat:.0e}", [a, b],
+            lambda: lm.mean_pinball_loss(a, b, alpha=0.9),
+            sklearn=lambda: skm.mean_pinball_loss(a, b, alpha=0.9),
+            other=lambda: np.mean(np.maximum(0.9 * (a - b), -0.1 * (a - b))),
+            other_name="numpy")
     add(f"huber_loss {n_flat:.0e}", [a, b], lambda: lm.huber_loss(a, b),
         torch=("huber_loss", b, a))
     add(f"smooth_l1_loss {n_flat:.0e}", [a, b], lambda: lm.smooth_l1_loss(a, b),

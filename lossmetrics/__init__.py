@@ -29,7 +29,9 @@ from lossmetrics._losses.multilabel import (
 )
 from lossmetrics._losses.ranking import margin_ranking_loss, triplet_margin_loss
 from lossmetrics._losses.regression import (
-    mean_absolute_error, mean_squared_error, root_mean_squared_error,
+    mean_absolute_error, mean_absolute_percentage_error, mean_pinball_loss,
+    mean_squared_error, mean_squared_log_error, root_mean_squared_error,
+    root_mean_squared_log_error,
 )
 
 from lossmetrics._core.threads import load_openmp
@@ -54,6 +56,10 @@ __all__ = [
     "mean_squared_error",
     "root_mean_squared_error",
     "mean_absolute_error",
+    "mean_squared_log_error",
+    "root_mean_squared_log_error",
+    "mean_absolute_percentage_error",
+    "mean_pinball_loss",
     "cross_entropy",
     "nll_loss",
     "multi_margin_loss",

@@ -68,6 +68,12 @@ def make_regression_1d(rng, n, dtype):
     return y, p, {}
 
 
+def make_regression_positive(rng, n, dtype):
+    # Targets and predictions >= 0 (the logarithmic errors take values > -1).
+    y, p = _integral_targets(rng, (n, 2), dtype)
+    return y, np.abs(p), {}
+
+
 def make_cross_entropy(rng, n, dtype):
     y = _labels(rng, n, 5)    # class 2 ignored
     z = (rng.normal(size=(n, 5)) * 3).astype(dtype)
@@ -287,6 +293,14 @@ CASES = {
                                     _MULTIOUTPUT),
     "mean_absolute_error": Case("mean_absolute_error", make_regression, ("mean",),
                                 _MULTIOUTPUT),
+    "mean_squared_log_error": Case("mean_squared_log_error", make_regression_positive,
+                                   ("mean",), _MULTIOUTPUT),
+    "root_mean_squared_log_error": Case("root_mean_squared_log_error",
+                                        make_regression_positive, ("mean",), _MULTIOUTPUT),
+    "mean_absolute_percentage_error": Case("mean_absolute_percentage_error",
+                                           make_regression, ("mean",), _MULTIOUTPUT),
+    "mean_pinball_loss": Case("mean_pinball_loss", make_regression, ("mean",),
+                              ({"alpha": 0.1}, {"alpha": 0.9, "multioutput": "raw_values"})),
     "cross_entropy": Case("cross_entropy", make_cross_entropy, _TORCH),
     "cross_entropy_kdim": Case("cross_entropy", make_cross_entropy_kdim, _TORCH),
     "cross_entropy_soft": Case("cross_entropy", make_cross_entropy_soft, _TORCH),

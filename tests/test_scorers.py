@@ -37,14 +37,18 @@ RTOL = 1e-10
 EPS = np.finfo(np.float64).eps
 
 ALL_NAMES = [
-    "neg_binary_cross_entropy", "neg_brier_score", "neg_cross_entropy", "neg_huber_loss",
-    "neg_log_loss", "neg_mean_absolute_error", "neg_mean_squared_error",
-    "neg_multi_margin_loss", "neg_poisson_nll_loss", "neg_root_mean_squared_error",
+    "neg_binary_cross_entropy", "neg_brier_score", "neg_cross_entropy",
+    "neg_huber_loss", "neg_log_loss", "neg_mean_absolute_error",
+    "neg_mean_absolute_percentage_error", "neg_mean_squared_error",
+    "neg_mean_squared_log_error", "neg_multi_margin_loss", "neg_poisson_nll_loss",
+    "neg_root_mean_squared_error", "neg_root_mean_squared_log_error",
     "neg_sigmoid_focal_loss", "neg_smooth_l1_loss", "neg_soft_margin_loss",
 ]
 # Names scikit-learn also has, with the same meaning.
 SKLEARN_NAMES = ["neg_brier_score", "neg_log_loss", "neg_mean_absolute_error",
-                 "neg_mean_squared_error", "neg_root_mean_squared_error"]
+                 "neg_mean_squared_error", "neg_root_mean_squared_error",
+                 "neg_mean_squared_log_error", "neg_root_mean_squared_log_error",
+                 "neg_mean_absolute_percentage_error"]
 DIGIT_WORDS = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven",
                         "eight", "nine"])  # sorted order differs from numeric order
 
@@ -280,6 +284,13 @@ def _reference_loss(name, estimator, X, y, w=None):
         return _ref_huber(y, pred, w=w)
     if name == "neg_smooth_l1_loss":
         return _ref_smooth_l1(y, pred, w=w)
+    if name in ("neg_mean_squared_log_error", "neg_root_mean_squared_log_error"):
+        per = (np.log1p(y) - np.log1p(pred)) ** 2
+        error = float(np.average(per, weights=w))
+        return error if name == "neg_mean_squared_log_error" else float(np.sqrt(error))
+    if name == "neg_mean_absolute_percentage_error":
+        per = np.abs(pred - y) / np.maximum(np.abs(y), EPS)
+        return float(np.average(per, weights=w))
     if name in ("neg_mean_squared_error", "neg_root_mean_squared_error",
                 "neg_mean_absolute_error"):
         err = pred - y
@@ -306,6 +317,9 @@ PROBLEMS_OF = {
     "neg_soft_margin_loss": ["digits", "cancer"],
     "neg_sigmoid_focal_loss": ["digits", "cancer"],
     "neg_poisson_nll_loss": ["diabetes"],
+    "neg_mean_squared_log_error": ["diabetes"],
+    "neg_root_mean_squared_log_error": ["diabetes"],
+    "neg_mean_absolute_percentage_error": ["diabetes"],
 }
 NAME_PROBLEM = [(n, k) for n in ALL_NAMES for k in PROBLEMS_OF[n]]
 

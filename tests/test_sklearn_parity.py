@@ -176,7 +176,15 @@ def test_log_loss_pandas_and_lists():
     assert lm.log_loss(y.tolist(), p.values.tolist()) == pytest.approx(expected, rel=RTOL)
 
 
-REGRESSION = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error"]
+REGRESSION = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
+              "mean_squared_log_error", "root_mean_squared_log_error",
+              "mean_absolute_percentage_error", "mean_pinball_loss"]
+
+
+def _domain(name, *arrays):
+    """The arrays as the metric takes them: the logarithmic errors need values
+    above -1 (their absolute values here)."""
+    return [np.abs(a) for a in arrays] if "log" in name else list(arrays)
 
 
 # Output weights need several outputs (with one output they are an error).
@@ -192,7 +200,7 @@ def test_regression_matches_sklearn(name, n_outputs, multioutput, weighted):
     rng = np.random.default_rng(11)
     shape = (700,) if n_outputs is None else (700, n_outputs)
     y = rng.normal(size=shape) * 10
-    pred = y + rng.standard_t(3, size=shape)
+    y, pred = _domain(name, y, y + rng.standard_t(3, size=shape))
     w = rng.random(700) * 2 if weighted else None
     mo = rng.random(n_outputs) if multioutput == "weights" else multioutput
     expected = getattr(skm, name)(y, pred, sample_weight=w, multioutput=mo)
@@ -232,7 +240,7 @@ def test_regression_first_of_two_errors_is_sklearns(name, mistakes):
 def test_regression_mixed_and_float32_dtypes(name):
     rng = np.random.default_rng(12)
     y = rng.normal(size=(500, 2))
-    pred = (y + rng.normal(size=(500, 2))).astype(np.float32)
+    y, pred = _domain(name, y, (y + rng.normal(size=(500, 2))).astype(np.float32))
     # Mixed float64 / float32: scikit-learn upcasts, exactly what we compute.
     np.testing.assert_allclose(getattr(lm, name)(y, pred), getattr(skm, name)(y, pred),
                                rtol=RTOL)
@@ -247,9 +255,55 @@ def test_regression_mixed_and_float32_dtypes(name):
 
 @pytest.mark.parametrize("name", REGRESSION)
 def test_regression_integer_inputs_and_lists(name):
-    y = [3, -1, 2, 7, 0]
+    y = [3, -1, 2, 7, 0] if "log" not in name else [3, 1, 2, 7, 0]
     pred = [2, 0, 2, 8, 1]
     assert getattr(lm, name)(y, pred) == pytest.approx(getattr(skm, name)(y, pred), rel=RTOL)
+
+
+@pytest.mark.parametrize("name", ["mean_squared_log_error", "root_mean_squared_log_error"])
+@pytest.mark.parametrize("y, pred, where", [([1.0, -1.0, 2.0], [1.0, 2.0, 3.0], "y_true"),
+                                            ([1.0, 0.0, 2.0], [1.0, 2.0, -3.0], "y_pred"),
+                                            ([[1.0, 0.5], [-1.5, 0.0]], [[1, 1], [1, 1]],
+                                             "y_true")])
+def test_log_errors_refuse_values_at_or_below_minus_one(name, y, pred, where):
+    with pytest.raises(ValueError) as theirs:
+        getattr(skm, name)(y, pred)
+    with pytest.raises(ValueError) as ours:
+        getattr(lm, name)(y, pred)
+    assert str(ours.value).startswith(str(theirs.value))
+    assert f"{where} has" in str(ours.value)
+    # Just above -1 is fine, for both.
+    ok = np.maximum(np.asarray(y, dtype=float), -0.999)
+    assert getattr(lm, name)(ok, np.abs(pred)) == pytest.approx(
+        getattr(skm, name)(ok, np.abs(pred)), rel=RTOL)
+
+
+@pytest.mark.parametrize("alpha", [0, 0.05, 0.5, 0.9, 1, 1.0])
+def test_pinball_quantiles_match_sklearn(alpha):
+    rng = np.random.default_rng(13)
+    y, pred = rng.normal(size=(300, 2)), rng.normal(size=(300, 2))
+    w = rng.random(300)
+    for mo in ("uniform_average", "raw_values", [0.25, 0.75]):
+        np.testing.assert_allclose(
+            lm.mean_pinball_loss(y, pred, alpha=alpha, sample_weight=w, multioutput=mo),
+            skm.mean_pinball_loss(y, pred, alpha=alpha, sample_weight=w, multioutput=mo),
+            rtol=RTOL)
+
+
+@pytest.mark.parametrize("alpha", [-0.1, 1.5, "0.5", None, np.nan])
+def test_pinball_alpha_errors_are_sklearns(alpha):
+    with pytest.raises(ValueError) as theirs:
+        skm.mean_pinball_loss([1.0], [0.0], alpha=alpha)
+    with pytest.raises(ValueError) as ours:
+        lm.mean_pinball_loss([1.0], [0.0], alpha=alpha)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_mape_near_zero_targets_matches_sklearn():
+    y = np.array([0.0, 1e-300, -1e-17, 2.0, -3.0])
+    pred = np.array([1.0, 0.5, 1e-17, 2.5, -2.0])
+    assert lm.mean_absolute_percentage_error(y, pred) == pytest.approx(
+        skm.mean_absolute_percentage_error(y, pred), rel=RTOL)
 
 
 # --------------------------------------------------------------------------
@@ -543,14 +597,16 @@ def test_regression_overflow_is_an_error_where_scikit_learn_gives_inf(name, y, p
     # Finite inputs whose errors overflow float64: scikit-learn returns inf
     # (with a RuntimeWarning) -- a difference comparison.md states; ours was
     # a silent inf.
+    if "log" in name:   # values above -1; the logarithms never overflow
+        y, pred = np.abs(y), np.abs(pred)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         theirs = getattr(skm, name)(y, pred)
-    if name == "mean_absolute_error" and max(map(abs, y)) < 1e300:
+    if np.isfinite(theirs):   # errors that stay finite (absolute, relative, logarithmic)
         assert getattr(lm, name)(y, pred) == pytest.approx(theirs, rel=1e-15)
         return
-    assert theirs == np.inf
-    with pytest.raises(ValueError, match=f"{name} overflows: the sum of the .* errors"):
+    assert theirs == np.inf or (name == "mean_pinball_loss" and np.isnan(theirs))
+    with pytest.raises(ValueError, match=f"{name} overflows: the sum of the "):
         getattr(lm, name)(y, pred)
 
 

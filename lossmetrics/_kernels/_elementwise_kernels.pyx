@@ -25,6 +25,9 @@ cdef extern from "_terms.h" nogil:
     double lm_poisson_log(double y, double x, lm_params p)
     double lm_poisson(double y, double x, lm_params p)
     double lm_sigmoid_focal(double y, double x, lm_params p)
+    double lm_squared_log_error(double y, double x, lm_params p)
+    double lm_absolute_percentage_error(double y, double x, lm_params p)
+    double lm_pinball(double y, double x, lm_params p)
     double lm_gaussian_nll(double y, double x, double v, lm_params p)
     double lm_margin_ranking(double y, double x1, double x2, lm_params p)
 
@@ -71,6 +74,12 @@ cdef extern from "_rowkernels.h" nogil:
                           lm_params param, double *acc)
     void lm_sigmoid_focal_lanes(const double *y, const double *x, Py_ssize_t n,
                                 lm_params param, double *acc)
+    void lm_squared_log_error_lanes(const double *y, const double *x, Py_ssize_t n,
+                                    lm_params param, double *acc)
+    void lm_absolute_percentage_error_lanes(const double *y, const double *x, Py_ssize_t n,
+                                            lm_params param, double *acc)
+    void lm_pinball_lanes(const double *y, const double *x, Py_ssize_t n, lm_params param,
+                          double *acc)
     void lm_gaussian_nll_lanes(const double *y, const double *a, const double *b,
                                Py_ssize_t b_step, Py_ssize_t n, lm_params param,
                                double *acc)
@@ -112,9 +121,12 @@ cpdef enum Kind:
     POISSON_LOG = 8
     POISSON = 9
     SIGMOID_FOCAL = 10
+    SQUARED_LOG_ERROR = 11
+    ABSOLUTE_PERCENTAGE_ERROR = 12
+    PINBALL = 13
     # Terms of three operands (elementwise3_kernel).
-    GAUSSIAN_NLL = 11
-    MARGIN_RANKING = 12
+    GAUSSIAN_NLL = 100
+    MARGIN_RANKING = 101
 
 
 # The error terms as types: a kernel specialised for one (ctypedef fused
@@ -138,6 +150,12 @@ cdef struct Poisson:
     char unused
 cdef struct SigmoidFocal:
     char unused
+cdef struct SquaredLogError:
+    char unused
+cdef struct AbsolutePercentageError:
+    char unused
+cdef struct Pinball:
+    char unused
 
 ctypedef fused term_t:
     SquaredError
@@ -149,6 +167,9 @@ ctypedef fused term_t:
     PoissonLog
     Poisson
     SigmoidFocal
+    SquaredLogError
+    AbsolutePercentageError
+    Pinball
 
 
 cdef inline double _loss(term_t* term, double yv, double xv, lm_params param) noexcept nogil:
@@ -169,8 +190,14 @@ cdef inline double _loss(term_t* term, double yv, double xv, lm_params param) no
         return lm_poisson_log(yv, xv, param)
     elif term_t is Poisson:
         return lm_poisson(yv, xv, param)
-    else:
+    elif term_t is SigmoidFocal:
         return lm_sigmoid_focal(yv, xv, param)
+    elif term_t is SquaredLogError:
+        return lm_squared_log_error(yv, xv, param)
+    elif term_t is AbsolutePercentageError:
+        return lm_absolute_percentage_error(yv, xv, param)
+    else:
+        return lm_pinball(yv, xv, param)
 
 
 cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize_t n,
@@ -193,8 +220,14 @@ cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize
         lm_poisson_log_lanes(y, x, n, param, <double*>lanes)
     elif term_t is Poisson:
         lm_poisson_lanes(y, x, n, param, <double*>lanes)
-    else:
+    elif term_t is SigmoidFocal:
         lm_sigmoid_focal_lanes(y, x, n, param, <double*>lanes)
+    elif term_t is SquaredLogError:
+        lm_squared_log_error_lanes(y, x, n, param, <double*>lanes)
+    elif term_t is AbsolutePercentageError:
+        lm_absolute_percentage_error_lanes(y, x, n, param, <double*>lanes)
+    else:
+        lm_pinball_lanes(y, x, n, param, <double*>lanes)
 
 
 cdef inline bint _all_set(const unsigned char[::1] flags) noexcept:
@@ -390,7 +423,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     in registers per block (column by column for ``per_column``) and stored
     once per block.
     """
-    if not SQUARED_ERROR <= kind <= SIGMOID_FOCAL:
+    if not SQUARED_ERROR <= kind <= PINBALL:
         raise ValueError(f"kind must be one of the Kind terms; got {kind}.")
     cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
@@ -462,8 +495,17 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 elif kind == POISSON:
                     lc = _err_rows(<Poisson*>NULL, y, x, sw, has_sw, j, start,
                                    stop, prm, want_none, out)
-                else:
+                elif kind == SIGMOID_FOCAL:
                     lc = _err_rows(<SigmoidFocal*>NULL, y, x, sw, has_sw, j, start,
+                                   stop, prm, want_none, out)
+                elif kind == SQUARED_LOG_ERROR:
+                    lc = _err_rows(<SquaredLogError*>NULL, y, x, sw, has_sw, j, start,
+                                   stop, prm, want_none, out)
+                elif kind == ABSOLUTE_PERCENTAGE_ERROR:
+                    lc = _err_rows(<AbsolutePercentageError*>NULL, y, x, sw, has_sw, j,
+                                   start, stop, prm, want_none, out)
+                else:
+                    lc = _err_rows(<Pinball*>NULL, y, x, sw, has_sw, j, start,
                                    stop, prm, want_none, out)
                 la = acc_merge(la, lc)
                 if per_column:

@@ -30,6 +30,34 @@ static inline double lm_absolute_error(double y, double x)
     return fabs(y - x);
 }
 
+/* scikit-learn's mean_squared_log_error term: (log1p(y) - log1p(x))^2, in
+ * that order of operations (NaN or inf for values <= -1: the caller's
+ * deferred range check then raises). */
+static inline double lm_squared_log_error(double y, double x, lm_params unused)
+{
+    double d = log1p(y) - log1p(x);
+    (void)unused;
+    return d * d;
+}
+
+/* scikit-learn's mean_absolute_percentage_error term:
+ * |x - y| / max(|y|, DBL_EPSILON). */
+static inline double lm_absolute_percentage_error(double y, double x, lm_params unused)
+{
+    double a = fabs(y);
+    (void)unused;
+    return fabs(x - y) / lm_select(a > DBL_EPSILON, a, DBL_EPSILON) + (y - y);
+}
+
+/* scikit-learn's mean_pinball_loss term of quantile alpha = p0, with
+ * d = y - x: alpha d where d >= 0, -(1 - alpha) d below (the values of
+ * alpha sign d - (1 - alpha)(1 - sign) d). */
+static inline double lm_pinball(double y, double x, lm_params p)
+{
+    double d = y - x;
+    return lm_select(d >= 0.0, p.p0 * d, -((1.0 - p.p0) * d));
+}
+
 /* PyTorch's HuberLoss: 0.5 d^2 below delta, delta (d - delta / 2) above,
  * d = |x - y|.  Both sides are computed and one is selected (lm_select, not
  * ?:): no branch to mispredict, and the loops over it vectorise. */

@@ -414,7 +414,7 @@ def _check_alpha(value):
 
 def check_sigmoid_focal_loss(y_true, logits, *, sample_weight=None, n_threads=None,
                              alpha=0.25, gamma=2.0, reduction="mean"):
-    alpha = ALPHA.check(alpha)
+    alpha = _check_alpha(alpha)
     gamma = GAMMA.check(gamma)
     deferred = Deferred()
     # Targets in [0, 1], checked before the kernel; the logits' finiteness
@@ -694,8 +694,10 @@ def poisson_nll_loss(y_true, y_pred, *, log_input=True, full=False, eps=_POISSON
                     log_input=log_input, full=full, eps=eps, reduction=reduction)
 
 
-ALPHA = Option("alpha", "weight of the positive class (negative: none)", metavar="F",
-               type=float, check=_check_alpha)
+# Shared by sigmoid_focal_loss (the weight of the positive class) and
+# mean_pinball_loss (a quantile): each loss's check validates it.
+ALPHA = Option("alpha", "sigmoid_focal_loss: weight of the positive class (negative: "
+               "none); mean_pinball_loss: the quantile, in [0, 1]", metavar="F", type=float)
 GAMMA = Option("gamma", "focusing exponent", metavar="F", type=float,
                check=lambda v: _check_threshold(v, "gamma", allow_zero=True))
 

@@ -1,7 +1,10 @@
 """Regression losses: drop-ins for scikit-learn's mean_squared_error,
-root_mean_squared_error and mean_absolute_error."""
+root_mean_squared_error, mean_absolute_error, mean_squared_log_error,
+root_mean_squared_log_error, mean_absolute_percentage_error and
+mean_pinball_loss: per-output means of one per-element term."""
 import functools
 import math
+import numbers
 
 import numpy as np
 
@@ -12,13 +15,15 @@ from lossmetrics._core.options import Option
 from lossmetrics._core.state import weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._kernels import kernels
+from lossmetrics._losses.elementwise import ALPHA
 from lossmetrics._core.validation import (
     CheckedInputs, Deferred, as_array, as_float_array, check_consistent_length,
     check_finite, check_sample_weight,
 )
 
 
-def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multioutput):
+def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multioutput,
+                      above_minus_one=False, **params):
     # scikit-learn validates the parameters first (validate_params), then the
     # arrays: their values (left to the kernel, see Deferred), the sample
     # weights, the outputs and their weights.
@@ -52,8 +57,26 @@ def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multiout
     with deferred.first():
         sw, yt2, yp2, multioutput = _check_outputs(yt, yp, sample_weight, n_threads,
                                                    multioutput)
+    if above_minus_one:
+        # The logarithmic errors: values <= -1 make a term NaN or inf, so the
+        # kernel's sums show them and this check runs only then.
+        deferred.add(lambda: _check_above_minus_one(metric, yt, yp))
     return CheckedInputs(metric, yt2, yp2, sw, n_threads,
-                         dict(multioutput=multioutput, n_outputs=yt2.shape[1]), deferred)
+                         dict(params, multioutput=multioutput, n_outputs=yt2.shape[1]),
+                         deferred)
+
+
+def _check_above_minus_one(metric, yt, yp):
+    for arr, name in ((yt, "y_true"), (yp, "y_pred")):
+        if np.min(arr) <= -1:
+            flat = int(np.argmax(np.ravel(arr) <= -1))
+            where = np.unravel_index(flat, arr.shape)
+            where = int(where[0]) if arr.ndim == 1 else tuple(int(i) for i in where)
+            words = "Root Mean" if metric.startswith("root") else "Mean"
+            raise ValueError(
+                f"{words} Squared Logarithmic Error cannot be used when targets contain "
+                f"values less than or equal to -1. {name} has {float(arr.flat[flat])!r} at "
+                f"index {where}.")
 
 
 def _check_outputs(yt, yp, sample_weight, n_threads, multioutput):
@@ -111,6 +134,40 @@ def check_mean_absolute_error(y_true, y_pred, *, sample_weight=None, n_threads=N
                              n_threads, multioutput)
 
 
+def check_mean_squared_log_error(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                                 multioutput="uniform_average"):
+    return _check_regression("mean_squared_log_error", y_true, y_pred, sample_weight,
+                             n_threads, multioutput, above_minus_one=True)
+
+
+def check_root_mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
+                                      n_threads=None, multioutput="uniform_average"):
+    return _check_regression("root_mean_squared_log_error", y_true, y_pred, sample_weight,
+                             n_threads, multioutput, above_minus_one=True)
+
+
+def check_mean_absolute_percentage_error(y_true, y_pred, *, sample_weight=None,
+                                         n_threads=None, multioutput="uniform_average"):
+    return _check_regression("mean_absolute_percentage_error", y_true, y_pred,
+                             sample_weight, n_threads, multioutput)
+
+
+def _check_quantile(alpha):
+    if (isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real)
+            or not 0 <= alpha <= 1):
+        raise InvalidParameterError(
+            "The 'alpha' parameter of mean_pinball_loss must be a float in the range "
+            f"[0.0, 1.0]. Got {alpha!r} instead.")
+    return float(alpha)
+
+
+def check_mean_pinball_loss(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                            alpha=0.5, multioutput="uniform_average"):
+    alpha = _check_quantile(alpha)
+    return _check_regression("mean_pinball_loss", y_true, y_pred, sample_weight,
+                             n_threads, multioutput, param=alpha)
+
+
 _NO_POS_WEIGHT = np.empty(0)
 
 
@@ -120,23 +177,28 @@ def _kind(term):
 
 
 def regression_state(term, checked, want_none=False):
-    """Per-output (hi, lo) sums of the weighted errors (``term``: SQUARED_ERROR or
-    ABSOLUTE_ERROR), then the weight total."""
+    """Per-output (hi, lo) sums of the weighted errors (``term``: a term of the
+    kernel's Kind, SQUARED_ERROR, ABSOLUTE_ERROR...), then the weight total."""
     elementwise_kernel = kernels("_elementwise_kernels").elementwise_kernel
     state, per, _ = elementwise_kernel(_kind(term), checked.y_true, checked.y_pred,
                                        _NO_POS_WEIGHT, checked.sample_weight, True, want_none,
-                                       checked.n_threads)
+                                       checked.n_threads, checked.params.get("param", 0.0))
     checked.after_kernel(state)   # non-finite sums: a NaN or infinity in the inputs?
     if not np.all(np.isfinite(state[:-1])):
         # Finite inputs whose errors overflow (scikit-learn returns inf with a
         # RuntimeWarning): an error, not a silent inf.
-        errors = "squared errors" if term == "SQUARED_ERROR" else "absolute errors"
+        errors = _ERROR_WORDS.get(term, "errors")
         raise ValueError(
             f"{checked.metric} overflows: the sum of the {errors} of these values "
             f"exceeds the largest float64 ({np.finfo(np.float64).max:.4g}); rescale "
             "y_true and y_pred (the error scales with them)."
         )
     return state, per
+
+
+_ERROR_WORDS = {"SQUARED_ERROR": "squared errors", "ABSOLUTE_ERROR": "absolute errors",
+                "ABSOLUTE_PERCENTAGE_ERROR": "absolute percentage errors",
+                "PINBALL": "pinball losses"}
 
 
 def regression_result(root, state, params, metric):
@@ -230,17 +292,18 @@ MULTIOUTPUT = Option("multioutput", "raw_values (print one value per output), "
                      metavar="MODE_OR_W", nargs="+", parse=_multioutput_words)
 
 
-def _declare(name, check, term, root=False):
+def _declare(name, check, term, root=False, options=(), scorer=True):
+    lean = term in ("SQUARED_ERROR", "ABSOLUTE_ERROR")   # small_regression_state's terms
     return Loss(
         name=name, check=check,
         state=functools.partial(regression_state, term),
         result=functools.partial(regression_result, root),
-        result_keys=("multioutput",), options=(MULTIOUTPUT,), target="values",
+        result_keys=("multioutput",), options=(*options, MULTIOUTPUT), target="values",
         prediction="values",
         reference=f"sklearn.metrics.{name}",
         example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
-        scorer=f"neg_{name}", response_method="predict",
-        fast=functools.partial(_lean, name, term, root),
+        scorer=f"neg_{name}" if scorer else "", response_method="predict" if scorer else "",
+        fast=functools.partial(_lean, name, term, root) if lean else None,
         demo=lambda d: _demo(name, d),
     )
 
@@ -259,6 +322,17 @@ ROOT_MEAN_SQUARED_ERROR = _declare("root_mean_squared_error", check_root_mean_sq
                                    "SQUARED_ERROR", root=True)
 MEAN_ABSOLUTE_ERROR = _declare("mean_absolute_error", check_mean_absolute_error,
                                "ABSOLUTE_ERROR")
+MEAN_SQUARED_LOG_ERROR = _declare("mean_squared_log_error", check_mean_squared_log_error,
+                                  "SQUARED_LOG_ERROR")
+ROOT_MEAN_SQUARED_LOG_ERROR = _declare(
+    "root_mean_squared_log_error", check_root_mean_squared_log_error, "SQUARED_LOG_ERROR",
+    root=True)
+MEAN_ABSOLUTE_PERCENTAGE_ERROR = _declare(
+    "mean_absolute_percentage_error", check_mean_absolute_percentage_error,
+    "ABSOLUTE_PERCENTAGE_ERROR")
+# (scikit-learn has no scorer for the pinball loss: its quantile is an option.)
+MEAN_PINBALL_LOSS = _declare("mean_pinball_loss", check_mean_pinball_loss, "PINBALL",
+                             options=(ALPHA,), scorer=False)
 
 
 _DOC_PARAMS = """
@@ -338,4 +412,89 @@ mean_absolute_error.__doc__ = """Mean absolute error; a drop-in for scikit-learn
     >>> mean_absolute_error([[0.5, 1], [-1, 1], [7, -6]], [[0, 2], [-1, 2], [8, -5]],
     ...                     multioutput=[0.3, 0.7])
     0.85
+"""
+
+
+@public(MEAN_SQUARED_LOG_ERROR)
+def mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
+                           multioutput="uniform_average", n_threads=None):
+    return evaluate(MEAN_SQUARED_LOG_ERROR, y_true, y_pred, sample_weight, n_threads,
+                    multioutput=multioutput)
+
+
+@public(ROOT_MEAN_SQUARED_LOG_ERROR)
+def root_mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
+                                multioutput="uniform_average", n_threads=None):
+    return evaluate(ROOT_MEAN_SQUARED_LOG_ERROR, y_true, y_pred, sample_weight, n_threads,
+                    multioutput=multioutput)
+
+
+@public(MEAN_ABSOLUTE_PERCENTAGE_ERROR)
+def mean_absolute_percentage_error(y_true, y_pred, *, sample_weight=None,
+                                   multioutput="uniform_average", n_threads=None):
+    return evaluate(MEAN_ABSOLUTE_PERCENTAGE_ERROR, y_true, y_pred, sample_weight,
+                    n_threads, multioutput=multioutput)
+
+
+@public(MEAN_PINBALL_LOSS)
+def mean_pinball_loss(y_true, y_pred, *, sample_weight=None, alpha=0.5,
+                      multioutput="uniform_average", n_threads=None):
+    return evaluate(MEAN_PINBALL_LOSS, y_true, y_pred, sample_weight, n_threads,
+                    alpha=alpha, multioutput=multioutput)
+
+
+mean_squared_log_error.__doc__ = """Mean squared logarithmic error; a drop-in for
+    scikit-learn's.
+
+    The mean of ``(log1p(y_true) - log1p(y_pred))**2``: relative errors,
+    for targets with exponential growth.  Values must be greater than -1.
+""" + _DOC_PARAMS + """
+    Examples
+    --------
+    >>> from lossmetrics import mean_squared_log_error
+    >>> round(mean_squared_log_error([3, 5, 2.5, 7], [2.5, 5, 4, 8]), 6)
+    0.03973
+"""
+
+root_mean_squared_log_error.__doc__ = """Root mean squared logarithmic error; a
+    drop-in for scikit-learn's.
+
+    The square root is taken per output, then outputs are averaged.
+""" + _DOC_PARAMS + """
+    Examples
+    --------
+    >>> from lossmetrics import root_mean_squared_log_error
+    >>> round(root_mean_squared_log_error([3, 5, 2.5, 7], [2.5, 5, 4, 8]), 6)
+    0.199324
+"""
+
+mean_absolute_percentage_error.__doc__ = """Mean absolute percentage error; a drop-in
+    for scikit-learn's.
+
+    The mean of ``|y_pred - y_true| / max(|y_true|, eps)``, ``eps`` the
+    float64 machine epsilon: a relative error (not multiplied by 100), huge
+    where ``y_true`` is near 0.
+""" + _DOC_PARAMS + """
+    Examples
+    --------
+    >>> from lossmetrics import mean_absolute_percentage_error
+    >>> round(mean_absolute_percentage_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 6)
+    0.327381
+"""
+
+mean_pinball_loss.__doc__ = """Pinball (quantile) loss; a drop-in for scikit-learn's.
+
+    The mean of ``alpha * (y_true - y_pred)`` where ``y_true >= y_pred`` and
+    ``(1 - alpha) * (y_pred - y_true)`` below: minimised by the ``alpha``
+    quantile (``alpha=0.5``: half the absolute error).
+""" + _DOC_PARAMS.replace("""    multioutput :""", """    alpha : float, default=0.5
+        The quantile, in [0, 1].
+    multioutput :""") + """
+    Examples
+    --------
+    >>> from lossmetrics import mean_pinball_loss
+    >>> mean_pinball_loss([1, 2, 3], [0, 2, 3], alpha=0.1)
+    0.03333333333333333
+    >>> mean_pinball_loss([1, 2, 3], [0, 2, 3], alpha=0.9)
+    0.3
 """
