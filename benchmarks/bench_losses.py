@@ -213,6 +213,14 @@ def workloads(scale):
             sklearn=lambda: skm.mean_absolute_percentage_error(a, b),
             other=lambda: np.mean(np.abs(b - a) / np.maximum(np.abs(a), 2.0**-52)),
             other_name="numpy")
+        counts = np.floor(pos_a * 3)
+        rate = pos_b + 0.1
+        add(f"mean_poisson_deviance {n_flat:.0e}", [counts, rate],
+            lambda: lm.mean_poisson_deviance(counts, rate),
+            sklearn=lambda: skm.mean_poisson_deviance(counts, rate))
+        add(f"mean_tweedie_deviance power 1.5 {n_flat:.0e}", [counts, rate],
+            lambda: lm.mean_tweedie_deviance(counts, rate, power=1.5),
+            sklearn=lambda: skm.mean_tweedie_deviance(counts, rate, power=1.5))
         add(f"mean_pinball_loss {n_flat:.0e}", [a, b],
             lambda: lm.mean_pinball_loss(a, b, alpha=0.9),
             sklearn=lambda: skm.mean_pinball_loss(a, b, alpha=0.9),

@@ -29,9 +29,9 @@ from lossmetrics._losses.multilabel import (
 )
 from lossmetrics._losses.ranking import margin_ranking_loss, triplet_margin_loss
 from lossmetrics._losses.regression import (
-    mean_absolute_error, mean_absolute_percentage_error, mean_pinball_loss,
-    mean_squared_error, mean_squared_log_error, root_mean_squared_error,
-    root_mean_squared_log_error,
+    mean_absolute_error, mean_absolute_percentage_error, mean_gamma_deviance,
+    mean_pinball_loss, mean_poisson_deviance, mean_squared_error, mean_squared_log_error,
+    mean_tweedie_deviance, root_mean_squared_error, root_mean_squared_log_error,
 )
 
 from lossmetrics._core.threads import load_openmp
@@ -60,6 +60,9 @@ __all__ = [
     "root_mean_squared_log_error",
     "mean_absolute_percentage_error",
     "mean_pinball_loss",
+    "mean_poisson_deviance",
+    "mean_gamma_deviance",
+    "mean_tweedie_deviance",
     "cross_entropy",
     "nll_loss",
     "multi_margin_loss",

@@ -74,6 +74,20 @@ def make_regression_positive(rng, n, dtype):
     return y, np.abs(p), {}
 
 
+def make_counts(rng, n, dtype):
+    # Counts (zeros included) and positive predicted means: the Poisson and
+    # compound Poisson deviances.
+    y = rng.poisson(3.0, n).astype(dtype)
+    return y, rng.uniform(0.25, 8.0, n).astype(dtype), {}
+
+
+def make_positive(rng, n, dtype):
+    # Positive targets and predictions: the Gamma deviance, Tweedie power >= 2.
+    y = rng.gamma(2.0, 1.5, n).astype(dtype)
+    y[y == 0] = 1.0
+    return y, rng.uniform(0.25, 8.0, n).astype(dtype), {}
+
+
 def make_cross_entropy(rng, n, dtype):
     y = _labels(rng, n, 5)    # class 2 ignored
     z = (rng.normal(size=(n, 5)) * 3).astype(dtype)
@@ -301,6 +315,12 @@ CASES = {
                                            make_regression, ("mean",), _MULTIOUTPUT),
     "mean_pinball_loss": Case("mean_pinball_loss", make_regression, ("mean",),
                               ({"alpha": 0.1}, {"alpha": 0.9, "multioutput": "raw_values"})),
+    "mean_poisson_deviance": Case("mean_poisson_deviance", make_counts, ("mean",)),
+    "mean_gamma_deviance": Case("mean_gamma_deviance", make_positive, ("mean",)),
+    "mean_tweedie_deviance": Case("mean_tweedie_deviance", make_counts, ("mean",),
+                                  ({"power": 1.5}, {"power": 0}, {"power": -1.0})),
+    "mean_tweedie_deviance_3": Case("mean_tweedie_deviance", make_positive, ("mean",),
+                                    ({"power": 3},)),
     "cross_entropy": Case("cross_entropy", make_cross_entropy, _TORCH),
     "cross_entropy_kdim": Case("cross_entropy", make_cross_entropy_kdim, _TORCH),
     "cross_entropy_soft": Case("cross_entropy", make_cross_entropy_soft, _TORCH),

@@ -39,7 +39,8 @@ EPS = np.finfo(np.float64).eps
 ALL_NAMES = [
     "neg_binary_cross_entropy", "neg_brier_score", "neg_cross_entropy",
     "neg_huber_loss", "neg_log_loss", "neg_mean_absolute_error",
-    "neg_mean_absolute_percentage_error", "neg_mean_squared_error",
+    "neg_mean_absolute_percentage_error", "neg_mean_gamma_deviance",
+    "neg_mean_poisson_deviance", "neg_mean_squared_error",
     "neg_mean_squared_log_error", "neg_multi_margin_loss", "neg_poisson_nll_loss",
     "neg_root_mean_squared_error", "neg_root_mean_squared_log_error",
     "neg_sigmoid_focal_loss", "neg_smooth_l1_loss", "neg_soft_margin_loss",
@@ -48,7 +49,8 @@ ALL_NAMES = [
 SKLEARN_NAMES = ["neg_brier_score", "neg_log_loss", "neg_mean_absolute_error",
                  "neg_mean_squared_error", "neg_root_mean_squared_error",
                  "neg_mean_squared_log_error", "neg_root_mean_squared_log_error",
-                 "neg_mean_absolute_percentage_error"]
+                 "neg_mean_absolute_percentage_error", "neg_mean_poisson_deviance",
+                 "neg_mean_gamma_deviance"]
 DIGIT_WORDS = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven",
                         "eight", "nine"])  # sorted order differs from numeric order
 
@@ -288,6 +290,12 @@ def _reference_loss(name, estimator, X, y, w=None):
         per = (np.log1p(y) - np.log1p(pred)) ** 2
         error = float(np.average(per, weights=w))
         return error if name == "neg_mean_squared_log_error" else float(np.sqrt(error))
+    if name == "neg_mean_poisson_deviance":
+        per = 2 * (y * np.log(np.where(y == 0, 1.0, y / pred)) - y + pred)
+        return float(np.average(per, weights=w))
+    if name == "neg_mean_gamma_deviance":
+        per = 2 * (np.log(pred / y) + y / pred - 1)
+        return float(np.average(per, weights=w))
     if name == "neg_mean_absolute_percentage_error":
         per = np.abs(pred - y) / np.maximum(np.abs(y), EPS)
         return float(np.average(per, weights=w))
@@ -320,6 +328,8 @@ PROBLEMS_OF = {
     "neg_mean_squared_log_error": ["diabetes"],
     "neg_root_mean_squared_log_error": ["diabetes"],
     "neg_mean_absolute_percentage_error": ["diabetes"],
+    "neg_mean_poisson_deviance": ["diabetes"],
+    "neg_mean_gamma_deviance": ["diabetes"],
 }
 NAME_PROBLEM = [(n, k) for n in ALL_NAMES for k in PROBLEMS_OF[n]]
 

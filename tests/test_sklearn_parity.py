@@ -637,3 +637,65 @@ def test_a_scalar_sample_weight_is_accepted_where_scikit_learn_raises(name):
         getattr(skm, name)(y, pred, sample_weight=2.0)
     assert (getattr(lm, name)(y, pred, sample_weight=2.0)
             == getattr(lm, name)(y, pred, sample_weight=[2.0, 2.0, 2.0]))
+
+
+
+DEVIANCES = [("mean_poisson_deviance", 1), ("mean_gamma_deviance", 2)] + [
+    ("mean_tweedie_deviance", p) for p in (0, -1.0, -0.5, 1, 1.2, 1.5, 2, 2.5, 3)]
+
+
+@pytest.mark.parametrize("name, power", DEVIANCES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_deviances_match_sklearn(name, power, weighted):
+    rng = np.random.default_rng(14)
+    n = 800
+    if power <= 0:
+        y = rng.normal(size=n) * 3
+    elif power < 2:
+        y = rng.poisson(2.0, n).astype(float)
+    else:
+        y = rng.gamma(2.0, 1.0, n) + 1e-3
+    pred = rng.uniform(0.2, 5.0, n)
+    w = rng.random(n) * 2 if weighted else None
+    kw = {"power": power} if name == "mean_tweedie_deviance" else {}
+    got = getattr(lm, name)(y, pred, sample_weight=w, **kw)
+    assert isinstance(got, float)
+    assert got == pytest.approx(getattr(skm, name)(y, pred, sample_weight=w, **kw),
+                                rel=1e-12)
+    # (N, 1) columns are one output, as for scikit-learn.
+    assert getattr(lm, name)(y[:, None], pred[:, None], sample_weight=w, **kw) == got
+
+
+@pytest.mark.parametrize("name, power, y, pred, where", [
+    ("mean_poisson_deviance", 1, [1.0, -1.0], [1.0, 1.0], "y_true has -1.0 at index 1"),
+    ("mean_poisson_deviance", 1, [1.0, 0.0], [1.0, 0.0], "y_pred has 0.0 at index 1"),
+    ("mean_gamma_deviance", 2, [1.0, 0.0], [1.0, 1.0], "y_true has 0.0 at index 1"),
+    ("mean_gamma_deviance", 2, [1.0, 2.0], [-1.0, 1.0], "y_pred has -1.0 at index 0"),
+    ("mean_tweedie_deviance", -1, [-1.0, 2.0], [1.0, 0.0], "y_pred has 0.0 at index 1"),
+    ("mean_tweedie_deviance", 1.5, [-0.5, 2.0], [1.0, 1.0], "y_true has -0.5 at index 0"),
+    ("mean_tweedie_deviance", 3, [1.0, 2.0], [1.0, 0.0], "y_pred has 0.0 at index 1"),
+])
+def test_deviance_domain_errors_are_sklearns(name, power, y, pred, where):
+    kw = {"power": power} if name == "mean_tweedie_deviance" else {}
+    with pytest.raises(ValueError) as theirs:
+        getattr(skm, name)(y, pred, **kw)
+    with pytest.raises(ValueError) as ours:
+        getattr(lm, name)(y, pred, **kw)
+    assert str(ours.value).startswith(str(theirs.value))
+    assert where in str(ours.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.mean_tweedie_deviance([1.0], [1.0], power=0.5),
+    lambda m: m.mean_tweedie_deviance([1.0], [1.0], power="1"),
+    lambda m: m.mean_tweedie_deviance([1.0], [1.0], power=np.nan),
+    lambda m: m.mean_poisson_deviance(np.ones((3, 2)), np.ones((3, 2))),
+    lambda m: m.mean_gamma_deviance([1.0, np.nan], [1.0, 1.0]),
+    lambda m: m.mean_poisson_deviance([1.0, 2.0], [1.0]),
+])
+def test_deviance_option_and_shape_errors_are_sklearns(call):
+    with pytest.raises(ValueError) as theirs:
+        call(skm)
+    with pytest.raises(ValueError) as ours:
+        call(lm)
+    assert str(ours.value).startswith(str(theirs.value))

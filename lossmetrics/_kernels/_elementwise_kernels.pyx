@@ -28,6 +28,7 @@ cdef extern from "_terms.h" nogil:
     double lm_squared_log_error(double y, double x, lm_params p)
     double lm_absolute_percentage_error(double y, double x, lm_params p)
     double lm_pinball(double y, double x, lm_params p)
+    double lm_tweedie(double y, double x, lm_params p)
     double lm_gaussian_nll(double y, double x, double v, lm_params p)
     double lm_margin_ranking(double y, double x1, double x2, lm_params p)
 
@@ -80,6 +81,8 @@ cdef extern from "_rowkernels.h" nogil:
                                             lm_params param, double *acc)
     void lm_pinball_lanes(const double *y, const double *x, Py_ssize_t n, lm_params param,
                           double *acc)
+    void lm_tweedie_lanes(const double *y, const double *x, Py_ssize_t n, lm_params param,
+                          double *acc)
     void lm_gaussian_nll_lanes(const double *y, const double *a, const double *b,
                                Py_ssize_t b_step, Py_ssize_t n, lm_params param,
                                double *acc)
@@ -124,6 +127,7 @@ cpdef enum Kind:
     SQUARED_LOG_ERROR = 11
     ABSOLUTE_PERCENTAGE_ERROR = 12
     PINBALL = 13
+    TWEEDIE = 14
     # Terms of three operands (elementwise3_kernel).
     GAUSSIAN_NLL = 100
     MARGIN_RANKING = 101
@@ -156,6 +160,8 @@ cdef struct AbsolutePercentageError:
     char unused
 cdef struct Pinball:
     char unused
+cdef struct Tweedie:
+    char unused
 
 ctypedef fused term_t:
     SquaredError
@@ -170,6 +176,7 @@ ctypedef fused term_t:
     SquaredLogError
     AbsolutePercentageError
     Pinball
+    Tweedie
 
 
 cdef inline double _loss(term_t* term, double yv, double xv, lm_params param) noexcept nogil:
@@ -196,8 +203,10 @@ cdef inline double _loss(term_t* term, double yv, double xv, lm_params param) no
         return lm_squared_log_error(yv, xv, param)
     elif term_t is AbsolutePercentageError:
         return lm_absolute_percentage_error(yv, xv, param)
-    else:
+    elif term_t is Pinball:
         return lm_pinball(yv, xv, param)
+    else:
+        return lm_tweedie(yv, xv, param)
 
 
 cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize_t n,
@@ -226,8 +235,10 @@ cdef inline void _lanes(term_t* term, const double* y, const double* x, Py_ssize
         lm_squared_log_error_lanes(y, x, n, param, <double*>lanes)
     elif term_t is AbsolutePercentageError:
         lm_absolute_percentage_error_lanes(y, x, n, param, <double*>lanes)
-    else:
+    elif term_t is Pinball:
         lm_pinball_lanes(y, x, n, param, <double*>lanes)
+    else:
+        lm_tweedie_lanes(y, x, n, param, <double*>lanes)
 
 
 cdef inline bint _all_set(const unsigned char[::1] flags) noexcept:
@@ -423,7 +434,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     in registers per block (column by column for ``per_column``) and stored
     once per block.
     """
-    if not SQUARED_ERROR <= kind <= PINBALL:
+    if not SQUARED_ERROR <= kind <= TWEEDIE:
         raise ValueError(f"kind must be one of the Kind terms; got {kind}.")
     cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
@@ -504,8 +515,11 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 elif kind == ABSOLUTE_PERCENTAGE_ERROR:
                     lc = _err_rows(<AbsolutePercentageError*>NULL, y, x, sw, has_sw, j,
                                    start, stop, prm, want_none, out)
-                else:
+                elif kind == PINBALL:
                     lc = _err_rows(<Pinball*>NULL, y, x, sw, has_sw, j, start,
+                                   stop, prm, want_none, out)
+                else:
+                    lc = _err_rows(<Tweedie*>NULL, y, x, sw, has_sw, j, start,
                                    stop, prm, want_none, out)
                 la = acc_merge(la, lc)
                 if per_column:

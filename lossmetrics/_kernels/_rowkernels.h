@@ -149,6 +149,7 @@ LM_ERR_LANES(lm_sigmoid_focal_lanes, lm_sigmoid_focal)
 LM_ERR_LANES(lm_squared_log_error_lanes, lm_squared_log_error)
 LM_ERR_LANES(lm_absolute_percentage_error_lanes, lm_absolute_percentage_error)
 LM_ERR_LANES(lm_pinball_lanes, lm_pinball)
+LM_ERR_LANES(lm_tweedie_lanes, lm_tweedie)
 
 /* The same lanes for a term of three operands: y, a contiguous, b with a
  * step of 1 or 0 (a broadcast variance). */

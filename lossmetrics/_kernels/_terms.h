@@ -58,6 +58,27 @@ static inline double lm_pinball(double y, double x, lm_params p)
     return lm_select(d >= 0.0, p.p0 * d, -((1.0 - p.p0) * d));
 }
 
+/* scikit-learn's Tweedie deviance term of power p0, in its formulas and order
+ * of operations: p0 < 0 and 1 < p0 < 2 or p0 > 2 the general power form,
+ * 0 the squared error, 1 the Poisson deviance 2 (y log(y / x) - y + x) with
+ * 0 log 0 = 0, 2 the Gamma deviance 2 (log(x / y) + y / x - 1).  The
+ * branch on the power is the same for every element of a call. */
+static inline double lm_tweedie(double y, double x, lm_params p)
+{
+    double q = p.p0;
+    if (q == 0.0) {
+        double d = y - x;
+        return d * d;
+    }
+    if (q == 1.0)
+        return 2.0 * ((y == 0.0 ? 0.0 : y * log(y / x)) - y + x);
+    if (q == 2.0)
+        return 2.0 * (log(x / y) + y / x - 1.0);
+    double yp = q < 0.0 ? (y > 0.0 ? y : 0.0) : y;
+    return 2.0 * (pow(yp, 2.0 - q) / ((1.0 - q) * (2.0 - q))
+                  - y * pow(x, 1.0 - q) / (1.0 - q) + pow(x, 2.0 - q) / (2.0 - q));
+}
+
 /* PyTorch's HuberLoss: 0.5 d^2 below delta, delta (d - delta / 2) above,
  * d = |x - y|.  Both sides are computed and one is selected (lm_select, not
  * ?:): no branch to mispredict, and the loops over it vectorise. */

@@ -168,6 +168,63 @@ def check_mean_pinball_loss(y_true, y_pred, *, sample_weight=None, n_threads=Non
                              n_threads, multioutput, param=alpha)
 
 
+def _check_power(power):
+    ok = (isinstance(power, numbers.Real) and not isinstance(power, np.bool_)
+          and (power <= 0 or power >= 1))
+    if not ok:
+        raise InvalidParameterError(
+            "The 'power' parameter of mean_tweedie_deviance must be a float in the range "
+            f"(-inf, 0.0] or a float in the range [1.0, inf). Got {power!r} instead.")
+    return power
+
+
+def _check_deviance(metric, y_true, y_pred, sample_weight, n_threads, power):
+    """scikit-learn's checks of the Tweedie deviances: the arrays as for the
+    other regression metrics, one output, then the domain of the power."""
+    checked = _check_regression(metric, y_true, y_pred, sample_weight, n_threads,
+                                "uniform_average", param=float(power))
+    checked.run_deferred()   # NaN and infinity first, as scikit-learn checks them
+    if checked.y_true.shape[1] != 1:
+        raise ValueError("Multioutput not supported in mean_tweedie_deviance")
+    y, x = checked.y_true, checked.y_pred
+    message = f"Mean Tweedie deviance error with power={power} can only be used on "
+    bad_pred = np.min(x) <= 0
+    if power < 0 and bad_pred:
+        raise ValueError(message + "strictly positive y_pred." + _first(x, x <= 0, "y_pred"))
+    if 1 <= power < 2 and (np.min(y) < 0 or bad_pred):
+        raise ValueError(message + "non-negative y and strictly positive y_pred."
+                         + (_first(y, y < 0, "y_true") if np.min(y) < 0 else
+                            _first(x, x <= 0, "y_pred")))
+    if power >= 2 and (np.min(y) <= 0 or bad_pred):
+        raise ValueError(message + "strictly positive y and y_pred."
+                         + (_first(y, y <= 0, "y_true") if np.min(y) <= 0 else
+                            _first(x, x <= 0, "y_pred")))
+    return checked
+
+
+def _first(arr, mask, name):
+    """' {name} has {value} at index {i}.' for the first True of an (N, 1) mask."""
+    i = int(np.argmax(mask[:, 0]))
+    return f" {name} has {float(arr[i, 0])!r} at index {i}."
+
+
+def check_mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                                power=0):
+    power = _check_power(power)
+    return _check_deviance("mean_tweedie_deviance", y_true, y_pred, sample_weight,
+                           n_threads, power)
+
+
+def check_mean_poisson_deviance(y_true, y_pred, *, sample_weight=None, n_threads=None):
+    return _check_deviance("mean_poisson_deviance", y_true, y_pred, sample_weight,
+                           n_threads, 1)
+
+
+def check_mean_gamma_deviance(y_true, y_pred, *, sample_weight=None, n_threads=None):
+    return _check_deviance("mean_gamma_deviance", y_true, y_pred, sample_weight,
+                           n_threads, 2)
+
+
 _NO_POS_WEIGHT = np.empty(0)
 
 
@@ -198,7 +255,7 @@ def regression_state(term, checked, want_none=False):
 
 _ERROR_WORDS = {"SQUARED_ERROR": "squared errors", "ABSOLUTE_ERROR": "absolute errors",
                 "ABSOLUTE_PERCENTAGE_ERROR": "absolute percentage errors",
-                "PINBALL": "pinball losses"}
+                "PINBALL": "pinball losses", "TWEEDIE": "deviances"}
 
 
 def regression_result(root, state, params, metric):
@@ -292,16 +349,21 @@ MULTIOUTPUT = Option("multioutput", "raw_values (print one value per output), "
                      metavar="MODE_OR_W", nargs="+", parse=_multioutput_words)
 
 
-def _declare(name, check, term, root=False, options=(), scorer=True):
+POWER = Option("power", "the Tweedie power: <= 0, or >= 1 (1 Poisson, 2 Gamma)",
+               metavar="P", type=float, check=_check_power)
+
+
+def _declare(name, check, term, root=False, options=(MULTIOUTPUT,), scorer=True):
     lean = term in ("SQUARED_ERROR", "ABSOLUTE_ERROR")   # small_regression_state's terms
     return Loss(
         name=name, check=check,
         state=functools.partial(regression_state, term),
         result=functools.partial(regression_result, root),
-        result_keys=("multioutput",), options=(*options, MULTIOUTPUT), target="values",
+        result_keys=("multioutput",), options=options, target="values",
         prediction="values",
         reference=f"sklearn.metrics.{name}",
-        example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
+        example=(("[3.0, 0.5, 2.0, 7.0]", "[2.5, 1.0, 2.0, 8.0]") if term == "TWEEDIE"
+                 else ("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]")),
         scorer=f"neg_{name}" if scorer else "", response_method="predict" if scorer else "",
         fast=functools.partial(_lean, name, term, root) if lean else None,
         demo=lambda d: _demo(name, d),
@@ -332,7 +394,14 @@ MEAN_ABSOLUTE_PERCENTAGE_ERROR = _declare(
     "ABSOLUTE_PERCENTAGE_ERROR")
 # (scikit-learn has no scorer for the pinball loss: its quantile is an option.)
 MEAN_PINBALL_LOSS = _declare("mean_pinball_loss", check_mean_pinball_loss, "PINBALL",
-                             options=(ALPHA,), scorer=False)
+                             options=(ALPHA, MULTIOUTPUT), scorer=False)
+MEAN_POISSON_DEVIANCE = _declare("mean_poisson_deviance", check_mean_poisson_deviance,
+                                 "TWEEDIE", options=())
+MEAN_GAMMA_DEVIANCE = _declare("mean_gamma_deviance", check_mean_gamma_deviance, "TWEEDIE",
+                               options=())
+# (scikit-learn has no scorer for the Tweedie deviance: its power is an option.)
+MEAN_TWEEDIE_DEVIANCE = _declare("mean_tweedie_deviance", check_mean_tweedie_deviance,
+                                 "TWEEDIE", options=(POWER,), scorer=False)
 
 
 _DOC_PARAMS = """
@@ -498,3 +567,102 @@ mean_pinball_loss.__doc__ = """Pinball (quantile) loss; a drop-in for scikit-lea
     >>> mean_pinball_loss([1, 2, 3], [0, 2, 3], alpha=0.9)
     0.3
 """
+
+
+@public(MEAN_POISSON_DEVIANCE)
+def mean_poisson_deviance(y_true, y_pred, *, sample_weight=None, n_threads=None):
+    """Mean Poisson deviance; a drop-in for scikit-learn's.
+
+    The mean of ``2 (y log(y / y_pred) - y + y_pred)`` (``0 log 0 = 0``): the
+    deviance of a Poisson GLM (``PoissonRegressor``), for counts and rates.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Targets, >= 0.
+    y_pred : array-like of shape (n_samples,)
+        Predicted means, > 0.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+
+    Returns
+    -------
+    loss : float
+
+    Examples
+    --------
+    >>> from lossmetrics import mean_poisson_deviance
+    >>> round(mean_poisson_deviance([2, 0, 1, 4], [0.5, 0.5, 2.0, 2.0]), 6)
+    1.426015
+    """
+    return evaluate(MEAN_POISSON_DEVIANCE, y_true, y_pred, sample_weight, n_threads)
+
+
+@public(MEAN_GAMMA_DEVIANCE)
+def mean_gamma_deviance(y_true, y_pred, *, sample_weight=None, n_threads=None):
+    """Mean Gamma deviance; a drop-in for scikit-learn's.
+
+    The mean of ``2 (log(y_pred / y) + y / y_pred - 1)``: the deviance of a
+    Gamma GLM, invariant to the scale of the targets (relative errors).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Targets, > 0.
+    y_pred : array-like of shape (n_samples,)
+        Predicted means, > 0.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+
+    Returns
+    -------
+    loss : float
+
+    Examples
+    --------
+    >>> from lossmetrics import mean_gamma_deviance
+    >>> round(mean_gamma_deviance([2, 0.5, 1, 4], [0.5, 0.5, 2, 2]), 6)
+    1.056853
+    """
+    return evaluate(MEAN_GAMMA_DEVIANCE, y_true, y_pred, sample_weight, n_threads)
+
+
+@public(MEAN_TWEEDIE_DEVIANCE)
+def mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, power=0, n_threads=None):
+    """Mean Tweedie deviance; a drop-in for scikit-learn's.
+
+    The deviance of the Tweedie distribution of power ``power``: 0 the
+    squared error, 1 the Poisson deviance, 2 the Gamma deviance, between 1
+    and 2 compound Poisson-Gamma (``TweedieRegressor``), in scikit-learn's
+    formulas.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Targets: any real for ``power <= 0``, >= 0 for ``1 <= power < 2``,
+        > 0 for ``power >= 2``.
+    y_pred : array-like of shape (n_samples,)
+        Predicted means, > 0 (any real for ``power=0``).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.
+    power : float, default=0
+        The Tweedie power, <= 0 or >= 1.
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+
+    Returns
+    -------
+    loss : float
+
+    Examples
+    --------
+    >>> from lossmetrics import mean_tweedie_deviance
+    >>> round(mean_tweedie_deviance([2, 0, 1, 4], [0.5, 0.5, 2.0, 2.0], power=1.5), 6)
+    1.778175
+    """
+    return evaluate(MEAN_TWEEDIE_DEVIANCE, y_true, y_pred, sample_weight, n_threads,
+                    power=power)
