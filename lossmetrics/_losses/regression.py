@@ -576,20 +576,7 @@ def mean_poisson_deviance(y_true, y_pred, *, sample_weight=None, n_threads=None)
     The mean of ``2 (y log(y / y_pred) - y + y_pred)`` (``0 log 0 = 0``): the
     deviance of a Poisson GLM (``PoissonRegressor``), for counts and rates.
 
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,)
-        Targets, >= 0.
-    y_pred : array-like of shape (n_samples,)
-        Predicted means, > 0.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights with a positive total.
-    n_threads : int, default=None
-        OpenMP threads; results are bitwise identical for every value.
-
-    Returns
-    -------
-    loss : float
+    {params}
 
     Examples
     --------
@@ -607,20 +594,7 @@ def mean_gamma_deviance(y_true, y_pred, *, sample_weight=None, n_threads=None):
     The mean of ``2 (log(y_pred / y) + y / y_pred - 1)``: the deviance of a
     Gamma GLM, invariant to the scale of the targets (relative errors).
 
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,)
-        Targets, > 0.
-    y_pred : array-like of shape (n_samples,)
-        Predicted means, > 0.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights with a positive total.
-    n_threads : int, default=None
-        OpenMP threads; results are bitwise identical for every value.
-
-    Returns
-    -------
-    loss : float
+    {params}
 
     Examples
     --------
@@ -640,23 +614,7 @@ def mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, power=0, n_thre
     and 2 compound Poisson-Gamma (``TweedieRegressor``), in scikit-learn's
     formulas.
 
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,)
-        Targets: any real for ``power <= 0``, >= 0 for ``1 <= power < 2``,
-        > 0 for ``power >= 2``.
-    y_pred : array-like of shape (n_samples,)
-        Predicted means, > 0 (any real for ``power=0``).
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights with a positive total.
-    power : float, default=0
-        The Tweedie power, <= 0 or >= 1.
-    n_threads : int, default=None
-        OpenMP threads; results are bitwise identical for every value.
-
-    Returns
-    -------
-    loss : float
+    {params}
 
     Examples
     --------
@@ -666,3 +624,32 @@ def mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, power=0, n_thre
     """
     return evaluate(MEAN_TWEEDIE_DEVIANCE, y_true, y_pred, sample_weight, n_threads,
                     power=power)
+
+
+def _deviance_params(y_true, y_pred, power=""):
+    """The Parameters and Returns sections of a deviance's docstring."""
+    return f"""Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Targets{y_true}.
+    y_pred : array-like of shape (n_samples,)
+        Predicted means{y_pred}.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.{power}
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+
+    Returns
+    -------
+    loss : float"""
+
+
+for _function, _words in (
+        (mean_poisson_deviance, (", >= 0", ", > 0")),
+        (mean_gamma_deviance, (", > 0", ", > 0")),
+        (mean_tweedie_deviance, (
+            ": any real for ``power <= 0``, >= 0 for ``1 <= power < 2``,\n"
+            "        > 0 for ``power >= 2``", ", > 0 (any real for ``power=0``)",
+            "\n    power : float, default=0\n        The Tweedie power, <= 0 or >= 1."))):
+    _function.__doc__ = _function.__doc__.replace("{params}", _deviance_params(*_words))
+del _function, _words
