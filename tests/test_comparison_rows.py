@@ -173,3 +173,153 @@ def test_every_row_has_a_test():
 @pytest.mark.parametrize("row", list(ROWS))
 def test_row(row):
     ROWS[row]()
+
+
+# --------------------------------------------------------------------------
+# The PyTorch table.  PyTorch's side of each row comes from its own
+# documentation and the committed reference generator
+# (tests/reference/make_torch_references.py); these tests check lossmetrics's
+# side, and name the test that holds a row's fuller check.
+# --------------------------------------------------------------------------
+
+def _torch_rows():
+    text = PAGE.read_text(encoding="utf-8")
+    table = text.split("## Differences from PyTorch", 1)[1].split("\nSame as PyTorch", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
+    return [row.split("|")[1].strip() for row in rows if not row.startswith("|---")]
+
+
+def argument_order():
+    params = inspect.signature(lm.cross_entropy).parameters
+    assert list(params)[:2] == ["y_true", "logits"]
+    assert all(p.kind is p.KEYWORD_ONLY for p in list(params.values())[2:])
+
+
+def class_weight_name():
+    assert "class_weight" in inspect.signature(lm.cross_entropy).parameters
+    with pytest.raises(TypeError, match="weight"):
+        lm.cross_entropy([0], [[1.0, 2.0]], weight=[1.0, 1.0])
+
+
+def per_sample_weights():
+    for name, loss in lm.LOSSES.items():
+        if loss.reference.startswith("torch"):
+            assert "sample_weight" in inspect.signature(loss.function).parameters, name
+    none = lm.cross_entropy([0, 1], [[1.0, 2.0], [0.5, 0.0]], sample_weight=[2.0, 0.5],
+                            reduction="none")
+    plain = lm.cross_entropy([0, 1], [[1.0, 2.0], [0.5, 0.0]], reduction="none")
+    assert none.tolist() == (plain * [2.0, 0.5]).tolist()
+
+
+def ignore_index_default():
+    assert inspect.signature(lm.cross_entropy).parameters["ignore_index"].default is None
+    with pytest.raises(ValueError, match="got -100 at index 1"):
+        lm.cross_entropy([0, -100], [[1.0, 2.0], [0.5, 0.0]])
+
+
+def zero_denominator():
+    with pytest.raises(ValueError, match="denominator"):
+        lm.cross_entropy([-1, -1], [[1.0, 2.0], [0.5, 0.0]], ignore_index=-1)
+
+
+def bce_near_zero_and_one():
+    eps = np.finfo(np.float64).eps
+    assert lm.binary_cross_entropy([0.0], [1.0]) == pytest.approx(-math.log(eps), rel=1e-15)
+    y, p = np.array([0.0, 1.0, 1.0]), np.array([0.25, 1.0, 0.5])
+    assert lm.binary_cross_entropy(y, p) == pytest.approx(lm.log_loss(y, p), rel=1e-15)
+
+
+def infinite_logits():
+    with pytest.raises(ValueError, match=r"inf at index \(1, 0\)"):
+        lm.cross_entropy([0, 1], [[1.0, 2.0], [np.inf, 0.0]])
+    with pytest.raises(ValueError, match="inf at index 0"):
+        lm.binary_cross_entropy_with_logits([0.0], [np.inf])
+
+
+def out_of_range():
+    with pytest.raises(ValueError, match="got 2 at index 0"):
+        lm.cross_entropy([2], [[1.0, 2.0]])
+    with pytest.raises(ValueError, match="1.5"):
+        lm.binary_cross_entropy([0.0], [1.5])
+    with pytest.raises(ValueError, match="NaN"):
+        lm.mse_loss([0.0], [np.nan])
+
+
+def kl_div_arguments():
+    assert list(inspect.signature(lm.kl_divergence).parameters)[:2] == ["y_true", "y_pred"]
+    p, q = np.array([[0.25, 0.75]]), np.array([[0.5, 0.5]])
+    assert lm.kl_divergence(p, np.log(q), log_pred=True) == pytest.approx(
+        lm.kl_divergence(p, q), rel=1e-15)
+
+
+def kl_div_reductions():
+    rng = np.random.default_rng(0)
+    p, q = rng.dirichlet(np.ones(4), 6), rng.dirichlet(np.ones(4), 6)
+    assert lm.kl_divergence(p, q, reduction="batchmean") == lm.kl_divergence(p, q)
+    assert lm.kl_divergence(p, q) == pytest.approx(
+        lm.kl_divergence(p, q, reduction="sum") / 6, rel=1e-15)
+
+
+def result_types():
+    assert type(lm.cross_entropy([0], [[1.0, 2.0]])) is float
+    assert isinstance(lm.cross_entropy([0], [[1.0, 2.0]], reduction="none"), np.ndarray)
+
+
+TORCH_ROWS = {
+    "argument order": argument_order,
+    "per-class weights": class_weight_name,
+    "per-sample weights": per_sample_weights,
+    "`ignore_index` default": ignore_index_default,
+    "`ignore_index` with class-probability targets":
+        "test_check_inputs.py::test_ignore_index_with_probability_targets_is_an_error",
+    "`poisson_nll_loss`'s `eps` with `log_input=True`":
+        "test_torch_reference.py::test_poisson_nll_loss_refuses_what_pytorch_ignores_or_turns_into_nan",
+    "`poisson_nll_loss` with `log_input=False`":
+        "test_torch_reference.py::test_poisson_nll_loss_refuses_what_pytorch_ignores_or_turns_into_nan",
+    "`'mean'` with a zero denominator": zero_denominator,
+    "`binary_cross_entropy` near 0 and 1": bce_near_zero_and_one,
+    "infinite logits": infinite_logits,
+    "out-of-range class indices": out_of_range,
+    "`kl_div` reductions": kl_div_reductions,
+    "`kl_div` of a 1-D input":
+        "test_torch_reference.py::test_kl_divergence_of_one_distribution_is_its_kl_not_pytorchs_batchmean",
+    "`kl_div`": kl_div_arguments,
+    "`soft_margin_loss` with `-y x` above":
+        "test_torch_reference.py::test_soft_margin_loss_is_finite_where_pytorchs_formula_overflows",
+    "`sigmoid_focal_loss` (torchvision)":
+        "test_torch_reference.py::test_sigmoid_focal_loss_keeps_its_digits_where_torchvisions_cancels",
+    "`gaussian_nll_loss`":
+        "test_torch_reference.py::test_gaussian_nll_loss_differences_from_pytorch",
+    "`triplet_margin_loss` distances":
+        "test_torch_reference.py::test_triplet_margin_loss_distances_stay_finite_where_pytorchs_overflow",
+    "`triplet_margin_loss`'s `p`":
+        "test_torch_reference.py::test_new_losses_refuse_bad_options_naming_them",
+    "`margin_ranking_loss`'s inputs":
+        "test_torch_reference.py::test_margin_ranking_and_multilabel_margin_differences_from_pytorch",
+    "`multilabel_margin_loss`'s targets":
+        "test_torch_reference.py::test_margin_ranking_and_multilabel_margin_differences_from_pytorch",
+    "cosine similarity of huge vectors":
+        "test_torch_reference.py::test_cosine_stays_right_where_pytorch_overflows",
+    "float32 input": "test_torch_reference.py::test_float32_close_to_pytorch_float32",
+    "result": result_types,
+    "threads": "test_threads.py::test_bitwise_identical_for_every_thread_count",
+}
+
+
+def _torch_key(cell):
+    return next((k for k in TORCH_ROWS if cell.startswith(k)), None)
+
+
+def test_every_pytorch_row_has_a_test():
+    missing = [cell for cell in _torch_rows() if _torch_key(cell) is None]
+    assert not missing, f"rows of comparison.md's PyTorch table without a test: {missing}"
+    here = Path(__file__).parent
+    for row, where in TORCH_ROWS.items():
+        if isinstance(where, str):
+            path, function = where.split("::")
+            assert f"def {function}(" in (here / path).read_text(), (row, where)
+
+
+@pytest.mark.parametrize("row", [r for r, t in TORCH_ROWS.items() if callable(t)])
+def test_pytorch_row(row):
+    TORCH_ROWS[row]()
