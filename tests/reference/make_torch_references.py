@@ -1333,6 +1333,10 @@ def gen_no_batch():
     add_group("nobatch_cosine", "cosine_embedding_loss", s(-1),
               (s([1.0, 2.0, -0.5]), s([0.5, 1.5, 0.25])), {"margin": 0.25}, BOTH,
               f32_reductions=REDUCTIONS)
+    add_group("nobatch_0d_gaussian_nll_loss", "gaussian_nll_loss", s(1.5),
+              (s(0.25), s(0.75)), {"full": True}, BOTH, f32_reductions=REDUCTIONS)
+    add_group("nobatch_0d_margin_ranking_loss", "margin_ranking_loss", s(-1.0),
+              (s(0.25), s(0.75)), {"margin": 0.125}, BOTH, f32_reductions=REDUCTIONS)
     add_group("nobatch_kl_1d", "kl_divergence", s([0.25, 0.5, 0.25]),
               s([0.125, 0.625, 0.25]), {}, BOTH, reductions=("sum", "none"),
               f32_reductions=("sum", "none"))
