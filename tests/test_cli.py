@@ -427,15 +427,15 @@ def test_options_come_from_the_registry(monkeypatch, tmp_path, capsys):
     from lossmetrics import _losses as _registry
     from lossmetrics._adapters import cli as _cli
 
-    def fake(y_true, y_pred, *, sample_weight=None, n_threads=None, power=1):
-        return float(np.sum((np.asarray(y_true) - np.asarray(y_pred)) ** power))
+    def fake(y_true, y_pred, *, sample_weight=None, n_threads=None, exponent=1):
+        return float(np.sum((np.asarray(y_true) - np.asarray(y_pred)) ** exponent))
 
     spec = dataclasses.replace(_registry.LOSSES["huber_loss"], name="fake_loss",
-                               function=fake, options=("power",))
+                               function=fake, options=("exponent",))
     monkeypatch.setitem(_registry.LOSSES, "fake_loss", spec)
     np.save(tmp_path / "a.npy", np.array([1.0, 2.0]))
     np.save(tmp_path / "b.npy", np.array([0.0, 0.0]))
     monkeypatch.chdir(tmp_path)
     assert _cli.main(["score", "fake_loss", "--y-true", "a.npy", "--y-pred", "b.npy",
-                      "--power", "3"]) == 0
+                      "--exponent", "3"]) == 0
     assert capsys.readouterr().out == "9.0\n"
