@@ -29,10 +29,11 @@ from lossmetrics._losses.multilabel import (
 )
 from lossmetrics._losses.ranking import margin_ranking_loss, triplet_margin_loss
 from lossmetrics._losses.regression import (
-    mean_absolute_error, mean_absolute_percentage_error, mean_gamma_deviance,
+    max_error, mean_absolute_error, mean_absolute_percentage_error, mean_gamma_deviance,
     mean_pinball_loss, mean_poisson_deviance, mean_squared_error, mean_squared_log_error,
     mean_tweedie_deviance, root_mean_squared_error, root_mean_squared_log_error,
 )
+from lossmetrics._losses.variance_scores import explained_variance_score, r2_score
 
 from lossmetrics._core.threads import load_openmp
 
@@ -63,6 +64,9 @@ __all__ = [
     "mean_poisson_deviance",
     "mean_gamma_deviance",
     "mean_tweedie_deviance",
+    "max_error",
+    "r2_score",
+    "explained_variance_score",
     "cross_entropy",
     "nll_loss",
     "multi_margin_loss",

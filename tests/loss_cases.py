@@ -321,6 +321,13 @@ CASES = {
                                   ({"power": 1.5}, {"power": 0}, {"power": -1.0})),
     "mean_tweedie_deviance_3": Case("mean_tweedie_deviance", make_positive, ("mean",),
                                     ({"power": 3},)),
+    "max_error": Case("max_error", make_regression_1d, ("mean",)),
+    "r2_score": Case("r2_score", make_regression, ("mean",),
+                     _MULTIOUTPUT + ({"multioutput": "variance_weighted"},)),
+    "r2_score_1d": Case("r2_score", make_regression_1d, ("mean",)),
+    "explained_variance_score": Case("explained_variance_score", make_regression,
+                                     ("mean",), _MULTIOUTPUT
+                                     + ({"multioutput": "variance_weighted"},)),
     "cross_entropy": Case("cross_entropy", make_cross_entropy, _TORCH),
     "cross_entropy_kdim": Case("cross_entropy", make_cross_entropy_kdim, _TORCH),
     "cross_entropy_soft": Case("cross_entropy", make_cross_entropy_soft, _TORCH),

@@ -77,6 +77,10 @@ _KINDS = {name: (loss.reference.split(".")[0], loss.target)
 # errors tested in test_sklearn_parity.py.)
 SKLEARN_VALUES = [m for m, kind in _KINDS.items() if kind == ("sklearn", "values")]
 REGRESSION = [m for m in SKLEARN_VALUES if "multioutput" in lossmetrics.LOSSES[m].option_names]
+# The scores (greater is better) take multioutput='variance_weighted';
+# r2_score also None (its uniform average), as in scikit-learn.
+SCORES = [m for m in REGRESSION if lossmetrics.LOSSES[m].greater_is_better]
+SCORES_TAKING_NONE = ["r2_score"]
 # cross_entropy and nll_loss: class indices, ignore_index, spatial dimensions.
 CLASS_SCORES = [m for m, (_, target) in _KINDS.items() if target == "class indices"
                 and "ignore_index" in lossmetrics.LOSSES[m].option_names]
@@ -620,10 +624,14 @@ def _option_cases():
                        shows=[repr(value)])
     for m in REGRESSION:
         two_out = dict(y_true=np.ones((4, 2)), pred=np.zeros((4, 2)))
-        yield case(m, "multioutput-variance_weighted", multioutput="variance_weighted",
-                   arg="multioutput", shows=["'variance_weighted'"])
-        yield case(m, "multioutput-None", multioutput=None, arg="multioutput",
-                   shows=["None"])
+        if m not in SCORES:
+            yield case(m, "multioutput-variance_weighted", multioutput="variance_weighted",
+                       arg="multioutput", shows=["'variance_weighted'"])
+        if m not in SCORES_TAKING_NONE:
+            yield case(m, "multioutput-None", multioutput=None, arg="multioutput",
+                       shows=["None"])
+        yield case(m, "multioutput-'variance'", multioutput="variance", arg="multioutput",
+                   shows=["'variance'"])
         yield case(m, "multioutput-wrong-length", multioutput=[0.2, 0.3, 0.5],
                    arg="multioutput", shows=["(3)", "(2)"], **two_out)
         yield case(m, "multioutput-weights-single-output", multioutput=[0.5, 0.5],
@@ -1182,6 +1190,7 @@ REGRESSION_MISTAKES = {
     "multioutput-variance_weighted": (
         ([[1, 2], [3, 4]], [[1, 2], [3, 5]]), {"multioutput": "variance_weighted"}),
     "multioutput-None": ((REG_Y, REG_P), {"multioutput": None}),
+    "multioutput-variance": ((REG_Y, REG_P), {"multioutput": "variance"}),
     "NaN-in-y_pred": ((REG_Y, [1.0, 2.0, NAN, 4.0]), {}),
     "NaN-in-y_true": (([1.0, NAN, 3.0, 4.0], REG_P), {}),
     "+inf-in-y_pred": ((REG_Y, [1.0, 2.0, INF, 4.0]), {}),
@@ -1222,6 +1231,11 @@ PARITY = [
                                           and k in _RMSE_COMPARED_WITH_MSE) else m,
                  id=f"{m}-{k}")
     for m in REGRESSION for k in REGRESSION_MISTAKES
+    if not (m in SCORES and k == "multioutput-variance_weighted")
+    and not (m in SCORES_TAKING_NONE and k == "multioutput-None")
+] + [
+    pytest.param(m, (REG_Y, REG_P), {"force_finite": value}, m, id=f"{m}-force_finite-{value!r}")
+    for m in SCORES for value in (1, None, "yes")
 ]
 
 _STR_AMONG = re.compile(r"must be a str among \{([^}]*)\}")

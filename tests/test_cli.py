@@ -336,7 +336,8 @@ def files(tmp_path):
     (["log_loss", "--y-true", "y.npy", "--y-pred", "p.npy", "--bogus"],
      ["unrecognized arguments: --bogus"]),
     (["mean_squared_error", "--y-true", "y.npy", "--y-pred", "p.npy", "--multioutput", "x"],
-     ["--multioutput takes raw_values, uniform_average or one weight per output"]),
+     ["--multioutput takes raw_values, uniform_average, variance_weighted or one weight "
+          "per output"]),
 ])
 def test_failures_are_one_line_without_traceback(files, args, words):
     assert_fails(run(files, "score", *args), *words)

@@ -37,20 +37,22 @@ RTOL = 1e-10
 EPS = np.finfo(np.float64).eps
 
 ALL_NAMES = [
-    "neg_binary_cross_entropy", "neg_brier_score", "neg_cross_entropy",
-    "neg_huber_loss", "neg_log_loss", "neg_mean_absolute_error",
+    "explained_variance", "neg_binary_cross_entropy", "neg_brier_score", "neg_cross_entropy",
+    "neg_huber_loss", "neg_log_loss", "neg_max_error", "neg_mean_absolute_error",
     "neg_mean_absolute_percentage_error", "neg_mean_gamma_deviance",
     "neg_mean_poisson_deviance", "neg_mean_squared_error",
     "neg_mean_squared_log_error", "neg_multi_margin_loss", "neg_poisson_nll_loss",
     "neg_root_mean_squared_error", "neg_root_mean_squared_log_error",
-    "neg_sigmoid_focal_loss", "neg_smooth_l1_loss", "neg_soft_margin_loss",
+    "neg_sigmoid_focal_loss", "neg_smooth_l1_loss", "neg_soft_margin_loss", "r2",
 ]
+# Scores (greater is better), not negated losses.
+SCORES = {"r2": "r2_score", "explained_variance": "explained_variance_score"}
 # Names scikit-learn also has, with the same meaning.
 SKLEARN_NAMES = ["neg_brier_score", "neg_log_loss", "neg_mean_absolute_error",
                  "neg_mean_squared_error", "neg_root_mean_squared_error",
                  "neg_mean_squared_log_error", "neg_root_mean_squared_log_error",
                  "neg_mean_absolute_percentage_error", "neg_mean_poisson_deviance",
-                 "neg_mean_gamma_deviance"]
+                 "neg_mean_gamma_deviance", "r2", "explained_variance", "neg_max_error"]
 DIGIT_WORDS = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven",
                         "eight", "nine"])  # sorted order differs from numeric order
 
@@ -256,7 +258,8 @@ def _multilabel_proba(estimator, X):
 
 
 def _reference_loss(name, estimator, X, y, w=None):
-    """The loss a scorer should negate, computed independently of lossmetrics."""
+    """The loss a scorer should negate, computed independently of lossmetrics
+    (a score's negation, for R² and the explained variance)."""
     y = np.asarray(y)
     if name == "neg_log_loss":
         proba = estimator.predict_proba(X)
@@ -280,6 +283,17 @@ def _reference_loss(name, estimator, X, y, w=None):
                "neg_sigmoid_focal_loss": _ref_sigmoid_focal}[name]
         return ref(y, estimator.decision_function(X), np.asarray(estimator.classes_), w)
     pred = estimator.predict(X)
+    if name in SCORES:
+        y2, p2 = y.reshape(len(y), -1), pred.reshape(len(y), -1)
+        d = y2 - p2
+        if name == "explained_variance":
+            d = d - np.average(d, axis=0, weights=w)
+        residual = np.average(d ** 2, axis=0, weights=w)
+        total = np.average((y2 - np.average(y2, axis=0, weights=w)) ** 2, axis=0,
+                           weights=w)
+        return -float(np.mean(1 - residual / total))
+    if name == "neg_max_error":   # rows of weight 0 left out
+        return float(np.max(np.abs(y - pred)[w > 0] if w is not None else np.abs(y - pred)))
     if name == "neg_poisson_nll_loss":   # predictions are rates
         return float(np.average(pred - y * np.log(pred + 1e-8), weights=w))
     if name == "neg_huber_loss":
@@ -330,6 +344,9 @@ PROBLEMS_OF = {
     "neg_mean_absolute_percentage_error": ["diabetes"],
     "neg_mean_poisson_deviance": ["diabetes"],
     "neg_mean_gamma_deviance": ["diabetes"],
+    "r2": ["diabetes"],
+    "explained_variance": ["diabetes"],
+    "neg_max_error": ["diabetes"],
 }
 NAME_PROBLEM = [(n, k) for n in ALL_NAMES for k in PROBLEMS_OF[n]]
 
@@ -390,7 +407,7 @@ def test_scorer_returns_python_float_negated_loss(name, kind):
     assert np.isfinite(score)
     # Greater is better: the negated loss (positive, but for the Poisson NLL,
     # which leaves out log(y!) as PyTorch does: negative for large counts).
-    assert score < 0 or name == "neg_poisson_nll_loss"
+    assert score < 0 or name == "neg_poisson_nll_loss" or name in SCORES
     assert score == pytest.approx(-_reference_loss(name, estimator, X, y), rel=RTOL)
 
 
@@ -433,6 +450,8 @@ def test_scorer_equals_negated_lossmetrics_function(name, kind):
                 else lm.sigmoid_focal_loss(t, z))
     elif name == "neg_poisson_nll_loss":
         loss = lm.poisson_nll_loss(y, estimator.predict(X), log_input=False)
+    elif name in SCORES:
+        loss = -getattr(lm, SCORES[name])(y, estimator.predict(X))
     else:
         func = getattr(lm, name[len("neg_"):])
         loss = func(y, estimator.predict(X))
@@ -450,6 +469,12 @@ def test_scorer_direct_sample_weight(name, kind):
     weighted = scorer(estimator, X, y, sample_weight=w)
     assert type(weighted) is float
     assert weighted == pytest.approx(-_reference_loss(name, estimator, X, y, w), rel=RTOL)
+    if name == "neg_max_error":
+        # Positive weights do not move a maximum: a zero weight leaves a row out.
+        w[np.argmax(np.abs(y - estimator.predict(X)))] = 0.0
+        weighted = scorer(estimator, X, y, sample_weight=w)
+        assert weighted == pytest.approx(-_reference_loss(name, estimator, X, y, w),
+                                         rel=RTOL)
     assert weighted != pytest.approx(scorer(estimator, X, y), rel=1e-6)
 
 
@@ -489,6 +514,11 @@ def test_pickled_scorer_keeps_its_score_request():
     ("neg_mean_squared_error", "diabetes_2out"),
     ("neg_root_mean_squared_error", "diabetes_2out"),
     ("neg_mean_absolute_error", "diabetes_2out"),
+    ("r2", "diabetes"),
+    ("explained_variance", "diabetes"),
+    ("neg_max_error", "diabetes"),
+    ("r2", "diabetes_2out"),
+    ("explained_variance", "diabetes_2out"),
 ])
 def test_cross_val_score_matches_sklearn_scorer(name, kind):
     estimator, X, y, cv = _problem(kind)
@@ -497,7 +527,7 @@ def test_cross_val_score_matches_sklearn_scorer(name, kind):
     theirs = cross_val_score(estimator, X, y, cv=cv, scoring=skm.get_scorer(name),
                              error_score="raise")
     assert ours.shape == (cv.get_n_splits(),)
-    assert np.all(ours < 0)
+    assert np.all(ours < 0) or name in SCORES
     assert_allclose(ours, theirs, rtol=RTOL, atol=0)
     # The folds really differ (the comparison is not of a constant).
     assert np.ptp(ours) > 0
@@ -761,6 +791,8 @@ def _routed_problem(kind):
     ("neg_mean_squared_error", "diabetes"),
     ("neg_root_mean_squared_error", "diabetes"),
     ("neg_mean_absolute_error", "diabetes"),
+    ("r2", "diabetes"),
+    ("explained_variance", "diabetes"),
 ])
 def test_routed_sample_weight_matches_sklearn(name, kind):
     with sklearn.config_context(enable_metadata_routing=True):

@@ -4,7 +4,6 @@ import inspect
 import numpy as np
 
 from lossmetrics._core.errors import InvalidParameterError
-from lossmetrics._core.state import merge_states
 from lossmetrics._core.validation import partial_batch
 from lossmetrics._losses import check_option_names, get_loss
 
@@ -209,7 +208,7 @@ class Accumulator:
                     f"Accumulator({self.metric!r}): {key}={value!r} for this batch but "
                     f"{self._finish[key]!r} for earlier ones."
                 )
-        self._state = merge_states(self._state, state)
+        self._state = get_loss(self.metric).merge(self._state, state)
         if classes is not None:
             self._classes = seen
 

@@ -9,7 +9,8 @@ def get_scorer_names():
     Returns
     -------
     names : list of str
-        Sorted names, greater-is-better (negated losses), as in scikit-learn.
+        Sorted names, greater-is-better (negated losses, and the scores R²,
+        explained variance, D²), as in scikit-learn.
 
     Examples
     --------
@@ -25,9 +26,9 @@ def get_scorer(name):
 
     Built with scikit-learn's scorer machinery (``make_scorer`` semantics,
     ``response_method`` from the loss declaration), greater-is-better: the
-    score is the negated loss.  Classification scorers take the label set
-    from ``estimator.classes_``, so a test fold lacking some classes scores
-    correctly.  Scorers pickle (``n_jobs``), accept ``sample_weight`` through
+    score is the negated loss (a score such as R² as it is).  Classification
+    scorers take the label set from ``estimator.classes_``, so a test fold
+    lacking some classes scores correctly.  Scorers pickle (``n_jobs``), accept ``sample_weight`` through
     metadata routing (``set_score_request(sample_weight=True)``) and return
     Python floats.
 

@@ -46,4 +46,5 @@ _SCORE = {loss.scorer: loss.score or _plain(loss.name)
 
 def make_lossmetrics_scorer(scorer_name):
     loss = next(loss for loss in LOSSES.values() if loss.scorer == scorer_name)
-    return LabelAwareScorer(_SCORE[scorer_name], -1, {}, loss.response_method)
+    sign = 1 if loss.greater_is_better else -1
+    return LabelAwareScorer(_SCORE[scorer_name], sign, {}, loss.response_method)

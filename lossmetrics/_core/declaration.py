@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from lossmetrics._core.options import Option, plain
+from lossmetrics._core.state import merge_states
 
 
 @dataclass
@@ -87,6 +88,12 @@ class Loss:
         values (a clipping at the dtype's eps, ``1 - p`` rounded to float32 as
         the reference library does): the batches of an ``Accumulator`` must
         then share the dtype the kernel reads; other losses mix any dtypes.
+    merge : callable
+        ``merge(state_a, state_b)`` -> the state of the two batches together:
+        row-wise compensated addition (``merge_states``) unless the state
+        holds something else (max_error's maximum).
+    greater_is_better : bool
+        A score (R², D²) rather than a loss: its scorer is not negated.
     function : callable
         The public function, attached by :func:`public`.
     """
@@ -111,6 +118,8 @@ class Loss:
     demo: Optional[Callable] = None
     labels: object = None
     dtype_dependent: bool = False
+    merge: Callable = merge_states
+    greater_is_better: bool = False
     function: Optional[Callable] = field(default=None, repr=False)
 
     def __post_init__(self):

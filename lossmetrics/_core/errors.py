@@ -31,3 +31,19 @@ def warn(message, category=UserWarning):
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+class UndefinedMetricWarning(UserWarning):
+    """A score is not defined for these inputs (lossmetrics's own class, used
+    where scikit-learn is not installed)."""
+
+
+def undefined_metric_warning():
+    """scikit-learn's ``UndefinedMetricWarning`` where scikit-learn is
+    installed (so that code filtering it sees lossmetrics's warnings too),
+    else lossmetrics's own class of the same name."""
+    try:
+        from sklearn.exceptions import UndefinedMetricWarning as category
+    except ImportError:
+        category = UndefinedMetricWarning
+    return category

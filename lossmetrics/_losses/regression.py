@@ -1,7 +1,8 @@
 """Regression losses: drop-ins for scikit-learn's mean_squared_error,
 root_mean_squared_error, mean_absolute_error, mean_squared_log_error,
-root_mean_squared_log_error, mean_absolute_percentage_error and
-mean_pinball_loss: per-output means of one per-element term."""
+root_mean_squared_log_error, mean_absolute_percentage_error,
+mean_pinball_loss and the Tweedie deviances (per-output means of one
+per-element term), and max_error."""
 import functools
 import math
 import numbers
@@ -22,17 +23,23 @@ from lossmetrics._core.validation import (
 )
 
 
+MODES = ("raw_values", "uniform_average")
+
+
 def _check_regression(metric, y_true, y_pred, sample_weight, n_threads, multioutput,
-                      above_minus_one=False, **params):
+                      above_minus_one=False, modes=MODES, none_ok=False, **params):
     # scikit-learn validates the parameters first (validate_params), then the
     # arrays: their values (left to the kernel, see Deferred), the sample
-    # weights, the outputs and their weights.
-    if multioutput is None or (isinstance(multioutput, str)
-                               and multioutput not in ("raw_values", "uniform_average")):
+    # weights, the outputs and their weights.  ``modes``: the multioutput
+    # words the metric takes (``none_ok``: also None, r2_score's uniform average).
+    if multioutput is None and none_ok:
+        multioutput = "uniform_average"
+    if multioutput is None or (isinstance(multioutput, str) and multioutput not in modes):
+        words = "{" + ", ".join(repr(m) for m in modes) + "}"
         raise InvalidParameterError(
-            f"The 'multioutput' parameter of {metric} must be a str among "
-            "{'raw_values', 'uniform_average'} or an array-like. "
-            f"Got {multioutput!r} instead."
+            f"The 'multioutput' parameter of {metric} must be a str among {words}"
+            + (", an array-like or None" if none_ok else " or an array-like")
+            + f". Got {multioutput!r} instead."
         )
     yt = as_float_array(y_true, "y_true", metric)
     yp = as_float_array(y_pred, "y_pred", metric)
@@ -208,6 +215,41 @@ def _first(arr, mask, name):
     return f" {name} has {float(arr[i, 0])!r} at index {i}."
 
 
+def check_max_error(y_true, y_pred, *, sample_weight=None, n_threads=None):
+    checked = _check_regression("max_error", y_true, y_pred, sample_weight, n_threads,
+                                "uniform_average")
+    if checked.y_true.shape[1] != 1:
+        checked.run_deferred()   # scikit-learn checks the values first
+        raise ValueError("Multioutput not supported in max_error. y_true has "
+                         f"{checked.y_true.shape[1]} outputs.")
+    return checked
+
+
+def max_state(checked, want_none=False):
+    """max_error's state (lossmetrics/_kernels/_moment_kernels.pyx, max_abs_kernel)."""
+    state = kernels("_moment_kernels").max_abs_kernel(
+        checked.y_true, checked.y_pred, checked.sample_weight, checked.n_threads)
+    checked.after_kernel(state)
+    if not np.all(np.isfinite(state)):
+        raise ValueError(
+            f"max_error overflows: y_true - y_pred exceeds the largest float64 "
+            f"({np.finfo(np.float64).max:.4g}); rescale y_true and y_pred.")
+    return state, None
+
+
+def merge_max(a, b):
+    """The max_error state of two batches: the larger maximum, the sums of the rest."""
+    out = a + b
+    out[0, 0] = max(a[0, 0], b[0, 0])
+    return out
+
+
+def max_result(state, params, metric):
+    if state[1, 0] == 0:
+        weighted_mean(0.0, 0.0, metric)   # raises: every weight is zero
+    return float(state[0, 0])
+
+
 def check_mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, n_threads=None,
                                 power=0):
     power = _check_power(power)
@@ -332,21 +374,26 @@ def _average_outputs(errors, multioutput):
     return float(np.ldexp(np.average(np.ldexp(errors, -k), weights=weights), k))
 
 
-def _multioutput_words(words):
-    """--multioutput's words: raw_values, uniform_average, or the weights."""
-    if len(words) == 1 and words[0] in ("raw_values", "uniform_average"):
+def _multioutput_words(words, modes=MODES):
+    """--multioutput's words: one of ``modes`` (raw_values, uniform_average...),
+    or the weights."""
+    if len(words) == 1 and words[0] in modes:
         return words[0]
     try:
         return [float(v) for v in words]
     except ValueError:
         raise ValueError(
-            "--multioutput takes raw_values, uniform_average or one weight per output; "
+            f"--multioutput takes {', '.join(modes)} or one weight per output; "
             f"got {' '.join(words)}.") from None
 
 
+# One option for every regression metric and score: the words of all of them
+# (each metric's check refuses those it does not take, in its own message).
 MULTIOUTPUT = Option("multioutput", "raw_values (print one value per output), "
-                     "uniform_average (default) or one weight per output",
-                     metavar="MODE_OR_W", nargs="+", parse=_multioutput_words)
+                     "uniform_average (default), variance_weighted (the scores) or one "
+                     "weight per output", metavar="MODE_OR_W", nargs="+",
+                     parse=functools.partial(_multioutput_words,
+                                             modes=MODES + ("variance_weighted",)))
 
 
 POWER = Option("power", "the Tweedie power: <= 0, or >= 1 (1 Poisson, 2 Gamma)",
@@ -402,6 +449,16 @@ MEAN_GAMMA_DEVIANCE = _declare("mean_gamma_deviance", check_mean_gamma_deviance,
 # (scikit-learn has no scorer for the Tweedie deviance: its power is an option.)
 MEAN_TWEEDIE_DEVIANCE = _declare("mean_tweedie_deviance", check_mean_tweedie_deviance,
                                  "TWEEDIE", options=(POWER,), scorer=False)
+
+
+MAX_ERROR = Loss(
+    name="max_error", check=check_max_error, state=max_state, result=max_result,
+    result_keys=(), options=(), target="values", prediction="values",
+    reference="sklearn.metrics.max_error",
+    example=("[3.0, 2.0, 7.0, 1.0]", "[4.0, 2.0, 7.0, 1.0]"),
+    scorer="neg_max_error", response_method="predict", merge=merge_max,
+    demo=lambda d: _demo("max_error", d),
+)
 
 
 _DOC_PARAMS = """
@@ -653,3 +710,34 @@ for _function, _words in (
             "\n    power : float, default=0\n        The Tweedie power, <= 0 or >= 1."))):
     _function.__doc__ = _function.__doc__.replace("{params}", _deviance_params(*_words))
 del _function, _words
+
+
+@public(MAX_ERROR)
+def max_error(y_true, y_pred, *, sample_weight=None, n_threads=None):
+    """Maximum absolute error; a drop-in for scikit-learn's.
+
+    The largest ``|y_true - y_pred|``: the worst case, for one output.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,)
+        Estimated target values (float32 and float64 are read in place).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Rows of weight 0 are left out; the size of a positive weight does not
+        matter (scikit-learn's ``max_error`` takes no weights).
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+
+    Returns
+    -------
+    max_error : float
+
+    Examples
+    --------
+    >>> from lossmetrics import max_error
+    >>> max_error([3, 2, 7, 1], [4, 2, 7, 1])
+    1.0
+    """
+    return evaluate(MAX_ERROR, y_true, y_pred, sample_weight, n_threads)

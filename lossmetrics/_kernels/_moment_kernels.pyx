@@ -1,0 +1,189 @@
+"""Kernels of the regression scores built from moments: R² and the explained
+variance (moments_kernel), and max_error (max_abs_kernel).
+
+moments_kernel reads (N, L) targets y and predictions x once.  Its state has
+MOMENTS L + 2 rows of (hi, lo) pairs.  For output j, with d = y - x rounded
+to float64 (as scikit-learn rounds it), c = y[0, j] and e = d[0, j] (shifts,
+so that the sums below do not grow with the mean):
+
+    row 6j       (c, e), the shifts themselves
+    rows 6j+1..5 the sums of w (y - c), w (y - c)², w (d - e), w (d - e)², w d²
+
+then the number of rows, then the total weight.  Each product is summed
+with its rounding error (TwoProduct, by fma): the sums are double-double
+accurate, and a variance taken from them in exact arithmetic,
+Σw(y-c)² - (Σw(y-c))²/Σw, keeps its digits.  States of two batches merge by
+adding their sums after moving one to the other's shifts (exactly, in
+rational arithmetic: lossmetrics._losses.variance_scores.merge_moments).
+"""
+import numpy as np
+from cython.parallel cimport prange
+from libc.math cimport fabs, fma
+
+from lossmetrics._kernels._blocksum cimport (
+    Acc, acc_add, acc_store, acc_zero, block_stop, combine_blocks, n_blocks, rows_per_block,
+)
+
+ctypedef fused floating_a:
+    float
+    double
+
+ctypedef fused floating_b:
+    float
+    double
+
+# Rows of the state per output.
+cdef enum:
+    MOMENTS = 6
+
+
+cdef inline Acc _add_exact(Acc a, double hi, double lo) noexcept nogil:
+    """a + (hi + lo): hi by TwoSum, lo (hi's rounding error, far smaller) into
+    the compensation directly."""
+    a = acc_add(a, hi)
+    a.c = a.c + lo
+    return a
+
+
+cdef inline void _moments(Acc* s1, Acc* s2, double w, double v) noexcept nogil:
+    """s1 += w v, s2 += w v², each product with its rounding error."""
+    cdef double wv = w * v
+    cdef double wv_err = fma(w, v, -wv)      # w v = wv + wv_err exactly
+    cdef double p = wv * v
+    s1[0] = _add_exact(s1[0], wv, wv_err)
+    s2[0] = _add_exact(s2[0], p, fma(wv, v, -p) + wv_err * v)
+
+
+cdef inline void _moments1(Acc* s1, Acc* s2, double v) noexcept nogil:
+    """s1 += v, s2 += v² (unweighted)."""
+    cdef double p = v * v
+    s1[0] = acc_add(s1[0], v)
+    s2[0] = _add_exact(s2[0], p, fma(v, v, -p))
+
+
+cdef inline void _square(Acc* s2, double w, double v, bint has_w) noexcept nogil:
+    """s2 += w v² (or v²), with the rounding errors."""
+    cdef double wv, wv_err, p
+    if not has_w:
+        p = v * v
+        s2[0] = _add_exact(s2[0], p, fma(v, v, -p))
+        return
+    wv = w * v
+    wv_err = fma(w, v, -wv)
+    p = wv * v
+    s2[0] = _add_exact(s2[0], p, fma(wv, v, -p) + wv_err * v)
+
+
+def moments_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
+                   const double[::1] sw, int n_threads):
+    """The state of R² and the explained variance (see the module docstring).
+
+    A row of weight 0 adds nothing when its values are finite, and NaN when
+    not, so that a non-finite input always shows in the sums.
+    """
+    cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
+    cdef Py_ssize_t n_rows_state = MOMENTS * n_cols + 2
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    if n_blocks(n, rpb) * n_rows_state > (1 << 18):
+        rpb = n_blocks(n, max(1, (1 << 18) // n_rows_state))
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, n_rows_state, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((n_rows_state, 2), dtype=np.float64)
+    cdef double[::1] shift_y = np.zeros(n_cols, dtype=np.float64)
+    cdef double[::1] shift_d = np.zeros(n_cols, dtype=np.float64)
+    cdef Py_ssize_t b, i, j, start, stop
+    cdef double yv, d, w, u, v
+    cdef Acc sy, syy, sd, sdd, srr, lw
+    for j in range(n_cols):
+        if n > 0:
+            shift_y[j] = <double>y[0, j]
+            shift_d[j] = <double>y[0, j] - <double>x[0, j]
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = block_stop(start, rpb, n)
+            for j in range(n_cols):
+                sy = acc_zero()
+                syy = acc_zero()
+                sd = acc_zero()
+                sdd = acc_zero()
+                srr = acc_zero()
+                for i in range(start, stop):
+                    yv = <double>y[i, j]
+                    d = yv - <double>x[i, j]
+                    u = yv - shift_y[j]
+                    v = d - shift_d[j]
+                    if not has_sw:
+                        _moments1(&sy, &syy, u)
+                        _moments1(&sd, &sdd, v)
+                        _square(&srr, 1.0, d, False)
+                    elif sw[i] != 0.0:
+                        w = sw[i]
+                        _moments(&sy, &syy, w, u)
+                        _moments(&sd, &sdd, w, v)
+                        _square(&srr, w, d, True)
+                    else:
+                        sy = acc_add(sy, (u - u) + (v - v))
+                acc_store(partials, b, MOMENTS * j + 1, sy)
+                acc_store(partials, b, MOMENTS * j + 2, syy)
+                acc_store(partials, b, MOMENTS * j + 3, sd)
+                acc_store(partials, b, MOMENTS * j + 4, sdd)
+                acc_store(partials, b, MOMENTS * j + 5, srr)
+            lw = acc_zero()
+            lw.s = stop - start
+            acc_store(partials, b, n_rows_state - 2, lw)
+            if has_sw:
+                lw = acc_zero()
+                for i in range(start, stop):
+                    lw = acc_add(lw, sw[i])
+            acc_store(partials, b, n_rows_state - 1, lw)
+        combine_blocks(partials, state)
+    for j in range(n_cols):
+        state[MOMENTS * j, 0] = shift_y[j]
+        state[MOMENTS * j, 1] = shift_d[j]
+    return np.asarray(state)
+
+
+def max_abs_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
+                   const double[::1] sw, int n_threads):
+    """max_error's state, shape (2, 2): row 0 the largest |y - x| over the rows
+    of nonzero weight and the sum of (|y - x| - |y - x|) over all rows (0, or
+    NaN where a value is not finite); row 1 the number of rows of nonzero
+    weight.  Two states merge by the maximum of (0, 0) and the sums of the rest
+    (lossmetrics._losses.regression.merge_max)."""
+    cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, ::1] partials = np.zeros((nb, 3), dtype=np.float64)
+    cdef Py_ssize_t b, i, j, start, stop
+    cdef double d, top, bad, rows
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = block_stop(start, rpb, n)
+            top = 0.0
+            bad = 0.0
+            rows = 0.0
+            for i in range(start, stop):
+                if has_sw and sw[i] == 0.0:
+                    for j in range(n_cols):
+                        d = <double>y[i, j] - <double>x[i, j]
+                        bad = bad + (d - d)
+                    continue
+                rows = rows + 1.0
+                for j in range(n_cols):
+                    d = fabs(<double>y[i, j] - <double>x[i, j])
+                    bad = bad + (d - d)
+                    if d > top:
+                        top = d
+            partials[b, 0] = top
+            partials[b, 1] = bad
+            partials[b, 2] = rows
+    p = np.asarray(partials)
+    out = np.zeros((2, 2), dtype=np.float64)
+    out[0, 0] = np.max(p[:, 0]) if nb else 0.0
+    out[0, 1] = np.sum(p[:, 1])
+    out[1, 0] = np.sum(p[:, 2])
+    return out
