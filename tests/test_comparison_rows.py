@@ -143,6 +143,46 @@ def scalar_sample_weight():
             == lm.mean_squared_error(Y, P, sample_weight=[2.0] * 3))
 
 
+def constant_target_mean_rounds():
+    y, p = [0.1] * 3, [0.1, 0.2, 0.3]
+    for name in ("r2_score", "explained_variance_score"):
+        assert getattr(skm, name)(y, p) < -1e30
+        assert getattr(lm, name)(y, p) == 0.0
+        with pytest.warns(RuntimeWarning, match="divide by zero"):
+            assert getattr(lm, name)(y, p, force_finite=False) == -math.inf
+
+
+def r2_last_bit():
+    from fractions import Fraction
+
+    def exact(y, p, explained):
+        fy = [Fraction(v) for v in y.tolist()]
+        fd = [Fraction(v) for v in (y - p).tolist()]
+        mean, mean_d = sum(fy) / len(fy), sum(fd) / len(fd)
+        residual = sum((d - mean_d) ** 2 if explained else d * d for d in fd)
+        return float(1 - residual / sum((v - mean) ** 2 for v in fy))
+
+    for name, explained in (("r2_score", False), ("explained_variance_score", True)):
+        for offset in (0.0, 1e8):
+            misses = 0
+            for seed in range(20):
+                rng = np.random.default_rng(seed)
+                y = offset + rng.normal(size=300)
+                p = y + 0.5 * rng.normal(size=300) + 3.0
+                truth = exact(y, p, explained)
+                assert getattr(lm, name)(y, p) == truth
+                misses += getattr(skm, name)(y, p) != truth
+            assert misses >= 3, (name, offset, misses)
+
+
+def max_error_weights():
+    y, p = [1.0, 5.0, 2.0], [1.5, 1.0, 2.0]
+    with pytest.raises(TypeError):
+        skm.max_error(y, p, sample_weight=[1, 0, 1])
+    assert lm.max_error(y, p, sample_weight=[1, 0, 1]) == 0.5
+    assert lm.max_error(y, p, sample_weight=[2, 0.1, 1]) == 4.0
+
+
 ROWS = {
     "negative `sample_weight`": negative_sample_weight,
     "errors that overflow float64": overflowing_errors,
@@ -156,6 +196,9 @@ ROWS = {
     "how": how,
     "the last bit of float64 values": last_bit,
     "a scalar `sample_weight`": scalar_sample_weight,
+    "R² and explained variance of a constant `y_true`": constant_target_mean_rounds,
+    "R² and explained variance, last bit": r2_last_bit,
+    "`sample_weight` of `max_error`": max_error_weights,
 }
 
 

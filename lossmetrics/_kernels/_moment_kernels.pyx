@@ -4,7 +4,8 @@ variance (moments_kernel), and max_error (max_abs_kernel).
 moments_kernel reads (N, L) targets y and predictions x once.  Its state has
 MOMENTS L + 2 rows of (hi, lo) pairs.  For output j, with d = y - x rounded
 to float64 (as scikit-learn rounds it), c = y[0, j] and e = d[0, j] (shifts,
-so that the sums below do not grow with the mean):
+so that the sums below do not grow with the mean; y - c and d - e are held
+exactly, as two doubles):
 
     row 6j       (c, e), the shifts themselves
     rows 6j+1..5 the sums of w (y - c), w (y - c)², w (d - e), w (d - e)², w d²
@@ -45,33 +46,28 @@ cdef inline Acc _add_exact(Acc a, double hi, double lo) noexcept nogil:
     return a
 
 
-cdef inline void _moments(Acc* s1, Acc* s2, double w, double v) noexcept nogil:
-    """s1 += w v, s2 += w v², each product with its rounding error."""
-    cdef double wv = w * v
-    cdef double wv_err = fma(w, v, -wv)      # w v = wv + wv_err exactly
-    cdef double p = wv * v
-    s1[0] = _add_exact(s1[0], wv, wv_err)
-    s2[0] = _add_exact(s2[0], p, fma(wv, v, -p) + wv_err * v)
-
-
-cdef inline void _moments1(Acc* s1, Acc* s2, double v) noexcept nogil:
-    """s1 += v, s2 += v² (unweighted)."""
-    cdef double p = v * v
-    s1[0] = acc_add(s1[0], v)
-    s2[0] = _add_exact(s2[0], p, fma(v, v, -p))
-
-
-cdef inline void _square(Acc* s2, double w, double v, bint has_w) noexcept nogil:
-    """s2 += w v² (or v²), with the rounding errors."""
+cdef inline void _moments(Acc* s1, Acc* s2, double w, double v, double ve,
+                          bint has_w) noexcept nogil:
+    """s1 += w (v + ve), s2 += w (v + ve)² (w = 1 without weights), where
+    v + ve is a difference held exactly (TwoSum) and each product is kept
+    with its rounding error (fma): exact to about 1e-32 of the terms."""
     cdef double wv, wv_err, p
     if not has_w:
+        s1[0] = _add_exact(s1[0], v, ve)
         p = v * v
-        s2[0] = _add_exact(s2[0], p, fma(v, v, -p))
+        s2[0] = _add_exact(s2[0], p, fma(v, v, -p) + 2.0 * v * ve)
         return
     wv = w * v
-    wv_err = fma(w, v, -wv)
+    wv_err = fma(w, v, -wv) + w * ve       # w (v + ve) = wv + wv_err
     p = wv * v
-    s2[0] = _add_exact(s2[0], p, fma(wv, v, -p) + wv_err * v)
+    s1[0] = _add_exact(s1[0], wv, wv_err)
+    s2[0] = _add_exact(s2[0], p, fma(wv, v, -p) + wv_err * v + wv * ve)
+
+
+cdef inline double _two_diff_err(double a, double b, double s) noexcept nogil:
+    """The rounding error of s = a - b (Knuth's TwoSum): a - b = s + error."""
+    cdef double bp = s - a
+    return (a - (s - bp)) + (-b - bp)
 
 
 def moments_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
@@ -94,7 +90,7 @@ def moments_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
     cdef double[::1] shift_d = np.zeros(n_cols, dtype=np.float64)
     cdef Py_ssize_t b, i, j, start, stop
     cdef double yv, d, w, u, v
-    cdef Acc sy, syy, sd, sdd, srr, lw
+    cdef Acc sy, syy, sd, sdd, sr, srr, lw
     for j in range(n_cols):
         if n > 0:
             shift_y[j] = <double>y[0, j]
@@ -108,23 +104,20 @@ def moments_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
                 syy = acc_zero()
                 sd = acc_zero()
                 sdd = acc_zero()
+                sr = acc_zero()
                 srr = acc_zero()
                 for i in range(start, stop):
                     yv = <double>y[i, j]
                     d = yv - <double>x[i, j]
                     u = yv - shift_y[j]
                     v = d - shift_d[j]
-                    if not has_sw:
-                        _moments1(&sy, &syy, u)
-                        _moments1(&sd, &sdd, v)
-                        _square(&srr, 1.0, d, False)
-                    elif sw[i] != 0.0:
-                        w = sw[i]
-                        _moments(&sy, &syy, w, u)
-                        _moments(&sd, &sdd, w, v)
-                        _square(&srr, w, d, True)
-                    else:
+                    if has_sw and sw[i] == 0.0:
                         sy = acc_add(sy, (u - u) + (v - v))
+                        continue
+                    w = sw[i] if has_sw else 1.0
+                    _moments(&sy, &syy, w, u, _two_diff_err(yv, shift_y[j], u), has_sw)
+                    _moments(&sd, &sdd, w, v, _two_diff_err(d, shift_d[j], v), has_sw)
+                    _moments(&sr, &srr, w, d, 0.0, has_sw)
                 acc_store(partials, b, MOMENTS * j + 1, sy)
                 acc_store(partials, b, MOMENTS * j + 2, syy)
                 acc_store(partials, b, MOMENTS * j + 3, sd)
