@@ -34,6 +34,8 @@ from lossmetrics._losses.regression import (
     mean_tweedie_deviance, root_mean_squared_error, root_mean_squared_log_error,
 )
 from lossmetrics._losses.variance_scores import explained_variance_score, r2_score
+from lossmetrics._losses.classification import hinge_loss, zero_one_loss
+from lossmetrics._losses.d2_scores import d2_brier_score, d2_log_loss_score
 
 from lossmetrics._core.threads import load_openmp
 
@@ -67,6 +69,10 @@ __all__ = [
     "max_error",
     "r2_score",
     "explained_variance_score",
+    "zero_one_loss",
+    "hinge_loss",
+    "d2_log_loss_score",
+    "d2_brier_score",
     "cross_entropy",
     "nll_loss",
     "multi_margin_loss",

@@ -283,6 +283,22 @@ def make_brier_binary(rng, n, dtype):
     return y, rng.uniform(0.0, 1.0, n).astype(dtype), dict(pos_label=1)
 
 
+def make_predicted_labels(rng, n, dtype):
+    # Labels and predicted labels, about a third of them wrong.
+    y = _labels(rng, n, 4)
+    # (The predicted labels in the dtype of the case: integral floats are labels.)
+    wrong = rng.random(n) < 0.35
+    return y, np.where(wrong, (y + 1 + rng.integers(0, 3, n)) % 4, y).astype(dtype), {}
+
+
+def make_hinge_binary(rng, n, dtype):
+    return _labels(rng, n, 2), (rng.normal(size=n) * 1.5).astype(dtype), {}
+
+
+def make_hinge_multiclass(rng, n, dtype):
+    return _labels(rng, n, 4), (rng.normal(size=(n, 4)) * 1.5).astype(dtype), {}
+
+
 # kwargs that are per-row arrays passed positionally after the prediction
 # (cosine_embedding_loss's x2): call() pops them, take_rows() indexes them.
 ROW_ARRAYS = ("x2", "var", "negative")
@@ -328,6 +344,12 @@ CASES = {
     "explained_variance_score": Case("explained_variance_score", make_regression,
                                      ("mean",), _MULTIOUTPUT
                                      + ({"multioutput": "variance_weighted"},)),
+    "zero_one_loss": Case("zero_one_loss", make_predicted_labels, ("mean", "sum")),
+    "hinge_loss": Case("hinge_loss", make_hinge_binary, ("mean",)),
+    "hinge_loss_multiclass": Case("hinge_loss", make_hinge_multiclass, ("mean",)),
+    "d2_log_loss_score": Case("d2_log_loss_score", make_log_loss, ("mean",)),
+    "d2_brier_score": Case("d2_brier_score", make_brier, ("mean",)),
+    "d2_brier_score_binary": Case("d2_brier_score", make_brier_binary, ("mean",)),
     "cross_entropy": Case("cross_entropy", make_cross_entropy, _TORCH),
     "cross_entropy_kdim": Case("cross_entropy", make_cross_entropy_kdim, _TORCH),
     "cross_entropy_soft": Case("cross_entropy", make_cross_entropy_soft, _TORCH),

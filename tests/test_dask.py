@@ -12,7 +12,7 @@ import pytest
 
 import lossmetrics as lm
 import lossmetrics.dask as lmd
-from loss_cases import CASES, MEAN_ONLY, ROW_ARRAYS
+from loss_cases import options as options_of, CASES, ROW_ARRAYS
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +56,7 @@ def call_both(case, y, pred, kwargs, reduction, sw, rng):
     rows = [uneven_chunks(rng, y.shape[0], k) for k in (5, 9, 3, 4)]
     options = {k: v for k, v in kwargs.items() if k not in ROW_ARRAYS}
     row_arrays = [kwargs[k] for k in ROW_ARRAYS if k in kwargs]
-    if name == "log_loss":
-        options["normalize"] = reduction == "mean"
-    elif name not in MEAN_ONLY:
-        options["reduction"] = reduction
+    options = options_of(name, reduction, **options)
     expected = getattr(lm, name)(y, pred, *row_arrays, sample_weight=sw, **options)
     d_args = [to_dask(y, rows[0]), to_dask(pred, rows[1])]
     d_args += [to_dask(a, rows[2]) for a in row_arrays]
@@ -221,8 +218,7 @@ def test_errors_name_the_index_in_the_whole_input(client, case, reduction):
     name = CASES[case].name
     options = {k: v for k, v in kwargs.items() if k not in ROW_ARRAYS}
     row_arrays = [kwargs[k] for k in ROW_ARRAYS if k in kwargs]
-    if name not in MEAN_ONLY and name != "log_loss":
-        options["reduction"] = reduction
+    options = options_of(name, reduction, **options)
     with pytest.raises(ValueError) as memory_error:
         getattr(lm, name)(y, pred, *row_arrays, **options)
     assert "2345" in str(memory_error.value)

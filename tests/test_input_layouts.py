@@ -18,6 +18,8 @@ kernels.
 """
 from dataclasses import dataclass, field, replace
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -311,7 +313,12 @@ def test_broadcast_targets_stride0_rows(case, dtype):
     y = np.broadcast_to(d["y"][:1], d["y"].shape)   # every target is target 0
     sw = np.broadcast_to(d["sw"][:1], d["sw"].shape)
     assert y.strides[0] == 0 and sw.strides[0] == 0
-    assert_same_as_canonical(case, y, d["p"], sw)
+    with warnings.catch_warnings():
+        if lossmetrics.LOSSES[case.name].greater_is_better:
+            # A D² of one class is -inf, with NumPy's divide-by-zero warning
+            # (as scikit-learn's): the same for every layout.
+            warnings.simplefilter("ignore", RuntimeWarning)
+        assert_same_as_canonical(case, y, d["p"], sw)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -432,7 +439,9 @@ def test_bool_targets(case, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", cases_where(lambda c: c.targets == "labels" and c.ndim == 2))
+# (hinge_loss of two classes takes one column of decision values, not two.)
+@pytest.mark.parametrize("case", cases_where(lambda c: c.targets == "labels" and c.ndim == 2
+                                             and c.name != "hinge_loss"))
 def test_bool_labels_of_two_classes(case, dtype):
     # Two-class problems take boolean labels (False -> class 0, True -> class 1).
     d = inputs(case, dtype)
@@ -633,7 +642,7 @@ def test_float32_agrees_with_float64_to_float32_precision(case):
 # dtype, as scikit-learn does (its float32 score depends on that rounding).
 @pytest.mark.parametrize("case", cases_where(
     lambda c: c.name not in ("log_loss", "binary_cross_entropy")
-    and c.id != "brier_score_loss_binary"))
+    and c.id not in ("brier_score_loss_binary", "d2_brier_score_binary")))
 def test_float32_equals_float64_when_nothing_depends_on_the_dtype(case):
     # Without a dtype-dependent clipping step, reading float32 and computing in
     # float64 gives exactly the float64 result on the same (exact) values.

@@ -37,7 +37,7 @@ RTOL = 1e-10
 EPS = np.finfo(np.float64).eps
 
 ALL_NAMES = [
-    "explained_variance", "neg_binary_cross_entropy", "neg_brier_score", "neg_cross_entropy",
+    "d2_brier_score", "d2_log_loss_score", "explained_variance", "neg_binary_cross_entropy", "neg_brier_score", "neg_cross_entropy",
     "neg_huber_loss", "neg_log_loss", "neg_max_error", "neg_mean_absolute_error",
     "neg_mean_absolute_percentage_error", "neg_mean_gamma_deviance",
     "neg_mean_poisson_deviance", "neg_mean_squared_error",
@@ -47,12 +47,14 @@ ALL_NAMES = [
 ]
 # Scores (greater is better), not negated losses.
 SCORES = {"r2": "r2_score", "explained_variance": "explained_variance_score"}
+CLASS_SCORES = ("d2_log_loss_score", "d2_brier_score")
 # Names scikit-learn also has, with the same meaning.
 SKLEARN_NAMES = ["neg_brier_score", "neg_log_loss", "neg_mean_absolute_error",
                  "neg_mean_squared_error", "neg_root_mean_squared_error",
                  "neg_mean_squared_log_error", "neg_root_mean_squared_log_error",
                  "neg_mean_absolute_percentage_error", "neg_mean_poisson_deviance",
-                 "neg_mean_gamma_deviance", "r2", "explained_variance", "neg_max_error"]
+                 "neg_mean_gamma_deviance", "r2", "explained_variance", "neg_max_error",
+                 "d2_log_loss_score", "d2_brier_score"]
 DIGIT_WORDS = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven",
                         "eight", "nine"])  # sorted order differs from numeric order
 
@@ -261,6 +263,18 @@ def _reference_loss(name, estimator, X, y, w=None):
     """The loss a scorer should negate, computed independently of lossmetrics
     (a score's negation, for R² and the explained variance)."""
     y = np.asarray(y)
+    if name in CLASS_SCORES:
+        proba = estimator.predict_proba(X)
+        onehot = (y[:, None] == np.asarray(estimator.classes_)[None, :]).astype(float)
+        prior = np.tile(np.average(onehot, axis=0, weights=w), (len(y), 1))
+        if name == "d2_log_loss_score":
+            def per_row(q):
+                return -np.sum(onehot * np.log(np.clip(q, EPS, 1 - EPS)), axis=1)
+        else:
+            def per_row(q):
+                return np.sum((onehot - q) ** 2, axis=1)
+        return -(1 - np.average(per_row(proba), weights=w)
+                 / np.average(per_row(prior), weights=w))
     if name == "neg_log_loss":
         proba = estimator.predict_proba(X)
         return _ref_log_loss(y, proba[:, 1] if proba.shape[1] == 2 else proba,
@@ -347,6 +361,8 @@ PROBLEMS_OF = {
     "r2": ["diabetes"],
     "explained_variance": ["diabetes"],
     "neg_max_error": ["diabetes"],
+    "d2_log_loss_score": ["digits", "cancer"],
+    "d2_brier_score": ["digits", "cancer"],
 }
 NAME_PROBLEM = [(n, k) for n in ALL_NAMES for k in PROBLEMS_OF[n]]
 
@@ -407,7 +423,7 @@ def test_scorer_returns_python_float_negated_loss(name, kind):
     assert np.isfinite(score)
     # Greater is better: the negated loss (positive, but for the Poisson NLL,
     # which leaves out log(y!) as PyTorch does: negative for large counts).
-    assert score < 0 or name == "neg_poisson_nll_loss" or name in SCORES
+    assert score < 0 or name == "neg_poisson_nll_loss" or name in tuple(SCORES) + CLASS_SCORES
     assert score == pytest.approx(-_reference_loss(name, estimator, X, y), rel=RTOL)
 
 
@@ -452,6 +468,8 @@ def test_scorer_equals_negated_lossmetrics_function(name, kind):
         loss = lm.poisson_nll_loss(y, estimator.predict(X), log_input=False)
     elif name in SCORES:
         loss = -getattr(lm, SCORES[name])(y, estimator.predict(X))
+    elif name in CLASS_SCORES:
+        loss = -getattr(lm, name)(y, estimator.predict_proba(X), labels=classes)
     else:
         func = getattr(lm, name[len("neg_"):])
         loss = func(y, estimator.predict(X))
@@ -519,6 +537,10 @@ def test_pickled_scorer_keeps_its_score_request():
     ("neg_max_error", "diabetes"),
     ("r2", "diabetes_2out"),
     ("explained_variance", "diabetes_2out"),
+    ("d2_log_loss_score", "digits"),
+    ("d2_log_loss_score", "cancer"),
+    ("d2_brier_score", "digits"),
+    ("d2_brier_score", "cancer"),
 ])
 def test_cross_val_score_matches_sklearn_scorer(name, kind):
     estimator, X, y, cv = _problem(kind)
@@ -527,7 +549,7 @@ def test_cross_val_score_matches_sklearn_scorer(name, kind):
     theirs = cross_val_score(estimator, X, y, cv=cv, scoring=skm.get_scorer(name),
                              error_score="raise")
     assert ours.shape == (cv.get_n_splits(),)
-    assert np.all(ours < 0) or name in SCORES
+    assert np.all(ours < 0) or name in tuple(SCORES) + CLASS_SCORES
     assert_allclose(ours, theirs, rtol=RTOL, atol=0)
     # The folds really differ (the comparison is not of a constant).
     assert np.ptp(ours) > 0
@@ -885,7 +907,8 @@ def _digits_split_missing_classes():
 
 
 @pytest.mark.parametrize("labels", ["int", "words"])
-@pytest.mark.parametrize("name", ["neg_log_loss", "neg_brier_score", "neg_cross_entropy"])
+@pytest.mark.parametrize("name", ["neg_log_loss", "neg_brier_score", "neg_cross_entropy",
+                                  "d2_log_loss_score", "d2_brier_score"])
 def test_fold_missing_classes_multiclass(name, labels):
     X, y, cv = _digits_split_missing_classes()
     if labels == "words":
@@ -894,9 +917,14 @@ def test_fold_missing_classes_multiclass(name, labels):
     for score, (fitted, test) in zip(res["test_score"], folds):
         assert len(fitted.classes_) == 10
         assert len(np.unique(y[test])) == 5
-        assert np.isfinite(score) and score < 0
+        assert np.isfinite(score) and (score < 0 or name in CLASS_SCORES)
         classes = fitted.classes_
-        if name == "neg_log_loss":
+        if name in CLASS_SCORES:
+            proba = fitted.predict_proba(X[test])
+            expected = -getattr(lm, name)(y[test], proba, labels=classes)
+            assert -expected == pytest.approx(
+                getattr(skm, name)(y[test], proba, labels=classes), rel=RTOL)
+        elif name == "neg_log_loss":
             proba = fitted.predict_proba(X[test])
             expected = lm.log_loss(y[test], proba, labels=classes)
             assert expected == pytest.approx(

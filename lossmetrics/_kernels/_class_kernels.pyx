@@ -13,8 +13,8 @@ Nothing N-sized is allocated unless per-sample values are requested.
 """
 import numpy as np
 from cython.parallel cimport parallel, prange, threadid
-from libc.math cimport INFINITY
-from libc.stdint cimport int64_t, uint64_t
+from libc.math cimport INFINITY, floor
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 from lossmetrics._kernels._blocksum cimport (
@@ -1059,3 +1059,148 @@ def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
     return np.asarray(state), out_arr if want_none else None
+
+
+
+def hinge_kernel(const floating[:, :] x, const int64_t[:] codes, int64_t offset,
+                 const int64_t[::1] lut, const double[::1] sw, bint binary, int n_threads):
+    """scikit-learn's hinge loss along the rows of decision values; the column
+    of row r's label is ``lut[codes[r] - offset]`` (all valid, checked by the
+    caller).  Binary (x of shape (N, 1)): ``max(0, 1 - s x)`` with s = +1 for
+    column 1, -1 for column 0.  Multiclass (Crammer-Singer, x of shape
+    (N, C)): ``max(0, 1 - x[r, k] + max over the other columns)``.
+    Returns the state ((Σ w loss), (Σ w)), each a (hi, lo) row."""
+    cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef Py_ssize_t b, r, i, start, stop
+    cdef int64_t k
+    cdef double w, margin, other, t
+    cdef Acc la, lw
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = block_stop(start, rpb, n_rows)
+            la = acc_zero()
+            lw = acc_zero()
+            for r in range(start, stop):
+                w = sw[r] if has_sw else 1.0
+                k = lut[codes[r] - offset]
+                if binary:
+                    margin = x[r, 0] if k == 1 else -<double>x[r, 0]
+                else:
+                    other = -INFINITY
+                    for i in range(n_cols):
+                        if i != k and x[r, i] > other:
+                            other = x[r, i]
+                    margin = <double>x[r, k] - other
+                t = 1.0 - margin
+                t = t if t > 0.0 else 0.0
+                if w != 0.0:
+                    la = acc_add(la, w * t)
+                lw = acc_add(lw, w)
+            acc_store(partials, b, 0, la)
+            acc_store(partials, b, 1, lw)
+        combine_blocks(partials, state)
+    return np.asarray(state)
+
+
+def class_weight_kernel(const int64_t[:] codes, int64_t offset, const int64_t[::1] lut,
+                        const double[::1] sw, Py_ssize_t n_classes, int n_threads):
+    """The (weighted) count of each class, column ``lut[codes[r] - offset]``
+    (all valid, checked by the caller): an (n_classes, 2) state of
+    compensated (hi, lo) sums."""
+    cdef Py_ssize_t n_rows = codes.shape[0]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(1)
+    if n_blocks(n_rows, rpb) * n_classes > (1 << 18):   # bound the partials (4 MB)
+        rpb = n_blocks(n_rows, max(1, (1 << 18) // n_classes))
+    cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, n_classes, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((n_classes, 2), dtype=np.float64)
+    cdef Py_ssize_t b, r, start, stop
+    cdef int64_t k
+    cdef double w, t, bp
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = block_stop(start, rpb, n_rows)
+            for r in range(start, stop):
+                w = sw[r] if has_sw else 1.0
+                k = lut[codes[r] - offset]
+                # partials[b, k] += w, with TwoSum's error in the second slot.
+                t = partials[b, k, 0] + w
+                bp = t - partials[b, k, 0]
+                partials[b, k, 1] = partials[b, k, 1] + (
+                    (partials[b, k, 0] - (t - bp)) + (w - bp))
+                partials[b, k, 0] = t
+        combine_blocks(partials, state)
+    return np.asarray(state)
+
+
+ctypedef fused label_t:
+    int64_t
+    int32_t
+    uint8_t
+    double
+    float
+
+
+def mismatch_kernel(const label_t[:] a, const label_t[:] b, const double[::1] sw,
+                    int n_threads):
+    """The weight of the rows where ``a != b`` and the total weight: a (2, 2)
+    state of compensated (hi, lo) sums (zero_one_loss of numeric labels)."""
+    cdef Py_ssize_t n_rows = a.shape[0]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = rows_per_block(1)
+    cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
+    cdef Py_ssize_t blk, r, start, stop
+    cdef double w
+    cdef Acc la, lw
+    with nogil:
+        for blk in prange(nb, schedule='static', num_threads=n_threads):
+            start = blk * rpb
+            stop = block_stop(start, rpb, n_rows)
+            la = acc_zero()
+            lw = acc_zero()
+            for r in range(start, stop):
+                w = sw[r] if has_sw else 1.0
+                if a[r] != b[r]:
+                    la = acc_add(la, w)
+                lw = acc_add(lw, w)
+            acc_store(partials, blk, 0, la)
+            acc_store(partials, blk, 1, lw)
+        combine_blocks(partials, state)
+    return np.asarray(state)
+
+
+def label_summary(const label_t[:] y):
+    """(the number of distinct values, at most 3; whether every value is an
+    integer; whether one is NaN or infinite): scikit-learn's type_of_target of numeric
+    labels (binary, multiclass, continuous) in one pass, without a sort."""
+    cdef Py_ssize_t n = y.shape[0], i
+    cdef double first = 0.0, second = 0.0, v
+    cdef int n_distinct = 0
+    cdef bint integral = True, nan = False
+    with nogil:
+        for i in range(n):
+            v = <double>y[i]
+            if v - v != 0.0:     # NaN or infinity
+                nan = True
+                continue
+            if v != floor(v):
+                integral = False
+            if n_distinct == 0:
+                first = v
+                n_distinct = 1
+            elif n_distinct == 1 and v != first:
+                second = v
+                n_distinct = 2
+            elif n_distinct == 2 and v != first and v != second:
+                n_distinct = 3
+    return n_distinct, bool(integral), bool(nan)

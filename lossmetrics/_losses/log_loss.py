@@ -384,7 +384,9 @@ def _demo(d):
              "sklearn", lambda: skm.log_loss(d.binary_labels, d.binary_proba))]
 
 
-NORMALIZE = Option("normalize", "mean over the samples (default), or the sum",
+NORMALIZE = Option("normalize", "log_loss: the mean over the samples (default), or the "
+                   "sum; zero_one_loss: the fraction (default) or the (weighted) count "
+                   "of misclassified samples",
                    metavar=None, switch="on_off",
                    check=lambda v: check_bool(v, "normalize", "log_loss"))
 LABELS = Option("labels", "all the class labels, in the order of y_pred's columns "

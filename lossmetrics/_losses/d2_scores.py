@@ -1,0 +1,258 @@
+"""D² of classification: drop-ins for scikit-learn's d2_log_loss_score and
+d2_brier_score.
+
+Each is 1 - loss / null loss, the null model predicting every sample's
+class with the (weighted) class proportions of ``y_true``.  The state is the
+loss's own (log_loss's, brier_score_loss's kernel) with the number of rows
+and the weight of each class: the null loss follows from those (no
+N x C matrix of null probabilities), and two batches merge by addition.
+"""
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.driver import evaluate
+from lossmetrics._core.errors import undefined_metric_warning, warn
+from lossmetrics._core.state import total, weighted_mean
+from lossmetrics._core.validation import as_array, as_float_array, check_consistent_length
+from lossmetrics._kernels import kernels
+from lossmetrics._losses.brier import POS_LABEL, check_brier_score_loss
+from lossmetrics._losses.labels import LabelSet
+from lossmetrics._losses.log_loss import (
+    LABELS, _prepare, _renamed_y_pred, check_log_loss, log_loss_state,
+)
+
+_UNDEFINED = "D^2 score is not well-defined with less than two samples."
+
+
+def _fewer_than_two(y_true, y_proba, sample_weight):
+    """scikit-learn's first checks of the D² scores: consistent lengths, then
+    NaN with a warning for fewer than two samples (before any other check)."""
+    if y_true is None or y_proba is None:
+        return False   # the loss's own check names the missing argument
+    arrays = [("y_proba", as_array(y_proba, "y_proba")), ("y_true", as_array(y_true, "y_true"))]
+    if sample_weight is not None and not np.isscalar(sample_weight):
+        arrays.append(("sample_weight", as_array(sample_weight, "sample_weight")))
+    check_consistent_length(arrays)
+    if arrays[0][1].ndim and 0 < arrays[0][1].shape[0] < 2:   # (empty: an error below)
+        warn(_UNDEFINED, undefined_metric_warning())
+        return True
+    return False
+
+
+def check_d2_log_loss_score(y_true, y_proba, *, sample_weight=None, n_threads=None,
+                            labels=None):
+    return _renamed(check_log_loss(y_true, y_proba, sample_weight=sample_weight,
+                                   n_threads=n_threads, labels=labels), "d2_log_loss_score")
+
+
+def check_d2_brier_score(y_true, y_proba, *, sample_weight=None, n_threads=None,
+                         pos_label=None, labels=None):
+    return _renamed(check_brier_score_loss(y_true, y_proba, sample_weight=sample_weight,
+                                           n_threads=n_threads, pos_label=pos_label,
+                                           labels=labels), "d2_brier_score")
+
+
+def _renamed(checked, metric):
+    checked.metric = metric
+    return checked
+
+
+def class_weight_state(checked, want_none=False):
+    """The loss's state (Σ w loss, Σ w), then the number of rows, then the
+    weight of each class (column of y_proba), each a (hi, lo) row."""
+    state, _ = log_loss_state(checked, False)   # raises the errors left to the kernel
+    p, sw = checked.params, checked.sample_weight
+    if p["indicator"]:
+        y = as_float_array(checked.y_true, "y_true")
+        weights = np.zeros((y.shape[1], 2))
+        weights[:, 0] = (sw @ y) if sw.size else y.sum(axis=0)
+    else:
+        enc = p["encoded"]
+        n_columns = 2 if p["binary_1d"] else checked.y_pred.shape[1]
+        weights = kernels("_class_kernels").class_weight_kernel(
+            enc.codes, enc.offset, enc.lut, sw, n_columns, checked.n_threads)
+    rows = np.zeros((1, 2))
+    rows[0, 0] = checked.y_true.shape[0]
+    rows = np.concatenate([rows, weights])
+    return np.concatenate([state, rows]), None
+
+
+def _parts(state, metric):
+    """(the model's weighted mean loss, the class proportions), or None after
+    scikit-learn's warning for fewer than two samples."""
+    if total(state, 2) < 2:
+        warn(_UNDEFINED, undefined_metric_warning())
+        return None
+    weight = total(state, 1)
+    weighted_mean(total(state, 0), weight, metric)   # raises for a zero total weight
+    # The model's mean loss and the class weights, exact from their (hi, lo) sums.
+    loss = (Fraction(float(state[0, 0])) + Fraction(float(state[0, 1]))) / (
+        Fraction(float(state[1, 0])) + Fraction(float(state[1, 1])))
+    return loss, state[3:, 0] + state[3:, 1], weight
+
+
+def d2_log_loss_result(state, params, metric):
+    parts = _parts(state, metric)
+    if parts is None:
+        return float("nan")
+    loss, class_weights, weight = parts
+    # The null model's log loss: each class's weight times -log of its
+    # proportion, clipped as log_loss clips (float64's eps).
+    eps = np.finfo(np.float64).eps
+    proportions = np.clip(class_weights / weight, eps, 1 - eps)
+    null = -math.fsum((class_weights * np.log(proportions)).tolist()) / weight
+    return float(1 - loss / Fraction(null))
+
+
+def d2_brier_result(state, params, metric):
+    parts = _parts(state, metric)
+    if parts is None:
+        return float("nan")
+    loss, class_weights, weight = parts
+    # The null model's Brier score (summed over the classes, as the kernel's):
+    # 1 - Σ π², π the class proportions, in exact arithmetic.
+    weights = [Fraction(float(w)) for w in class_weights]
+    whole = sum(weights)
+    null = 1 - sum(w * w for w in weights) / (whole * whole)
+    if null == 0:
+        with np.errstate(all="warn"):   # a single class: -inf or NaN, with NumPy's warning
+            return float(1 - np.float64(loss) / np.float64(0.0))
+    return float(1 - loss / null)
+
+
+def _score(function):
+    def score(y_true, y_proba, *, classes=None, sample_weight=None):
+        if classes is not None and np.ndim(y_proba) == 1 and function is d2_brier_score:
+            return function(y_true, y_proba, pos_label=classes[-1],
+                            sample_weight=sample_weight)
+        return function(y_true, y_proba, labels=classes, sample_weight=sample_weight)
+    score.__name__ = score.__qualname__ = f"_score_{function.__name__}"
+    globals()[score.__qualname__] = score   # picklable by reference
+    return score
+
+
+def _demo(name):
+    def rows(d):
+        import sklearn.metrics as skm
+
+        ours, theirs = globals()[name], getattr(skm, name)
+        return [(name, lambda: ours(d.labels, d.proba), "sklearn",
+                 lambda: theirs(d.labels, d.proba))]
+    return rows
+
+
+D2_LOG_LOSS_SCORE = Loss(
+    name="d2_log_loss_score", dtype_dependent=True,
+    check=check_d2_log_loss_score, state=class_weight_state, result=d2_log_loss_result,
+    result_keys=(), options=(LABELS,), target="class labels", prediction="probabilities",
+    reference="sklearn.metrics.d2_log_loss_score",
+    example=("[0, 1, 1, 0]", "[[.9, .1], [.2, .8], [.3, .7], [.6, .4]]"),
+    scorer="d2_log_loss_score", response_method="predict_proba",
+    greater_is_better=True, labels=LabelSet(), prepare=_prepare,
+    demo=_demo("d2_log_loss_score"),
+)
+D2_BRIER_SCORE = Loss(
+    name="d2_brier_score", dtype_dependent=True,
+    check=check_d2_brier_score, state=class_weight_state, result=d2_brier_result,
+    result_keys=(), options=(POS_LABEL, LABELS), target="class labels",
+    prediction="probabilities", reference="sklearn.metrics.d2_brier_score",
+    example=("[0, 1, 1, 0]", "[.1, .8, .7, .4]"),
+    scorer="d2_brier_score", response_method="predict_proba",
+    greater_is_better=True, labels=LabelSet(binary_pos_label=True),
+    demo=_demo("d2_brier_score"),
+)
+
+
+@public(D2_LOG_LOSS_SCORE)
+def d2_log_loss_score(y_true, y_proba=None, *, sample_weight=None, labels=None,
+                      n_threads=None, y_pred="deprecated"):
+    """D² of the log loss: the fraction of log loss explained; a drop-in for
+    scikit-learn's.
+
+    ``1 - log_loss(y_true, y_proba) / log_loss(y_true, null)``, where the null
+    model predicts the (weighted) class proportions of ``y_true`` for every
+    sample: 1.0 is best, 0.0 is no better than the class frequencies, and it
+    can be negative.  With fewer than two samples it is undefined: NaN, with
+    scikit-learn's ``UndefinedMetricWarning``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels of any type, or a 0/1 label-indicator matrix.
+    y_proba : array-like of shape (n_samples, n_classes) or (n_samples,)
+        Predicted probabilities, columns in sorted label order (a 1-D array:
+        the probability of the greater label).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.
+    labels : array-like, default=None
+        All class labels; inferred from ``y_true`` if None.
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+    y_pred : array-like, deprecated
+        Former name of ``y_proba`` (as in scikit-learn 1.9).
+
+    Returns
+    -------
+    d2 : float
+
+    Examples
+    --------
+    >>> from lossmetrics import d2_log_loss_score
+    >>> round(d2_log_loss_score([0, 1, 1, 0], [[.9, .1], [.2, .8], [.3, .7], [.6, .4]]), 6)
+    0.568633
+    """
+    y_proba = _renamed_y_pred(y_proba, y_pred)
+    if _fewer_than_two(y_true, y_proba, sample_weight):
+        return float("nan")
+    return evaluate(D2_LOG_LOSS_SCORE, y_true, y_proba, sample_weight, n_threads,
+                    labels=labels)
+
+
+@public(D2_BRIER_SCORE)
+def d2_brier_score(y_true, y_proba, *, sample_weight=None, pos_label=None, labels=None,
+                   n_threads=None):
+    """D² of the Brier score (the Brier skill score); a drop-in for scikit-learn's.
+
+    ``1 - brier(y_true, y_proba) / brier(y_true, null)``, where the null model
+    predicts the (weighted) class proportions of ``y_true`` for every sample.
+    With fewer than two samples it is undefined: NaN, with scikit-learn's
+    ``UndefinedMetricWarning``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Predicted probabilities; a 1-D array is the probability of ``pos_label``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.
+    pos_label : int, float, bool or str, default=None
+        The positive class of a binary problem (scikit-learn's rules).
+    labels : array-like, default=None
+        All class labels of a multiclass problem; inferred from ``y_true`` if None.
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+
+    Returns
+    -------
+    d2 : float
+
+    Examples
+    --------
+    >>> from lossmetrics import d2_brier_score
+    >>> round(d2_brier_score([0, 1, 1, 0], [.1, .8, .7, .4]), 6)
+    0.7
+    """
+    if _fewer_than_two(y_true, y_proba, sample_weight):
+        return float("nan")
+    return evaluate(D2_BRIER_SCORE, y_true, y_proba, sample_weight, n_threads,
+                    pos_label=pos_label, labels=labels)
+
+
+_SCORE_LOG_LOSS = _score(d2_log_loss_score)
+_SCORE_BRIER = _score(d2_brier_score)
+D2_LOG_LOSS_SCORE.score = _SCORE_LOG_LOSS
+D2_BRIER_SCORE.score = _SCORE_BRIER
