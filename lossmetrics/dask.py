@@ -178,6 +178,12 @@ def _tree(states):
 
 
 def _evaluate(metric, data, names, sample_weight, options, compute):
+    if not LOSSES[metric].mergeable:
+        raise InvalidParameterError(
+            f"lossmetrics.dask.{metric}: {metric} is computed from quantiles of all the "
+            "rows, which do not merge chunk by chunk; it is not available on Dask "
+            f"arrays. Compute it in memory: lossmetrics.{metric}(y_true.compute(), "
+            "y_pred.compute()).")
     arrays = [_as_dask(x, name) for x, name in zip(data, names)]
     sw = sample_weight
     if sw is not None and not np.isscalar(sw):

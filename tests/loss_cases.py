@@ -344,6 +344,12 @@ CASES = {
     "explained_variance_score": Case("explained_variance_score", make_regression,
                                      ("mean",), _MULTIOUTPUT
                                      + ({"multioutput": "variance_weighted"},)),
+    "median_absolute_error": Case("median_absolute_error", make_regression, ("mean",),
+                                  _MULTIOUTPUT),
+    "d2_pinball_score": Case("d2_pinball_score", make_regression, ("mean",),
+                             ({"alpha": 0.1}, {"alpha": 0.9, "multioutput": "raw_values"})),
+    "d2_absolute_error_score": Case("d2_absolute_error_score", make_regression, ("mean",),
+                                    _MULTIOUTPUT),
     "zero_one_loss": Case("zero_one_loss", make_predicted_labels, ("mean", "sum")),
     "hinge_loss": Case("hinge_loss", make_hinge_binary, ("mean",)),
     "hinge_loss_multiclass": Case("hinge_loss", make_hinge_multiclass, ("mean",)),
@@ -400,6 +406,10 @@ CASES = {
     "brier_score_loss_binary": Case("brier_score_loss", make_brier_binary, ("mean",),
                                     ({"scale_by_half": False},)),
 }
+
+# The cases whose states merge (all but the quantile-based metrics, which
+# Accumulator and Dask refuse: tests/test_quantiles.py checks the refusals).
+MERGEABLE = tuple(c for c, case in CASES.items() if lossmetrics.LOSSES[case.name].mergeable)
 
 # Losses without a reduction= option (a mean only), from the declarations.
 MEAN_ONLY = tuple(name for name, loss in lossmetrics.LOSSES.items()

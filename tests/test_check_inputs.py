@@ -79,7 +79,7 @@ SKLEARN_VALUES = [m for m, kind in _KINDS.items() if kind == ("sklearn", "values
 REGRESSION = [m for m in SKLEARN_VALUES if "multioutput" in lossmetrics.LOSSES[m].option_names]
 # The scores (greater is better) take multioutput='variance_weighted';
 # r2_score also None (its uniform average), as in scikit-learn.
-SCORES = [m for m in REGRESSION if lossmetrics.LOSSES[m].greater_is_better]
+SCORES = [m for m in REGRESSION if "force_finite" in lossmetrics.LOSSES[m].option_names]
 SCORES_TAKING_NONE = ["r2_score"]
 # cross_entropy and nll_loss: class indices, ignore_index, spatial dimensions.
 CLASS_SCORES = [m for m, (_, target) in _KINDS.items() if target == "class indices"

@@ -37,16 +37,18 @@ RTOL = 1e-10
 EPS = np.finfo(np.float64).eps
 
 ALL_NAMES = [
-    "d2_brier_score", "d2_log_loss_score", "explained_variance", "neg_binary_cross_entropy", "neg_brier_score", "neg_cross_entropy",
+    "d2_absolute_error_score", "d2_brier_score", "d2_log_loss_score", "explained_variance",
+    "neg_binary_cross_entropy", "neg_brier_score", "neg_cross_entropy",
     "neg_huber_loss", "neg_log_loss", "neg_max_error", "neg_mean_absolute_error",
     "neg_mean_absolute_percentage_error", "neg_mean_gamma_deviance",
     "neg_mean_poisson_deviance", "neg_mean_squared_error",
-    "neg_mean_squared_log_error", "neg_multi_margin_loss", "neg_poisson_nll_loss",
+    "neg_mean_squared_log_error", "neg_median_absolute_error", "neg_multi_margin_loss", "neg_poisson_nll_loss",
     "neg_root_mean_squared_error", "neg_root_mean_squared_log_error",
     "neg_sigmoid_focal_loss", "neg_smooth_l1_loss", "neg_soft_margin_loss", "r2",
 ]
 # Scores (greater is better), not negated losses.
-SCORES = {"r2": "r2_score", "explained_variance": "explained_variance_score"}
+SCORES = {"r2": "r2_score", "explained_variance": "explained_variance_score",
+          "d2_absolute_error_score": "d2_absolute_error_score"}
 CLASS_SCORES = ("d2_log_loss_score", "d2_brier_score")
 # Names scikit-learn also has, with the same meaning.
 SKLEARN_NAMES = ["neg_brier_score", "neg_log_loss", "neg_mean_absolute_error",
@@ -54,7 +56,8 @@ SKLEARN_NAMES = ["neg_brier_score", "neg_log_loss", "neg_mean_absolute_error",
                  "neg_mean_squared_log_error", "neg_root_mean_squared_log_error",
                  "neg_mean_absolute_percentage_error", "neg_mean_poisson_deviance",
                  "neg_mean_gamma_deviance", "r2", "explained_variance", "neg_max_error",
-                 "d2_log_loss_score", "d2_brier_score"]
+                 "d2_log_loss_score", "d2_brier_score", "neg_median_absolute_error",
+                 "d2_absolute_error_score"]
 DIGIT_WORDS = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven",
                         "eight", "nine"])  # sorted order differs from numeric order
 
@@ -297,6 +300,18 @@ def _reference_loss(name, estimator, X, y, w=None):
                "neg_sigmoid_focal_loss": _ref_sigmoid_focal}[name]
         return ref(y, estimator.decision_function(X), np.asarray(estimator.classes_), w)
     pred = estimator.predict(X)
+    if name in ("neg_median_absolute_error", "d2_absolute_error_score"):
+        from sklearn.utils.stats import _weighted_percentile
+
+        def median(v):
+            return np.median(v) if w is None else _weighted_percentile(v, w, 50, average=True)
+
+        def mae(q):
+            return np.average(np.abs(y - q), weights=w)
+
+        if name == "neg_median_absolute_error":
+            return float(median(np.abs(y - pred)))
+        return -(1 - mae(pred) / mae(median(y)))
     if name in SCORES:
         y2, p2 = y.reshape(len(y), -1), pred.reshape(len(y), -1)
         d = y2 - p2
@@ -362,6 +377,8 @@ PROBLEMS_OF = {
     "explained_variance": ["diabetes"],
     "neg_max_error": ["diabetes"],
     "d2_log_loss_score": ["digits", "cancer"],
+    "neg_median_absolute_error": ["diabetes"],
+    "d2_absolute_error_score": ["diabetes"],
     "d2_brier_score": ["digits", "cancer"],
 }
 NAME_PROBLEM = [(n, k) for n in ALL_NAMES for k in PROBLEMS_OF[n]]
@@ -539,6 +556,10 @@ def test_pickled_scorer_keeps_its_score_request():
     ("explained_variance", "diabetes_2out"),
     ("d2_log_loss_score", "digits"),
     ("d2_log_loss_score", "cancer"),
+    ("neg_median_absolute_error", "diabetes"),
+    ("d2_absolute_error_score", "diabetes"),
+    ("neg_median_absolute_error", "diabetes_2out"),
+    ("d2_absolute_error_score", "diabetes_2out"),
     ("d2_brier_score", "digits"),
     ("d2_brier_score", "cancer"),
 ])
@@ -815,6 +836,10 @@ def _routed_problem(kind):
     ("neg_mean_absolute_error", "diabetes"),
     ("r2", "diabetes"),
     ("explained_variance", "diabetes"),
+    ("neg_median_absolute_error", "diabetes"),
+    ("d2_absolute_error_score", "diabetes"),
+    ("d2_log_loss_score", "digits"),
+    ("d2_brier_score", "cancer"),
 ])
 def test_routed_sample_weight_matches_sklearn(name, kind):
     with sklearn.config_context(enable_metadata_routing=True):

@@ -103,6 +103,13 @@ class Accumulator:
 
     def __init__(self, metric, **params):
         loss = get_loss(metric)
+        if not loss.mergeable:
+            raise InvalidParameterError(
+                f"Accumulator({metric!r}): {metric} is computed from quantiles of all "
+                "the rows, and a quantile does not merge batch by batch (the median of "
+                "medians is not the median). Call lossmetrics."
+                f"{metric} on the concatenated arrays, or use a metric of sums "
+                "(mean_absolute_error, mean_pinball_loss, r2_score).")
         check_option_names(f"Accumulator({metric!r})", loss, params,
                            [n for n in loss.option_names if n not in loss.batch_arrays]
                            + ["n_threads"])

@@ -202,6 +202,7 @@ def score(args):
         chunk_rows = max(1, CHUNK_ELEMENTS // per_row)
     else:
         chunked = n > chunk_rows
+    chunked = chunked and spec.mergeable   # a quantile needs every row at once
     kwargs = dict(options)
     if args.n_threads is not None:
         kwargs["n_threads"] = args.n_threads

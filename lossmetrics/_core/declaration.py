@@ -94,6 +94,9 @@ class Loss:
         holds something else (max_error's maximum).
     greater_is_better : bool
         A score (R², D²) rather than a loss: its scorer is not negated.
+    mergeable : bool
+        Whether batches' states merge (False for the quantile-based metrics,
+        which need all the data at once: Accumulator and Dask refuse them).
     function : callable
         The public function, attached by :func:`public`.
     """
@@ -120,6 +123,7 @@ class Loss:
     dtype_dependent: bool = False
     merge: Callable = merge_states
     greater_is_better: bool = False
+    mergeable: bool = True
     function: Optional[Callable] = field(default=None, repr=False)
 
     def __post_init__(self):

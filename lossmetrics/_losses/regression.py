@@ -159,11 +159,11 @@ def check_mean_absolute_percentage_error(y_true, y_pred, *, sample_weight=None,
                              sample_weight, n_threads, multioutput)
 
 
-def _check_quantile(alpha):
+def _check_quantile(alpha, metric="mean_pinball_loss"):
     if (isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real)
             or not 0 <= alpha <= 1):
         raise InvalidParameterError(
-            "The 'alpha' parameter of mean_pinball_loss must be a float in the range "
+            f"The 'alpha' parameter of {metric} must be a float in the range "
             f"[0.0, 1.0]. Got {alpha!r} instead.")
     return float(alpha)
 

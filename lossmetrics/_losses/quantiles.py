@@ -1,0 +1,268 @@
+"""The regression metrics built on (weighted) quantiles: drop-ins for
+scikit-learn's median_absolute_error, d2_pinball_score and
+d2_absolute_error_score.
+
+A quantile is not a sum: it needs all the data at once, so these metrics have
+no mergeable state (``Accumulator`` refuses them, saying so).  The quantiles
+follow scikit-learn's definitions exactly: ``np.median`` for the unweighted
+median, and its weighted "averaged inverted CDF" (``_weighted_percentile``
+with ``average=True``) otherwise.  Unweighted quantiles select the two order
+statistics they need (``np.partition``, linear time) instead of sorting.
+"""
+import functools
+
+import numpy as np
+
+from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.driver import evaluate
+from lossmetrics._core.errors import undefined_metric_warning, warn
+from lossmetrics._core.validation import as_array
+from lossmetrics._losses.elementwise import ALPHA
+from lossmetrics._losses.regression import (
+    MULTIOUTPUT, _average_outputs, _check_quantile, _check_regression, regression_state,
+)
+
+_EPS = np.finfo(np.float64).eps
+
+
+def weighted_quantile(values, weights, alpha):
+    """scikit-learn's ``_weighted_percentile(values, weights, alpha * 100,
+    average=True)`` of a 1-D float64 array (weights None: unit weights)."""
+    n = values.shape[0]
+    rank = np.float64(alpha * 100) / 100     # scikit-learn's percentile_rank / 100
+    if weights is None:
+        # The CDF of unit weights is 1, 2, ..., n: the index is arithmetic.
+        target = rank * n
+        if target == 0:
+            target = np.nextafter(target, target + 1)
+        i = min(max(int(np.ceil(target)) - 1, 0), n - 1)
+        above = (i + 1) - target > _EPS
+        j = min(i + 1, n - 1)
+        part = np.partition(values, [i, j] if j != i else [i])
+        return part[i] if above else (part[i] + part[j]) / 2
+    order = np.argsort(values, kind="stable")
+    sorted_values, sorted_weights = values[order], weights[order]
+    cdf = np.cumsum(sorted_weights)
+    target = rank * cdf[-1]
+    if target == 0:
+        target = np.nextafter(target, target + 1)
+    i = min(int(np.searchsorted(cdf, target)), n - 1)
+    above = cdf[i] - target > _EPS
+    j = min(i + 1, n - 1)
+    if sorted_weights[j] == 0:
+        # The next value of nonzero weight (scikit-learn's rule).
+        k = int(np.searchsorted(cdf, cdf[i], side="right"))
+        j = i if k > n - 1 else k
+    return sorted_values[i] if above else (sorted_values[i] + sorted_values[j]) / 2
+
+
+def _columns(checked):
+    y, x = checked.y_true, checked.y_pred
+    return [(np.asarray(y[:, j], dtype=np.float64), np.asarray(x[:, j], dtype=np.float64))
+            for j in range(y.shape[1])]
+
+
+def median_state(checked, want_none=False):
+    """The per-output medians of |y_true - y_pred| (not a mergeable state)."""
+    checked.run_deferred()   # NaN and infinity: the errors scikit-learn raises
+    sw = checked.sample_weight if checked.sample_weight.size else None
+    medians = []
+    for y, x in _columns(checked):
+        errors = np.abs(x - y)
+        medians.append(np.median(errors) if sw is None
+                       else weighted_quantile(errors, sw, 0.5))
+    return np.array(medians), None
+
+
+def median_result(medians, params, metric):
+    return _average_outputs(medians, params["multioutput"])
+
+
+def d2_pinball_state(checked, want_none=False):
+    """Per output: the model's mean pinball loss, and that of the constant
+    ``alpha``-quantile of y_true (both by the pinball kernel)."""
+    checked.run_deferred()
+    alpha = checked.params["param"]
+    model, _ = regression_state("PINBALL", checked)
+    sw = checked.sample_weight if checked.sample_weight.size else None
+    y = checked.y_true
+    quantiles = np.array([weighted_quantile(np.asarray(y[:, j], dtype=np.float64), sw, alpha)
+                          for j in range(y.shape[1])])
+    null_pred = np.broadcast_to(quantiles, y.shape)
+    null, _ = regression_state("PINBALL", checked.__class__(
+        checked.metric, y, null_pred, checked.sample_weight, checked.n_threads,
+        checked.params))
+    return np.stack([_means(model), _means(null)]), None
+
+
+def _means(state):
+    sums = state[:-1, 0] + state[:-1, 1]
+    return sums / (state[-1, 0] + state[-1, 1])
+
+
+def d2_pinball_result(state, params, metric):
+    if params["n_samples"] < 2:
+        warn("D^2 score is not well-defined with less than two samples.",
+             undefined_metric_warning())
+        return float("nan")
+    num, den = state
+    # scikit-learn's force_finite rules: 1.0 for a perfect fit, 0.0 for a
+    # constant y_true that is not fitted perfectly.
+    scores = np.ones(num.shape[0])
+    valid = (num != 0) & (den != 0)
+    scores[valid] = 1 - num[valid] / den[valid]
+    scores[(num != 0) & (den == 0)] = 0.0
+    return _average_outputs(scores, params["multioutput"])
+
+
+def check_median_absolute_error(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                                multioutput="uniform_average"):
+    # scikit-learn checks this metric's arrays as "numeric", not floating.
+    for value, name in ((y_true, "y_true"), (y_pred, "y_pred")):
+        if value is None:
+            continue   # (the generic check names it)
+        arr = as_array(value, name)
+        if arr.dtype.kind in "US" and arr.size:
+            raise ValueError(
+                "dtype='numeric' is not compatible with arrays of bytes/strings.Convert "
+                f"your data to numeric values explicitly instead. {name} holds strings: "
+                f"{arr.flat[0].item()!r} at index 0.")
+    return _check_regression("median_absolute_error", y_true, y_pred, sample_weight,
+                             n_threads, multioutput)
+
+
+def _check_d2(metric, y_true, y_pred, sample_weight, n_threads, multioutput, alpha):
+    checked = _check_regression(metric, y_true, y_pred, sample_weight, n_threads,
+                                multioutput, param=alpha)
+    checked.params["n_samples"] = checked.y_true.shape[0]
+    return checked
+
+
+def check_d2_pinball_score(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                           alpha=0.5, multioutput="uniform_average"):
+    alpha = _check_quantile(alpha, "d2_pinball_score")
+    return _check_d2("d2_pinball_score", y_true, y_pred, sample_weight, n_threads,
+                     multioutput, alpha)
+
+
+def check_d2_absolute_error_score(y_true, y_pred, *, sample_weight=None, n_threads=None,
+                                  multioutput="uniform_average"):
+    return _check_d2("d2_absolute_error_score", y_true, y_pred, sample_weight, n_threads,
+                     multioutput, 0.5)
+
+
+def _demo(name, d):
+    import sklearn.metrics as skm
+
+    ours, theirs = globals()[name], getattr(skm, name)
+    return [(name, lambda: ours(d.targets, d.predictions), "sklearn",
+             lambda: theirs(d.targets, d.predictions))]
+
+
+def _declare(name, check, state, result, options, scorer, greater_is_better):
+    return Loss(
+        name=name, check=check, state=state, result=result,
+        result_keys=("multioutput", "n_samples") if greater_is_better else ("multioutput",),
+        options=options, target="values", prediction="values",
+        reference=f"sklearn.metrics.{name}",
+        example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
+        scorer=scorer, response_method="predict" if scorer else "",
+        greater_is_better=greater_is_better, mergeable=False,
+        demo=functools.partial(_demo, name),
+    )
+
+
+MEDIAN_ABSOLUTE_ERROR = _declare("median_absolute_error", check_median_absolute_error,
+                                 median_state, median_result, (MULTIOUTPUT,),
+                                 "neg_median_absolute_error", False)
+# (scikit-learn has no scorer for the pinball D²: its quantile is an option.)
+D2_PINBALL_SCORE = _declare("d2_pinball_score", check_d2_pinball_score, d2_pinball_state,
+                            d2_pinball_result, (ALPHA, MULTIOUTPUT), "", True)
+D2_ABSOLUTE_ERROR_SCORE = _declare("d2_absolute_error_score",
+                                   check_d2_absolute_error_score, d2_pinball_state,
+                                   d2_pinball_result, (MULTIOUTPUT,),
+                                   "d2_absolute_error_score", True)
+
+_PARAMS = """
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.{alpha}
+    multioutput : {{'raw_values', 'uniform_average'}} or array-like of shape \
+(n_outputs,), default='uniform_average'
+        Return every output's value, their average, or their average with
+        these weights.
+    n_threads : int, default=None
+        OpenMP threads for the sums; results are bitwise identical for every value.
+
+    Returns
+    -------
+    {result} : float or ndarray of shape (n_outputs,)
+"""
+
+
+@public(MEDIAN_ABSOLUTE_ERROR)
+def median_absolute_error(y_true, y_pred, *, multioutput="uniform_average",
+                          sample_weight=None, n_threads=None):
+    return evaluate(MEDIAN_ABSOLUTE_ERROR, y_true, y_pred, sample_weight, n_threads,
+                    multioutput=multioutput)
+
+
+@public(D2_PINBALL_SCORE)
+def d2_pinball_score(y_true, y_pred, *, sample_weight=None, alpha=0.5,
+                     multioutput="uniform_average", n_threads=None):
+    return evaluate(D2_PINBALL_SCORE, y_true, y_pred, sample_weight, n_threads,
+                    alpha=alpha, multioutput=multioutput)
+
+
+@public(D2_ABSOLUTE_ERROR_SCORE)
+def d2_absolute_error_score(y_true, y_pred, *, sample_weight=None,
+                            multioutput="uniform_average", n_threads=None):
+    return evaluate(D2_ABSOLUTE_ERROR_SCORE, y_true, y_pred, sample_weight, n_threads,
+                    multioutput=multioutput)
+
+
+median_absolute_error.__doc__ = """Median absolute error; a drop-in for scikit-learn's.
+
+    The (weighted) median of ``|y_true - y_pred|`` per output: robust to
+    outliers.  It needs all the data at once (no ``Accumulator``).
+""" + _PARAMS.format(alpha="", result="loss") + """
+    Examples
+    --------
+    >>> from lossmetrics import median_absolute_error
+    >>> median_absolute_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.5
+"""
+
+d2_pinball_score.__doc__ = """D² of the pinball loss; a drop-in for scikit-learn's.
+
+    ``1 - pinball(y_true, y_pred) / pinball(y_true, q)`` per output, ``q``
+    the (weighted) ``alpha``-quantile of ``y_true``: the fraction of the
+    pinball loss explained (1.0 best, 0.0 no better than the quantile).  A
+    constant ``y_true`` scores 1.0 if fitted exactly, else 0.0; fewer than
+    two samples give NaN with scikit-learn's ``UndefinedMetricWarning``.
+""" + _PARAMS.format(alpha="""
+    alpha : float, default=0.5
+        The quantile, in [0, 1].""", result="score") + """
+    Examples
+    --------
+    >>> from lossmetrics import d2_pinball_score
+    >>> round(d2_pinball_score([1, 2, 3], [1, 3, 3], alpha=0.9), 6)
+    0.666667
+"""
+
+d2_absolute_error_score.__doc__ = """D² of the absolute error; a drop-in for scikit-learn's.
+
+    ``d2_pinball_score`` with ``alpha=0.5``: ``1 - MAE(y_true, y_pred) /
+    MAE(y_true, median(y_true))`` per output.
+""" + _PARAMS.format(alpha="", result="score") + """
+    Examples
+    --------
+    >>> from lossmetrics import d2_absolute_error_score
+    >>> round(d2_absolute_error_score([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 6)
+    0.764706
+"""

@@ -1,0 +1,104 @@
+"""median_absolute_error, d2_pinball_score and d2_absolute_error_score
+against scikit-learn 1.9 (called live) and their quantiles against NumPy's."""
+import warnings
+
+import numpy as np
+import pytest
+import sklearn.metrics as skm
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.utils.stats import _weighted_percentile
+
+import lossmetrics as lm
+from lossmetrics._losses.quantiles import weighted_quantile
+
+RTOL = 1e-12
+QUANTILE_METRICS = ["median_absolute_error", "d2_pinball_score", "d2_absolute_error_score"]
+
+
+def _data(rng, n, outputs=2, ties=False):
+    shape = (n, outputs)
+    y = rng.integers(0, 6, shape).astype(float) if ties else rng.normal(size=shape) * 3
+    return y, y + (rng.integers(-2, 3, shape) if ties else rng.normal(size=shape))
+
+
+@pytest.mark.parametrize("name", QUANTILE_METRICS)
+@pytest.mark.parametrize("multioutput", ["raw_values", "uniform_average", [0.3, 0.7]])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("n", [1, 2, 7, 500, 501])
+def test_matches_sklearn(name, multioutput, weighted, ties, n):
+    rng = np.random.default_rng(n + 3 * weighted + ties)
+    y, p = _data(rng, n, ties=ties)
+    w = None
+    if weighted:
+        w = rng.integers(0, 4, n).astype(float) if ties else rng.random(n) * 2
+        w[0] = 1.0   # a positive total
+    kwargs = dict(sample_weight=w, multioutput=multioutput)
+    with warnings.catch_warnings(record=True) as theirs_w:
+        warnings.simplefilter("always")
+        expected = getattr(skm, name)(y, p, **kwargs)
+    with warnings.catch_warnings(record=True) as ours_w:
+        warnings.simplefilter("always")
+        got = getattr(lm, name)(y, p, **kwargs)
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=1e-15)
+    assert [type(x.message) for x in ours_w] == [type(x.message) for x in theirs_w]
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.05, 0.1, 1 / 3, 0.5, 0.9, 0.99, 1.0])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_d2_pinball_score_matches_sklearn(alpha, weighted):
+    rng = np.random.default_rng(int(alpha * 100) + weighted)
+    y, p = _data(rng, 300, ties=True)
+    w = rng.integers(0, 3, 300).astype(float) if weighted else None
+    np.testing.assert_allclose(
+        lm.d2_pinball_score(y, p, alpha=alpha, sample_weight=w, multioutput="raw_values"),
+        skm.d2_pinball_score(y, p, alpha=alpha, sample_weight=w, multioutput="raw_values"),
+        rtol=RTOL, atol=1e-15)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 11])
+@pytest.mark.parametrize("alpha", [0.0, 0.1, 0.25, 0.5, 0.75, 1.0])
+def test_weighted_quantile_is_sklearns_weighted_percentile(n, alpha):
+    rng = np.random.default_rng(n)
+    for _ in range(30):
+        v = rng.integers(0, 5, n).astype(float)
+        w = rng.integers(0, 3, n).astype(float)
+        w[rng.integers(0, n)] = 1.0
+        assert weighted_quantile(v, w, alpha) == _weighted_percentile(
+            v, w, alpha * 100, average=True)
+        assert weighted_quantile(v, None, alpha) == _weighted_percentile(
+            v, np.ones(n), alpha * 100, average=True)
+        assert weighted_quantile(v, None, 0.5) == np.median(v)
+
+
+def test_d2_of_fewer_than_two_samples_warns_and_is_nan():
+    for module in (skm, lm):
+        with pytest.warns(UndefinedMetricWarning, match="less than two samples"):
+            assert np.isnan(module.d2_absolute_error_score([1.0], [2.0]))
+
+
+def test_constant_y_true():
+    for p, score in (([2.0, 2.0, 2.0], 1.0), ([1.0, 2.0, 3.0], 0.0)):
+        assert lm.d2_absolute_error_score([2.0] * 3, p) == skm.d2_absolute_error_score(
+            [2.0] * 3, p) == score
+
+
+@pytest.mark.parametrize("name", QUANTILE_METRICS)
+def test_accumulator_and_dask_refuse_with_a_reason(name):
+    with pytest.raises(ValueError, match=f"{name} is computed from quantiles.*"
+                       "does not merge batch by batch.*concatenated"):
+        lm.Accumulator(name)
+    import dask.array as da
+    import lossmetrics.dask as lmd
+
+    y = da.from_array(np.arange(6.0), chunks=2)
+    with pytest.raises(ValueError, match=r"quantiles.*not available on Dask arrays.*"
+                       r"\.compute\(\)"):
+        getattr(lmd, name)(y, y + 1)
+
+
+def test_option_errors_name_the_metric():
+    with pytest.raises(ValueError, match="'alpha' parameter of d2_pinball_score"):
+        lm.d2_pinball_score([1.0, 2.0], [1.0, 2.0], alpha=1.5)
+    with pytest.raises(ValueError, match="dtype='numeric' is not compatible"):
+        lm.median_absolute_error(["a", "b"], [1.0, 2.0])
