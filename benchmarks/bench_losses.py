@@ -226,6 +226,37 @@ def workloads(scale):
             sklearn=lambda: skm.mean_pinball_loss(a, b, alpha=0.9),
             other=lambda: np.mean(np.maximum(0.9 * (a - b), -0.1 * (a - b))),
             other_name="numpy")
+    if hasattr(lm, "r2_score"):
+        add(f"r2_score {n_flat:.0e}", [a, b], lambda: lm.r2_score(a, b),
+            sklearn=lambda: skm.r2_score(a, b))
+        add(f"explained_variance_score {n_flat:.0e}", [a, b],
+            lambda: lm.explained_variance_score(a, b),
+            sklearn=lambda: skm.explained_variance_score(a, b))
+        add(f"max_error {n_flat:.0e}", [a, b], lambda: lm.max_error(a, b),
+            sklearn=lambda: skm.max_error(a, b),
+            other=lambda: np.max(np.abs(a - b)), other_name="numpy")
+        add(f"median_absolute_error {n_flat:.0e}", [a, b],
+            lambda: lm.median_absolute_error(a, b),
+            sklearn=lambda: skm.median_absolute_error(a, b),
+            other=lambda: np.median(np.abs(a - b)), other_name="numpy")
+        add(f"d2_absolute_error_score {n_flat:.0e}", [a, b],
+            lambda: lm.d2_absolute_error_score(a, b),
+            sklearn=lambda: skm.d2_absolute_error_score(a, b))
+        add(f"d2_tweedie_score power 1 {n_flat:.0e}", [counts, rate],
+            lambda: lm.d2_tweedie_score(counts, rate, power=1),
+            sklearn=lambda: skm.d2_tweedie_score(counts, rate, power=1))
+        labels_pred = np.argmax(proba, axis=1)
+        add(f"zero_one_loss {n_cls:.0e}", [y, labels_pred],
+            lambda: lm.zero_one_loss(y, labels_pred),
+            sklearn=lambda: skm.zero_one_loss(y, labels_pred),
+            other=lambda: np.mean(y != labels_pred), other_name="numpy")
+        add(f"hinge_loss {n_cls:.0e}x10", [logits, y], lambda: lm.hinge_loss(y, logits),
+            sklearn=lambda: skm.hinge_loss(y, logits))
+        add(f"d2_log_loss_score {n_cls:.0e}x10", [proba, y],
+            lambda: lm.d2_log_loss_score(y, proba),
+            sklearn=lambda: skm.d2_log_loss_score(y, proba))
+        add(f"d2_brier_score {n_cls:.0e}x10", [proba, y], lambda: lm.d2_brier_score(y, proba),
+            sklearn=lambda: skm.d2_brier_score(y, proba))
     add(f"huber_loss {n_flat:.0e}", [a, b], lambda: lm.huber_loss(a, b),
         torch=("huber_loss", b, a))
     add(f"smooth_l1_loss {n_flat:.0e}", [a, b], lambda: lm.smooth_l1_loss(a, b),

@@ -36,6 +36,7 @@ from lossmetrics._losses.regression import (
 from lossmetrics._losses.variance_scores import explained_variance_score, r2_score
 from lossmetrics._losses.classification import hinge_loss, zero_one_loss
 from lossmetrics._losses.d2_scores import d2_brier_score, d2_log_loss_score
+from lossmetrics._losses.deviance_scores import d2_tweedie_score
 from lossmetrics._losses.quantiles import (
     d2_absolute_error_score, d2_pinball_score, median_absolute_error,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "median_absolute_error",
     "d2_pinball_score",
     "d2_absolute_error_score",
+    "d2_tweedie_score",
     "zero_one_loss",
     "hinge_loss",
     "d2_log_loss_score",

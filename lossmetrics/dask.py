@@ -180,9 +180,9 @@ def _tree(states):
 def _evaluate(metric, data, names, sample_weight, options, compute):
     if not LOSSES[metric].mergeable:
         raise InvalidParameterError(
-            f"lossmetrics.dask.{metric}: {metric} is computed from quantiles of all the "
-            "rows, which do not merge chunk by chunk; it is not available on Dask "
-            f"arrays. Compute it in memory: lossmetrics.{metric}(y_true.compute(), "
+            f"lossmetrics.dask.{metric}: {metric} does not merge chunk by chunk "
+            f"({LOSSES[metric].unmergeable}); it is not available on Dask arrays. "
+            f"Compute it in memory: lossmetrics.{metric}(y_true.compute(), "
             "y_pred.compute()).")
     arrays = [_as_dask(x, name) for x, name in zip(data, names)]
     sw = sample_weight
@@ -297,8 +297,13 @@ def _make(metric):
         f"    >>> from lossmetrics.dask import {metric}\n"
         f"    >>> data = [np.asarray(a) for a in ({y_ex}, {p_ex}{''.join(', ' + m for m in more)})]\n"
         "    >>> chunked = [da.from_array(a, chunks=2) for a in data]\n"
-        f"    >>> {metric}(*chunked) == lossmetrics.{metric}(*data)\n"
-        "    True\n"
+        + (f"    >>> {metric}(*chunked) == lossmetrics.{metric}(*data)\n"
+           "    True\n" if spec.mergeable else
+           f"    >>> try:  # {spec.unmergeable}\n"
+           f"    ...     {metric}(*chunked)\n"
+           "    ... except ValueError as exc:\n"
+           "    ...     print('not available on Dask arrays' in str(exc))\n"
+           "    True\n")
     )
     loss.__module__ = __name__
     loss.__qualname__ = metric

@@ -350,6 +350,8 @@ CASES = {
                              ({"alpha": 0.1}, {"alpha": 0.9, "multioutput": "raw_values"})),
     "d2_absolute_error_score": Case("d2_absolute_error_score", make_regression, ("mean",),
                                     _MULTIOUTPUT),
+    "d2_tweedie_score": Case("d2_tweedie_score", make_counts, ("mean",),
+                             ({"power": 1.5}, {"power": 0}, {"power": 1})),
     "zero_one_loss": Case("zero_one_loss", make_predicted_labels, ("mean", "sum")),
     "hinge_loss": Case("hinge_loss", make_hinge_binary, ("mean",)),
     "hinge_loss_multiclass": Case("hinge_loss", make_hinge_multiclass, ("mean",)),

@@ -306,8 +306,10 @@ def test_broadcast_predictions_stride0_rows(case, dtype):
     assert_same_as_canonical(case, d["y"], p, d["sw"])
 
 
+# (d2_tweedie_score of a constant y_true is an error: no deviance to explain,
+# tested in test_regression_scores.py.)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", cases_where(lambda c: True))
+@pytest.mark.parametrize("case", cases_where(lambda c: c.name != "d2_tweedie_score"))
 def test_broadcast_targets_stride0_rows(case, dtype):
     d = inputs(case, dtype)
     y = np.broadcast_to(d["y"][:1], d["y"].shape)   # every target is target 0

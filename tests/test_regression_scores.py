@@ -216,3 +216,46 @@ def test_accumulator_batches_with_their_own_shifts(name):
     np.testing.assert_array_max_ulp(merged, one_shot, maxulp=1)
     for j in range(2):
         assert one_shot[j] == _exact_score(name, y[:, j], p[:, j], w)
+
+
+# ----------------------------------------------------------- d2_tweedie_score
+
+@pytest.mark.parametrize("power", [-1.0, 0, 1, 1.5, 2, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_d2_tweedie_score_matches_sklearn(power, weighted):
+    rng = np.random.default_rng(10)
+    y = rng.poisson(3.0, 800).astype(float) + (1.0 if power >= 2 else 0.0)
+    p = np.abs(y + rng.normal(size=800)) + 0.1
+    w = rng.random(800) if weighted else None
+    assert lm.d2_tweedie_score(y, p, power=power, sample_weight=w) == pytest.approx(
+        skm.d2_tweedie_score(y, p, power=power, sample_weight=w), rel=1e-12)
+
+
+def test_d2_tweedie_score_is_r2_for_power_0():
+    rng = np.random.default_rng(11)
+    y, p = _data(rng, 300, None)
+    assert lm.d2_tweedie_score(y, p) == pytest.approx(lm.r2_score(y, p), rel=1e-13)
+
+
+def test_d2_tweedie_score_edge_cases_match_sklearn():
+    with pytest.warns(UndefinedMetricWarning, match="less than two samples"):
+        assert np.isnan(skm.d2_tweedie_score([1.0], [-1.0], power=1))
+    with pytest.warns(UndefinedMetricWarning, match="less than two samples"):
+        assert np.isnan(lm.d2_tweedie_score([1.0], [-1.0], power=1))   # domain unchecked
+    for module in (skm, lm):
+        with pytest.raises(ZeroDivisionError):
+            module.d2_tweedie_score([2.0, 2.0], [1.0, 3.0], power=1)
+    with pytest.raises(ValueError, match="deviance of the mean prediction is 0"):
+        lm.d2_tweedie_score([2.0, 2.0], [1.0, 3.0], power=1)
+    for call in (lambda m: m.d2_tweedie_score([[1.0, 2.0]] * 2, [[1.0, 2.0]] * 2),
+                 lambda m: m.d2_tweedie_score([1.0, -1.0], [1.0, 1.0], power=1),
+                 lambda m: m.d2_tweedie_score([1.0, 2.0], [1.0, 1.0], power=0.5)):
+        with pytest.raises(ValueError) as theirs:
+            call(skm)
+        with pytest.raises(ValueError) as ours:
+            call(lm)
+        first = str(theirs.value).split(". ")[0].split(" Got")[0]
+        assert first in str(ours.value), (str(theirs.value), str(ours.value))
+    with pytest.raises(ValueError, match="does not merge batch by batch: the deviance "
+                       "of the mean"):
+        lm.Accumulator("d2_tweedie_score")

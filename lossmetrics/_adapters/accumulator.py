@@ -105,11 +105,10 @@ class Accumulator:
         loss = get_loss(metric)
         if not loss.mergeable:
             raise InvalidParameterError(
-                f"Accumulator({metric!r}): {metric} is computed from quantiles of all "
-                "the rows, and a quantile does not merge batch by batch (the median of "
-                "medians is not the median). Call lossmetrics."
-                f"{metric} on the concatenated arrays, or use a metric of sums "
-                "(mean_absolute_error, mean_pinball_loss, r2_score).")
+                f"Accumulator({metric!r}): {metric} does not merge batch by batch: "
+                f"{loss.unmergeable}. Call lossmetrics.{metric} on the concatenated "
+                "arrays, or use a metric of sums (mean_absolute_error, "
+                "mean_pinball_loss, r2_score, mean_tweedie_deviance).")
         check_option_names(f"Accumulator({metric!r})", loss, params,
                            [n for n in loss.option_names if n not in loss.batch_arrays]
                            + ["n_threads"])

@@ -94,9 +94,10 @@ class Loss:
         holds something else (max_error's maximum).
     greater_is_better : bool
         A score (R², D²) rather than a loss: its scorer is not negated.
-    mergeable : bool
-        Whether batches' states merge (False for the quantile-based metrics,
-        which need all the data at once: Accumulator and Dask refuse them).
+    unmergeable : str
+        Why batches' states do not merge ("" where they do): the quantile
+        metrics and d2_tweedie_score need all the rows at once, and
+        Accumulator and Dask refuse them with this reason.
     function : callable
         The public function, attached by :func:`public`.
     """
@@ -123,11 +124,16 @@ class Loss:
     dtype_dependent: bool = False
     merge: Callable = merge_states
     greater_is_better: bool = False
-    mergeable: bool = True
+    unmergeable: str = ""
     function: Optional[Callable] = field(default=None, repr=False)
 
     def __post_init__(self):
         self.options = tuple(o if isinstance(o, Option) else plain(o) for o in self.options)
+
+    @property
+    def mergeable(self):
+        """Whether the states of batches merge (Accumulator, Dask)."""
+        return not self.unmergeable
 
     @property
     def option_names(self):

@@ -7,7 +7,7 @@ adapters (Accumulator, Dask, scorers, command line, demo) and the tests read
 """
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._losses import (
-    brier, class_scores, classification, d2_scores, distributions, elementwise, embeddings, gaussian, log_loss, margins,
+    brier, class_scores, classification, d2_scores, deviance_scores, distributions, elementwise, embeddings, gaussian, log_loss, margins,
     multilabel, quantiles, ranking, regression, variance_scores,
 )
 
@@ -16,7 +16,8 @@ from lossmetrics._core.declaration import Loss
 # The families, in the order of the API reference: scikit-learn's drop-ins,
 # then PyTorch's losses.  Every Loss a family module declares is collected,
 # in the order of its declarations: a new loss of a family needs no line here.
-FAMILIES = (log_loss, brier, regression, variance_scores, quantiles, classification, d2_scores,
+FAMILIES = (log_loss, brier, regression, variance_scores, quantiles, deviance_scores,
+            classification, d2_scores,
             class_scores, margins, elementwise, gaussian, multilabel, distributions,
             embeddings, ranking)
 

@@ -159,7 +159,16 @@ ZERO_ONE_LOSS = Loss(
     target="class labels", prediction="class labels",
     reference="sklearn.metrics.zero_one_loss",
     example=("[0, 1, 2, 3]", "[0, 2, 1, 3]"),
+    demo=lambda d: _demo_zero_one(d),
 )
+
+
+def _demo_zero_one(d):
+    import sklearn.metrics as skm
+
+    predicted = d.proba.argmax(axis=1)   # digits: the column is the label
+    return [("zero_one_loss", lambda: zero_one_loss(d.labels, predicted), "sklearn",
+             lambda: skm.zero_one_loss(d.labels, predicted))]
 
 
 @public(ZERO_ONE_LOSS)
@@ -300,7 +309,17 @@ HINGE_LOSS = Loss(
     labels=LabelSet(),
     reference="sklearn.metrics.hinge_loss",
     example=("[-1, 1, 1, -1]", "[-2.2, 1.3, 0.6, -0.4]"),
+    demo=lambda d: _demo_hinge(d),
 )
+
+
+def _demo_hinge(d):
+    import sklearn.metrics as skm
+
+    return [("hinge_loss", lambda: hinge_loss(d.labels, d.scores), "sklearn",
+             lambda: skm.hinge_loss(d.labels, d.scores)),
+            ("hinge_loss (binary)", lambda: hinge_loss(d.binary_labels, d.binary_logits),
+             "sklearn", lambda: skm.hinge_loss(d.binary_labels, d.binary_logits))]
 
 
 @public(HINGE_LOSS)

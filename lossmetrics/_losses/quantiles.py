@@ -167,7 +167,9 @@ def _declare(name, check, state, result, options, scorer, greater_is_better):
         reference=f"sklearn.metrics.{name}",
         example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
         scorer=scorer, response_method="predict" if scorer else "",
-        greater_is_better=greater_is_better, mergeable=False,
+        greater_is_better=greater_is_better,
+        unmergeable="a quantile of all the rows is not found from the quantiles of parts "
+                    "(the median of medians is not the median)",
         demo=functools.partial(_demo, name),
     )
 

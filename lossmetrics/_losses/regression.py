@@ -175,24 +175,33 @@ def check_mean_pinball_loss(y_true, y_pred, *, sample_weight=None, n_threads=Non
                              n_threads, multioutput, param=alpha)
 
 
-def _check_power(power):
+def _check_power(power, metric="mean_tweedie_deviance"):
     ok = (isinstance(power, numbers.Real) and not isinstance(power, np.bool_)
           and (power <= 0 or power >= 1))
     if not ok:
         raise InvalidParameterError(
-            "The 'power' parameter of mean_tweedie_deviance must be a float in the range "
+            f"The 'power' parameter of {metric} must be a float in the range "
             f"(-inf, 0.0] or a float in the range [1.0, inf). Got {power!r} instead.")
     return power
 
 
-def _check_deviance(metric, y_true, y_pred, sample_weight, n_threads, power):
+def _check_deviance(metric, y_true, y_pred, sample_weight, n_threads, power,
+                    multioutput_name="mean_tweedie_deviance", domain=True):
     """scikit-learn's checks of the Tweedie deviances: the arrays as for the
-    other regression metrics, one output, then the domain of the power."""
+    other regression metrics, one output, then (``domain``) the domain of the
+    power."""
     checked = _check_regression(metric, y_true, y_pred, sample_weight, n_threads,
                                 "uniform_average", param=float(power))
     checked.run_deferred()   # NaN and infinity first, as scikit-learn checks them
     if checked.y_true.shape[1] != 1:
-        raise ValueError("Multioutput not supported in mean_tweedie_deviance")
+        raise ValueError(f"Multioutput not supported in {multioutput_name}")
+    if domain:
+        check_deviance_domain(checked, power)
+    return checked
+
+
+def check_deviance_domain(checked, power):
+    """scikit-learn's error for values outside the domain of the power."""
     y, x = checked.y_true, checked.y_pred
     message = f"Mean Tweedie deviance error with power={power} can only be used on "
     bad_pred = np.min(x) <= 0

@@ -1,0 +1,136 @@
+"""D² of the Tweedie deviance: a drop-in for scikit-learn's d2_tweedie_score.
+
+``1 - deviance(y, y_pred) / deviance(y, mean(y))``: two passes, the second
+needing the (weighted) mean of y_true from the first, so its state does not
+merge batch by batch (``Accumulator`` and Dask refuse it, saying so).
+"""
+from fractions import Fraction
+
+import numpy as np
+
+from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.driver import evaluate
+from lossmetrics._core.errors import undefined_metric_warning, warn
+from lossmetrics._core.validation import CheckedInputs
+from lossmetrics._kernels import kernels
+from lossmetrics._losses.regression import (
+    POWER, _check_deviance, _check_power, check_deviance_domain, regression_state,
+)
+
+
+class UndefinedScoreError(ValueError, ZeroDivisionError):
+    """A score whose denominator is zero: a ValueError (lossmetrics's rule for
+    bad input), and the ZeroDivisionError scikit-learn raises there."""
+
+
+def check_d2_tweedie_score(y_true, y_pred, *, sample_weight=None, n_threads=None, power=0):
+    power = _check_power(power, "d2_tweedie_score")
+    checked = _check_deviance("d2_tweedie_score", y_true, y_pred, sample_weight, n_threads,
+                              power, multioutput_name="d2_tweedie_score", domain=False)
+    # scikit-learn returns NaN for fewer than two samples before it checks
+    # the domain of the power.
+    checked.params["n_samples"] = checked.y_true.shape[0]
+    if checked.y_true.shape[0] >= 2:
+        check_deviance_domain(checked, power)
+    return checked
+
+
+def _weighted_mean(checked):
+    """The weighted mean of y_true, rounded once (from the moment kernel's
+    exact sums about the first value)."""
+    state = kernels("_moment_kernels").moments_kernel(
+        checked.y_true, checked.y_true, checked.sample_weight, checked.n_threads)
+    shift = Fraction(float(state[0, 0]))
+    total = Fraction(float(state[1, 0])) + Fraction(float(state[1, 1]))
+    weight = Fraction(float(state[-1, 0])) + Fraction(float(state[-1, 1]))
+    return float(shift + total / weight)
+
+
+def d2_tweedie_state(checked, want_none=False):
+    """(the model's mean deviance, the mean deviance of the mean of y_true)."""
+    if checked.params["n_samples"] < 2:
+        return np.zeros(2), None
+    model, _ = regression_state("TWEEDIE", checked)
+    y = checked.y_true
+    mean = np.full((1, 1), _weighted_mean(checked))
+    null, _ = regression_state("TWEEDIE", CheckedInputs(
+        checked.metric, y, np.broadcast_to(mean, y.shape), checked.sample_weight,
+        checked.n_threads, checked.params))
+    return np.array([_mean(model), _mean(null)]), None
+
+
+def _mean(state):
+    return (state[0, 0] + state[0, 1]) / (state[-1, 0] + state[-1, 1])
+
+
+def d2_tweedie_result(state, params, metric):
+    if params["n_samples"] < 2:
+        warn("D^2 score is not well-defined with less than two samples.",
+             undefined_metric_warning())
+        return float("nan")
+    numerator, denominator = state
+    if denominator == 0:
+        raise UndefinedScoreError(
+            "float division by zero: d2_tweedie_score is undefined where the deviance "
+            "of the mean prediction is 0 (y_true constant, or all 0 for power >= 1).")
+    return float(1 - numerator / denominator)
+
+
+D2_TWEEDIE_SCORE = Loss(
+    name="d2_tweedie_score", check=check_d2_tweedie_score, state=d2_tweedie_state,
+    result=d2_tweedie_result, result_keys=("n_samples",), options=(POWER,),
+    target="values", prediction="values", reference="sklearn.metrics.d2_tweedie_score",
+    example=("[0.5, 1.0, 2.5, 7.0]", "[1.0, 1.0, 5.0, 3.5]"),
+    greater_is_better=True,
+    unmergeable="the deviance of the mean of y_true needs that mean first, from all the rows",
+    demo=lambda d: _demo(d),
+)
+
+
+def _demo(d):
+    import sklearn.metrics as skm
+
+    return [("d2_tweedie_score (power 0)", lambda: d2_tweedie_score(d.targets, d.predictions),
+             "sklearn", lambda: skm.d2_tweedie_score(d.targets, d.predictions))]
+
+
+@public(D2_TWEEDIE_SCORE)
+def d2_tweedie_score(y_true, y_pred, *, sample_weight=None, power=0, n_threads=None):
+    """D² of the Tweedie deviance; a drop-in for scikit-learn's.
+
+    ``1 - D(y_true, y_pred) / D(y_true, mean(y_true))``, ``D`` the mean
+    Tweedie deviance of power ``power``: the fraction of deviance explained,
+    the GLM analogue of R² (``power=0`` is R²).  1.0 is best; predicting the
+    mean scores 0.0.  Fewer than two samples give NaN with scikit-learn's
+    ``UndefinedMetricWarning``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Targets, in the domain of the power (see mean_tweedie_deviance).
+    y_pred : array-like of shape (n_samples,)
+        Predicted means.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights with a positive total.
+    power : float, default=0
+        The Tweedie power, <= 0 or >= 1 (0 normal, 1 Poisson, 2 Gamma).
+    n_threads : int, default=None
+        OpenMP threads; results are bitwise identical for every value.
+
+    Returns
+    -------
+    score : float
+
+    Raises
+    ------
+    ValueError
+        Also a ZeroDivisionError, as scikit-learn's, where the deviance of the
+        mean is 0 (a constant ``y_true``).
+
+    Examples
+    --------
+    >>> from lossmetrics import d2_tweedie_score
+    >>> round(d2_tweedie_score([0.5, 1, 2.5, 7], [1, 1, 5, 3.5], power=1), 6)
+    0.487915
+    """
+    return evaluate(D2_TWEEDIE_SCORE, y_true, y_pred, sample_weight, n_threads, power=power)
