@@ -175,6 +175,20 @@ def r2_last_bit():
             assert misses >= 3, (name, offset, misses)
 
 
+def hinge_two_labels():
+    y, z = [1, 1], [0.5, 2.0]
+    assert skm.hinge_loss(y, z, labels=[-1, 1]) == 2.25
+    assert lm.hinge_loss(y, z, labels=[-1, 1]) == 0.25
+
+
+def d2_tweedie_zero_null_deviance():
+    with pytest.raises(ZeroDivisionError):
+        skm.d2_tweedie_score([2.0, 2.0], [1.0, 3.0], power=1)
+    with pytest.raises(ValueError, match="deviance of the mean prediction is 0") as info:
+        lm.d2_tweedie_score([2.0, 2.0], [1.0, 3.0], power=1)
+    assert isinstance(info.value, ZeroDivisionError)
+
+
 def max_error_weights():
     y, p = [1.0, 5.0, 2.0], [1.5, 1.0, 2.0]
     with pytest.raises(TypeError):
@@ -199,6 +213,8 @@ ROWS = {
     "R² and explained variance of a constant `y_true`": constant_target_mean_rounds,
     "R² and explained variance, last bit": r2_last_bit,
     "`sample_weight` of `max_error`": max_error_weights,
+    "`hinge_loss` of a one-class `y_true` with two `labels`": hinge_two_labels,
+    "a zero null deviance in `d2_tweedie_score`": d2_tweedie_zero_null_deviance,
 }
 
 
