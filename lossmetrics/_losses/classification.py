@@ -63,6 +63,8 @@ def target_type(y, name="y"):
 def class_labels(x, name):
     """``x`` as class labels, or scikit-learn's error for complex, date and
     empty input (naming the argument)."""
+    if hasattr(x, "tocsr") and hasattr(x, "toarray"):
+        x = x.toarray()   # a SciPy sparse label-indicator matrix
     arr = as_labels(x, name)
     if arr.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}.")
@@ -70,8 +72,9 @@ def class_labels(x, name):
         raise TypeError(f"{name} has dtype {arr.dtype}: class labels are numbers, "
                         "strings or booleans.")
     if arr.size == 0:
-        raise ValueError(f"Found array with 0 sample(s) (shape={arr.shape}) while a "
-                         f"minimum of 1 is required. {name} is empty.")
+        raise ValueError("Found empty input array (e.g., `y_true` or `y_pred`) while a "
+                         f"minimum of 1 sample is required. {name} is empty: found array "
+                         f"with 0 sample(s) (shape={arr.shape}).")
     return arr
 
 
@@ -245,7 +248,8 @@ def check_hinge_loss(y_true, pred_decision, *, sample_weight=None, n_threads=Non
     if classes.shape[0] > 2:
         if z.ndim <= 1:
             raise ValueError(
-                "The shape of pred_decision cannot be 1d array with a multiclass target. "
+                # (scikit-learn's wording, "arraywith" included)
+                "The shape of pred_decision cannot be 1d arraywith a multiclass target. "
                 "pred_decision shape must be (n_samples, n_classes), that is "
                 f"({n}, {classes.shape[0]}). Got: {z.shape}")
         if classes.shape[0] != z.shape[1]:

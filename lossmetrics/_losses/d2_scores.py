@@ -7,7 +7,6 @@ loss's own (log_loss's, brier_score_loss's kernel) with the number of rows
 and the weight of each class: the null loss follows from those (no
 N x C matrix of null probabilities), and two batches merge by addition.
 """
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -21,7 +20,8 @@ from lossmetrics._kernels import kernels
 from lossmetrics._losses.brier import POS_LABEL, check_brier_score_loss
 from lossmetrics._losses.labels import LabelSet
 from lossmetrics._losses.log_loss import (
-    LABELS, _prepare, _renamed_y_pred, check_log_loss, log_loss_state,
+    BRIER_MODE, LABELS, LOG_LOSS_MODE, _prepare, _renamed_y_pred, check_log_loss,
+    log_loss_state,
 )
 
 _UNDEFINED = "D^2 score is not well-defined with less than two samples."
@@ -57,6 +57,7 @@ def check_d2_brier_score(y_true, y_proba, *, sample_weight=None, n_threads=None,
 
 def _renamed(checked, metric):
     checked.metric = metric
+    checked.params.setdefault("binary_1d", False)   # (a label-indicator y_true)
     return checked
 
 
@@ -94,33 +95,50 @@ def _parts(state, metric):
     return loss, state[3:, 0] + state[3:, 1], weight
 
 
-def d2_log_loss_result(state, params, metric):
+def _null_terms(mode, class_weights, weight, binary_1d):
+    """Each class's loss under the null model, by the loss's own kernel: one
+    row per class, every row the class proportions (float64, as scikit-learn
+    forms them; a 1-D y_proba: the proportion of the positive class, its
+    complement formed as for the model's), so that a model predicting
+    exactly those proportions scores 0.0."""
+    n = class_weights.shape[0]
+    proportions = np.tile(class_weights / weight, (n, 1))
+    if binary_1d:
+        proportions = np.ascontiguousarray(proportions[:, 1:])
+    codes = np.arange(n, dtype=np.int64)
+    _, terms, *_ = kernels("_class_kernels").label_proba_kernel(
+        mode, proportions, codes, 0, codes, binary_1d, np.empty(0), np.inf, True, 1)
+    return terms
+
+
+def _d2(mode, state, params, metric):
     parts = _parts(state, metric)
     if parts is None:
         return float("nan")
     loss, class_weights, weight = parts
-    # The null model's log loss: each class's weight times -log of its
-    # proportion, clipped as log_loss clips (float64's eps).
-    eps = np.finfo(np.float64).eps
-    proportions = np.clip(class_weights / weight, eps, 1 - eps)
-    null = -math.fsum((class_weights * np.log(proportions)).tolist()) / weight
-    return float(1 - loss / Fraction(null))
+    terms = _null_terms(mode, class_weights, weight, params["binary_1d"])
+    null = sum((Fraction(float(w)) * Fraction(float(t))
+                for w, t in zip(class_weights, terms)), Fraction(0)) / Fraction(weight)
+    if null == 0:   # a single class (Brier): -inf or NaN, with NumPy's warning
+        with np.errstate(all="warn"):
+            return float(1 - np.float64(loss) / np.float64(0.0))
+    # In exact arithmetic from the sums, rounded once.  The model's sum adds
+    # products w * loss each rounded (relative error eps / 2), so a score
+    # within eps of 0 cannot be told from the null model's own: 0.0, as
+    # scikit-learn gives it there.
+    score = 1 - loss / null
+    return 0.0 if abs(score) <= _RESOLUTION else float(score)
+
+
+_RESOLUTION = Fraction(float(np.finfo(np.float64).eps))
+
+
+def d2_log_loss_result(state, params, metric):
+    return _d2(LOG_LOSS_MODE, state, params, metric)
 
 
 def d2_brier_result(state, params, metric):
-    parts = _parts(state, metric)
-    if parts is None:
-        return float("nan")
-    loss, class_weights, weight = parts
-    # The null model's Brier score (summed over the classes, as the kernel's):
-    # 1 - Σ π², π the class proportions, in exact arithmetic.
-    weights = [Fraction(float(w)) for w in class_weights]
-    whole = sum(weights)
-    null = 1 - sum(w * w for w in weights) / (whole * whole)
-    if null == 0:
-        with np.errstate(all="warn"):   # a single class: -inf or NaN, with NumPy's warning
-            return float(1 - np.float64(loss) / np.float64(0.0))
-    return float(1 - loss / null)
+    return _d2(BRIER_MODE, state, params, metric)
 
 
 def _score(function):
@@ -147,7 +165,8 @@ def _demo(name):
 D2_LOG_LOSS_SCORE = Loss(
     name="d2_log_loss_score", dtype_dependent=True,
     check=check_d2_log_loss_score, state=class_weight_state, result=d2_log_loss_result,
-    result_keys=(), options=(LABELS,), target="class labels", prediction="probabilities",
+    result_keys=("binary_1d",), options=(LABELS,), target="class labels",
+    prediction="probabilities",
     reference="sklearn.metrics.d2_log_loss_score",
     example=("[0, 1, 1, 0]", "[[.9, .1], [.2, .8], [.3, .7], [.6, .4]]"),
     scorer="d2_log_loss_score", response_method="predict_proba",
@@ -157,7 +176,7 @@ D2_LOG_LOSS_SCORE = Loss(
 D2_BRIER_SCORE = Loss(
     name="d2_brier_score", dtype_dependent=True,
     check=check_d2_brier_score, state=class_weight_state, result=d2_brier_result,
-    result_keys=(), options=(POS_LABEL, LABELS), target="class labels",
+    result_keys=("binary_1d",), options=(POS_LABEL, LABELS), target="class labels",
     prediction="probabilities", reference="sklearn.metrics.d2_brier_score",
     example=("[0, 1, 1, 0]", "[.1, .8, .7, .4]"),
     scorer="d2_brier_score", response_method="predict_proba",

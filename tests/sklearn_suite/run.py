@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 CONFTEST = '''
+import pytest
 import sklearn.metrics
 import sklearn.metrics._classification
 import sklearn.metrics._regression
@@ -36,6 +37,12 @@ for name in lossmetrics.__all__:
             if hasattr(module, name):
                 setattr(module, name, ours)
         SUBSTITUTED.append(name)
+
+
+@pytest.fixture
+def global_random_seed():
+    """scikit-learn's fixture (its conftest's default seed)."""
+    return 42
 
 
 def pytest_report_header(config):
