@@ -150,3 +150,18 @@ def public(loss):
         function.loss = loss
         return function
     return attach
+
+
+def sklearn_demo(name, true="targets", pred="predictions"):
+    """A declaration's ``demo``: one row, ``name`` of lossmetrics against
+    scikit-learn's function of the same name, on the demo data's ``true`` and
+    ``pred`` (attributes of ``lossmetrics._adapters.demo.DemoData``)."""
+    def rows(data):
+        import sklearn.metrics
+
+        import lossmetrics
+
+        y, p = getattr(data, true), getattr(data, pred)
+        ours, theirs = getattr(lossmetrics, name), getattr(sklearn.metrics, name)
+        return [(name, lambda: ours(y, p), "sklearn", lambda: theirs(y, p))]
+    return rows

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, sklearn_demo
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import undefined_metric_warning, warn
 from lossmetrics._core.state import total, weighted_mean
@@ -152,16 +152,6 @@ def _score(function):
     return score
 
 
-def _demo(name):
-    def rows(d):
-        import sklearn.metrics as skm
-
-        ours, theirs = globals()[name], getattr(skm, name)
-        return [(name, lambda: ours(d.labels, d.proba), "sklearn",
-                 lambda: theirs(d.labels, d.proba))]
-    return rows
-
-
 D2_LOG_LOSS_SCORE = Loss(
     name="d2_log_loss_score", dtype_dependent=True,
     check=check_d2_log_loss_score, state=class_weight_state, result=d2_log_loss_result,
@@ -171,7 +161,7 @@ D2_LOG_LOSS_SCORE = Loss(
     example=("[0, 1, 1, 0]", "[[.9, .1], [.2, .8], [.3, .7], [.6, .4]]"),
     scorer="d2_log_loss_score", response_method="predict_proba",
     greater_is_better=True, labels=LabelSet(), prepare=_prepare,
-    demo=_demo("d2_log_loss_score"),
+    demo=sklearn_demo("d2_log_loss_score", "labels", "proba"),
 )
 D2_BRIER_SCORE = Loss(
     name="d2_brier_score", dtype_dependent=True,
@@ -181,7 +171,7 @@ D2_BRIER_SCORE = Loss(
     example=("[0, 1, 1, 0]", "[.1, .8, .7, .4]"),
     scorer="d2_brier_score", response_method="predict_proba",
     greater_is_better=True, labels=LabelSet(binary_pos_label=True),
-    demo=_demo("d2_brier_score"),
+    demo=sklearn_demo("d2_brier_score", "labels", "proba"),
 )
 
 

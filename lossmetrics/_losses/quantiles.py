@@ -9,11 +9,9 @@ median, and its weighted "averaged inverted CDF" (``_weighted_percentile``
 with ``average=True``) otherwise.  Unweighted quantiles select the two order
 statistics they need (``np.partition``, linear time) instead of sorting.
 """
-import functools
-
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, sklearn_demo
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import undefined_metric_warning, warn
 from lossmetrics._core.validation import as_array
@@ -151,14 +149,6 @@ def check_d2_absolute_error_score(y_true, y_pred, *, sample_weight=None, n_threa
                      multioutput, 0.5)
 
 
-def _demo(name, d):
-    import sklearn.metrics as skm
-
-    ours, theirs = globals()[name], getattr(skm, name)
-    return [(name, lambda: ours(d.targets, d.predictions), "sklearn",
-             lambda: theirs(d.targets, d.predictions))]
-
-
 def _declare(name, check, state, result, options, scorer, greater_is_better):
     return Loss(
         name=name, check=check, state=state, result=result,
@@ -170,7 +160,7 @@ def _declare(name, check, state, result, options, scorer, greater_is_better):
         greater_is_better=greater_is_better,
         unmergeable="a quantile of all the rows is not found from the quantiles of parts "
                     "(the median of medians is not the median)",
-        demo=functools.partial(_demo, name),
+        demo=sklearn_demo(name),
     )
 
 

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, sklearn_demo
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import Option
@@ -422,16 +422,8 @@ def _declare(name, check, term, root=False, options=(MULTIOUTPUT,), scorer=True)
                  else ("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]")),
         scorer=f"neg_{name}" if scorer else "", response_method="predict" if scorer else "",
         fast=functools.partial(_lean, name, term, root) if lean else None,
-        demo=lambda d: _demo(name, d),
+        demo=sklearn_demo(name),
     )
-
-
-def _demo(name, d):
-    import sklearn.metrics as skm
-
-    ours, theirs = globals()[name], getattr(skm, name)
-    return [(name, lambda: ours(d.targets, d.predictions), "sklearn",
-             lambda: theirs(d.targets, d.predictions))]
 
 
 MEAN_SQUARED_ERROR = _declare("mean_squared_error", check_mean_squared_error,
@@ -466,7 +458,7 @@ MAX_ERROR = Loss(
     reference="sklearn.metrics.max_error",
     example=("[3.0, 2.0, 7.0, 1.0]", "[4.0, 2.0, 7.0, 1.0]"),
     scorer="neg_max_error", response_method="predict", merge=merge_max,
-    demo=lambda d: _demo("max_error", d),
+    demo=sklearn_demo("max_error"),
 )
 
 

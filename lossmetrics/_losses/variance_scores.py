@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, sklearn_demo
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import undefined_metric_warning, warn
 from lossmetrics._core.options import Option
@@ -152,16 +152,8 @@ def _declare(name, check, explained, scorer):
         example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
         scorer=scorer, response_method="predict", greater_is_better=True,
         merge=merge_moments,
-        demo=lambda d: _demo(name, d),
+        demo=sklearn_demo(name),
     )
-
-
-def _demo(name, d):
-    import sklearn.metrics as skm
-
-    ours, theirs = globals()[name], getattr(skm, name)
-    return [(name, lambda: ours(d.targets, d.predictions), "sklearn",
-             lambda: theirs(d.targets, d.predictions))]
 
 
 R2_SCORE = _declare("r2_score", check_r2_score, False, "r2")
