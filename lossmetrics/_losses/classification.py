@@ -241,8 +241,10 @@ def check_hinge_loss(y_true, pred_decision, *, sample_weight=None, n_threads=Non
                      y.astype(np.float64), "y_true", n_threads=n_threads)
     elif y.dtype.kind == "O":
         check_no_missing(y, "y_true")
-    classes = encode(as_labels(labels, "labels").reshape(-1) if labels is not None else y,
-                     None, n_threads).classes
+    # y_true is encoded once: against the labels' classes, or for its own.
+    enc = None if labels is not None else encode(y, None, n_threads)
+    classes = (encode(as_labels(labels, "labels").reshape(-1), None, n_threads).classes
+               if labels is not None else enc.classes)
     sw = check_sample_weight(sample_weight, y.shape[0], n_threads=n_threads)
     n = y.shape[0]
     if classes.shape[0] > 2:
@@ -261,7 +263,7 @@ def check_hinge_loss(y_true, pred_decision, *, sample_weight=None, n_threads=Non
                 "The shape of pred_decision is not consistent with the number of classes. "
                 "With a multiclass target, pred_decision shape must be (n_samples, "
                 f"n_classes), that is ({n}, {classes.shape[0]}). Got: {z.shape}")
-        enc = encode(y, classes, n_threads)
+        enc = enc if enc is not None else encode(y, classes, n_threads)
         bad = kernels("_scan").first_unmapped(enc.codes, enc.offset, enc.lut)
         if bad >= 0:
             unseen = list(np.setdiff1d(y, classes))
@@ -278,8 +280,8 @@ def check_hinge_loss(y_true, pred_decision, *, sample_weight=None, n_threads=Non
     # With two labels given, they decide which is +1 (scikit-learn binarizes
     # y_true alone: a y_true of one class is all -1 even where it is the
     # greater label); so do they for the batches of an Accumulator.
-    enc = encode(y, classes if labels is not None else None, n_threads)
     if labels is not None:
+        enc = encode(y, classes, n_threads)
         bad = kernels("_scan").first_unmapped(enc.codes, enc.offset, enc.lut)
         if bad >= 0:
             raise ValueError(f"y_true contains values not in labels: {y[bad]!r} at index "
