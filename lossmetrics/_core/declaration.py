@@ -97,7 +97,11 @@ class Loss:
     unmergeable : str
         Why batches' states do not merge ("" where they do): the quantile
         metrics and d2_tweedie_score need all the rows at once, and
-        Accumulator and Dask refuse them with this reason.
+        Accumulator refuses them with this reason.
+    rounds : Rounds or None
+        For a loss that does not merge: how it is computed in a fixed number
+        of passes, each a mergeable partial (``lossmetrics._core.rounds``);
+        :mod:`lossmetrics.dask` runs them over the chunks.
     function : callable
         The public function, attached by :func:`public`.
     """
@@ -125,10 +129,13 @@ class Loss:
     merge: Callable = merge_states
     greater_is_better: bool = False
     unmergeable: str = ""
+    rounds: object = None
     function: Optional[Callable] = field(default=None, repr=False)
 
     def __post_init__(self):
         self.options = tuple(o if isinstance(o, Option) else plain(o) for o in self.options)
+        if self.unmergeable and self.rounds is None:
+            raise AssertionError(f"{self.name} merges neither batch by batch nor in rounds")
 
     @property
     def mergeable(self):

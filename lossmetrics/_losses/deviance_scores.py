@@ -2,7 +2,8 @@
 
 ``1 - deviance(y, y_pred) / deviance(y, mean(y))``: two passes, the second
 needing the (weighted) mean of y_true from the first, so its state does not
-merge batch by batch (``Accumulator`` and Dask refuse it, saying so).
+merge batch by batch (``Accumulator`` refuses it, saying so); in memory and on
+Dask arrays it is computed in the same two rounds (``_core.rounds``).
 """
 from fractions import Fraction
 
@@ -11,11 +12,14 @@ import numpy as np
 from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import undefined_metric_warning, warn
+from lossmetrics._core.rounds import Rounds, run
+from lossmetrics._core.state import weighted_mean
 from lossmetrics._core.validation import CheckedInputs
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.regression import (
     POWER, _check_deviance, _check_power, check_deviance_domain, regression_state,
 )
+from lossmetrics._losses.variance_scores import merge_moments
 
 
 class UndefinedScoreError(ValueError, ZeroDivisionError):
@@ -35,28 +39,49 @@ def check_d2_tweedie_score(y_true, y_pred, *, sample_weight=None, n_threads=None
     return checked
 
 
-def _weighted_mean(checked):
+def _chunk(checked, r, context):
+    """Pass 0: the moments of y_true (for its weighted mean) and the model's
+    deviance; pass 1: the deviance of the mean."""
+    if r == 0:
+        if checked.y_true.shape[0] < 2:
+            # (a chunk of a longer input: the domain checks still apply)
+            check_deviance_domain(checked, checked.params["param"])
+        moments = kernels("_moment_kernels").moments_kernel(
+            checked.y_true, checked.y_true, checked.sample_weight, checked.n_threads)
+        return {"moments": moments, "model": regression_state("TWEEDIE", checked)[0]}
+    y = checked.y_true
+    mean = np.full((1, 1), context["mean"])
+    null, _ = regression_state("TWEEDIE", CheckedInputs(
+        checked.metric, y, np.broadcast_to(mean, y.shape), checked.sample_weight,
+        checked.n_threads, checked.params))
+    return {"null": null}
+
+
+def _advance(r, context, merged, params):
+    if r == 0:
+        return {"mean": _weighted_mean(merged["moments"]), "model": merged["model"]}
+    return np.array([_mean(context["model"]), _mean(merged["null"])])
+
+
+def _weighted_mean(moments):
     """The weighted mean of y_true, rounded once (from the moment kernel's
     exact sums about the first value)."""
-    state = kernels("_moment_kernels").moments_kernel(
-        checked.y_true, checked.y_true, checked.sample_weight, checked.n_threads)
-    shift = Fraction(float(state[0, 0]))
-    total = Fraction(float(state[1, 0])) + Fraction(float(state[1, 1]))
-    weight = Fraction(float(state[-1, 0])) + Fraction(float(state[-1, 1]))
+    shift = Fraction(float(moments[0, 0]))
+    total = Fraction(float(moments[1, 0])) + Fraction(float(moments[1, 1]))
+    weight = Fraction(float(moments[-1, 0])) + Fraction(float(moments[-1, 1]))
+    if weight == 0:
+        weighted_mean(0.0, 0.0, "d2_tweedie_score")   # raises: every weight is zero
     return float(shift + total / weight)
+
+
+ROUNDS = Rounds(2, _chunk, _advance, {"moments": merge_moments})
 
 
 def d2_tweedie_state(checked, want_none=False):
     """(the model's mean deviance, the mean deviance of the mean of y_true)."""
     if checked.params["n_samples"] < 2:
         return np.zeros(2), None
-    model, _ = regression_state("TWEEDIE", checked)
-    y = checked.y_true
-    mean = np.full((1, 1), _weighted_mean(checked))
-    null, _ = regression_state("TWEEDIE", CheckedInputs(
-        checked.metric, y, np.broadcast_to(mean, y.shape), checked.sample_weight,
-        checked.n_threads, checked.params))
-    return np.array([_mean(model), _mean(null)]), None
+    return run(ROUNDS, checked), None
 
 
 def _mean(state):
@@ -81,7 +106,7 @@ D2_TWEEDIE_SCORE = Loss(
     result=d2_tweedie_result, result_keys=("n_samples",), options=(POWER,),
     target="values", prediction="values", reference="sklearn.metrics.d2_tweedie_score",
     example=("[0.5, 1.0, 2.5, 7.0]", "[1.0, 1.0, 5.0, 3.5]"),
-    greater_is_better=True,
+    greater_is_better=True, rounds=ROUNDS,
     unmergeable="the deviance of the mean of y_true needs that mean first, from all the rows",
     demo=lambda d: _demo(d),
 )

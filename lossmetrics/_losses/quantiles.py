@@ -2,23 +2,27 @@
 scikit-learn's median_absolute_error, d2_pinball_score and
 d2_absolute_error_score.
 
-A quantile is not a sum: it needs all the data at once, so these metrics have
-no mergeable state (``Accumulator`` refuses them, saying so).  The quantiles
-follow scikit-learn's definitions exactly: ``np.median`` for the unweighted
-median, and its weighted "averaged inverted CDF" (``_weighted_percentile``
-with ``average=True``) otherwise.  Unweighted quantiles select the two order
-statistics they need (``np.partition``, linear time) instead of sorting.
+A quantile is not a sum: these metrics have no state that merges batch by
+batch (``Accumulator`` refuses them, saying so).  The quantiles follow
+scikit-learn's definitions exactly: ``np.median`` for the unweighted median,
+and its weighted "averaged inverted CDF" (``_weighted_percentile`` with
+``average=True``) otherwise.  In memory, unweighted quantiles select the two
+order statistics they need (``np.partition``, linear time) instead of
+sorting; on Dask arrays the same quantiles are found in passes over the
+chunks (``selection``: a histogram of the values' bit patterns per pass).
 """
 import numpy as np
 
 from lossmetrics._core.declaration import Loss, public, sklearn_demo
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import undefined_metric_warning, warn
+from lossmetrics._core.rounds import Rounds
 from lossmetrics._core.validation import as_array
 from lossmetrics._losses.elementwise import ALPHA
 from lossmetrics._losses.regression import (
     MULTIOUTPUT, _average_outputs, _check_quantile, _check_regression, regression_state,
 )
+from lossmetrics._losses.selection import HISTOGRAM_PASSES, MERGERS, passes
 
 _EPS = np.finfo(np.float64).eps
 
@@ -72,6 +76,55 @@ def median_state(checked, want_none=False):
     return np.array(medians), None
 
 
+def _absolute_errors(checked):
+    return [np.abs(x - y) for y, x in _columns(checked)]
+
+
+def _targets(checked):
+    return [y for y, _ in _columns(checked)]
+
+
+def _median_rounds():
+    """median_absolute_error in passes (Dask): the quantile passes over the
+    absolute errors; the state, the medians."""
+    chunk, advance = passes(_absolute_errors, lambda params: 0.5, "median_absolute_error")
+
+    def first(checked, r, context):
+        if r == 0:
+            checked.run_deferred()
+        return chunk(checked, r, context)
+
+    def last(r, context, merged, params):
+        context = advance(r, context, merged, params)
+        return context["quantiles"] if r == HISTOGRAM_PASSES else context
+
+    return Rounds(HISTOGRAM_PASSES + 1, first, last, MERGERS)
+
+
+def _d2_pinball_rounds(metric):
+    """The pinball D² in passes (Dask): the model's pinball state with the
+    first quantile pass over y_true, then the null state against the quantiles."""
+    chunk, advance = passes(_targets, lambda params: params["param"], metric)
+
+    def each(checked, r, context):
+        if r == 0:
+            checked.run_deferred()
+            return dict(chunk(checked, r, context),
+                        model=regression_state("PINBALL", checked)[0])
+        if r <= HISTOGRAM_PASSES:
+            return chunk(checked, r, context)
+        return {"null": _null_state(checked, context["quantiles"])}
+
+    def after(r, context, merged, params):
+        if r == 0:
+            return dict(advance(r, context, merged, params), model=merged["model"])
+        if r <= HISTOGRAM_PASSES:
+            return dict(advance(r, context, merged, params), model=context["model"])
+        return np.stack([_means(context["model"]), _means(merged["null"])])
+
+    return Rounds(HISTOGRAM_PASSES + 2, each, after, MERGERS)
+
+
 def median_result(medians, params, metric):
     return _average_outputs(medians, params["multioutput"])
 
@@ -86,11 +139,16 @@ def d2_pinball_state(checked, want_none=False):
     y = checked.y_true
     quantiles = np.array([weighted_quantile(np.asarray(y[:, j], dtype=np.float64), sw, alpha)
                           for j in range(y.shape[1])])
-    null_pred = np.broadcast_to(quantiles, y.shape)
+    return np.stack([_means(model), _means(_null_state(checked, quantiles))]), None
+
+
+def _null_state(checked, quantiles):
+    """The pinball state of the constant prediction ``quantiles``."""
+    y = checked.y_true
     null, _ = regression_state("PINBALL", checked.__class__(
-        checked.metric, y, null_pred, checked.sample_weight, checked.n_threads,
-        checked.params))
-    return np.stack([_means(model), _means(null)]), None
+        checked.metric, y, np.broadcast_to(quantiles, y.shape), checked.sample_weight,
+        checked.n_threads, checked.params))
+    return null
 
 
 def _means(state):
@@ -149,7 +207,7 @@ def check_d2_absolute_error_score(y_true, y_pred, *, sample_weight=None, n_threa
                      multioutput, 0.5)
 
 
-def _declare(name, check, state, result, options, scorer, greater_is_better):
+def _declare(name, check, state, result, options, scorer, greater_is_better, rounds):
     return Loss(
         name=name, check=check, state=state, result=result,
         result_keys=("multioutput", "n_samples") if greater_is_better else ("multioutput",),
@@ -157,7 +215,7 @@ def _declare(name, check, state, result, options, scorer, greater_is_better):
         reference=f"sklearn.metrics.{name}",
         example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
         scorer=scorer, response_method="predict" if scorer else "",
-        greater_is_better=greater_is_better,
+        greater_is_better=greater_is_better, rounds=rounds,
         unmergeable="a quantile of all the rows is not found from the quantiles of parts "
                     "(the median of medians is not the median)",
         demo=sklearn_demo(name),
@@ -166,14 +224,16 @@ def _declare(name, check, state, result, options, scorer, greater_is_better):
 
 MEDIAN_ABSOLUTE_ERROR = _declare("median_absolute_error", check_median_absolute_error,
                                  median_state, median_result, (MULTIOUTPUT,),
-                                 "neg_median_absolute_error", False)
+                                 "neg_median_absolute_error", False, _median_rounds())
 # (scikit-learn has no scorer for the pinball D²: its quantile is an option.)
 D2_PINBALL_SCORE = _declare("d2_pinball_score", check_d2_pinball_score, d2_pinball_state,
-                            d2_pinball_result, (ALPHA, MULTIOUTPUT), "", True)
+                            d2_pinball_result, (ALPHA, MULTIOUTPUT), "", True,
+                            _d2_pinball_rounds("d2_pinball_score"))
 D2_ABSOLUTE_ERROR_SCORE = _declare("d2_absolute_error_score",
                                    check_d2_absolute_error_score, d2_pinball_state,
                                    d2_pinball_result, (MULTIOUTPUT,),
-                                   "d2_absolute_error_score", True)
+                                   "d2_absolute_error_score", True,
+                                   _d2_pinball_rounds("d2_absolute_error_score"))
 
 _PARAMS = """
     Parameters
