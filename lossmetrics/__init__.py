@@ -8,6 +8,8 @@ Each loss is declared once (``LOSSES``); see ``docs/design.md``.
 __version__ = "0.1.0"
 
 from lossmetrics._adapters.accumulator import Accumulator
+from lossmetrics._adapters.grouped import grouped
+from lossmetrics._adapters.groups import GroupWarning
 from lossmetrics._adapters.scorers import get_scorer, get_scorer_names
 from lossmetrics._core.config import get_config, show_config
 from lossmetrics._core.errors import InvalidParameterError
@@ -50,12 +52,14 @@ load_openmp()
 __all__ = [
     "Accumulator",
     "CheckedInputs",
+    "GroupWarning",
     "InvalidParameterError",
     "LOSSES",
     "check_inputs",
     "get_config",
     "get_scorer",
     "get_scorer_names",
+    "grouped",
     "show_config",
     # The losses, one per declaration (tests/test_demo_and_docs.py checks).
     "log_loss",

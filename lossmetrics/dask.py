@@ -88,8 +88,12 @@ class _ChunkError:
         self.start, self.error = start, error
 
 
-def _chunk_state(metric, params, data, sample_weight, start):
-    """The Accumulator of one row chunk (None for an empty chunk), or its error."""
+def _chunk_state(metric, params, data, sample_weight, start, n_keys=0):
+    """The Accumulator of one row chunk (None for an empty chunk), or its error;
+    with ``n_keys`` group key columns (the last arrays of ``data``), a
+    grouped Accumulator."""
+    if n_keys:
+        data, keys = data[:-n_keys], data[-n_keys:]
     y_true, y_pred, *rest = data
     if y_pred.shape[0] == 0:
         return None
@@ -97,9 +101,11 @@ def _chunk_state(metric, params, data, sample_weight, start):
     params, constants = _without_constants(spec, params)
     extra = dict(zip([n for n in spec.batch_arrays if n not in constants], rest),
                  **constants)
+    if n_keys:
+        extra["groups"] = keys[0] if n_keys == 1 else list(keys)
     try:
-        return Accumulator(metric, **params).update(y_true, y_pred, sample_weight,
-                                                    **extra)
+        return Accumulator(metric, groups=bool(n_keys), **params).update(
+            y_true, y_pred, sample_weight, **extra)
     except (ValueError, TypeError) as exc:
         return _ChunkError(start, _in_whole_input(exc, start, data))
 
@@ -182,14 +188,19 @@ def _tree(states):
     return states[0]
 
 
-def _evaluate(metric, data, names, sample_weight, options, compute):
+def _evaluate(metric, data, names, sample_weight, options, compute, key_columns=()):
     arrays = [_as_dask(x, name) for x, name in zip(data, names)]
+    n_data = len(arrays)
     sw = sample_weight
-    if sw is not None and not np.isscalar(sw):
+    weighted = sw is not None and not np.isscalar(sw)
+    if weighted:
         arrays.append(_as_dask(sw, "sample_weight"))
         names = names + ["sample_weight"]
+    arrays += [_as_dask(k, "groups") for k in key_columns]
+    names = names + ["groups"] * len(key_columns)
     arrays = _align(arrays, names)
-    if sw is not None and not np.isscalar(sw):
+    arrays, keys = arrays[:n_data + weighted], arrays[n_data + weighted:]
+    if weighted:
         *arrays, sw_arr = arrays
         sw_blocks = list(sw_arr.to_delayed().ravel())
     else:
@@ -197,7 +208,7 @@ def _evaluate(metric, data, names, sample_weight, options, compute):
     if arrays[1].shape[0] == 0:
         # Let the in-memory function say what is wrong with empty inputs.
         LOSSES[metric].function(*[np.asarray(a) for a in arrays], **options)
-    blocks = [list(a.to_delayed().ravel()) for a in arrays]
+    blocks = [list(a.to_delayed().ravel()) for a in arrays + keys]
     chunk_data = [dask.delayed(list, pure=True)(parts) for parts in zip(*blocks)]
     starts = np.concatenate([[0], np.cumsum(arrays[1].chunks[0])[:-1]]).tolist()
     if options.get("reduction") == "none":
@@ -219,8 +230,12 @@ def _evaluate(metric, data, names, sample_weight, options, compute):
         return value.compute(scheduler="sync" if arrays[1].shape[0] < 2 else None)
     # Validate the options before any work is sent.
     Accumulator(metric, **_without_constants(LOSSES[metric], options)[0])
-    states = [dask.delayed(_chunk_state, pure=True)(metric, options, part, w, start)
+    states = [dask.delayed(_chunk_state, pure=True)(metric, options, part, w, start,
+                                                    len(keys))
               for part, w, start in zip(chunk_data, sw_blocks, starts)]
+    if keys and compute is not False:
+        # The groups' values computed here, where their warning is seen.
+        return _result(_tree(states).compute())
     value = dask.delayed(_result, pure=True)(_tree(states))
     return value.compute() if compute in (None, True) else value
 
@@ -305,6 +320,35 @@ def _per_element(metric, arrays, chunk_data, sw_blocks, starts, options, compute
     return out.compute() if compute is True else out   # lazy by default
 
 
+def _bind(metric, sig, args, kwargs):
+    """(data, their names, sample_weight, options) of a call, bound as the
+    in-memory function binds it."""
+    spec = LOSSES[metric]
+    data_names = [p.name for p in sig.parameters.values()
+                  if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    bound = sig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    if spec.prepare is not None:
+        spec.prepare(arguments)
+    names = [n for n in data_names
+             if not (n in spec.batch_arrays and isinstance(arguments[n], numbers.Real))]
+    data = [arguments.pop(name) for name in names]   # (a number stays an option)
+    for value, name in zip(data, names):
+        if value is None:
+            raise ValueError(f"The '{name}' parameter of {metric} must be an "
+                             "array-like. Got None instead.")
+    sample_weight = arguments.pop("sample_weight")
+    return data, names, sample_weight, {k: _small(v) for k, v in arguments.items()}
+
+
+def _check_compute(metric, compute):
+    if compute not in (None, True, False):
+        raise InvalidParameterError(
+            f"The 'compute' parameter of {metric} must be None, True or False; "
+            f"got {compute!r}.")
+
+
 def _make(metric):
     spec = LOSSES[metric]
     in_memory = spec.function
@@ -316,24 +360,8 @@ def _make(metric):
 
     @functools.wraps(in_memory)
     def loss(*args, compute=None, **kwargs):
-        if compute not in (None, True, False):
-            raise InvalidParameterError(
-                f"The 'compute' parameter of {metric} must be None, True or False; "
-                f"got {compute!r}.")
-        bound = sig.bind(*args, **kwargs)
-        bound.apply_defaults()
-        arguments = dict(bound.arguments)
-        if spec.prepare is not None:
-            spec.prepare(arguments)
-        names = [n for n in data_names
-                 if not (n in spec.batch_arrays and isinstance(arguments[n], numbers.Real))]
-        data = [arguments.pop(name) for name in names]   # (a number stays an option)
-        for value, name in zip(data, names):
-            if value is None:
-                raise ValueError(f"The '{name}' parameter of {metric} must be an "
-                                 "array-like. Got None instead.")
-        sample_weight = arguments.pop("sample_weight")
-        options = {k: _small(v) for k, v in arguments.items()}
+        _check_compute(metric, compute)
+        data, names, sample_weight, options = _bind(metric, sig, args, kwargs)
         return _evaluate(metric, data, names, sample_weight, options, compute)
 
     loss.__signature__ = sig.replace(parameters=[*sig.parameters.values(), compute_param])
@@ -379,3 +407,73 @@ def _make(metric):
 for _metric in LOSSES:
     globals()[_metric] = _make(_metric)
 del _metric
+
+
+def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, compute=None,
+            **options):
+    """:func:`lossmetrics.grouped` on Dask (or NumPy) arrays: the loss of every group.
+
+    Each chunk keeps one state per group met (a grouped
+    :class:`~lossmetrics.Accumulator`); the chunks' states merge by a tree
+    reduction, so each group's value equals :func:`lossmetrics.grouped`'s
+    within 1 ulp, whatever the chunking.  ``log_loss`` and the other losses of
+    labels infer the labels from all of ``y_true`` with one extra pass.
+
+    Parameters
+    ----------
+    metric : str
+        The loss's name; the quantile metrics and ``d2_tweedie_score`` (no
+        mergeable state) are refused: compute them with
+        :func:`lossmetrics.grouped`.
+    y_true, y_pred, *row_arrays : dask.array.Array or array-like
+        As :func:`lossmetrics.grouped` takes them, with any row chunks.
+    groups : dask.array.Array, array-like or list of them
+        A key per row, or several key columns.
+    sample_weight : dask.array.Array, array-like or float, default=None
+    compute : {None, True, False}, default=None
+        False: a ``dask.delayed`` object; otherwise the value.
+    **options
+        The loss's keyword options.
+
+    Returns
+    -------
+    (keys, values) : tuple of ndarray
+        As :func:`lossmetrics.grouped` returns them for NumPy inputs.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> import lossmetrics
+    >>> from lossmetrics.dask import grouped
+    >>> y, p = np.arange(6.0), np.arange(6.0) + [0, 1, 0, 2, 1, 1]
+    >>> g = np.array([1, 2, 1, 2, 1, 2])
+    >>> keys, values = grouped("mean_squared_error", da.from_array(y, chunks=4), p, g)
+    >>> keys.tolist(), values.tolist()
+    ([1, 2], [0.3333333333333333, 2.0])
+    """
+    from lossmetrics._losses import get_loss
+
+    spec = get_loss(metric)
+    _check_compute(metric, compute)
+    if not spec.mergeable:
+        raise InvalidParameterError(
+            f"lossmetrics.dask.grouped({metric!r}): {metric} has no state that merges "
+            f"chunk by chunk ({spec.unmergeable}). Compute it per group in memory: "
+            f"lossmetrics.grouped({metric!r}, y_true.compute(), y_pred.compute(), "
+            "groups.compute()).")
+    if isinstance(options.get("reduction"), str) and options["reduction"] == "none":
+        raise InvalidParameterError(
+            f"grouped({metric!r}) got reduction='none': per-element losses have no "
+            "groups to reduce. Use 'mean' or 'sum'.")
+    data, names, sample_weight, options = _bind(
+        metric, inspect.signature(spec.function), (y_true, y_pred, *row_arrays),
+        dict(options, sample_weight=sample_weight))
+    if isinstance(groups, (list, tuple)) and groups and np.ndim(groups[0]) == 1:
+        key_columns = list(groups)
+    else:
+        key_columns = [groups]
+    return _evaluate(metric, data, names, sample_weight, options, compute, key_columns)
+
+
+__all__ = sorted([*__all__, "grouped"])

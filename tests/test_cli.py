@@ -440,3 +440,35 @@ def test_options_come_from_the_registry(monkeypatch, tmp_path, capsys):
     assert _cli.main(["score", "fake_loss", "--y-true", "a.npy", "--y-pred", "b.npy",
                       "--exponent", "3"]) == 0
     assert capsys.readouterr().out == "9.0\n"
+
+
+def test_groups_print_every_groups_loss(tmp_path):
+    rng = np.random.default_rng(21)
+    y = rng.integers(0, 3, 300)
+    proba = rng.dirichlet(np.ones(3), 300)
+    region = rng.choice(["north", "south", "east"], 300)
+    region[:5] = "west"
+    w = rng.uniform(0, 2, 300)
+    w[:5] = 0.0      # the group "west" is undefined: NaN, with a warning on stderr
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "p.npy", proba)
+    np.save(tmp_path / "w.npy", w)
+    save_csv(tmp_path / "g.csv", region.astype(object), header="region")
+    with pytest.warns(lm.GroupWarning):
+        keys, want = lm.grouped("log_loss", y, proba, region, sample_weight=w)
+    result = run(tmp_path, "score", "log_loss", "--y-true", "y.npy", "--y-pred", "p.npy",
+                 "--sample-weight", "w.npy", "--groups", "g.csv")
+    assert result.returncode == 0, result.stderr
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert [line[0] for line in lines] == keys.tolist() == ["east", "north", "south", "west"]
+    np.testing.assert_array_equal([float(line[1]) for line in lines], want)
+    assert "warning: log_loss is undefined on 1 group(s)" in result.stderr
+    assert "'west'" in result.stderr
+    result = run(tmp_path, "score", "log_loss", "--y-true", "y.npy", "--y-pred", "p.npy",
+                 "--groups", "g.csv", "--format", "json")
+    record = json.loads(result.stdout)
+    assert record["groups"] == keys.tolist()
+    assert record["values"] == lm.grouped("log_loss", y, proba, region)[1].tolist()
+    assert_fails(run(tmp_path, "score", "log_loss", "--y-true", "y.npy", "--y-pred",
+                     "p.npy", "--groups", save_csv(tmp_path / "short.csv", y[:7])),
+                 "--groups")

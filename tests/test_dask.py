@@ -286,6 +286,53 @@ def test_metrics_in_passes_keep_the_in_memory_rules(client):
         lmd.d2_tweedie_score(to_dask([2.0] * 4, 1), to_dask(y[:4], 3))
 
 
+@pytest.mark.parametrize("case", [c for c, case in CASES.items()
+                                  if lm.LOSSES[case.name].mergeable])
+def test_grouped_on_uneven_chunks_equals_in_memory(client, case):
+    rng = np.random.default_rng(zlib.crc32(f"grouped-{case}".encode()))
+    n = 1500
+    y, pred, kwargs = CASES[case].make(rng, n, np.float64)
+    name = CASES[case].name
+    reduction = CASES[case].reductions[0]
+    groups = rng.choice(np.array(["b", "a", "c"], dtype=object), n)
+    groups[:400] = "a"    # chunks that hold one group
+    sw = rng.uniform(0.0, 2.0, n)
+    rows = [uneven_chunks(rng, n, k) for k in (5, 9, 3, 4, 6)]
+    options = options_of(name, reduction,
+                         **{k: v for k, v in kwargs.items() if k not in ROW_ARRAYS})
+    row_arrays = [kwargs[k] for k in ROW_ARRAYS if k in kwargs]
+    keys, expected = lm.grouped(name, y, pred, groups, *row_arrays, sample_weight=sw,
+                                **options)
+    got_keys, got = lmd.grouped(name, to_dask(y, rows[0]), to_dask(pred, rows[1]),
+                                to_dask(groups, rows[4]),
+                                *[to_dask(a, rows[2]) for a in row_arrays],
+                                sample_weight=to_dask(sw, rows[3]), **options)
+    np.testing.assert_array_equal(got_keys, keys)
+    # A mean's numerator and denominator are each rounded once from their
+    # compensated sums, in either order of merging: their ratio can move by
+    # 2 ulp (binary_cross_entropy near 1.0; the same holds for Accumulator).
+    assert_within_ulp(got, expected, ulps=2)
+
+
+def test_grouped_on_dask_names_errors_and_undefined_groups(client):
+    y = np.arange(12.0)
+    p = y + 1.0
+    groups = np.repeat([1, 2, 3], 4)
+    w = np.ones(12)
+    w[4:8] = 0.0
+    with pytest.warns(lm.GroupWarning, match=r"undefined on 1 group\(s\).*2: "):
+        keys, values = lmd.grouped("mean_absolute_error", to_dask(y, 5), p,
+                                   to_dask(groups, 3), sample_weight=to_dask(w, 7))
+    assert keys.tolist() == [1, 2, 3] and np.isnan(values[1])
+    lazy = lmd.grouped("mean_absolute_error", to_dask(y, 5), p, groups, compute=False)
+    assert lazy.compute()[1].tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="NaN at index 9"):
+        lmd.grouped("mean_absolute_error", to_dask(np.where(y == 9, np.nan, y), 5), p,
+                    groups)
+    with pytest.raises(ValueError, match="no state that merges.*lossmetrics.grouped"):
+        lmd.grouped("median_absolute_error", to_dask(y, 5), p, groups)
+
+
 def test_class_index_error_names_the_flat_index_in_the_whole_input(client):
     rng = np.random.default_rng(18)
     y, z, kwargs = CASES["cross_entropy_kdim"].make(rng, 1000, np.float64)

@@ -3,6 +3,7 @@ import inspect
 
 import numpy as np
 
+from lossmetrics._adapters import groups as grouping
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.validation import partial_batch
 from lossmetrics._losses import check_option_names, get_loss
@@ -45,6 +46,10 @@ class Accumulator:
     metric : str
         Name of a loss (see ``lossmetrics.LOSSES``), such as ``"log_loss"``,
         ``"cross_entropy"`` or ``"mean_squared_error"``.
+    groups : bool, default=False
+        Keep one state per group: :meth:`update` then takes ``groups=`` (a key
+        per row) and :meth:`result` returns ``(keys, values)``, the loss of
+        every group seen (see :func:`lossmetrics.grouped`).
     **params
         The loss's keyword options, as its function takes them: ``labels``,
         ``normalize``, ``class_weight``, ``ignore_index``, ``label_smoothing``,
@@ -101,8 +106,11 @@ class Accumulator:
     1.4166666666666667
     """
 
-    def __init__(self, metric, **params):
+    def __init__(self, metric, *, groups=False, **params):
         loss = get_loss(metric)
+        if not isinstance(groups, bool):
+            raise InvalidParameterError(
+                f"Accumulator({metric!r}): groups must be True or False; got {groups!r}.")
         if not loss.mergeable:
             raise InvalidParameterError(
                 f"Accumulator({metric!r}): {metric} does not merge batch by batch: "
@@ -123,13 +131,16 @@ class Accumulator:
             params, self._derived_pos_label = loss.labels.accumulator_options(metric, params)
         self.metric = metric
         self.params = params
+        self.groups = groups
+        self._by_group = {} if groups else None   # key -> Accumulator
+        self._key_names = None
         self._classes = None    # classes met by a binary brier_score_loss
         self._state = None
         self._finish = None    # the validated options the value depends on
         self._signature = None  # trailing shape and dtype of the predictions
         self.n_batches = 0
 
-    def update(self, y_true, y_pred, sample_weight=None, **batch_arrays):
+    def update(self, y_true, y_pred, sample_weight=None, *, groups=None, **batch_arrays):
         """Add a batch; returns ``self``.
 
         The batch is validated as the loss function validates its inputs, except
@@ -145,6 +156,9 @@ class Accumulator:
             the trailing shape of the other batches'.
         sample_weight : array-like of shape (n_samples,) or float, default=None
             The batch's sample weights.
+        groups : array-like of shape (n_samples,), DataFrame or list of columns
+            The group key of each row (``groups=True`` only): integers,
+            strings or other sortable hashable keys, or several key columns.
         **batch_arrays
             The further per-row arrays of the loss, as keywords: ``x2`` of
             ``cosine_embedding_loss`` and ``margin_ranking_loss``, ``var`` of
@@ -167,9 +181,20 @@ class Accumulator:
             raise InvalidParameterError(
                 f"Accumulator({self.metric!r}).update got unknown argument(s) {unknown}."
             )
+        if self.groups != (groups is not None):
+            raise InvalidParameterError(
+                f"Accumulator({self.metric!r}, groups={self.groups}).update got "
+                f"groups={'None' if groups is None else '...'}: per-group keys go with "
+                "groups=True, and only there.")
         with partial_batch():
             checked = loss.check(y_true, y_pred, sample_weight=sample_weight,
                                  **self.params, **batch_arrays)
+        if self.groups:
+            # (the whole batch validated first: its errors name its own indices)
+            checked.run_deferred()
+            self.update_groups(y_true, y_pred, sample_weight, groups, batch_arrays)
+            self.n_batches += 1
+            return self
         state, _ = loss.state(checked, False)
         finish = {key: checked.params[key] for key in loss.result_keys}
         signature = (checked.y_pred.shape[1:],
@@ -177,6 +202,25 @@ class Accumulator:
         classes = None if loss.labels is None else loss.labels.batch_classes(checked)
         self._add(np.array(state, dtype=np.float64), finish, signature, classes)
         self.n_batches += 1
+        return self
+
+    def update_groups(self, y_true, y_pred, sample_weight, groups, batch_arrays):
+        """Add validated rows to the state of each group."""
+        y, p = grouping.as_rows(y_true), grouping.as_rows(y_pred)
+        sw = grouping.as_rows(sample_weight)
+        batch = {k: grouping.as_rows(v) for k, v in batch_arrays.items()}
+        keys, codes, names = grouping.encode_groups(groups, p.shape[0])
+        if self._key_names is None:
+            self._key_names = names
+        for g, pieces in grouping.group_rows(codes, keys[0].shape[0]):
+            key = grouping.key_of(keys, g)
+            acc = self._by_group.get(key)
+            if acc is None:
+                acc = self._by_group[key] = Accumulator(self.metric, **self.params)
+            for rows in pieces:
+                acc.update(grouping.take(y, rows), grouping.take(p, rows),
+                           grouping.take(sw, rows),
+                           **{k: grouping.take(v, rows) for k, v in batch.items()})
         return self
 
     def _add(self, state, finish, signature, classes):
@@ -259,6 +303,19 @@ class Accumulator:
                 + ". (n_threads may differ; equal values in lists, tuples or arrays "
                 "are the same option.)"
             )
+        if other.groups != self.groups:
+            raise ValueError(
+                f"Cannot merge Accumulator({other.metric!r}, groups={other.groups}) into "
+                f"Accumulator({self.metric!r}, groups={self.groups}).")
+        if self.groups:
+            for key, acc in other._by_group.items():
+                mine = self._by_group.get(key)
+                if mine is None:
+                    mine = self._by_group[key] = Accumulator(self.metric, **self.params)
+                mine.merge(acc)
+            self._key_names = self._key_names or other._key_names
+            self.n_batches += other.n_batches
+            return self
         if other._state is not None:
             self._add(other._state, other._finish, other._signature, other._classes)
             self.n_batches += other.n_batches
@@ -271,7 +328,11 @@ class Accumulator:
         -------
         loss : float or ndarray
             The loss function's value on the concatenated batches, within
-            1 ulp (an array for ``multioutput='raw_values'``).
+            1 ulp (an array for ``multioutput='raw_values'``).  With
+            ``groups=True``: ``(keys, values)``, the groups' keys in sorted
+            order (a structured array for several key columns) and each
+            group's value (NaN, named in a ``GroupWarning``, where the loss is
+            undefined on its rows).
 
         Raises
         ------
@@ -280,11 +341,17 @@ class Accumulator:
             (``log_loss``, ``brier_score_loss``) classes that do not fit the
             predictions, as the loss function would raise on the whole data.
         """
-        if self._state is None:
+        if (self._by_group == {}) if self.groups else self._state is None:
             raise ValueError(
                 f"Accumulator({self.metric!r}) has no data: call update() with a "
                 "batch (or merge() a fed accumulator) before result()."
             )
+        if self.groups:
+            ordered, keys = grouping.sorted_keys(self._by_group)
+            values, undefined = grouping.group_results(
+                self.metric, [(k, self._by_group[k].result) for k in ordered])
+            grouping.warn_undefined(self.metric, undefined)
+            return grouping.package(self.metric, keys, self._key_names, values, ())
         loss = get_loss(self.metric)
         if loss.labels is not None:
             loss.labels.check_classes(self.metric, self._derived_pos_label, self._classes)

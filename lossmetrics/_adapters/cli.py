@@ -30,6 +30,7 @@ import numpy as np
 
 from lossmetrics._adapters.accumulator import Accumulator
 from lossmetrics._adapters.demo import main as run_demo
+from lossmetrics._adapters.grouped import grouped
 from lossmetrics._adapters.readers import ReadError, read_array
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._losses import LOSSES
@@ -140,6 +141,9 @@ def build_parser():
     files.add_argument("--y-pred", required=True, metavar="FILE",
                        help="predictions (x1 for cosine_embedding_loss)")
     files.add_argument("--sample-weight", metavar="FILE", help="one weight per sample")
+    files.add_argument("--groups", metavar="FILE",
+                       help="one group key per sample (numbers or text): print the loss "
+                       "of every group, one line each (key, then value)")
     metric_options = score.add_argument_group(
         "metric options", "each taken by the losses in brackets only")
     for name, option in _options().items():
@@ -203,6 +207,8 @@ def score(args):
     else:
         chunked = n > chunk_rows
     chunked = chunked and spec.mergeable   # a quantile needs every row at once
+    groups = batch.pop("groups", None)
+    chunked = chunked and groups is None     # (groups: one call, lossmetrics.grouped)
     kwargs = dict(options)
     if args.n_threads is not None:
         kwargs["n_threads"] = args.n_threads
@@ -211,6 +217,11 @@ def score(args):
             if chunked:
                 value = _score_in_chunks(spec, y_true, y_pred, sample_weight, batch,
                                          kwargs, chunk_rows, bar)
+            elif groups is not None:
+                bar.start(n)
+                value = grouped(spec.name, y_true, y_pred, groups, *batch.values(),
+                                sample_weight=sample_weight, **kwargs)
+                bar.update(n)
             else:
                 bar.start(n)
                 value = spec.function(y_true, y_pred, sample_weight=sample_weight,
@@ -271,11 +282,15 @@ def _read_inputs(args, spec, paths):
         if args.sample_weight is not None:
             files["--sample-weight"] = (args.sample_weight,
                                         read_array(args.sample_weight, "--sample-weight"))
+        if args.groups is not None:
+            files["--groups"] = (args.groups, read_array(args.groups, "--groups", n_rows))
     except ReadError as exc:
         raise CLIError(str(exc)) from None
     _check_lengths(files)
     sample_weight = files.get("--sample-weight", (None, None))[1]
     batch = {name: files[_flag(name)][1] for name in paths}
+    if "--groups" in files:
+        batch["groups"] = files["--groups"][1]
     return files["--y-true"][1], y_pred, sample_weight, batch
 
 
@@ -413,6 +428,16 @@ def _jsonable(value):
 
 
 def _print_value(args, metric, value, n, options):
+    if isinstance(value, tuple):   # (keys, values) of the groups
+        keys, values = value
+        if args.format == "json":
+            print(json.dumps({"metric": metric, "groups": _jsonable(keys),
+                              "values": _jsonable(values), "n_samples": n,
+                              "options": {k: _jsonable(v) for k, v in options.items()}}))
+            return
+        for key, v in zip(keys.tolist(), values):
+            print(key, " ".join(repr(float(x)) for x in np.ravel(v)))
+        return
     if args.format == "json":
         record = {"metric": metric, "value": _jsonable(value), "n_samples": n,
                   "options": {k: _jsonable(v) for k, v in options.items()}}
