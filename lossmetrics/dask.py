@@ -469,10 +469,14 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, com
     data, names, sample_weight, options = _bind(
         metric, inspect.signature(spec.function), (y_true, y_pred, *row_arrays),
         dict(options, sample_weight=sample_weight))
-    if isinstance(groups, (list, tuple)) and groups and np.ndim(groups[0]) == 1:
+    if isinstance(groups, da.Array):
+        key_columns = [groups]
+    elif isinstance(groups, (list, tuple)) and any(isinstance(g, da.Array) for g in groups):
         key_columns = list(groups)
     else:
-        key_columns = [groups]
+        from lossmetrics._adapters.groups import key_columns as columns_of
+
+        key_columns = columns_of(groups, np.shape(data[1])[0])[0]
     return _evaluate(metric, data, names, sample_weight, options, compute, key_columns)
 
 

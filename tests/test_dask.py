@@ -324,6 +324,9 @@ def test_grouped_on_dask_names_errors_and_undefined_groups(client):
         keys, values = lmd.grouped("mean_absolute_error", to_dask(y, 5), p,
                                    to_dask(groups, 3), sample_weight=to_dask(w, 7))
     assert keys.tolist() == [1, 2, 3] and np.isnan(values[1])
+    keys, values = lmd.grouped("mean_absolute_error", to_dask(y, 5), p,
+                               list(zip(groups.tolist(), (groups % 2).tolist())))
+    assert keys.tolist() == [(1, 1), (2, 0), (3, 1)] and values.tolist() == [1.0] * 3
     lazy = lmd.grouped("mean_absolute_error", to_dask(y, 5), p, groups, compute=False)
     assert lazy.compute()[1].tolist() == [1.0, 1.0, 1.0]
     with pytest.raises(ValueError, match="NaN at index 9"):

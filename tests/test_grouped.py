@@ -131,6 +131,11 @@ def test_pandas_polars_and_several_key_columns():
     keys, values = lm.grouped("mean_absolute_error", y[:, 0], p[:, 0], [region, day])
     assert keys.dtype.names == ("key0", "key1") and keys.shape == (6,)
     assert keys[0].tolist() == ("north", 1)
+    # ... and a list of one tuple per row is the same grouping.
+    tuples = lm.grouped("mean_absolute_error", y[:, 0], p[:, 0],
+                        list(zip(region.tolist(), day.tolist())))
+    np.testing.assert_array_equal(tuples[0], keys)
+    np.testing.assert_array_equal(tuples[1], values)
     # polars in, polars out.
     out = lm.grouped("mean_absolute_error", pl.Series("y", y[:, 0]), p[:, 0],
                      pl.Series("region", region))

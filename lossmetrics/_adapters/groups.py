@@ -46,15 +46,20 @@ def _to_numpy(values):
     return np.asarray(values)
 
 
-def key_columns(groups):
+def key_columns(groups, n):
     """The grouping columns (1-D arrays) and their names (None where unnamed):
-    one column, or several given as a DataFrame or a list / tuple of columns."""
+    one column, or several given as a DataFrame or a list / tuple of columns
+    of ``n`` keys each.  A list of ``n`` tuples (of one length) is read as the
+    columns of their items."""
     if _library(groups) in ("pandas", "polars") and hasattr(groups, "columns"):
         return [_to_numpy(groups[c]) for c in groups.columns], [str(c) for c in groups.columns]
     if isinstance(groups, (list, tuple)) and groups and all(
-            _library(g) in ("pandas", "polars", "numpy") or isinstance(g, (list, tuple))
-            for g in groups) and np.ndim(groups[0]) == 1:
+            np.ndim(g) == 1 and len(g) == n for g in groups):
         return [_to_numpy(g) for g in groups], [getattr(g, "name", None) for g in groups]
+    if isinstance(groups, (list, tuple)) and len(groups) == n and all(
+            isinstance(g, tuple) for g in groups) and len({len(g) for g in groups}) == 1:
+        columns = [np.asarray(c) for c in zip(*groups)]
+        return columns, [None] * len(columns)
     return [_to_numpy(groups)], [getattr(groups, "name", None)]
 
 
@@ -93,7 +98,7 @@ def _hashable(value):
 def encode_groups(groups, n):
     """(keys, codes, names): per grouping column the keys of the groups in
     sorted order, each row's group number (int64) and the columns' names."""
-    columns, names = key_columns(groups)
+    columns, names = key_columns(groups, n)
     encoded = []
     for j, col in enumerate(columns):
         name = "groups" if len(columns) == 1 else f"groups column {names[j] or j}"
