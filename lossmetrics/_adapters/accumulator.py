@@ -192,7 +192,7 @@ class Accumulator:
         if self.groups:
             # (the whole batch validated first: its errors name its own indices)
             checked.run_deferred()
-            self.update_groups(y_true, y_pred, sample_weight, groups, batch_arrays)
+            self._update_groups(y_true, y_pred, sample_weight, groups, batch_arrays)
             self.n_batches += 1
             return self
         state, _ = loss.state(checked, False)
@@ -204,7 +204,7 @@ class Accumulator:
         self.n_batches += 1
         return self
 
-    def update_groups(self, y_true, y_pred, sample_weight, groups, batch_arrays):
+    def _update_groups(self, y_true, y_pred, sample_weight, groups, batch_arrays):
         """Add validated rows to the state of each group."""
         y, p = grouping.as_rows(y_true), grouping.as_rows(y_pred)
         sw = grouping.as_rows(sample_weight)

@@ -107,7 +107,7 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, **o
         if labels is not None and labels.binary_pos_label and "pos_label" in whole.params:
             params["pos_label"] = whole.params["pos_label"]   # the whole input's
         acc = Accumulator(metric, groups=True, **params)
-        acc.update_groups(y, p, sw, groups, extra)
+        acc._update_groups(y, p, sw, groups, extra)
         ordered, keys = grouping.sorted_keys(acc._by_group)
         items = [(k, acc._by_group[k].result) for k in ordered]
         names = acc._key_names
