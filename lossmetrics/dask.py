@@ -15,12 +15,13 @@ chunk by chunk run in a fixed number of passes, each merging chunk states:
 ``d2_tweedie_score`` two (the mean of ``y_true``, then the deviance about
 it), the quantile metrics five or six (``median_absolute_error``,
 ``d2_pinball_score``, ``d2_absolute_error_score``: a histogram of the values'
-bit patterns narrows the quantile 16 bits per pass; exact, no data gathered).  ``reduction='none'`` returns the
-per-element losses as a lazy Dask array with the input's row chunks (unless
-``compute=True`` is given explicitly: then a NumPy array).  An error found in
-a chunk names the index in the whole input; for a reduction to a number it
-is the error of the first bad chunk, whichever chunk fails first (the chunks
-of a lazy ``reduction='none'`` array fail independently).
+bit patterns narrows the quantile 16 bits per pass; exact, no data
+gathered).  ``reduction='none'`` returns the per-element losses as a lazy
+Dask array with the input's row chunks (unless ``compute=True`` is given
+explicitly: then a NumPy array).  An error found in a chunk names the index
+in the whole input; for a reduction to a number it is the error of the first
+bad chunk, whichever chunk fails first (the chunks of a lazy
+``reduction='none'`` array fail independently).
 
 Examples
 --------
@@ -48,10 +49,11 @@ import dask
 import dask.array as da
 import numpy as np
 
+from lossmetrics._adapters import groups as grouping
 from lossmetrics._adapters.accumulator import Accumulator
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.validation import partial_batch
-from lossmetrics._losses import LOSSES
+from lossmetrics._losses import LOSSES, get_loss
 
 __all__ = sorted(LOSSES)
 
@@ -416,7 +418,8 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, com
     Each chunk keeps one state per group met (a grouped
     :class:`~lossmetrics.Accumulator`); the chunks' states merge by a tree
     reduction, so each group's value equals :func:`lossmetrics.grouped`'s
-    within 1 ulp, whatever the chunking.  ``log_loss`` and the other losses of
+    within 2 ulp, whatever the chunking (a mean's numerator and denominator
+    are each rounded once, in either merge order).  ``log_loss`` and the other losses of
     labels infer the labels from all of ``y_true`` with one extra pass.
 
     Parameters
@@ -452,8 +455,6 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, com
     >>> keys.tolist(), values.tolist()
     ([1, 2], [0.3333333333333333, 2.0])
     """
-    from lossmetrics._losses import get_loss
-
     spec = get_loss(metric)
     _check_compute(metric, compute)
     if not spec.mergeable:
@@ -462,10 +463,7 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, com
             f"chunk by chunk ({spec.unmergeable}). Compute it per group in memory: "
             f"lossmetrics.grouped({metric!r}, y_true.compute(), y_pred.compute(), "
             "groups.compute()).")
-    if isinstance(options.get("reduction"), str) and options["reduction"] == "none":
-        raise InvalidParameterError(
-            f"grouped({metric!r}) got reduction='none': per-element losses have no "
-            "groups to reduce. Use 'mean' or 'sum'.")
+    grouping.refuse_per_element(metric, options)
     data, names, sample_weight, options = _bind(
         metric, inspect.signature(spec.function), (y_true, y_pred, *row_arrays),
         dict(options, sample_weight=sample_weight))
@@ -474,9 +472,7 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, com
     elif isinstance(groups, (list, tuple)) and any(isinstance(g, da.Array) for g in groups):
         key_columns = list(groups)
     else:
-        from lossmetrics._adapters.groups import key_columns as columns_of
-
-        key_columns = columns_of(groups, np.shape(data[1])[0])[0]
+        key_columns = grouping.key_columns(groups, np.shape(data[1])[0])[0]
     return _evaluate(metric, data, names, sample_weight, options, compute, key_columns)
 
 

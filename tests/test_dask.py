@@ -276,7 +276,7 @@ def test_metrics_in_passes_keep_the_in_memory_rules(client):
         assert np.isnan(lmd.d2_tweedie_score(to_dask([1.0], 1), to_dask([2.0], 1)))
     # The power's domain is checked in one-row chunks too, at the whole index.
     bad = y.copy()
-    bad[3] = -1.0
+    bad[4] = -1.0    # in the last one-row chunk
     with pytest.raises(ValueError) as memory_error:
         lm.d2_tweedie_score(bad, y, power=1)
     with pytest.raises(ValueError) as dask_error:

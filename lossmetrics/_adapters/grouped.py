@@ -5,7 +5,6 @@ import numpy as np
 
 from lossmetrics._adapters import groups as grouping
 from lossmetrics._adapters.accumulator import Accumulator
-from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._losses import get_loss
 from lossmetrics._losses.labels import encode
 
@@ -67,11 +66,7 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, **o
     True
     """
     spec = get_loss(metric)
-    if isinstance(options.get("reduction"), str) and options["reduction"] == "none":
-        raise InvalidParameterError(
-            f"grouped({metric!r}) got reduction='none': per-element losses have no "
-            "groups to reduce. Use 'mean' or 'sum' (or call the loss with "
-            "reduction='none').")
+    grouping.refuse_per_element(metric, options)
     # The call's arguments as the function binds them (its names, defaults,
     # deprecated spellings).
     signature = inspect.signature(spec.function)
@@ -104,8 +99,6 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, **o
             classes = whole.params["encoded"].classes if "encoded" in whole.params \
                 else encode(np.asarray(y).ravel(), None).classes
             params = labels.with_inferred(spec, classes, p.shape, p.dtype, params)
-        if labels is not None and labels.binary_pos_label and "pos_label" in whole.params:
-            params["pos_label"] = whole.params["pos_label"]   # the whole input's
         acc = Accumulator(metric, groups=True, **params)
         acc._update_groups(y, p, sw, groups, extra)
         ordered, keys = grouping.sorted_keys(acc._by_group)

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._losses.labels import encode
 
 # The rows of one group taken at a time (the temporary copies stay this small).
@@ -34,6 +35,15 @@ class GroupWarning(UserWarning):
     >>> values.tolist()[0], caught[0].category is lossmetrics.GroupWarning
     (0.25, True)
     """
+
+
+def refuse_per_element(metric, options):
+    """grouped() reduces: ``reduction='none'`` has nothing to group."""
+    if isinstance(options.get("reduction"), str) and options["reduction"] == "none":
+        raise InvalidParameterError(
+            f"grouped({metric!r}) got reduction='none': per-element losses have no "
+            "groups to reduce. Use 'mean' or 'sum' (or call the loss with "
+            "reduction='none').")
 
 
 def _library(x):
@@ -153,11 +163,6 @@ def take(x, rows):
     return x[rows]
 
 
-def values_of(results):
-    """The per-group results as one array: (n_groups,) or (n_groups, n_outputs)."""
-    return np.array([np.asarray(r, dtype=np.float64) for r in results])
-
-
 def warn_undefined(metric, undefined):
     """One warning naming the groups set to NaN, with why."""
     if not undefined:
@@ -230,7 +235,7 @@ def group_results(metric, items):
         shape = next((np.shape(r) for r in results if np.ndim(r)), ())
         results = [np.full(shape, np.nan) if np.ndim(r) != len(shape) else r
                    for r in results]
-    return values_of(results), undefined
+    return np.array([np.asarray(r, dtype=np.float64) for r in results]), undefined
 
 
 def sorted_keys(keys):

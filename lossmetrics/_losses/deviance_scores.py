@@ -14,7 +14,7 @@ from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import undefined_metric_warning, warn
 from lossmetrics._core.rounds import Rounds, run
 from lossmetrics._core.state import weighted_mean
-from lossmetrics._core.validation import CheckedInputs
+from lossmetrics._core.validation import CheckedInputs, in_batches
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.regression import (
     POWER, _check_deviance, _check_power, check_deviance_domain, regression_state,
@@ -32,9 +32,10 @@ def check_d2_tweedie_score(y_true, y_pred, *, sample_weight=None, n_threads=None
     checked = _check_deviance("d2_tweedie_score", y_true, y_pred, sample_weight, n_threads,
                               power, multioutput_name="d2_tweedie_score", domain=False)
     # scikit-learn returns NaN for fewer than two samples before it checks
-    # the domain of the power.
+    # the domain of the power; a batch (a chunk of a longer input) is checked
+    # whatever its size.
     checked.params["n_samples"] = checked.y_true.shape[0]
-    if checked.y_true.shape[0] >= 2:
+    if checked.y_true.shape[0] >= 2 or in_batches():
         check_deviance_domain(checked, power)
     return checked
 
@@ -43,9 +44,6 @@ def _chunk(checked, r, context):
     """Pass 0: the moments of y_true (for its weighted mean) and the model's
     deviance; pass 1: the deviance of the mean."""
     if r == 0:
-        if checked.y_true.shape[0] < 2:
-            # (a chunk of a longer input: the domain checks still apply)
-            check_deviance_domain(checked, checked.params["param"])
         moments = kernels("_moment_kernels").moments_kernel(
             checked.y_true, checked.y_true, checked.sample_weight, checked.n_threads)
         return {"moments": moments, "model": regression_state("TWEEDIE", checked)[0]}

@@ -45,12 +45,6 @@ def key_values(keys):
     return np.where(keys & _SIGN, keys & ~_SIGN, ~keys).view(np.float64)
 
 
-def _weights(sample_weight, mask=None):
-    if not sample_weight.size:
-        return sample_weight
-    return sample_weight if mask is None else sample_weight[mask]
-
-
 def histogram(columns, sample_weight, r, context, n_threads):
     """Pass ``r`` of one chunk: per column (values of one output), the
     compensated weight of its keys in each bucket of the interval that holds
@@ -66,7 +60,7 @@ def histogram(columns, sample_weight, r, context, n_threads):
             lo = context["lo"][j]
             inside = (keys >= lo) & ((keys - lo) >> shift < N_BINS)
             codes = ((keys[inside] - lo) >> shift).astype(np.int64)
-            w = _weights(sample_weight, inside)
+            w = sample_weight[inside] if sample_weight.size else sample_weight
         parts.append(weigh(codes, 0, _LUT, w, N_BINS, n_threads))
     return np.concatenate(parts)
 
