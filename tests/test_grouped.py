@@ -179,6 +179,15 @@ def test_errors_name_the_argument():
         lm.grouped("mse_loss", y, p, [1] * 6, reduction="none")
     with pytest.raises(ValueError, match="NaN at index 4"):   # the whole input's index
         lm.grouped("mean_squared_error", y, np.where(y == 4, np.nan, p), [1, 2] * 3)
+    # The checks a grouped kernel makes as it reads (log_loss's range of
+    # probabilities, its labels) raise the plain call's errors, at whole-input indices.
+    proba = np.full((6, 2), 0.5)
+    proba[3] = [1.5, -0.5]
+    with pytest.raises(ValueError, match=r"greater than 1: 1.5 \(y_proba at index \(3, 0\)\)"):
+        lm.grouped("log_loss", [0, 1] * 3, proba, [1, 2] * 3)
+    with pytest.raises(ValueError, match="not belonging to the passed labels"):
+        lm.grouped("log_loss", [0, 1, 2, 0, 1, 0], np.full((6, 2), 0.5), [1, 2] * 3,
+                   labels=[0, 1])
     with pytest.raises(ValueError, match="groups=True, and only there"):
         lm.Accumulator("mean_squared_error").update(y, p, groups=[1] * 6)
     with pytest.raises(ValueError, match="groups=True, and only there"):

@@ -191,28 +191,51 @@ class Accumulator:
                                  **self.params, **batch_arrays)
         if self.groups:
             # (the whole batch validated first: its errors name its own indices)
-            checked.run_deferred()
-            self._update_groups(y_true, y_pred, sample_weight, groups, batch_arrays)
+            self._update_groups(y_true, y_pred, sample_weight, groups, batch_arrays, checked)
             self.n_batches += 1
             return self
         state, _ = loss.state(checked, False)
+        self._add(np.array(state, dtype=np.float64), *self._batch_info(loss, checked))
+        self.n_batches += 1
+        return self
+
+    @staticmethod
+    def _batch_info(loss, checked):
+        """(finish, signature, classes) of a validated batch, as _add takes them."""
         finish = {key: checked.params[key] for key in loss.result_keys}
         signature = (checked.y_pred.shape[1:],
                      checked.y_pred.dtype.str if loss.dtype_dependent else None)
         classes = None if loss.labels is None else loss.labels.batch_classes(checked)
-        self._add(np.array(state, dtype=np.float64), finish, signature, classes)
-        self.n_batches += 1
-        return self
+        return finish, signature, classes
 
-    def _update_groups(self, y_true, y_pred, sample_weight, groups, batch_arrays):
-        """Add validated rows to the state of each group."""
+    def _update_groups(self, y_true, y_pred, sample_weight, groups, batch_arrays, checked,
+                       encoded=None):
+        """Add the rows of a batch (``checked``: the batch validated; ``encoded``:
+        its groups encoded, if they are) to the state of each group: in one pass
+        of the kernel where the loss has a ``grouped_state``, else each group's
+        rows through the loss's batch path."""
+        loss = get_loss(self.metric)
         y, p = grouping.as_rows(y_true), grouping.as_rows(y_pred)
-        sw = grouping.as_rows(sample_weight)
-        batch = {k: grouping.as_rows(v) for k, v in batch_arrays.items()}
-        keys, codes, names = grouping.encode_groups(groups, p.shape[0])
+        keys, codes, names = encoded or grouping.encode_groups(groups, p.shape[0])
         if self._key_names is None:
             self._key_names = names
-        for g, pieces in grouping.group_rows(codes, keys[0].shape[0]):
+        n_groups = keys[0].shape[0]
+        states = None if loss.grouped_state is None else loss.grouped_state(
+            checked, (codes, n_groups))
+        if states is not None:
+            info = self._batch_info(loss, checked)
+            for g in range(n_groups):
+                key = grouping.key_of(keys, g)
+                acc = self._by_group.get(key)
+                if acc is None:
+                    acc = self._by_group[key] = Accumulator(self.metric, **self.params)
+                acc._add(np.array(states[g], dtype=np.float64), *info)
+                acc.n_batches += 1
+            return self
+        checked.run_deferred()   # (the scans the kernel would have made)
+        sw = grouping.as_rows(sample_weight)
+        batch = {k: grouping.as_rows(v) for k, v in batch_arrays.items()}
+        for g, pieces in grouping.group_rows(codes, n_groups):
             key = grouping.key_of(keys, g)
             acc = self._by_group.get(key)
             if acc is None:
@@ -349,7 +372,7 @@ class Accumulator:
         if self.groups:
             ordered, keys = grouping.sorted_keys(self._by_group)
             values, undefined = grouping.group_results(
-                self.metric, [(k, self._by_group[k].result) for k in ordered])
+                self.metric, [self._by_group[k].result for k in ordered], ordered.__getitem__)
             grouping.warn_undefined(self.metric, undefined)
             return grouping.package(self.metric, keys, self._key_names, values, ())
         loss = get_loss(self.metric)

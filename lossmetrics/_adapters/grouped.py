@@ -1,4 +1,5 @@
 """grouped(metric, y_true, y_pred, groups): the loss of every group."""
+import functools
 import inspect
 
 import numpy as np
@@ -85,14 +86,21 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, **o
     row_arrays = list(extra.values())
     # The whole call, validated once: its errors name indices in the whole input.
     whole = spec.check(y_true, y_pred, sample_weight=sample_weight, **options, **extra)
-    whole.run_deferred()   # (the scans a kernel would make: NaN, domains...)
     y, p = grouping.as_rows(y_true), grouping.as_rows(y_pred)
     sw = grouping.as_rows(sample_weight)
     if np.ndim(p) == 0:
         raise ValueError(f"grouped({metric!r}) needs one row per sample; y_pred is a scalar.")
     n = p.shape[0]
     inputs = (y_true, y_pred, groups)
-    if spec.mergeable:
+    keys, codes, names = grouping.encode_groups(groups, n)
+    n_groups = keys[0].shape[0]
+    # One pass of the kernel over all the rows, where the loss has one.
+    states = None if spec.grouped_state is None else spec.grouped_state(
+        whole, (codes, n_groups))
+    if states is not None:
+        items = [functools.partial(spec.result, state, whole.params, metric)
+                 for state in states]
+    elif spec.mergeable:
         params = dict(options)
         labels = spec.labels
         if labels is not None and labels.to_infer(np.shape(y), p.shape, params):
@@ -100,14 +108,12 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, **o
                 else encode(np.asarray(y).ravel(), None).classes
             params = labels.with_inferred(spec, classes, p.shape, p.dtype, params)
         acc = Accumulator(metric, groups=True, **params)
-        acc._update_groups(y, p, sw, groups, extra)
-        ordered, keys = grouping.sorted_keys(acc._by_group)
-        items = [(k, acc._by_group[k].result) for k in ordered]
-        names = acc._key_names
+        acc._update_groups(y, p, sw, groups, extra, whole, (keys, codes, names))
+        items = [acc._by_group[grouping.key_of(keys, g)].result for g in range(n_groups)]
     else:
-        keys, codes, names = grouping.encode_groups(groups, n)
+        whole.run_deferred()   # (the scans a kernel would make: NaN, domains...)
         items = []
-        for g, pieces in grouping.group_rows(codes, keys[0].shape[0]):
+        for g, pieces in grouping.group_rows(codes, n_groups):
             rows = np.concatenate(pieces)   # (a quantile needs the group's rows at once)
 
             def value(rows=rows):
@@ -115,8 +121,9 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, **o
                                      *[grouping.take(grouping.as_rows(a), rows)
                                        for a in row_arrays],
                                      sample_weight=grouping.take(sw, rows), **options)
-            items.append((grouping.key_of(keys, g), value))
-    values, undefined = grouping.group_results(metric, items)
+            items.append(value)
+    values, undefined = grouping.group_results(metric, items,
+                                               lambda g: grouping.key_of(keys, g))
     grouping.warn_undefined(metric, undefined)
     output_names = list(y_true.columns) if hasattr(y_true, "columns") and values.ndim == 2 \
         and values.shape[1] == len(y_true.columns) else None

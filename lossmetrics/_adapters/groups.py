@@ -11,6 +11,8 @@ import warnings
 import numpy as np
 
 from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.threads import resolve_n_threads
+from lossmetrics._kernels import kernels
 from lossmetrics._losses.labels import encode
 
 # The rows of one group taken at a time (the temporary copies stay this small).
@@ -120,7 +122,7 @@ def encode_groups(groups, n):
         except TypeError as exc:
             raise TypeError(f"{name} must hold keys of one sortable kind (numbers or "
                             f"strings): {exc}") from None
-        encoded.append((enc.classes, enc.lut[enc.codes - enc.offset]))
+        encoded.append((enc.classes, _numbers(enc)))
     if len(encoded) == 1:
         classes, codes = encoded[0]
         return [classes], codes, names
@@ -128,6 +130,17 @@ def encode_groups(groups, n):
                               return_inverse=True)
     keys = [classes[combos[:, j]] for j, (classes, _) in enumerate(encoded)]
     return keys, codes.reshape(-1).astype(np.int64), names
+
+
+def _numbers(enc):
+    """Each row's group number from the label encoder's codes and table:
+    the codes themselves when they are already 0, 1, ... (no copy)."""
+    codes = np.ascontiguousarray(enc.codes, dtype=np.int64)
+    lut = enc.lut
+    if enc.offset == 0 and np.array_equal(lut, np.arange(lut.shape[0])):
+        return codes
+    mapped = kernels("_scan").mapped
+    return mapped(codes, enc.offset, lut, resolve_n_threads(None, work=codes.shape[0]))
 
 
 def key_of(keys, g):
@@ -209,27 +222,29 @@ def package(metric, keys, names, values, inputs, output_names=None):
     return record, values
 
 
-def group_results(metric, items):
-    """(values, undefined) from ``items``, (key, value function) pairs: a
+def group_results(metric, values_of, key_at):
+    """(values, undefined) from ``values_of``, each group's value function: a
     group whose value raises the loss's ValueError (a zero 'mean'
     denominator) or is NaN with a warning (a D² of one row) gets NaN, and
-    ``undefined`` lists (key, why)."""
+    ``undefined`` lists (key, why), the key of group ``g`` being ``key_at(g)``."""
     results, undefined = [], []
-    for key, value_of in items:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for g, value_of in enumerate(values_of):
+            seen = len(caught)
             try:
                 value = value_of()
             except (ValueError, ZeroDivisionError) as exc:
                 value, why = np.nan, str(exc)
             else:
-                why = str(caught[-1].message) if caught else "NaN"
-        if np.all(np.isnan(np.asarray(value, dtype=np.float64))):
-            undefined.append((key, why))
-        else:
-            for w in caught:   # (warnings of a defined value are the caller's)
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        results.append(value)
+                why = str(caught[-1].message) if len(caught) > seen else "NaN"
+            if ((value != value) if isinstance(value, float)
+                    else np.all(np.isnan(np.asarray(value, dtype=np.float64)))):
+                undefined.append((key_at(g), why))
+                del caught[seen:]
+            results.append(value)
+    for w in caught:   # (warnings of a defined value are the caller's)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if undefined and results:
         # An undefined group of a multi-output loss: NaN in every output.
         shape = next((np.shape(r) for r in results if np.ndim(r)), ())

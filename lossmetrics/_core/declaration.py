@@ -102,6 +102,13 @@ class Loss:
         For a loss that does not merge: how it is computed in a fixed number
         of passes, each a mergeable partial (``lossmetrics._core.rounds``);
         :mod:`lossmetrics.dask` runs them over the chunks.
+    grouped_state : callable or None
+        ``grouped_state(checked, groups)`` -> the states of every group, an
+        array of shape (n_groups,) + the state's shape, from one pass of the
+        kernel over all the rows (``groups``: (each row's group number,
+        n_groups)); None where the kernel cannot for these inputs.
+        :func:`lossmetrics.grouped` runs each group's rows through ``state``
+        for a loss without one.
     function : callable
         The public function, attached by :func:`public`.
     """
@@ -130,6 +137,7 @@ class Loss:
     greater_is_better: bool = False
     unmergeable: str = ""
     rounds: object = None
+    grouped_state: Optional[Callable] = None
     function: Optional[Callable] = field(default=None, repr=False)
 
     def __post_init__(self):

@@ -3,6 +3,8 @@
 A state row is a compensated pair (hi, lo) with hi the correctly rounded
 total; the last row of a state is the denominator of ``'mean'``.
 """
+import math
+
 import numpy as np
 
 
@@ -21,7 +23,7 @@ def weighted_mean(numerator, denominator, metric):
             f"{metric}: Sample weights must contain at least one non-zero number; "
             "every sample_weight seen is zero, so the mean is undefined."
         )
-    if not np.isfinite(denominator) or np.isnan(numerator):
+    if not math.isfinite(denominator) or math.isnan(numerator):
         raise ValueError(
             f"{metric}: the weighted sums overflow float64 (the total of sample_weight, "
             "times class_weight where given, exceeds 1.8e308). Rescale sample_weight / "

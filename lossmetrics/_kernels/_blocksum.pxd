@@ -9,6 +9,7 @@
 # order with Neumaier's addition.  Every step depends on the block alone, so
 # the result is the same bits for any ``n_threads``.
 from libc.math cimport fabs
+from libc.stdint cimport int64_t
 
 cdef extern from "_rowkernels.h" nogil:
     void lm_sum4(double* acc, const double* x, Py_ssize_t n)
@@ -142,3 +143,38 @@ cdef inline void combine_blocks(double[:, :, ::1] partials,
         hi = acc[0] + comp
         state[k, 0] = hi
         state[k, 1] = comp - (hi - acc[0]) if hi - hi == 0.0 else 0.0
+
+
+# Grouped reductions (lossmetrics.grouped): a kernel given each row's group
+# number sums its terms into one (sum, compensation) pair per group and state
+# row.  The rows are split into super-blocks, contiguous ranges each summed
+# serially into its own table of shape (n_groups, n_state, 2); the tables are
+# then folded in order by combine_blocks (viewed as (n_super, n_groups *
+# n_state, 2) partials).  The split depends on the shape alone, so the bits
+# do not depend on the thread count.
+
+cdef inline Py_ssize_t super_blocks(Py_ssize_t n_rows, Py_ssize_t n_groups) noexcept nogil:
+    """How many super-blocks: at most 64 (the tables stay O(groups)) and at
+    most one per 16 rows per group (the tables never outweigh the rows)."""
+    cdef Py_ssize_t s = n_rows // (16 * (n_groups if n_groups > 0 else 1))
+    if s < 1:
+        return 1
+    return 64 if s > 64 else s
+
+
+cdef inline void group_add(double* table, Py_ssize_t n_state, int64_t g, Py_ssize_t k,
+                           double x) noexcept nogil:
+    """table[g, k] += x with its rounding error collected (acc_add's TwoSum)."""
+    cdef double* a = table + 2 * (g * n_state + k)
+    cdef double t = a[0] + x
+    cdef double bp = t - a[0]
+    a[1] = a[1] + ((a[0] - (t - bp)) + (x - bp))
+    a[0] = t
+
+
+cdef inline void group_settle(double* table, Py_ssize_t n_pairs) noexcept nogil:
+    """Drop the compensation of the sums that are inf or NaN (acc_store's rule)."""
+    cdef Py_ssize_t j
+    for j in range(n_pairs):
+        if table[2 * j] - table[2 * j] != 0.0:
+            table[2 * j + 1] = 0.0

@@ -19,7 +19,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 from lossmetrics._kernels._blocksum cimport (
     Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_value, acc_zero, block_stop,
-    combine_blocks, n_blocks, padded, rows_per_block,
+    combine_blocks, group_add, group_settle, n_blocks, padded, rows_per_block, super_blocks,
 )
 
 cdef extern from "_fastmath.h" nogil:
@@ -267,8 +267,9 @@ cdef inline void _log_loss_rows(
         const int64_t[::1] lut, bint binary_1d, const double[::1] sw, double rowsum_tol,
         bint want_none, double[::1] out, Py_ssize_t i0, Py_ssize_t i1, bint flat,
         bint lut_identity, Acc4* lanes, Acc* lw, int64_t* first_bad, int64_t* n_sum_bad,
-        int* in_range) noexcept nogil:
-    """Log loss of rows [i0, i1) (at most LOG_CHUNK), added to lanes[(i - i0) % 4].
+        int* in_range, const int64_t* groups, double* table) noexcept nogil:
+    """Log loss of rows [i0, i1) (at most LOG_CHUNK), added to lanes[(i - i0) % 4]
+    (or, with ``table``, to row i's group ``groups[i]``: see group_add).
     ``lut_identity``: lut maps every code to itself (see _is_identity).
 
     The rows' probabilities are also checked against [0, 1] (``flat``: the
@@ -367,6 +368,12 @@ cdef inline void _log_loss_rows(
     if want_none:
         for i in range(i0, i1):
             out[i] = buf[i - i0]
+    if table != NULL:
+        for i in range(i0, i1):
+            w = sw[i] if has_sw else 1.0
+            group_add(table, 2, groups[i], 0, w * buf[i - i0])
+            group_add(table, 2, groups[i], 1, w)
+        return
     if has_sw:
         for i in range(i0, i1):
             buf[i - i0] = sw[i] * buf[i - i0]
@@ -379,7 +386,8 @@ cdef inline void _log_loss_rows(
 def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
                        int64_t offset, const int64_t[::1] lut, bint binary_1d,
                        const double[::1] sw, double rowsum_tol,
-                       bint want_none, int n_threads):
+                       bint want_none, int n_threads, const int64_t[::1] groups=None,
+                       Py_ssize_t n_groups=0):
     """scikit-learn's log_loss (mode 0) or brier_score_loss (mode 1), no one-hot matrix.
 
     Brier: ``sum_c (onehot_c - p_c)^2`` per row, unclipped.
@@ -390,6 +398,9 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     dtype, as scikit-learn does.  Probabilities are clipped to
     ``[eps, 1 - eps]`` in the input dtype.
 
+    With ``groups`` (each row's group number, below ``n_groups``) the state
+    is one per group, of shape (n_groups, 2, 2), summed by super-blocks.
+
     Returns (state, per_sample or None, first bad sample or -1,
     number of rows whose sum is not within rowsum_tol of 1, whether every
     probability read lies in [0, 1] (log loss only; always True for Brier)).
@@ -397,8 +408,14 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     cdef Py_ssize_t n = proba.shape[0], n_cols = proba.shape[1]
     cdef Py_ssize_t n_codes = lut.shape[0]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = (n_blocks(n, super_blocks(n, n_groups)) if grouped
+                           else rows_per_block(n_cols))
     cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and n > 0 else NULL
     # Per-block results: every block writes its own entries (np.empty, not
     # the slower np.full / np.ones: small calls feel each allocation).
     cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
@@ -429,6 +446,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
             first_bad_in_block = -1
             n_sum_bad = 0
             in_range = 1
+            table = &tables[b, 0, 0] if grouped else NULL
             for i in range(start, stop if mode == 1 else start):
                 k = _column(y, i, offset, lut, &first_bad_in_block)
                 if k < 0:
@@ -451,10 +469,14 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
                         if lm_sum_is_off(row_sum, rowsum_tol):
                             n_sum_bad = n_sum_bad + 1
                     w = sw[i] if has_sw else 1.0
-                    la = acc_add(la, w * loss)
-                    lw = acc_add(lw, w)
                     if want_none:
                         out[i] = loss
+                    if grouped:
+                        group_add(table, 2, gp[i], 0, w * loss)
+                        group_add(table, 2, gp[i], 1, w)
+                        continue
+                    la = acc_add(la, w * loss)
+                    lw = acc_add(lw, w)
                     continue
             if mode == 0:
                 # log loss: the clipped probabilities of LOG_CHUNK rows go
@@ -465,16 +487,24 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
                     _log_loss_rows(proba, y, offset, lut, binary_1d, sw, rowsum_tol,
                                    want_none, out, i, block_stop(i, LOG_CHUNK, stop), flat,
                                    lut_identity, &lanes, &lw, &first_bad_in_block, &n_sum_bad,
-                                   &in_range)
+                                   &in_range, gp, table)
                     i = block_stop(i, LOG_CHUNK, stop)
                 la = acc4_total(lanes)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
+            if grouped:
+                group_settle(table, 2 * n_groups)
             bad[b] = first_bad_in_block
             n_bad_sum[b] = n_sum_bad
             block_in_range[b] = in_range
         combine_blocks(partials, state)
-    return (np.asarray(state), out_arr if want_none else None,
+    if grouped:
+        by_group = np.zeros((2 * n_groups, 2), dtype=np.float64)
+        combine_blocks(tables, by_group)
+        result = by_group.reshape(n_groups, 2, 2)
+    else:
+        result = np.asarray(state)
+    return (result, out_arr if want_none else None,
             _first_bad(bad), _total(n_bad_sum), _all_set(block_in_range))
 
 

@@ -221,3 +221,15 @@ def first_unmapped(const int64_t[:] codes, int64_t offset, const int64_t[::1] lu
                 found = i
                 break
     return int(found)
+
+
+def mapped(const int64_t[:] codes, int64_t offset, const int64_t[::1] lut, int n_threads=1):
+    """``lut[codes - offset]`` in one parallel pass without temporaries (every
+    ``codes[i] - offset`` must index ``lut``: codes from the label encoder)."""
+    cdef Py_ssize_t i, n = codes.shape[0]
+    out_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    with nogil:
+        for i in prange(n, schedule='static', num_threads=n_threads):
+            out[i] = lut[codes[i] - offset]
+    return out_arr

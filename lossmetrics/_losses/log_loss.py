@@ -245,8 +245,9 @@ def _warn_not_normalised():
     warn("The y_prob values do not sum to one. Make sure to pass probabilities.")
 
 
-def log_loss_state(checked, want_none=False):
-    """Run the log_loss kernel; return (state, per-sample losses or None)."""
+def log_loss_state(checked, want_none=False, groups=None):
+    """Run the log_loss kernel; return (state, per-sample losses or None).
+    With ``groups`` (row group numbers, n_groups): one state per group."""
     label_proba_kernel = kernels("_class_kernels").label_proba_kernel
 
     p = checked.params
@@ -255,7 +256,8 @@ def log_loss_state(checked, want_none=False):
     enc = p["encoded"]
     state, per, bad, n_bad_rows, in_range = label_proba_kernel(
         p["mode"], checked.y_pred, enc.codes, enc.offset, enc.lut, p["binary_1d"],
-        checked.sample_weight, p["rowsum_tol"], want_none, checked.n_threads)
+        checked.sample_weight, p["rowsum_tol"], want_none, checked.n_threads,
+        *(groups or ()))
     if not in_range or bad >= 0:
         # The checks left to the kernel: y_proba's values, then the labels.
         checked.run_deferred()
@@ -264,6 +266,14 @@ def log_loss_state(checked, want_none=False):
     if n_bad_rows:
         _warn_not_normalised()
     return state, per
+
+
+def log_loss_grouped_state(checked, groups):
+    """The states of every group (Loss.grouped_state), but for a 2-D
+    indicator y_true (None: each group's rows go through log_loss_state)."""
+    if checked.params["indicator"]:
+        return None
+    return log_loss_state(checked, False, groups)[0]
 
 
 def log_loss_result(state, params, metric="log_loss"):
@@ -395,7 +405,8 @@ LABELS = Option("labels", "all the class labels, in the order of y_pred's column
 
 LOG_LOSS = Loss(
     name="log_loss", dtype_dependent=True,
-    check=check_log_loss, state=log_loss_state, result=log_loss_result,
+    check=check_log_loss, state=log_loss_state, grouped_state=log_loss_grouped_state,
+    result=log_loss_result,
     result_keys=("normalize",), options=(NORMALIZE, LABELS),
     target="class labels", prediction="probabilities",
     reference="sklearn.metrics.log_loss",
