@@ -118,7 +118,7 @@ def encode_groups(groups, n):
         if col.dtype.kind == "c":
             raise TypeError(f"{name}: complex keys are not supported.")
         try:
-            enc = encode(col, None)
+            enc = encode(col, None, resolve_n_threads(None, work=n))
         except TypeError as exc:
             raise TypeError(f"{name} must hold keys of one sortable kind (numbers or "
                             f"strings): {exc}") from None

@@ -106,7 +106,8 @@ class Loss:
         ``grouped_state(checked, groups)`` -> the states of every group, an
         array of shape (n_groups,) + the state's shape, from one pass of the
         kernel over all the rows (``groups``: (each row's group number,
-        n_groups)); None where the kernel cannot for these inputs.
+        n_groups)); None where the kernel cannot for these inputs.  Derived
+        from a ``state`` marked :func:`takes_groups`.
         :func:`lossmetrics.grouped` runs each group's rows through ``state``
         for a loss without one.
     function : callable
@@ -144,6 +145,9 @@ class Loss:
         self.options = tuple(o if isinstance(o, Option) else plain(o) for o in self.options)
         if self.unmergeable and self.rounds is None:
             raise AssertionError(f"{self.name} merges neither batch by batch nor in rounds")
+        if self.grouped_state is None and getattr(
+                getattr(self.state, "func", self.state), "takes_groups", False):
+            self.grouped_state = _grouped_from(self.state)
 
     @property
     def mergeable(self):
@@ -165,6 +169,21 @@ def public(loss):
         function.loss = loss
         return function
     return attach
+
+
+def takes_groups(state):
+    """Decorator: the ``state`` function takes ``groups=`` (each row's group
+    number, n_groups) and returns one state per group from one pass of its
+    kernel (a ``None`` state where the kernel cannot group these inputs); the
+    declaration's ``grouped_state`` is derived from it."""
+    state.takes_groups = True
+    return state
+
+
+def _grouped_from(state):
+    def grouped_state(checked, groups):
+        return state(checked, False, groups=groups)[0]
+    return grouped_state
 
 
 def sklearn_demo(name, true="targets", pred="predictions"):

@@ -178,3 +178,13 @@ cdef inline void group_settle(double* table, Py_ssize_t n_pairs) noexcept nogil:
     for j in range(n_pairs):
         if table[2 * j] - table[2 * j] != 0.0:
             table[2 * j + 1] = 0.0
+
+
+cdef inline object by_group(double[:, :, ::1] tables, Py_ssize_t n_groups,
+                            Py_ssize_t n_state):
+    """The super-blocks' tables folded in order: the state of every group, of
+    shape (n_groups, n_state, 2)."""
+    import numpy as np
+    out = np.zeros((n_groups * n_state, 2), dtype=np.float64)
+    combine_blocks(tables, out)
+    return out.reshape(n_groups, n_state, 2)

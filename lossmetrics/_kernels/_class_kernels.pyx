@@ -19,7 +19,8 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 from lossmetrics._kernels._blocksum cimport (
     Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_value, acc_zero, block_stop,
-    combine_blocks, group_add, group_settle, n_blocks, padded, rows_per_block, super_blocks,
+    by_group, combine_blocks, group_add, group_settle, n_blocks, padded, rows_per_block,
+    super_blocks,
 )
 
 cdef extern from "_fastmath.h" nogil:
@@ -498,13 +499,8 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
             n_bad_sum[b] = n_sum_bad
             block_in_range[b] = in_range
         combine_blocks(partials, state)
-    if grouped:
-        by_group = np.zeros((2 * n_groups, 2), dtype=np.float64)
-        combine_blocks(tables, by_group)
-        result = by_group.reshape(n_groups, 2, 2)
-    else:
-        result = np.asarray(state)
-    return (result, out_arr if want_none else None,
+    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state),
+            out_arr if want_none else None,
             _first_bad(bad), _total(n_bad_sum), _all_set(block_in_range))
 
 
@@ -514,12 +510,14 @@ cdef inline void _ce_block(const floating[:, :, :] z, const int64_t[:, :] y,
                            Py_ssize_t stop, Py_ssize_t chunk_rows, bint flat,
                            bint want_none, double[:, ::1] out, double* mrow, double* lse,
                            Acc* la, Acc* lw, int64_t* first_bad,
-                           double* nonfinite) noexcept nogil:
+                           double* nonfinite, const int64_t* groups,
+                           double* table) noexcept nogil:
     """cross_entropy of rows [start, stop) with index targets and no label
     smoothing, at most EXP_CHUNK scores (chunk_rows rows) at a time:
     log-sum-exps by lm_lse_rows, terms by lm_ce_rows, sums by four-lane TwoSum.
     The scores are read in place when ``flat`` (see _lse_flat), else from a
-    contiguous copy: the same operations on the same values in every layout."""
+    contiguous copy: the same operations on the same values in every layout.
+    With ``table``, each element's terms go to its row's group (group_add)."""
     cdef double num[EXP_CHUNK]
     cdef double den[EXP_CHUNK]
     cdef double g[EXP_CHUNK]
@@ -557,8 +555,13 @@ cdef inline void _ce_block(const floating[:, :, :] z, const int64_t[:, :] y,
         if want_none:
             for e in range(ne):
                 out[i + e // n_pos, e % n_pos] = num[e]
-        acc4_add_array(&lanes_num, num, ne)
-        acc4_add_array(&lanes_den, den, ne)
+        if table != NULL:
+            for e in range(ne):
+                group_add(table, 2, groups[i + e // n_pos], 0, num[e])
+                group_add(table, 2, groups[i + e // n_pos], 1, den[e])
+        else:
+            acc4_add_array(&lanes_num, num, ne)
+            acc4_add_array(&lanes_den, den, ne)
         i = i1
     la[0] = acc4_total(lanes_num)
     lw[0] = acc4_total(lanes_den)
@@ -568,7 +571,8 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                         const double[::1] cw, const double[::1] sw,
                         int64_t ignore_index, bint has_ignore,
                         double smoothing, bint log_input,
-                        bint want_none, int n_threads):
+                        bint want_none, int n_threads, const int64_t[::1] groups=None,
+                        Py_ssize_t n_groups=0):
     """PyTorch cross_entropy (``log_input=False``) or nll_loss (True), index targets.
 
     ``z`` is (N, C, S) logits or log-probabilities, ``y`` (N, S) class indices,
@@ -577,7 +581,9 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
         loss  = (1 - s) * cw[t] * (-log p_t) + s / C * sum_c cw[c] * (-log p_c)
         denom = cw[t]
 
-    both times the sample weight; ignored elements contribute nothing.
+    both times the sample weight; ignored elements contribute nothing.  With
+    ``groups`` (each row's group number, below ``n_groups``) the state is one
+    per group, of shape (n_groups, 2, 2) (super-blocks: _blocksum.pxd).
     Returns (state, per-element (N, S) or None, first bad flat index or -1,
     whether the logits were all seen finite: True only on the lean path of
     cross_entropy (no label smoothing, at most EXP_CHUNK scores a row), where
@@ -586,8 +592,14 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     """
     cdef Py_ssize_t n = z.shape[0], n_classes = z.shape[1], n_pos = z.shape[2]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(n_classes * n_pos)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = (n_blocks(n, super_blocks(n, n_groups)) if grouped
+                           else rows_per_block(n_classes * n_pos))
     cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and n > 0 else NULL
     cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
     cdef int64_t[::1] bad = np.empty(nb, dtype=np.int64)   # every block writes its own
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
@@ -622,10 +634,11 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
             lw = acc_zero()
             first_bad_in_block = -1
             nonfinite = 0.0
+            table = &tables[b, 0, 0] if grouped else NULL
             if fast:
                 _ce_block(z, y, cw, sw, has_sw, ignore_index, has_ignore, start, stop,
                           chunk_rows, flat, want_none, out, mrow, lse, &la, &lw,
-                          &first_bad_in_block, &nonfinite)
+                          &first_bad_in_block, &nonfinite, gp, table)
             for i in range(start, stop if not fast else start):
                 if not log_input and (i - start) % chunk_rows == 0:
                     # The next rows' log-sum-exps, vectorised.
@@ -660,32 +673,46 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                                     zc = z[i, c, j]
                                     smooth = smooth + lm_ce_term(cw[c], m, zc, lse_off)
                             loss = (keep * loss if keep != 0.0 else 0.0) + spread * smooth
-                    la = acc_add(la, w * loss)
-                    lw = acc_add(lw, w * cw[t])
                     if want_none:
                         out[i, j] = w * loss
+                    if grouped:
+                        group_add(table, 2, gp[i], 0, w * loss)
+                        group_add(table, 2, gp[i], 1, w * cw[t])
+                        continue
+                    la = acc_add(la, w * loss)
+                    lw = acc_add(lw, w * cw[t])
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
+            if grouped:
+                group_settle(table, 2 * n_groups)
             bad[b] = first_bad_in_block
             block_nonfinite[b] = nonfinite
     combine_blocks(partials, state)
-    return (np.asarray(state), out_arr if want_none else None, _first_bad(bad),
+    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state),
+            out_arr if want_none else None, _first_bad(bad),
             bool(fast and np.all(np.isfinite(np.asarray(block_nonfinite)))))
 
 
 def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] target,
                        const double[::1] cw, const double[::1] sw,
-                       double smoothing, bint want_none, int n_threads):
+                       double smoothing, bint want_none, int n_threads,
+                       const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """PyTorch cross_entropy with class-probability targets.
 
     Per element: ``loss = sum_c cw[c] * t'_c * (-log p_c)`` with
     ``t' = (1 - s) t + s / C``; the denominator counts each element once
-    (times its sample weight).  Returns (state, per-element (N, S) or None).
+    (times its sample weight).  Returns (state, per-element (N, S) or None);
+    with ``groups``, one state per group (as index_target_kernel).
     """
     cdef Py_ssize_t n = z.shape[0], n_classes = z.shape[1], n_pos = z.shape[2]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(n_classes * n_pos)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = (n_blocks(n, super_blocks(n, n_groups)) if grouped
+                           else rows_per_block(n_classes * n_pos))
     cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[:, ::1] out
@@ -711,6 +738,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
             stop = block_stop(start, rpb, n)
             la = acc_zero()
             lw = acc_zero()
+            table = &tables[b, 0, 0] if grouped else NULL
             for i in range(start, stop):
                 if (i - start) % chunk_rows == 0:
                     # (the scores were scanned before: the flag is not needed)
@@ -727,14 +755,21 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
                         if tc != 0.0 and cw[c] != 0.0 and w != 0.0:
                             loss = loss + lm_ce_term(cw[c] * tc, m, <double>z[i, c, j],
                                                      lse_off)
-                    la = acc_add(la, w * loss)
-                    lw = acc_add(lw, w)
                     if want_none:
                         out[i, j] = w * loss
+                    if grouped:
+                        group_add(table, 2, groups[i], 0, w * loss)
+                        group_add(table, 2, groups[i], 1, w)
+                        continue
+                    la = acc_add(la, w * loss)
+                    lw = acc_add(lw, w)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
+            if grouped:
+                group_settle(table, 2 * n_groups)
     combine_blocks(partials, state)
-    return np.asarray(state), out_arr if want_none else None
+    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state),
+            out_arr if want_none else None)
 
 
 cdef inline bint _kl_flat(const floating[:, :] p, const floating_b[:, :] q,

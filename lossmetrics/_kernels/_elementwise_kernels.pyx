@@ -96,7 +96,7 @@ cdef enum:
 
 from lossmetrics._kernels._blocksum cimport (
     Acc4, acc4_add_array, acc4_total, acc4_zero, Acc, acc_add, acc_merge, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
-    combine_blocks,
+    by_group, combine_blocks, group_add, group_settle, super_blocks,
 )
 
 ctypedef fused floating_a:
@@ -299,7 +299,9 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
                           const double[::1] sw, bint has_sw, const double[:, :] wt,
                           bint has_wt, Py_ssize_t j, Py_ssize_t start,
                           Py_ssize_t stop, double pw, bint want_none,
-                          double[:, ::1] out, bint* checked) noexcept nogil:
+                          double[:, ::1] out, bint* checked, const int64_t* groups,
+                          double* table, Py_ssize_t n_state,
+                          Py_ssize_t slot) noexcept nogil:
     """Sum of the weighted binary cross-entropies of rows [start, stop) of column
     j, MATH_CHUNK rows at a time by the C loops of _rowkernels.h (_bce_chunk);
     row i adds to lane i % 4.  A column that is not contiguous (a multilabel
@@ -315,7 +317,10 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
     With ``has_wt``, element (i, j) is also multiplied by ``wt[i, j]`` (PyTorch's
     ``weight``, broadcast to the input: a stride-0 view when it does not vary
     over the rows): the chunk's weights are formed as sw[i] wt[i, j] and given
-    to the C loops in place of sw."""
+    to the C loops in place of sw.
+
+    With ``table``, row i's loss goes to its group ``groups[i]``, state row
+    ``slot`` (group_add), and the sum returned is zero."""
     cdef double b1[MATH_CHUNK]
     cdef double b2[MATH_CHUNK]
     cdef double wbuf[MATH_CHUNK]
@@ -360,7 +365,11 @@ cdef inline Acc _bce_rows(int kind, const floating_a[:, :] y, const floating_b[:
         if want_none:
             for i in range(i0, i1):
                 out[i, j] = b1[i - i0]
-        acc4_add_array(&lanes, b1, nr)
+        if table != NULL:
+            for i in range(i0, i1):
+                group_add(table, n_state, groups[i], slot, b1[i - i0])
+        else:
+            acc4_add_array(&lanes, b1, nr)
         i0 = i1
     return acc4_total(lanes)
 
@@ -382,8 +391,11 @@ cdef inline double _term(term_t* term, const floating_a[:, :] y, const floating_
 cdef inline Acc _err_rows(term_t* term, const floating_a[:, :] y, const floating_b[:, :] x,
                           const double[::1] sw, bint has_sw, Py_ssize_t j, Py_ssize_t start,
                           Py_ssize_t stop, lm_params param, bint want_none,
-                          double[:, ::1] out) noexcept nogil:
-    """Sum of the (weighted) terms of rows [start, stop) of column j.
+                          double[:, ::1] out, const int64_t* groups, double* table,
+                          Py_ssize_t n_state, Py_ssize_t slot) noexcept nogil:
+    """Sum of the (weighted) terms of rows [start, stop) of column j (with
+    ``table``: each added to its row's group, state row ``slot``, and zero
+    returned).
 
     Four independent running sums (rows i mod 4), folded in a fixed order:
     the bits depend on the block alone.  A contiguous, unweighted float64
@@ -392,9 +404,14 @@ cdef inline Acc _err_rows(term_t* term, const floating_a[:, :] y, const floating
     cdef Acc l0 = acc_zero(), l1 = acc_zero(), l2 = acc_zero(), l3 = acc_zero()
     cdef Acc4 lanes
     cdef Py_ssize_t i = start
+    if table != NULL:
+        for i in range(start, stop):
+            group_add(table, n_state, groups[i], slot,
+                      _term(term, y, x, sw, has_sw, i, j, param))
+        i = stop
     if floating_a is double and floating_b is double:
         if (not has_sw and y.strides[0] == sizeof(double) and x.strides[0] == sizeof(double)
-                and stop > start):
+                and stop > start and table == NULL):
             _lanes(term, &y[start, j], &x[start, j], stop - start, param, &lanes)
             l0 = lanes.lane[0]
             l1 = lanes.lane[1]
@@ -419,7 +436,8 @@ cdef inline Acc _err_rows(term_t* term, const floating_a[:, :] y, const floating
 def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :] x,
                        const double[::1] pos_weight, const double[::1] sw,
                        bint per_column, bint want_none, int n_threads, double param=0.0,
-                       double param2=0.0, const double[:, :] weight=None):
+                       double param2=0.0, const double[:, :] weight=None,
+                       const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """Reduce an element-wise loss of (N, L) arrays; see the module docstring.
 
     ``param`` (and ``param2``) are the term's options: Huber's delta, smooth
@@ -432,7 +450,9 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     kinds on contiguous columns only, see _bce_rows).  Per-element
     values are multiplied by the sample weight of their row.  Sums are kept
     in registers per block (column by column for ``per_column``) and stored
-    once per block.
+    once per block.  With ``groups`` (each row's group number, below
+    ``n_groups``) the state is one per group, of shape (n_groups, rows, 2),
+    summed by super-blocks (_blocksum.pxd).
     """
     if not SQUARED_ERROR <= kind <= TWEEDIE:
         raise ValueError(f"kind must be one of the Kind terms; got {kind}.")
@@ -451,7 +471,15 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     # with bigger blocks.  The block size still depends on the shape alone.
     if per_column and n_blocks(n, rpb) * (n_out + 1) > (1 << 18):
         rpb = n_blocks(n, max(1, (1 << 18) // (n_out + 1)))
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t n_state = n_out + 1, slot
+    cdef const int64_t* gp = &groups[0] if grouped and n > 0 else NULL
+    cdef double* table = NULL
+    if grouped:
+        rpb = n_blocks(n, super_blocks(n, n_groups))
     nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, n_groups * n_state, 2),
+                                             dtype=np.float64)
     partials = np.zeros((nb, n_out + 1, 2), dtype=np.float64)
     cdef Acc la, lw, lc
     cdef bint is_bce = kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS
@@ -471,12 +499,14 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
             stop = block_stop(start, rpb, n)
             la = acc_zero()
             block_checked = True
+            table = &tables[b, 0, 0] if grouped else NULL
             for j in range(n_cols):
                 pw = pos_weight[j] if has_pw else 1.0
+                slot = j if per_column else 0
                 if kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS:
                     la = acc_merge(la, _bce_rows(kind, y, x, sw, has_sw, wt, has_wt, j,
                                                  start, stop, pw, want_none, out,
-                                                 &block_checked))
+                                                 &block_checked, gp, table, n_state, slot))
                     if per_column:
                         acc_store(partials, b, j, la)
                         la = acc_zero()
@@ -484,50 +514,60 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 # The term is chosen per block and column, never per element.
                 if kind == SQUARED_ERROR:
                     lc = _err_rows(<SquaredError*>NULL, y, x, sw, has_sw, j, start, stop,
-                                   prm, want_none, out)
+                                   prm, want_none, out, gp, table, n_state, slot)
                 elif kind == ABSOLUTE_ERROR:
                     lc = _err_rows(<AbsoluteError*>NULL, y, x, sw, has_sw, j, start, stop,
-                                   prm, want_none, out)
+                                   prm, want_none, out, gp, table, n_state, slot)
                 elif kind == HUBER:
                     lc = _err_rows(<Huber*>NULL, y, x, sw, has_sw, j, start, stop,
-                                   prm, want_none, out)
+                                   prm, want_none, out, gp, table, n_state, slot)
                 elif kind == SMOOTH_L1:
                     lc = _err_rows(<SmoothL1*>NULL, y, x, sw, has_sw, j, start, stop,
-                                   prm, want_none, out)
+                                   prm, want_none, out, gp, table, n_state, slot)
                 elif kind == SOFT_MARGIN:
                     lc = _err_rows(<SoftMargin*>NULL, y, x, sw, has_sw, j, start, stop,
-                                   prm, want_none, out)
+                                   prm, want_none, out, gp, table, n_state, slot)
                 elif kind == HINGE_EMBEDDING:
                     lc = _err_rows(<HingeEmbedding*>NULL, y, x, sw, has_sw, j, start,
-                                   stop, prm, want_none, out)
+                                   stop, prm, want_none, out, gp, table, n_state, slot)
                 elif kind == POISSON_LOG:
                     lc = _err_rows(<PoissonLog*>NULL, y, x, sw, has_sw, j, start,
-                                   stop, prm, want_none, out)
+                                   stop, prm, want_none, out, gp, table, n_state, slot)
                 elif kind == POISSON:
                     lc = _err_rows(<Poisson*>NULL, y, x, sw, has_sw, j, start,
-                                   stop, prm, want_none, out)
+                                   stop, prm, want_none, out, gp, table, n_state, slot)
                 elif kind == SIGMOID_FOCAL:
                     lc = _err_rows(<SigmoidFocal*>NULL, y, x, sw, has_sw, j, start,
-                                   stop, prm, want_none, out)
+                                   stop, prm, want_none, out, gp, table, n_state, slot)
                 elif kind == SQUARED_LOG_ERROR:
                     lc = _err_rows(<SquaredLogError*>NULL, y, x, sw, has_sw, j, start,
-                                   stop, prm, want_none, out)
+                                   stop, prm, want_none, out, gp, table, n_state, slot)
                 elif kind == ABSOLUTE_PERCENTAGE_ERROR:
                     lc = _err_rows(<AbsolutePercentageError*>NULL, y, x, sw, has_sw, j,
-                                   start, stop, prm, want_none, out)
+                                   start, stop, prm, want_none, out, gp, table, n_state, slot)
                 elif kind == PINBALL:
                     lc = _err_rows(<Pinball*>NULL, y, x, sw, has_sw, j, start,
-                                   stop, prm, want_none, out)
+                                   stop, prm, want_none, out, gp, table, n_state, slot)
                 else:
                     lc = _err_rows(<Tweedie*>NULL, y, x, sw, has_sw, j, start,
-                                   stop, prm, want_none, out)
+                                   stop, prm, want_none, out, gp, table, n_state, slot)
                 la = acc_merge(la, lc)
                 if per_column:
                     acc_store(partials, b, j, la)
                     la = acc_zero()
             if not per_column:
                 acc_store(partials, b, 0, la)
-            if has_sw:
+            if grouped:
+                # The weights of each group (times the columns, as below).
+                for i in range(start, stop):
+                    group_add(table, n_state, gp[i], n_out, sw[i] if has_sw else 1.0)
+                if not per_column:
+                    for i in range(n_groups):
+                        table[2 * (i * n_state + n_out)] *= n_cols
+                        table[2 * (i * n_state + n_out) + 1] *= n_cols
+                group_settle(table, n_groups * n_state)
+                lw = acc_zero()
+            elif has_sw:
                 lw = acc_zero()
                 for i in range(start, stop):
                     lw = acc_add(lw, sw[i])
@@ -541,8 +581,8 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
             if is_bce:
                 checks[b] = block_checked
         combine_blocks(partials, state)
-    return (np.asarray(state), out_arr if want_none else None,
-            bool(is_bce and _all_set(checks)))
+    return (by_group(tables, n_groups, n_state) if grouped else np.asarray(state),
+            out_arr if want_none else None, bool(is_bce and _all_set(checks)))
 
 
 cdef inline void _small_blocks(term_t* term, const double[::1] y, const double[::1] x,

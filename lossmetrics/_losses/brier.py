@@ -14,8 +14,7 @@ from lossmetrics._losses.labels import (
 )
 from lossmetrics._losses.log_loss import (
     LABELS,
-    BRIER_MODE, check_label_vector, check_multiclass, check_proba_array, log_loss_grouped_state,
-    log_loss_state,
+    BRIER_MODE, check_label_vector, check_multiclass, check_proba_array, log_loss_state,
 )
 
 
@@ -132,7 +131,7 @@ SCALE_BY_HALF = Option("scale_by_half", "halve the score (default auto: for bina
 
 BRIER_SCORE_LOSS = Loss(
     name="brier_score_loss", dtype_dependent=True,
-    check=check_brier_score_loss, state=log_loss_state, grouped_state=log_loss_grouped_state,
+    check=check_brier_score_loss, state=log_loss_state,
     result=brier_result, result_keys=("scale_by_half",),
     options=(POS_LABEL, LABELS, SCALE_BY_HALF), target="class labels", prediction="probabilities",
     reference="sklearn.metrics.brier_score_loss",

@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import REDUCTION, Option
@@ -226,7 +226,8 @@ def check_nll_loss(y_true, log_proba, *, sample_weight=None, n_threads=None,
 def class_scores_state(log_input):
     """The kernel call of cross_entropy (logits) or, with ``log_input``, nll_loss
     (log-probabilities): ``state(checked, want_none)`` -> (state, per-element)."""
-    def state(checked, want_none=False):
+    @takes_groups
+    def state(checked, want_none=False, groups=None):
         k = kernels("_class_kernels")
         index_target_kernel, prob_target_kernel = k.index_target_kernel, k.prob_target_kernel
 
@@ -234,12 +235,12 @@ def class_scores_state(log_input):
         if p["target_kind"] == "probabilities":
             return prob_target_kernel(checked.y_pred, checked.y_true, p["class_weight"],
                                       checked.sample_weight, p["label_smoothing"],
-                                      want_none, checked.n_threads)
+                                      want_none, checked.n_threads, *(groups or ()))
         ignore = p["ignore_index"]
         state, per, bad, seen_finite = index_target_kernel(
             checked.y_pred, checked.y_true, p["class_weight"], checked.sample_weight,
             0 if ignore is None else ignore, ignore is not None, p["label_smoothing"],
-            log_input, want_none, checked.n_threads)
+            log_input, want_none, checked.n_threads, *(groups or ()))
         if not seen_finite or bad >= 0:
             # The checks left to the kernel: the logits' scan (when the kernel
             # could not vouch for them), then the range of the class indices.

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import REDUCTION, Option
@@ -163,12 +163,13 @@ def _check_bce_logits(y_true, logits, sample_weight, n_threads, pos_weight, redu
 def binary_state(term):
     """The kernel call of a binary cross-entropy (``term``: BINARY_CROSS_ENTROPY or
     BINARY_CROSS_ENTROPY_LOGITS), which checks its inputs as it reads them."""
-    def state(checked, want_none=False):
+    @takes_groups
+    def state(checked, want_none=False, groups=None):
         k = kernels("_elementwise_kernels")
         state, per, all_checked = k.elementwise_kernel(
             getattr(k.Kind, term), checked.y_true, checked.y_pred,
             checked.params["pos_weight"], checked.sample_weight, False, want_none,
-            checked.n_threads, 0.0, 0.0, checked.params["weight"])
+            checked.n_threads, 0.0, 0.0, checked.params["weight"], *(groups or ()))
         if not all_checked:
             checked.run_deferred()  # the scans left to the kernel, if any
         return state, per
@@ -466,13 +467,15 @@ def pair_state(term):
     per-element term is ``term``: the name of a term of the kernel's ``Kind``,
     or a function of the validated options giving it.  The kernel module is
     loaded at the first call, not at import."""
-    def state(checked, want_none=False):
+    @takes_groups
+    def state(checked, want_none=False, groups=None):
         k = kernels("_elementwise_kernels")
         name = term if isinstance(term, str) else term(checked.params)
         state, per, _ = k.elementwise_kernel(
             getattr(k.Kind, name), checked.y_true, checked.y_pred, np.empty(0),
             checked.sample_weight, False, want_none, checked.n_threads,
-            checked.params.get("param", 0.0), checked.params.get("param2", 0.0))
+            checked.params.get("param", 0.0), checked.params.get("param2", 0.0), None,
+            *(groups or ()))
         checked.after_kernel(state)
         return state, per
     return state

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError, warn
 from lossmetrics._core.options import Option
@@ -245,14 +245,16 @@ def _warn_not_normalised():
     warn("The y_prob values do not sum to one. Make sure to pass probabilities.")
 
 
+@takes_groups
 def log_loss_state(checked, want_none=False, groups=None):
     """Run the log_loss kernel; return (state, per-sample losses or None).
-    With ``groups`` (row group numbers, n_groups): one state per group."""
+    With ``groups`` (row group numbers, n_groups): one state per group (None
+    for a 2-D indicator y_true)."""
     label_proba_kernel = kernels("_class_kernels").label_proba_kernel
 
     p = checked.params
     if p["indicator"]:
-        return _indicator_state(checked, want_none)
+        return (None, None) if groups else _indicator_state(checked, want_none)
     enc = p["encoded"]
     state, per, bad, n_bad_rows, in_range = label_proba_kernel(
         p["mode"], checked.y_pred, enc.codes, enc.offset, enc.lut, p["binary_1d"],
@@ -266,14 +268,6 @@ def log_loss_state(checked, want_none=False, groups=None):
     if n_bad_rows:
         _warn_not_normalised()
     return state, per
-
-
-def log_loss_grouped_state(checked, groups):
-    """The states of every group (Loss.grouped_state), but for a 2-D
-    indicator y_true (None: each group's rows go through log_loss_state)."""
-    if checked.params["indicator"]:
-        return None
-    return log_loss_state(checked, False, groups)[0]
 
 
 def log_loss_result(state, params, metric="log_loss"):
@@ -405,7 +399,7 @@ LABELS = Option("labels", "all the class labels, in the order of y_pred's column
 
 LOG_LOSS = Loss(
     name="log_loss", dtype_dependent=True,
-    check=check_log_loss, state=log_loss_state, grouped_state=log_loss_grouped_state,
+    check=check_log_loss, state=log_loss_state,
     result=log_loss_result,
     result_keys=("normalize",), options=(NORMALIZE, LABELS),
     target="class labels", prediction="probabilities",

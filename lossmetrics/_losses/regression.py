@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public, sklearn_demo
+from lossmetrics._core.declaration import Loss, public, sklearn_demo, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import Option
@@ -284,15 +284,18 @@ def _kind(term):
     return int(getattr(kernels("_elementwise_kernels").Kind, term))
 
 
-def regression_state(term, checked, want_none=False):
+@takes_groups
+def regression_state(term, checked, want_none=False, groups=None):
     """Per-output (hi, lo) sums of the weighted errors (``term``: a term of the
-    kernel's Kind, SQUARED_ERROR, ABSOLUTE_ERROR...), then the weight total."""
+    kernel's Kind, SQUARED_ERROR, ABSOLUTE_ERROR...), then the weight total
+    (with ``groups``, (row group numbers, n_groups): those of each group)."""
     elementwise_kernel = kernels("_elementwise_kernels").elementwise_kernel
     state, per, _ = elementwise_kernel(_kind(term), checked.y_true, checked.y_pred,
                                        _NO_POS_WEIGHT, checked.sample_weight, True, want_none,
-                                       checked.n_threads, checked.params.get("param", 0.0))
+                                       checked.n_threads, checked.params.get("param", 0.0),
+                                       0.0, None, *(groups or ()))
     checked.after_kernel(state)   # non-finite sums: a NaN or infinity in the inputs?
-    if not np.all(np.isfinite(state[:-1])):
+    if not np.all(np.isfinite(state[..., :-1, :])):
         # Finite inputs whose errors overflow (scikit-learn returns inf with a
         # RuntimeWarning): an error, not a silent inf.
         errors = _ERROR_WORDS.get(term, "errors")
