@@ -8,7 +8,7 @@
 # (n_blocks, n_columns, 2); ``combine_blocks`` then folds the blocks in block
 # order with Neumaier's addition.  Every step depends on the block alone, so
 # the result is the same bits for any ``n_threads``.
-from libc.math cimport fabs
+from libc.math cimport fabs, fma
 from libc.stdint cimport int64_t
 
 cdef extern from "_rowkernels.h" nogil:
@@ -188,3 +188,49 @@ cdef inline object by_group(double[:, :, ::1] tables, Py_ssize_t n_groups,
     out = np.zeros((n_groups * n_state, 2), dtype=np.float64)
     combine_blocks(tables, out)
     return out.reshape(n_groups, n_state, 2)
+
+
+cdef inline Py_ssize_t block_rows(Py_ssize_t n_rows, Py_ssize_t row_len, bint grouped,
+                                  Py_ssize_t n_groups) noexcept nogil:
+    """Rows per block of a kernel: rows_per_block(row_len), or those of a
+    super-block when grouped."""
+    if grouped:
+        return n_blocks(n_rows, super_blocks(n_rows, n_groups))
+    return rows_per_block(row_len)
+
+
+cdef inline void row_add(Acc* la, Acc* lw, double* table, const int64_t* groups,
+                         Py_ssize_t row, double x, double w) noexcept nogil:
+    """A row's term ``x`` and weight ``w``: added to the block's two running
+    sums, or with a table, to the row's group's (state rows 0 and 1)."""
+    if table != NULL:
+        group_add(table, 2, groups[row], 0, x)
+        group_add(table, 2, groups[row], 1, w)
+    else:
+        la[0] = acc_add(la[0], x)
+        lw[0] = acc_add(lw[0], w)
+
+
+cdef inline Acc acc_scale(Acc a, double n) noexcept nogil:
+    """a times n (an integer: a weight total counted once per column), the
+    product's rounding error kept in the compensation (TwoProduct by fma)."""
+    cdef double p = a.s * n
+    if p - p == 0.0:
+        a.c = a.c * n + fma(a.s, n, -p)
+    a.s = p
+    return a
+
+
+cdef inline void scale_row(double[:, :, ::1] states, Py_ssize_t k, double n) noexcept nogil:
+    """State row k of every group times n (acc_scale), renormalised as
+    combine_blocks leaves a pair."""
+    cdef Py_ssize_t g
+    cdef Acc a
+    cdef double hi
+    for g in range(states.shape[0]):
+        a.s = states[g, k, 0]
+        a.c = states[g, k, 1]
+        a = acc_scale(a, n)
+        hi = a.s + a.c
+        states[g, k, 0] = hi
+        states[g, k, 1] = a.c - (hi - a.s) if hi - hi == 0.0 else 0.0

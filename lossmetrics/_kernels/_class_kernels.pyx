@@ -19,8 +19,8 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 from lossmetrics._kernels._blocksum cimport (
     Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_value, acc_zero, block_stop,
-    by_group, combine_blocks, group_add, group_settle, n_blocks, padded, rows_per_block,
-    super_blocks,
+    block_rows, by_group, combine_blocks, group_add, group_settle, n_blocks, padded,
+    row_add, rows_per_block, super_blocks,
 )
 
 cdef extern from "_fastmath.h" nogil:
@@ -888,7 +888,8 @@ def kl_kernel_checks(const floating[:, :] p, const floating_b[:, :] q):
 
 def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
               bint log_true, bint log_pred, const double[::1] sw,
-              Py_ssize_t rows_per_sample, bint want_none, int n_threads):
+              Py_ssize_t rows_per_sample, bint want_none, int n_threads,
+        const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """KL(P || Q) along the rows of (M, C) arrays, PyTorch ``kl_div`` terms.
 
     Terms: ``xlogy(p, p) - p * log q`` (``0 log 0 = 0``; ``p > 0`` where
@@ -900,8 +901,13 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     """
     cdef Py_ssize_t n_rows = p.shape[0], n_cols = p.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
@@ -926,6 +932,7 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
             lw = acc_zero()
+            table = &tables[b, 0, 0] if grouped else NULL
             in_range = True
             r0 = start
             while r0 < stop:
@@ -940,30 +947,37 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
                         # Left out: an infinite KL row must not become 0 * inf.
                         continue
                     row = rows[r - r0]
-                    la = acc_add(la, w * row)
-                    lw = acc_add(lw, w)
+                    row_add(&la, &lw, table, gp, r // rows_per_sample, w * row, w)
                     if want_none:
                         out[r] = w * row
                 r0 = r1
+            if grouped:
+                group_settle(table, 2 * n_groups)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
             block_in_range[b] = in_range
     combine_blocks(partials, state)
-    return (np.asarray(state), out_arr if want_none else None,
+    return ((by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None,
             bool(lean and np.asarray(block_in_range).all()))
 
 
 def js_kernel(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
               bint log_pred, const double[::1] sw, bint want_none, int n_threads,
-              double scale):
+              double scale,
+        const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """Jensen-Shannon divergence along the rows of (M, C) arrays (lm_js_term of
     each pair, log inputs exponentiated first), each row's terms in a
     compensated sum, times ``scale`` (1 / log(base)).  Returns (state, per-row
     (M,) or None)."""
     cdef Py_ssize_t n_rows = p.shape[0], n_cols = p.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
@@ -979,6 +993,7 @@ def js_kernel(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
             lw = acc_zero()
+            table = &tables[b, 0, 0] if grouped else NULL
             for r in range(start, stop):
                 w = sw[r] if has_sw else 1.0
                 row_acc = acc_zero()
@@ -991,19 +1006,21 @@ def js_kernel(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
                     row = row - row      # 0, or NaN for a NaN input
                 else:
                     row = w * row
-                la = acc_add(la, row)
-                lw = acc_add(lw, w)
+                row_add(&la, &lw, table, gp, r, row, w)
                 if want_none:
                     out[r] = row
+            if grouped:
+                group_settle(table, 2 * n_groups)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
-    return np.asarray(state), out_arr if want_none else None
+    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None
 
 
 def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power,
                         double margin, const double[::1] cw, const double[::1] sw,
-                        bint want_none, int n_threads):
+                        bint want_none, int n_threads,
+        const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """PyTorch's MultiMarginLoss along the rows of (N, C) scores: for the target
     class k of row r, the sum over the other classes i of
     ``max(0, margin - x[r, k] + x[r, i])**power`` (power 1 or 2), times
@@ -1013,8 +1030,13 @@ def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power
     cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
     cdef bint has_cw = cw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
@@ -1031,6 +1053,7 @@ def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
             lw = acc_zero()
+            table = &tables[b, 0, 0] if grouped else NULL
             for r in range(start, stop):
                 w = sw[r] if has_sw else 1.0
                 k = y[r, 0]
@@ -1050,18 +1073,20 @@ def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power
                     row = row - row      # 0, or NaN for a NaN score
                 else:
                     row = w * row
-                la = acc_add(la, row)
-                lw = acc_add(lw, w)
+                row_add(&la, &lw, table, gp, r, row, w)
                 if want_none:
                     out[r] = row
+            if grouped:
+                group_settle(table, 2 * n_groups)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
-    return np.asarray(state), out_arr if want_none else None
+    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None
 
 
 def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
-                             const double[::1] sw, bint want_none, int n_threads):
+                             const double[::1] sw, bint want_none, int n_threads,
+        const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """PyTorch's MultiLabelMarginLoss along the rows of (N, C) scores: the
     targets of row r are y[r, 0], y[r, 1], ... up to the first -1 (all in
     [0, C), checked by the caller); the row's loss is the sum, over each
@@ -1070,8 +1095,13 @@ def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
     Returns (state, per-row (N,) or None)."""
     cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef unsigned char[:, ::1] is_target = np.zeros((n_threads, n_cols), dtype=np.uint8)
@@ -1090,6 +1120,7 @@ def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
             lw = acc_zero()
+            table = &tables[b, 0, 0] if grouped else NULL
             for r in range(start, stop):
                 w = sw[r] if has_sw else 1.0
                 for i in range(n_cols):
@@ -1116,19 +1147,21 @@ def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
                     row = row - row      # 0, or NaN for a NaN score
                 else:
                     row = w * row
-                la = acc_add(la, row)
-                lw = acc_add(lw, w)
+                row_add(&la, &lw, table, gp, r, row, w)
                 if want_none:
                     out[r] = row
+            if grouped:
+                group_settle(table, 2 * n_groups)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
-    return np.asarray(state), out_arr if want_none else None
+    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None
 
 
 
 def hinge_kernel(const floating[:, :] x, const int64_t[:] codes, int64_t offset,
-                 const int64_t[::1] lut, const double[::1] sw, bint binary, int n_threads):
+                 const int64_t[::1] lut, const double[::1] sw, bint binary, int n_threads,
+        const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """scikit-learn's hinge loss along the rows of decision values; the column
     of row r's label is ``lut[codes[r] - offset]`` (all valid, checked by the
     caller).  Binary (x of shape (N, 1)): ``max(0, 1 - s x)`` with s = +1 for
@@ -1137,8 +1170,13 @@ def hinge_kernel(const floating[:, :] x, const int64_t[:] codes, int64_t offset,
     Returns the state ((Σ w loss), (Σ w)), each a (hi, lo) row."""
     cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef Py_ssize_t b, r, i, start, stop
@@ -1151,6 +1189,7 @@ def hinge_kernel(const floating[:, :] x, const int64_t[:] codes, int64_t offset,
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
             lw = acc_zero()
+            table = &tables[b, 0, 0] if grouped else NULL
             for r in range(start, stop):
                 w = sw[r] if has_sw else 1.0
                 k = lut[codes[r] - offset]
@@ -1164,13 +1203,13 @@ def hinge_kernel(const floating[:, :] x, const int64_t[:] codes, int64_t offset,
                     margin = <double>x[r, k] - other
                 t = 1.0 - margin
                 t = t if t > 0.0 else 0.0
-                if w != 0.0:
-                    la = acc_add(la, w * t)
-                lw = acc_add(lw, w)
+                row_add(&la, &lw, table, gp, r, w * t if w != 0.0 else 0.0, w)
+            if grouped:
+                group_settle(table, 2 * n_groups)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
-    return np.asarray(state)
+    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state))
 
 
 def class_weight_kernel(const int64_t[:] codes, int64_t offset, const int64_t[::1] lut,
@@ -1215,13 +1254,19 @@ ctypedef fused label_t:
 
 
 def mismatch_kernel(const label_t[:] a, const label_t[:] b, const double[::1] sw,
-                    int n_threads):
+                    int n_threads,
+        const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """The weight of the rows where ``a != b`` and the total weight: a (2, 2)
     state of compensated (hi, lo) sums (zero_one_loss of numeric labels)."""
     cdef Py_ssize_t n_rows = a.shape[0]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(1)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = block_rows(n_rows, 1, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef Py_ssize_t blk, r, start, stop
@@ -1233,15 +1278,16 @@ def mismatch_kernel(const label_t[:] a, const label_t[:] b, const double[::1] sw
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
             lw = acc_zero()
+            table = &tables[blk, 0, 0] if grouped else NULL
             for r in range(start, stop):
                 w = sw[r] if has_sw else 1.0
-                if a[r] != b[r]:
-                    la = acc_add(la, w)
-                lw = acc_add(lw, w)
+                row_add(&la, &lw, table, gp, r, w if a[r] != b[r] else 0.0, w)
+            if grouped:
+                group_settle(table, 2 * n_groups)
             acc_store(partials, blk, 0, la)
             acc_store(partials, blk, 1, lw)
         combine_blocks(partials, state)
-    return np.asarray(state)
+    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state))
 
 
 def label_summary(const label_t[:] y):

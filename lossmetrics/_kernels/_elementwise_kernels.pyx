@@ -95,8 +95,9 @@ cdef enum:
     MATH_CHUNK = 256
 
 from lossmetrics._kernels._blocksum cimport (
-    Acc4, acc4_add_array, acc4_total, acc4_zero, Acc, acc_add, acc_merge, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
-    by_group, combine_blocks, group_add, group_settle, super_blocks,
+    Acc4, acc4_add_array, acc4_total, acc4_zero, Acc, acc_add, acc_merge, acc_scale, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
+    block_rows, by_group, combine_blocks, group_add, group_settle, row_add, scale_row,
+    super_blocks,
 )
 
 ctypedef fused floating_a:
@@ -561,10 +562,6 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 # The weights of each group (times the columns, as below).
                 for i in range(start, stop):
                     group_add(table, n_state, gp[i], n_out, sw[i] if has_sw else 1.0)
-                if not per_column:
-                    for i in range(n_groups):
-                        table[2 * (i * n_state + n_out)] *= n_cols
-                        table[2 * (i * n_state + n_out) + 1] *= n_cols
                 group_settle(table, n_groups * n_state)
                 lw = acc_zero()
             elif has_sw:
@@ -575,14 +572,17 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
                 lw.s = stop - start
                 lw.c = 0.0
             if not per_column:
-                lw.s = lw.s * n_cols
-                lw.c = lw.c * n_cols
+                lw = acc_scale(lw, n_cols)
             acc_store(partials, b, n_out, lw)
             if is_bce:
                 checks[b] = block_checked
         combine_blocks(partials, state)
-    return (by_group(tables, n_groups, n_state) if grouped else np.asarray(state),
-            out_arr if want_none else None, bool(is_bce and _all_set(checks)))
+    if not grouped:
+        return np.asarray(state), out_arr if want_none else None, bool(is_bce and _all_set(checks))
+    states = by_group(tables, n_groups, n_state)
+    if not per_column:
+        scale_row(states, n_out, n_cols)   # (the weights, once per column)
+    return states, None, bool(is_bce and _all_set(checks))
 
 
 cdef inline void _small_blocks(term_t* term, const double[::1] y, const double[::1] x,
@@ -653,19 +653,25 @@ cdef inline Acc _err3_rows(term3_t* term, const floating_a[:, :] y,
                            const floating_b[:, :] a, const floating_c[:, :] c,
                            const double[::1] sw, bint has_sw, Py_ssize_t j,
                            Py_ssize_t start, Py_ssize_t stop, lm_params param,
-                           bint want_none, double[:, ::1] out) noexcept nogil:
+                           bint want_none, double[:, ::1] out, const int64_t* groups,
+                           double* table) noexcept nogil:
     """Sum of the (weighted) terms of rows [start, stop) of column j: four
     running sums (rows i mod 4) folded in a fixed order, as _err_rows.  A
     contiguous, unweighted float64 column (``c`` contiguous or broadcast)
-    takes the term's vectorised C lanes: the same lanes and operations."""
+    takes the term's vectorised C lanes: the same lanes and operations.
+    With ``table``, each term goes to its row's group (and zero is returned)."""
     cdef Acc l0 = acc_zero(), l1 = acc_zero(), l2 = acc_zero(), l3 = acc_zero()
     cdef Acc4 lanes
     cdef Py_ssize_t i = start
     cdef Py_ssize_t c_step
+    if table != NULL:
+        for i in range(start, stop):
+            group_add(table, 2, groups[i], 0, _term3(term, y, a, c, sw, has_sw, i, j, param))
+        i = stop
     if floating_a is double and floating_b is double and floating_c is double:
         if (not has_sw and y.strides[0] == sizeof(double) and a.strides[0] == sizeof(double)
                 and (c.strides[0] == sizeof(double) or c.strides[0] == 0)
-                and stop > start):
+                and stop > start and table == NULL):
             c_step = c.strides[0] // sizeof(double)
             if term3_t is GaussianNLL:
                 lm_gaussian_nll_lanes(&y[start, j], &a[start, j], &c[start, j], c_step,
@@ -695,18 +701,25 @@ cdef inline Acc _err3_rows(term3_t* term, const floating_a[:, :] y,
 
 def elementwise3_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :] a,
                         const floating_c[:, :] c, const double[::1] sw, bint want_none,
-                        int n_threads, double param=0.0, double param2=0.0):
+                        int n_threads, double param=0.0, double param2=0.0,
+                        const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """Reduce an element-wise loss of three (N, L) operands: the target y and
     two more (GAUSSIAN_NLL: the mean and the variance, which may be a
     stride-0 view; MARGIN_RANKING: the two scores).  The state is (2, 2): the
     weighted sum, then the denominator (sample weights over elements).
-    Returns (state, per-element (N, L) float64 array or None)."""
+    Returns (state, per-element (N, L) float64 array or None); with
+    ``groups``, one state per group (as elementwise_kernel)."""
     if kind != GAUSSIAN_NLL and kind != MARGIN_RANKING:
         raise ValueError(f"kind must be GAUSSIAN_NLL or MARGIN_RANKING; got {kind}.")
     cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(3 * n_cols)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = block_rows(n, 3 * n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and n > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[:, ::1] out
@@ -723,27 +736,36 @@ def elementwise3_kernel(int kind, const floating_a[:, :] y, const floating_b[:, 
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
+            table = &tables[b, 0, 0] if grouped else NULL
             for j in range(n_cols):
                 if kind == GAUSSIAN_NLL:
                     la = acc_merge(la, _err3_rows(<GaussianNLL*>NULL, y, a, c, sw, has_sw,
-                                                  j, start, stop, prm, want_none, out))
+                                                  j, start, stop, prm, want_none, out, gp, table))
                 else:
                     la = acc_merge(la, _err3_rows(<MarginRanking*>NULL, y, a, c, sw,
                                                   has_sw, j, start, stop, prm, want_none,
-                                                  out))
+                                                  out, gp, table))
             acc_store(partials, b, 0, la)
-            if has_sw:
+            if grouped:
+                for i in range(start, stop):
+                    group_add(table, 2, gp[i], 1, sw[i] if has_sw else 1.0)
+                group_settle(table, 2 * n_groups)
+                lw = acc_zero()
+            elif has_sw:
                 lw = acc_zero()
                 for i in range(start, stop):
                     lw = acc_add(lw, sw[i])
             else:
                 lw.s = stop - start
                 lw.c = 0.0
-            lw.s = lw.s * n_cols
-            lw.c = lw.c * n_cols
+            lw = acc_scale(lw, n_cols)
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
-    return np.asarray(state), out_arr if want_none else None
+    if not grouped:
+        return np.asarray(state), out_arr if want_none else None
+    states = by_group(tables, n_groups, 2)
+    scale_row(states, 1, n_cols)   # (the weights, once per column)
+    return states, None
 
 
 # PyTorch's EPSILON of cosine_embedding_loss, 1e-12 stored as a float32.
@@ -807,7 +829,8 @@ cdef inline double _cosine(const floating_a[:, :] x1, const floating_b[:, :] x2,
 
 def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
                             const floating_b[:, :] x2, double margin,
-                            const double[::1] sw, bint want_none, int n_threads):
+                            const double[::1] sw, bint want_none, int n_threads,
+        const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """PyTorch's CosineEmbeddingLoss per row of (N, D) inputs.
 
     The loss is ``1 - cos`` for y = 1 and ``max(0, cos - margin)`` for
@@ -816,8 +839,13 @@ def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
     """
     cdef Py_ssize_t n = x1.shape[0], dim = x1.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(2 * dim)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = block_rows(n, 2 * dim, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
@@ -833,6 +861,7 @@ def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
             stop = block_stop(start, rpb, n)
             la = acc_zero()
             lw = acc_zero()
+            table = &tables[b, 0, 0] if grouped else NULL
             for i in range(start, stop):
                 w = sw[i] if has_sw else 1.0
                 cos = _cosine(x1, x2, i)
@@ -841,14 +870,15 @@ def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
                 else:
                     loss = fmax(cos - margin, 0.0)
                 loss = w * loss
-                la = acc_add(la, loss)
-                lw = acc_add(lw, w)
+                row_add(&la, &lw, table, gp, i, loss, w)
                 if want_none:
                     out[i] = loss
+            if grouped:
+                group_settle(table, 2 * n_groups)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
-    return np.asarray(state), out_arr if want_none else None
+    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None
 
 
 cdef inline double _distance(const floating_a[:, :] u, const floating_b[:, :] v,
@@ -882,15 +912,21 @@ cdef inline double _distance(const floating_a[:, :] u, const floating_b[:, :] v,
 def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] positive,
                           const floating_c[:, :] negative, double margin, double p,
                           double eps, bint swap, const double[::1] sw, bint want_none,
-                          int n_threads):
+                          int n_threads,
+        const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """PyTorch's TripletMarginLoss per row of (N, D) inputs:
     ``max(margin + d(a, p) - d(a, n), 0)`` with d the p-norm distance of
     ``_distance``; with ``swap``, d(a, n) is replaced by d(p, n) where that is
     smaller.  Returns (state (2, 2), per-row (N,) or None)."""
     cdef Py_ssize_t n = anchor.shape[0], dim = anchor.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(3 * dim)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = block_rows(n, 3 * dim, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
+                                             dtype=np.float64)
+    cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
@@ -906,6 +942,7 @@ def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] 
             stop = block_stop(start, rpb, n)
             la = acc_zero()
             lw = acc_zero()
+            table = &tables[b, 0, 0] if grouped else NULL
             for i in range(start, stop):
                 w = sw[i] if has_sw else 1.0
                 d_pos = _distance(anchor, positive, i, p, eps)
@@ -914,11 +951,12 @@ def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] 
                     d_neg = fmin(d_neg, _distance(positive, negative, i, p, eps))
                 loss = fmax(margin + d_pos - d_neg, 0.0)
                 loss = w * loss
-                la = acc_add(la, loss)
-                lw = acc_add(lw, w)
+                row_add(&la, &lw, table, gp, i, loss, w)
                 if want_none:
                     out[i] = loss
+            if grouped:
+                group_settle(table, 2 * n_groups)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
-    return np.asarray(state), out_arr if want_none else None
+    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None

@@ -2,7 +2,7 @@
 zero_one_loss and hinge_loss."""
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.state import merge_states, total, weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
@@ -126,7 +126,8 @@ def check_zero_one_loss(y_true, y_pred, *, sample_weight=None, n_threads=None,
 _CHUNK = 1024
 
 
-def count_state(checked, want_none=False):
+@takes_groups
+def count_state(checked, want_none=False, groups=None):
     """(Σ w [y_true != y_pred], Σ w): numeric labels of one dtype compared by the
     kernel; other labels (strings, objects, mixed dtypes, label-indicator rows)
     chunk by chunk, the chunks' states merged in order (no N-sized temporary)."""
@@ -137,16 +138,18 @@ def count_state(checked, want_none=False):
     native = (yt.dtype.newbyteorder("=") == yp.dtype.newbyteorder("=")
               and yt.dtype.newbyteorder("=") in _NATIVE)
     if not checked.params["multilabel"] and native and yt.dtype.isnative and yp.dtype.isnative:
-        return mismatch_kernel(yt, yp, sw, checked.n_threads), None
-    state = np.zeros((2, 2))
+        return mismatch_kernel(yt, yp, sw, checked.n_threads, *(groups or ())), None
+    shape = (2, 2) if groups is None else (groups[1], 2, 2)
+    state = np.zeros(shape)
     for start in range(0, yt.shape[0], _CHUNK):
         rows = slice(start, start + _CHUNK)
         wrong = yt[rows] != yp[rows]
         if checked.params["multilabel"]:
             wrong = np.any(wrong, axis=1)
         w = sw[rows] if sw.size else np.ones(wrong.shape[0])
-        state = merge_states(state, mismatch_kernel(
-            wrong.view(np.uint8), np.zeros(wrong.shape[0], np.uint8), w, 1))
+        chunk = mismatch_kernel(wrong.view(np.uint8), np.zeros(wrong.shape[0], np.uint8), w, 1,
+                                *(() if groups is None else (groups[0][rows], groups[1])))
+        state = merge_states(state.reshape(-1, 2), chunk.reshape(-1, 2)).reshape(shape)
     return state, None
 
 
@@ -290,11 +293,13 @@ def check_hinge_loss(y_true, pred_decision, *, sample_weight=None, n_threads=Non
                          dict(binary=True, encoded=enc))
 
 
-def hinge_state(checked, want_none=False):
+@takes_groups
+def hinge_state(checked, want_none=False, groups=None):
     hinge_kernel = kernels("_class_kernels").hinge_kernel
     enc = checked.params["encoded"]
     state = hinge_kernel(checked.y_pred, enc.codes, enc.offset, enc.lut,
-                         checked.sample_weight, checked.params["binary"], checked.n_threads)
+                         checked.sample_weight, checked.params["binary"], checked.n_threads,
+                         *(groups or ()))
     return state, None
 
 

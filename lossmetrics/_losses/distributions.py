@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import REDUCTION, Option
@@ -70,13 +70,15 @@ def check_kl_divergence(y_true, y_pred, *, sample_weight=None, n_threads=None,
                               rows_per_sample=p2.shape[0] // q.shape[0]), deferred)
 
 
-def kl_state(checked, want_none=False):
+@takes_groups
+def kl_state(checked, want_none=False, groups=None):
     kl_kernel = kernels("_class_kernels").kl_kernel
 
     p = checked.params
     state, per, in_range = kl_kernel(
         checked.y_true, checked.y_pred, p["log_true"], p["log_pred"],
-        checked.sample_weight, p["rows_per_sample"], want_none, checked.n_threads)
+        checked.sample_weight, p["rows_per_sample"], want_none, checked.n_threads,
+        *(groups or ()))
     if not in_range:
         checked.run_deferred()  # the scans left to the kernel, if any
     return state, per
@@ -197,11 +199,14 @@ def check_jensen_shannon_divergence(y_true, y_pred, *, sample_weight=None,
                               rows_per_sample=rows_per_sample))
 
 
-def js_state(checked, want_none=False):
+@takes_groups
+def js_state(checked, want_none=False, groups=None):
     p = checked.params
+    if groups and p["rows_per_sample"] > 1:   # (a group per distribution, as sw)
+        groups = (np.repeat(groups[0], p["rows_per_sample"]), groups[1])
     return kernels("_class_kernels").js_kernel(
         checked.y_true, checked.y_pred, p["log_true"], p["log_pred"],
-        checked.sample_weight, want_none, checked.n_threads, p["scale"])
+        checked.sample_weight, want_none, checked.n_threads, p["scale"], *(groups or ()))
 
 
 def _demo_js(d):

@@ -485,13 +485,14 @@ def triple_state(term, third):
     """The kernel call of an element-wise loss of three operands (y_true, the
     prediction, and the validated option ``third``, an array of the
     prediction's 2-D shape): ``term`` names a term of the kernel's ``Kind``."""
-    def state(checked, want_none=False):
+    @takes_groups
+    def state(checked, want_none=False, groups=None):
         k = kernels("_elementwise_kernels")
         prm = checked.params
         state, per = k.elementwise3_kernel(
             getattr(k.Kind, term), checked.y_true, checked.y_pred, prm[third],
             checked.sample_weight, want_none, checked.n_threads, prm.get("param", 0.0),
-            prm.get("param2", 0.0))
+            prm.get("param2", 0.0), *(groups or ()))
         checked.after_kernel(state)
         return state, per
     return state

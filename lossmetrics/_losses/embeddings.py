@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import REDUCTION, Option
@@ -66,12 +66,14 @@ def check_cosine_embedding_loss(y_true, x1, *, x2=None, sample_weight=None,
                               out_shape=() if no_batch else (a.shape[0],)))
 
 
-def cosine_state(checked, want_none=False):
+@takes_groups
+def cosine_state(checked, want_none=False, groups=None):
     cosine_embedding_kernel = kernels("_elementwise_kernels").cosine_embedding_kernel
 
     p = checked.params
     return cosine_embedding_kernel(checked.y_true, checked.y_pred, p["x2"], p["margin"],
-                                   checked.sample_weight, want_none, checked.n_threads)
+                                   checked.sample_weight, want_none, checked.n_threads,
+                                   *(groups or ()))
 
 
 def _demo(d):

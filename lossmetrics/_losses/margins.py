@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import REDUCTION, Option, python_literal
@@ -63,11 +63,12 @@ def check_multi_margin_loss(y_true, x, *, sample_weight=None, n_threads=None, p=
                               out_shape=() if no_batch else (n,)))
 
 
-def multi_margin_state(checked, want_none=False):
+@takes_groups
+def multi_margin_state(checked, want_none=False, groups=None):
     prm = checked.params
     return kernels("_class_kernels").multi_margin_kernel(
         checked.y_pred, checked.y_true, prm["p"], prm["margin"], prm["class_weight"],
-        checked.sample_weight, want_none, checked.n_threads)
+        checked.sample_weight, want_none, checked.n_threads, *(groups or ()))
 
 
 def _score_multi_margin(y_true, y_score, *, classes=None, sample_weight=None):

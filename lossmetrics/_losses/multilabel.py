@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.options import REDUCTION
 from lossmetrics._core.state import torch_result
@@ -189,10 +189,11 @@ def check_multilabel_margin_loss(y_true, x, *, sample_weight=None, n_threads=Non
                               out_shape=() if no_batch else (z.shape[0],)))
 
 
-def multilabel_margin_state(checked, want_none=False):
+@takes_groups
+def multilabel_margin_state(checked, want_none=False, groups=None):
     return kernels("_class_kernels").multilabel_margin_kernel(
         checked.y_pred, checked.y_true, checked.sample_weight, want_none,
-        checked.n_threads)
+        checked.n_threads, *(groups or ()))
 
 
 def _demo_margin(d):

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public
+from lossmetrics._core.declaration import Loss, public, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import REDUCTION, Option
@@ -148,11 +148,13 @@ def check_triplet_margin_loss(anchor, positive, *, negative=None, sample_weight=
                               out_shape=() if no_batch else (arrays[0].shape[0],)))
 
 
-def triplet_state(checked, want_none=False):
+@takes_groups
+def triplet_state(checked, want_none=False, groups=None):
     prm = checked.params
     return kernels("_elementwise_kernels").triplet_margin_kernel(
         checked.y_true, checked.y_pred, prm["negative"], prm["margin"], prm["p"],
-        prm["eps"], prm["swap"], checked.sample_weight, want_none, checked.n_threads)
+        prm["eps"], prm["swap"], checked.sample_weight, want_none, checked.n_threads,
+        *(groups or ()))
 
 
 def _demo_triplet(d):
