@@ -16,10 +16,11 @@ def grouped(metric, y_true, y_pred, groups, *row_arrays, sample_weight=None, **o
     The call is validated once, as the plain function validates it (errors
     name indices in the whole input).  Class labels are those of all of
     ``y_true`` (or ``labels=``), so a group that lacks a class still scores,
-    as in a scorer's fold.  Each group's rows then go through the loss's batch
-    path (:class:`~lossmetrics.Accumulator`'s state; the function itself for
-    the quantile metrics), taken at most 65,536 rows at a time, so a group's
-    value is the plain function's on its rows (within 1 ulp).  A group on
+    as in a scorer's fold.  The loss's kernel then reads the data once, in
+    place, and keeps one state per group (the quantile metrics and
+    ``d2_tweedie_score`` run the function itself on each group's rows), so a
+    group's value is the plain function's on its rows (within 1 ulp), the
+    same bits for any ``n_threads``.  A group on
     whose rows the loss is undefined (every weight zero, every target
     ignored, a D² of one row) gets NaN and is named in one
     :class:`~lossmetrics.GroupWarning` instead of failing the whole call.

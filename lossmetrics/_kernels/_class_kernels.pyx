@@ -1213,36 +1213,34 @@ def hinge_kernel(const floating[:, :] x, const int64_t[:] codes, int64_t offset,
 
 
 def class_weight_kernel(const int64_t[:] codes, int64_t offset, const int64_t[::1] lut,
-                        const double[::1] sw, Py_ssize_t n_classes, int n_threads):
+                        const double[::1] sw, Py_ssize_t n_classes, int n_threads,
+                        const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """The (weighted) count of each class, column ``lut[codes[r] - offset]``
     (all valid, checked by the caller): an (n_classes, 2) state of
-    compensated (hi, lo) sums."""
+    compensated (hi, lo) sums.  With ``groups`` (each row's group number,
+    below ``n_groups``), those of every group: (n_groups, n_classes, 2)."""
     cdef Py_ssize_t n_rows = codes.shape[0]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(1)
-    if n_blocks(n_rows, rpb) * n_classes > (1 << 18):   # bound the partials (4 MB)
-        rpb = n_blocks(n_rows, max(1, (1 << 18) // n_classes))
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t n_slots = n_classes * (n_groups if grouped else 1)
+    cdef Py_ssize_t rpb = block_rows(n_rows, 1, grouped, n_groups)
+    if not grouped and n_blocks(n_rows, rpb) * n_classes > (1 << 18):
+        rpb = n_blocks(n_rows, max(1, (1 << 18) // n_classes))   # bound the partials (4 MB)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
-    cdef double[:, :, ::1] partials = np.zeros((nb, n_classes, 2), dtype=np.float64)
-    cdef double[:, ::1] state = np.zeros((n_classes, 2), dtype=np.float64)
+    cdef double[:, :, ::1] partials = np.zeros((nb, n_slots, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.zeros((n_slots, 2), dtype=np.float64)
     cdef Py_ssize_t b, r, start, stop
-    cdef int64_t k
-    cdef double w, t, bp
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n_rows)
             for r in range(start, stop):
-                w = sw[r] if has_sw else 1.0
-                k = lut[codes[r] - offset]
-                # partials[b, k] += w, with TwoSum's error in the second slot.
-                t = partials[b, k, 0] + w
-                bp = t - partials[b, k, 0]
-                partials[b, k, 1] = partials[b, k, 1] + (
-                    (partials[b, k, 0] - (t - bp)) + (w - bp))
-                partials[b, k, 0] = t
+                # partials[b, (group,) class] += w, with TwoSum's error kept.
+                group_add(&partials[b, 0, 0], n_classes, groups[r] if grouped else 0,
+                          lut[codes[r] - offset], sw[r] if has_sw else 1.0)
         combine_blocks(partials, state)
-    return np.asarray(state)
+    arr = np.asarray(state)
+    return arr.reshape(n_groups, n_classes, 2) if grouped else arr
 
 
 ctypedef fused label_t:

@@ -21,8 +21,11 @@ import numpy as np
 from cython.parallel cimport prange
 from libc.math cimport fabs, fma
 
+from libc.stdint cimport int64_t
+
 from lossmetrics._kernels._blocksum cimport (
-    Acc, acc_add, acc_store, acc_zero, block_stop, combine_blocks, n_blocks, rows_per_block,
+    Acc, acc_add, acc_store, acc_zero, block_rows, block_stop, by_group, combine_blocks,
+    group_add, group_settle, n_blocks, rows_per_block,
 )
 
 ctypedef fused floating_a:
@@ -68,6 +71,72 @@ cdef inline double _two_diff_err(double a, double b, double s) noexcept nogil:
     """The rounding error of s = a - b (Knuth's TwoSum): a - b = s + error."""
     cdef double bp = s - a
     return (a - (s - bp)) + (-b - bp)
+
+
+cdef inline void _moments_at(double* table, Py_ssize_t k1, Py_ssize_t k2, double w,
+                             double v, double ve, bint has_w) noexcept nogil:
+    """_moments on the pairs k1 and k2 of a group's table row."""
+    cdef Acc s1, s2
+    s1.s, s1.c = table[2 * k1], table[2 * k1 + 1]
+    s2.s, s2.c = table[2 * k2], table[2 * k2 + 1]
+    _moments(&s1, &s2, w, v, ve, has_w)
+    table[2 * k1], table[2 * k1 + 1] = s1.s, s1.c
+    table[2 * k2], table[2 * k2 + 1] = s2.s, s2.c
+
+
+def grouped_moments_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
+                           const double[::1] sw, int n_threads, const int64_t[::1] groups,
+                           Py_ssize_t n_groups, const int64_t[::1] first):
+    """moments_kernel's state for every group, of shape (n_groups, MOMENTS L
+    + 2, 2): each group's sums about its own shifts (the values of its first
+    row, ``first[g]``), from super-blocks (_blocksum.pxd)."""
+    cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
+    cdef Py_ssize_t n_state = MOMENTS * n_cols + 2
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef Py_ssize_t rpb = block_rows(n, n_cols, True, n_groups)
+    cdef Py_ssize_t nb = n_blocks(n, rpb)
+    cdef double[:, :, ::1] tables = np.zeros((nb, n_groups * n_state, 2), dtype=np.float64)
+    cdef double[:, ::1] shift_y = np.zeros((n_groups, n_cols), dtype=np.float64)
+    cdef double[:, ::1] shift_d = np.zeros((n_groups, n_cols), dtype=np.float64)
+    cdef Py_ssize_t b, i, j, g, start, stop
+    cdef double yv, d, w, u, v
+    cdef double* row
+    for g in range(n_groups):
+        for j in range(n_cols):
+            shift_y[g, j] = <double>y[first[g], j]
+            shift_d[g, j] = <double>y[first[g], j] - <double>x[first[g], j]
+    with nogil:
+        for b in prange(nb, schedule='static', num_threads=n_threads):
+            start = b * rpb
+            stop = block_stop(start, rpb, n)
+            for i in range(start, stop):
+                g = groups[i]
+                row = &tables[b, g * n_state, 0]
+                for j in range(n_cols):
+                    yv = <double>y[i, j]
+                    d = yv - <double>x[i, j]
+                    u = yv - shift_y[g, j]
+                    v = d - shift_d[g, j]
+                    if has_sw and sw[i] == 0.0:
+                        group_add(row, 0, 0, MOMENTS * j + 1, (u - u) + (v - v))
+                        continue
+                    w = sw[i] if has_sw else 1.0
+                    _moments_at(row, MOMENTS * j + 1, MOMENTS * j + 2, w, u,
+                                _two_diff_err(yv, shift_y[g, j], u), has_sw)
+                    _moments_at(row, MOMENTS * j + 3, MOMENTS * j + 4, w, v,
+                                _two_diff_err(d, shift_d[g, j], v), has_sw)
+                    # (the pair gets Σ w d²; _moments' Σ w d, unused, is dropped,
+                    # as moments_kernel drops it)
+                    _moments_at(row, MOMENTS * j + 5, MOMENTS * j + 5, w, d, 0.0, has_sw)
+                group_add(row, 0, 0, n_state - 2, 1.0)
+                group_add(row, 0, 0, n_state - 1, sw[i] if has_sw else 1.0)
+            group_settle(&tables[b, 0, 0], n_groups * n_state)
+    states = by_group(tables, n_groups, n_state)
+    for g in range(n_groups):
+        for j in range(n_cols):
+            states[g, MOMENTS * j, 0] = shift_y[g, j]
+            states[g, MOMENTS * j, 1] = shift_d[g, j]
+    return states
 
 
 def moments_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
@@ -139,19 +208,26 @@ def moments_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
 
 
 def max_abs_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
-                   const double[::1] sw, int n_threads):
+                   const double[::1] sw, int n_threads, const int64_t[::1] groups=None,
+                   Py_ssize_t n_groups=0):
     """max_error's state, shape (2, 2): row 0 the largest |y - x| over the rows
     of nonzero weight and the sum of (|y - x| - |y - x|) over all rows (0, or
     NaN where a value is not finite); row 1 the number of rows of nonzero
     weight.  Two states merge by the maximum of (0, 0) and the sums of the rest
-    (lossmetrics._losses.regression.merge_max)."""
+    (lossmetrics._losses.regression.merge_max).  With ``groups`` (each row's
+    group number, below ``n_groups``), the state of every group, of shape
+    (n_groups, 2, 2), from super-blocks (_blocksum.pxd)."""
     cdef Py_ssize_t n = y.shape[0], n_cols = y.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef Py_ssize_t rpb = rows_per_block(n_cols)
+    cdef bint grouped = groups is not None
+    cdef Py_ssize_t rpb = block_rows(n, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n, rpb)
-    cdef double[:, ::1] partials = np.zeros((nb, 3), dtype=np.float64)
+    # (one (top, bad, rows) triple per block, or per block and group)
+    cdef double[:, :, ::1] partials = np.zeros((nb, n_groups if grouped else 1, 3),
+                                               dtype=np.float64)
     cdef Py_ssize_t b, i, j, start, stop
     cdef double d, top, bad, rows
+    cdef double* slot = NULL
     with nogil:
         for b in prange(nb, schedule='static', num_threads=n_threads):
             start = b * rpb
@@ -160,23 +236,34 @@ def max_abs_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
             bad = 0.0
             rows = 0.0
             for i in range(start, stop):
+                if grouped:   # (the row's group's triple, in registers)
+                    slot = &partials[b, groups[i], 0]
+                    top = slot[0]
+                    bad = slot[1]
+                    rows = slot[2]
                 if has_sw and sw[i] == 0.0:
                     for j in range(n_cols):
                         d = <double>y[i, j] - <double>x[i, j]
                         bad = bad + (d - d)
-                    continue
-                rows = rows + 1.0
-                for j in range(n_cols):
-                    d = fabs(<double>y[i, j] - <double>x[i, j])
-                    bad = bad + (d - d)
-                    if d > top:
-                        top = d
-            partials[b, 0] = top
-            partials[b, 1] = bad
-            partials[b, 2] = rows
+                else:
+                    rows = rows + 1.0
+                    for j in range(n_cols):
+                        d = fabs(<double>y[i, j] - <double>x[i, j])
+                        bad = bad + (d - d)
+                        if d > top:
+                            top = d
+                if grouped:
+                    slot[0] = top
+                    slot[1] = bad
+                    slot[2] = rows
+            if not grouped:
+                partials[b, 0, 0] = top
+                partials[b, 0, 1] = bad
+                partials[b, 0, 2] = rows
     p = np.asarray(partials)
-    out = np.zeros((2, 2), dtype=np.float64)
-    out[0, 0] = np.max(p[:, 0]) if nb else 0.0
-    out[0, 1] = np.sum(p[:, 1])
-    out[1, 0] = np.sum(p[:, 2])
-    return out
+    out = np.zeros((p.shape[1], 2, 2), dtype=np.float64)
+    if nb:
+        out[:, 0, 0] = np.max(p[:, :, 0], axis=0)
+    out[:, 0, 1] = np.sum(p[:, :, 1], axis=0)
+    out[:, 1, 0] = np.sum(p[:, :, 2], axis=0)
+    return out if grouped else out[0]

@@ -233,3 +233,18 @@ def mapped(const int64_t[:] codes, int64_t offset, const int64_t[::1] lut, int n
         for i in prange(n, schedule='static', num_threads=n_threads):
             out[i] = lut[codes[i] - offset]
     return out_arr
+
+
+def first_rows(const int64_t[::1] groups, Py_ssize_t n_groups):
+    """The index of the first row of each group (every group has one)."""
+    cdef Py_ssize_t i, n = groups.shape[0], missing = n_groups
+    first_arr = np.full(n_groups, -1, dtype=np.int64)
+    cdef int64_t[::1] first = first_arr
+    with nogil:
+        for i in range(n):
+            if first[groups[i]] < 0:
+                first[groups[i]] = i
+                missing = missing - 1
+                if missing == 0:
+                    break
+    return first_arr

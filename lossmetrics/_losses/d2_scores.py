@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public, sklearn_demo
+from lossmetrics._core.declaration import Loss, public, sklearn_demo, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import undefined_metric_warning, warn
 from lossmetrics._core.state import total, weighted_mean
@@ -61,10 +61,14 @@ def _renamed(checked, metric):
     return checked
 
 
-def class_weight_state(checked, want_none=False):
+@takes_groups
+def class_weight_state(checked, want_none=False, groups=None):
     """The loss's state (Σ w loss, Σ w), then the number of rows, then the
-    weight of each class (column of y_proba), each a (hi, lo) row."""
-    state, _ = log_loss_state(checked, False)   # raises the errors left to the kernel
+    weight of each class (column of y_proba), each a (hi, lo) row (with
+    ``groups``, those of every group; None for an indicator y_true)."""
+    state, _ = log_loss_state(checked, False, groups)   # raises the errors left to the kernel
+    if state is None:
+        return None, None
     p, sw = checked.params, checked.sample_weight
     if p["indicator"]:
         y = as_float_array(checked.y_true, "y_true")
@@ -74,11 +78,11 @@ def class_weight_state(checked, want_none=False):
         enc = p["encoded"]
         n_columns = 2 if p["binary_1d"] else checked.y_pred.shape[1]
         weights = kernels("_class_kernels").class_weight_kernel(
-            enc.codes, enc.offset, enc.lut, sw, n_columns, checked.n_threads)
-    rows = np.zeros((1, 2))
-    rows[0, 0] = checked.y_true.shape[0]
-    rows = np.concatenate([rows, weights])
-    return np.concatenate([state, rows]), None
+            enc.codes, enc.offset, enc.lut, sw, n_columns, checked.n_threads, *(groups or ()))
+    rows = np.zeros(state.shape[:-2] + (1, 2))
+    rows[..., 0, 0] = (checked.y_true.shape[0] if groups is None
+                       else np.bincount(groups[0], minlength=groups[1]))
+    return np.concatenate([state, rows, weights], axis=-2), None
 
 
 def _parts(state, metric):

@@ -52,11 +52,12 @@ def check_multilabel_soft_margin_loss(y_true, x, *, sample_weight=None, n_thread
 _bce_state = binary_state("BINARY_CROSS_ENTROPY_LOGITS")
 
 
-def multilabel_state(checked, want_none=False):
-    """The binary cross-entropy kernel's state; for 'none', each sample's mean
-    over its labels, from blocks of rows."""
+@takes_groups
+def multilabel_state(checked, want_none=False, groups=None):
+    """The binary cross-entropy kernel's state (with ``groups``, of each group);
+    for 'none', each sample's mean over its labels, from blocks of rows."""
     if not want_none:
-        return _bce_state(checked, False)
+        return _bce_state(checked, False, groups)
     n, n_classes = checked.y_pred.shape
     out = np.empty(n)
     sw, weight = checked.sample_weight, checked.params["weight"]

@@ -234,10 +234,12 @@ def check_max_error(y_true, y_pred, *, sample_weight=None, n_threads=None):
     return checked
 
 
-def max_state(checked, want_none=False):
+@takes_groups
+def max_state(checked, want_none=False, groups=None):
     """max_error's state (lossmetrics/_kernels/_moment_kernels.pyx, max_abs_kernel)."""
     state = kernels("_moment_kernels").max_abs_kernel(
-        checked.y_true, checked.y_pred, checked.sample_weight, checked.n_threads)
+        checked.y_true, checked.y_pred, checked.sample_weight, checked.n_threads,
+        *(groups or ()))
     checked.after_kernel(state)
     if not np.all(np.isfinite(state)):
         raise ValueError(

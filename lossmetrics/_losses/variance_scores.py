@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from lossmetrics._core.declaration import Loss, public, sklearn_demo
+from lossmetrics._core.declaration import Loss, public, sklearn_demo, takes_groups
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import undefined_metric_warning, warn
 from lossmetrics._core.options import Option
@@ -48,10 +48,19 @@ def check_explained_variance_score(y_true, y_pred, *, sample_weight=None, n_thre
                         n_threads, multioutput, force_finite)
 
 
-def moments_state(checked, want_none=False):
-    """The kernel's sums (see lossmetrics/_kernels/_moment_kernels.pyx)."""
-    state = kernels("_moment_kernels").moments_kernel(
-        checked.y_true, checked.y_pred, checked.sample_weight, checked.n_threads)
+@takes_groups
+def moments_state(checked, want_none=False, groups=None):
+    """The kernel's sums (see lossmetrics/_kernels/_moment_kernels.pyx); with
+    ``groups``, those of every group, each about its own first row."""
+    moments = kernels("_moment_kernels")
+    if groups is None:
+        state = moments.moments_kernel(
+            checked.y_true, checked.y_pred, checked.sample_weight, checked.n_threads)
+    else:
+        first = kernels("_scan").first_rows(groups[0], groups[1])
+        state = moments.grouped_moments_kernel(
+            checked.y_true, checked.y_pred, checked.sample_weight, checked.n_threads,
+            groups[0], groups[1], first)
     checked.after_kernel(state)   # non-finite sums: a NaN or infinity in the inputs?
     if not np.all(np.isfinite(state)):
         raise ValueError(
