@@ -5,11 +5,14 @@ Run (PyTorch is optional and used only here)::
 
     pip install . torch==2.13.0
     python -P benchmarks/bench_losses.py            # full suite
-    python -P benchmarks/bench_losses.py --quick    # smaller inputs
+    python -P benchmarks/bench_losses.py --quick    # smaller large inputs
+    python -P benchmarks/bench_losses.py --sizes large --only log_loss
     python -P benchmarks/bench_losses.py --json benchmarks/results.json
 
-It prints, per workload, the best-of-N wall time of each implementation, the
-speed-up of lossmetrics over each, and the fraction of the bandwidth floor
+Every public loss runs at three sizes: 64 rows, 4096 rows, and 1e6 x 10 (or
+1e7 elements).  It prints, per workload, the best-of-N wall time of each
+implementation, the speed-up of lossmetrics over each and over the fastest of
+them (the peer), and at the large size the fraction of the bandwidth floor
 reached (the time all cores need to read the inputs once, measured with a
 NumPy maximum over the bytes, one thread per core).  It never asserts anything.
 
@@ -146,12 +149,21 @@ def import_times(modules, repeat=7):
     return best
 
 
-def workloads(scale):
+# The sizes of every loss's workloads: (rows of 10 classes, elements of a flat
+# loss).  "large" is 1e6 x 10 and 1e7 (1e5 x 10 and 1e6 with --quick).
+SIZES = {"64": (64, 64), "4096": (4096, 4096), "large": (1_000_000, 10_000_000)}
+
+
+def _count(n):
+    return f"{n}" if n < 10_000 else f"{n:.0e}"
+
+
+def workloads(n_cls, n_flat, large=True):
+    """The workloads of every public loss at one size (``large``: with the
+    1-thread scaling row)."""
     import lossmetrics as lm
 
     rng = np.random.default_rng(0)
-    n_cls = int(1_000_000 * scale)
-    n_flat = int(10_000_000 * scale)
     proba = rng.dirichlet(np.ones(10), n_cls)
     y = rng.integers(0, 10, n_cls)
     logits = rng.normal(size=(n_cls, 10)) * 3
@@ -164,15 +176,17 @@ def workloads(scale):
     b = rng.normal(size=n_flat)
     q = rng.dirichlet(np.ones(10), n_cls)
     labels = np.arange(10)
-    small_y = rng.integers(0, 3, 1000)
-    small_p = rng.dirichlet(np.ones(3), 1000)
-    small_a, small_b = rng.normal(size=1000), rng.normal(size=1000)
+    ml_flat = rng.normal(size=10 * n_cls) * 3
     W = []
+    c_rows, f_rows = _count(n_cls), _count(n_flat)
 
     def add(name, arrays, ours, sklearn=None, torch=None, other=None, other_name="",
             paired=None):
-        W.append(dict(name=name, arrays=arrays, ours=ours, sklearn=sklearn, torch=torch,
-                      other=other, other_name=other_name, paired=paired))
+        # The loss is the name's first word; its size, the rows of the inputs.
+        name = name.replace(f"{n_cls:.0e}", c_rows).replace(f"{n_flat:.0e}", f_rows)
+        W.append(dict(name=name, loss=name.split()[0], arrays=arrays, ours=ours,
+                      sklearn=sklearn, torch=torch, other=other, other_name=other_name,
+                      paired=paired))
 
     import sklearn.metrics as skm
     add(f"log_loss {n_cls:.0e}x10, labels given", [proba, y],
@@ -180,16 +194,24 @@ def workloads(scale):
         sklearn=lambda: skm.log_loss(y, proba, labels=labels))
     add(f"log_loss {n_cls:.0e}x10, labels inferred", [proba, y],
         lambda: lm.log_loss(y, proba), sklearn=lambda: skm.log_loss(y, proba))
-    add(f"binary log_loss {n_flat:.0e}", [pb, yb], lambda: lm.log_loss(yb, pb),
+    add(f"log_loss binary {n_flat:.0e}", [pb, yb], lambda: lm.log_loss(yb, pb),
         sklearn=lambda: skm.log_loss(yb, pb))
+    add(f"brier_score_loss binary {n_flat:.0e}", [pb, yb],
+        lambda: lm.brier_score_loss(yb, pb), sklearn=lambda: skm.brier_score_loss(yb, pb),
+        other=lambda: np.mean((pb - yb) ** 2), other_name="numpy")
+    logp = np.log(proba)
+    add(f"nll_loss {n_cls:.0e}x10 f64", [logp, y], lambda: lm.nll_loss(y, logp),
+        torch=("nll_loss", logp, y),
+        other=lambda: -np.mean(logp[np.arange(n_cls), y]), other_name="numpy")
     add(f"cross_entropy {n_cls:.0e}x10 f64", [logits, y], lambda: lm.cross_entropy(y, logits),
         torch=("cross_entropy", logits, y))
     add(f"cross_entropy {n_cls:.0e}x10 f32", [logits32, y],
         lambda: lm.cross_entropy(y, logits32), torch=("cross_entropy", logits32, y))
-    # Thread scaling: one thread, timed in turns with the default (all cores).
-    add(f"cross_entropy {n_cls:.0e}x10 f64, 1 thread", [logits, y],
-        lambda: lm.cross_entropy(y, logits, n_threads=1),
-        paired=lambda: lm.cross_entropy(y, logits))
+    if large:
+        # Thread scaling: one thread, timed in turns with the default (all cores).
+        add(f"cross_entropy {n_cls:.0e}x10 f64, 1 thread", [logits, y],
+            lambda: lm.cross_entropy(y, logits, n_threads=1),
+            paired=lambda: lm.cross_entropy(y, logits))
     add(f"binary_cross_entropy {n_flat:.0e}", [pb, ybf],
         lambda: lm.binary_cross_entropy(ybf, pb), torch=("binary_cross_entropy", pb, ybf))
     add(f"binary_cross_entropy_with_logits {n_flat:.0e}", [zb, ybf],
@@ -198,6 +220,10 @@ def workloads(scale):
     add(f"mean_squared_error {n_flat:.0e}", [a, b], lambda: lm.mean_squared_error(a, b),
         sklearn=lambda: skm.mean_squared_error(a, b), torch=("mse_loss", b, a),
         other=lambda: np.mean((a - b) ** 2), other_name="numpy")
+    add(f"root_mean_squared_error {n_flat:.0e}", [a, b],
+        lambda: lm.root_mean_squared_error(a, b),
+        sklearn=lambda: skm.root_mean_squared_error(a, b),
+        other=lambda: np.sqrt(np.mean((a - b) ** 2)), other_name="numpy")
     add(f"mean_absolute_error {n_flat:.0e}", [a, b], lambda: lm.mean_absolute_error(a, b),
         sklearn=lambda: skm.mean_absolute_error(a, b), torch=("l1_loss", b, a),
         other=lambda: np.mean(np.abs(a - b)), other_name="numpy")
@@ -207,6 +233,11 @@ def workloads(scale):
             lambda: lm.mean_squared_log_error(pos_a, pos_b),
             sklearn=lambda: skm.mean_squared_log_error(pos_a, pos_b),
             other=lambda: np.mean((np.log1p(pos_a) - np.log1p(pos_b)) ** 2),
+            other_name="numpy")
+        add(f"root_mean_squared_log_error {n_flat:.0e}", [pos_a, pos_b],
+            lambda: lm.root_mean_squared_log_error(pos_a, pos_b),
+            sklearn=lambda: skm.root_mean_squared_log_error(pos_a, pos_b),
+            other=lambda: np.sqrt(np.mean((np.log1p(pos_a) - np.log1p(pos_b)) ** 2)),
             other_name="numpy")
         add(f"mean_absolute_percentage_error {n_flat:.0e}", [a, b],
             lambda: lm.mean_absolute_percentage_error(a, b),
@@ -218,6 +249,9 @@ def workloads(scale):
         add(f"mean_poisson_deviance {n_flat:.0e}", [counts, rate],
             lambda: lm.mean_poisson_deviance(counts, rate),
             sklearn=lambda: skm.mean_poisson_deviance(counts, rate))
+        add(f"mean_gamma_deviance {n_flat:.0e}", [rate, pos_a + 0.1],
+            lambda: lm.mean_gamma_deviance(rate, pos_a + 0.1),
+            sklearn=lambda: skm.mean_gamma_deviance(rate, pos_a + 0.1))
         add(f"mean_tweedie_deviance power 1.5 {n_flat:.0e}", [counts, rate],
             lambda: lm.mean_tweedie_deviance(counts, rate, power=1.5),
             sklearn=lambda: skm.mean_tweedie_deviance(counts, rate, power=1.5))
@@ -242,6 +276,9 @@ def workloads(scale):
         add(f"d2_absolute_error_score {n_flat:.0e}", [a, b],
             lambda: lm.d2_absolute_error_score(a, b),
             sklearn=lambda: skm.d2_absolute_error_score(a, b))
+        add(f"d2_pinball_score {n_flat:.0e}", [a, b],
+            lambda: lm.d2_pinball_score(a, b, alpha=0.9),
+            sklearn=lambda: skm.d2_pinball_score(a, b, alpha=0.9))
         add(f"d2_tweedie_score power 1 {n_flat:.0e}", [counts, rate],
             lambda: lm.d2_tweedie_score(counts, rate, power=1),
             sklearn=lambda: skm.d2_tweedie_score(counts, rate, power=1))
@@ -275,9 +312,8 @@ def workloads(scale):
             other=lambda: np.mean(np.logaddexp(0.0, -signs * zb)), other_name="numpy")
         add(f"sigmoid_focal_loss {n_flat:.0e}", [zb, ybf],
             lambda: lm.sigmoid_focal_loss(ybf, zb), torch=("sigmoid_focal_loss", zb, ybf))
-        ml_y = (ybf[: n_cls * 10] > 0.5).reshape(n_cls, 10)
-        ml_y = ml_y.astype(np.float64)
-        ml_z = zb[: n_cls * 10].reshape(n_cls, 10)
+        ml_z = ml_flat.reshape(n_cls, 10)
+        ml_y = (ml_z > 0).astype(np.float64)
         add(f"multilabel_soft_margin_loss {n_cls:.0e}x10", [ml_z, ml_y],
             lambda: lm.multilabel_soft_margin_loss(ml_y, ml_z),
             torch=("multilabel_soft_margin_loss", ml_z, ml_y))
@@ -299,6 +335,10 @@ def workloads(scale):
             lambda: lm.margin_ranking_loss(signs, a, b),
             torch=_torch_call("margin_ranking_loss", a, b, signs),
             other=lambda: np.mean(np.maximum(0.0, -signs * (a - b))), other_name="numpy")
+        pair_signs = np.where(y % 2 == 0, 1.0, -1.0)
+        add(f"cosine_embedding_loss {n_cls:.0e}x10", [logits, ml_z, pair_signs],
+            lambda: lm.cosine_embedding_loss(pair_signs, logits, ml_z),
+            torch=_torch_call("cosine_embedding_loss", logits, ml_z, pair_signs))
         add(f"triplet_margin_loss {n_cls:.0e}x10", [logits, ml_z, proba],
             lambda: lm.triplet_margin_loss(logits, ml_z, proba),
             torch=_torch_call("triplet_margin_loss", logits, ml_z, proba))
@@ -320,12 +360,6 @@ def workloads(scale):
             lambda: lm.jensen_shannon_divergence(proba, q),
             other=lambda: np.mean(jensenshannon(proba, q, axis=1) ** 2),
             other_name="scipy")
-    add("log_loss 1000x3 (per call)", [small_p, small_y], lambda: lm.log_loss(small_y, small_p),
-        sklearn=lambda: skm.log_loss(small_y, small_p))
-    add("mean_squared_error 1000 (per call)", [small_a, small_b],
-        lambda: lm.mean_squared_error(small_a, small_b),
-        sklearn=lambda: skm.mean_squared_error(small_a, small_b),
-        other=lambda: np.mean((small_a - small_b) ** 2), other_name="numpy")
     return W
 
 
@@ -356,7 +390,7 @@ def torch_callable(spec):
         return None
     name, pred, target = spec
     tp = torch.from_numpy(pred)
-    if name in ("cross_entropy", "multi_margin_loss"):   # class-index targets
+    if name in ("cross_entropy", "nll_loss", "multi_margin_loss"):   # class-index targets
         tt = torch.from_numpy(target)
         fn = getattr(F, name)
         return lambda: float(fn(tp, tt))
@@ -377,7 +411,9 @@ def torch_callable(spec):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="inputs 10x smaller")
+    parser.add_argument("--quick", action="store_true", help="large inputs 10x smaller")
+    parser.add_argument("--sizes", default="64,4096,large",
+                        help="the sizes to run, of " + ", ".join(SIZES))
     parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--only", metavar="TEXT", action="append",
                         help="run only the workloads whose name contains TEXT (repeatable)")
@@ -404,14 +440,22 @@ def main(argv=None):
           f"kernels for {cfg['simd']}), "
           f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, torch {torch_version}")
     header = (f"{'workload':48s} {'ours ms':>9s} {'sklearn':>9s} {'torch':>9s} {'other':>9s}"
-              f" {'x skl':>7s} {'x torch':>7s} {'x other':>7s} {'% floor':>7s}")
+              f" {'x skl':>7s} {'x torch':>7s} {'x other':>7s} {'% floor':>7s}"
+              f" {'x peer':>7s}")
     print(header)
     print("-" * len(header))
-    for w in workloads(0.1 if args.quick else 1.0):
+    todo = []
+    for size in args.sizes.split(","):
+        n_cls, n_flat = SIZES[size]
+        if size == "large" and args.quick:
+            n_cls, n_flat = n_cls // 10, n_flat // 10
+        todo += [(size, w) for w in workloads(n_cls, n_flat, large=size == "large")]
+    for size, w in todo:
         if args.only and not any(text in w["name"] for text in args.only):
             continue
-        small = "per call" in w["name"]
-        repeat = args.repeat * (40 if small else 1)
+        small = size != "large"
+        # Small calls: many more turns (a call takes microseconds).
+        repeat = args.repeat * {"64": 40, "4096": 10}.get(size, 1)
         # Small calls have no floor (reading 24 KB says nothing about memory).
         with contextlib.nullcontext() if small else FloorReader(w["arrays"], n_threads) as floor:
             fns = dict(ours=w["ours"], sklearn=w["sklearn"], torch=torch_callable(w["torch"]),
@@ -436,14 +480,22 @@ def main(argv=None):
             return f"{math.floor(10 * t / t_ours) / 10:7.1f}" if t else f"{'-':>7s}"
 
         pct = f"{math.floor(100 * floor / t_ours):6d}%" if floor else f"{'-':>7s}"
+        # The fastest peer: scikit-learn, PyTorch or the NumPy/SciPy expression.
+        peers = {"sklearn": t_skl, "torch": t_torch, w["other_name"] or "other": t_other}
+        peers = {key: t for key, t in peers.items() if t}
+        peer = min(peers, key=peers.get) if peers else None
         print(f"{w['name']:48s} {ms(t_ours)} {ms(t_skl)} {ms(t_torch)} {ms(t_other)} "
               f"{ratio(t_skl)} {ratio(t_torch)} {ratio(t_other)} {pct}"
+              f" {ratio(peers[peer]) if peer else f'{chr(45):>7s}'}"
+              + (f" ({peer})" if peer else "")
               + (f"  (other: {w['other_name']})" if w["other"] else "")
               + (f"  (all cores: {ms(t_paired).strip()} ms, "
                  f"{math.floor(100 * t_ours / t_paired) / 100:.2f}x faster)"
                  if t_paired else ""))
-        row = dict(workload=w["name"], ours_s=t_ours, sklearn_s=t_skl, torch_s=t_torch,
-                   other_s=t_other, other_name=w["other_name"] or None, floor_s=floor)
+        row = dict(workload=w["name"], loss=w["loss"], size=size, ours_s=t_ours,
+                   sklearn_s=t_skl, torch_s=t_torch, other_s=t_other,
+                   other_name=w["other_name"] or None, floor_s=floor, peer=peer,
+                   peer_s=peers[peer] if peer else None)
         if t_paired:
             row["all_cores_s"] = t_paired
         report["rows"].append(row)

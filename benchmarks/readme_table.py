@@ -35,14 +35,55 @@ BEGIN = "<!-- bench-table:begin (python benchmarks/readme_table.py --write READM
 END = "<!-- bench-table:end -->"
 
 
+PEERS = {"sklearn": "scikit-learn", "torch": "PyTorch", "numpy": "NumPy", "scipy": "SciPy"}
+SIZE_NAMES = {"64": "64 rows", "4096": "4096 rows", "large": "1e6 x 10 or 1e7"}
+
+
+def by_size(report):
+    """One row per loss: at each size, lossmetrics' speed-up over the fastest
+    peer (the smallest over the loss's workloads of that size) and which peer
+    that was; at the large size, the fraction of the read-bandwidth floor."""
+    sizes = [s for s in SIZE_NAMES if any(r.get("size") == s for r in report["rows"])]
+    cells, floors = {}, {}
+    for row in report["rows"]:
+        if not row.get("peer_s"):
+            continue
+        key = (row["loss"], row["size"])
+        ratio = row["peer_s"] / row["ours_s"]
+        if key not in cells or ratio < cells[key][0]:
+            cells[key] = (ratio, PEERS.get(row["peer"], row["peer"]))
+        if row["size"] == "large" and row.get("floor_s"):
+            floors[row["loss"]] = min(floors.get(row["loss"], 1.0),
+                                      row["floor_s"] / row["ours_s"])
+    losses = list(dict.fromkeys(r["loss"] for r in report["rows"] if r.get("peer_s")))
+    lines = ["| loss | " + " | ".join(SIZE_NAMES[s] for s in sizes) + " | of floor |",
+             "|---|" + "---:|" * (len(sizes) + 1)]
+    for loss in losses:
+        parts = [f"{_down(cells[(loss, s)][0], 1)}x {cells[(loss, s)][1]}"
+                 if (loss, s) in cells else "" for s in sizes]
+        floor = f"{_down(100 * floors[loss], 0)}%" if loss in floors else ""
+        lines.append(f"| `{loss}` | " + " | ".join(parts) + f" | {floor} |")
+    return lines
+
+
 def table(report):
     lines = [f"Run of {report.get('date', 'an undated day')}: lossmetrics "
              f"{report['lossmetrics']}, {report['n_threads']} threads, kernels for "
              f"{report['simd']}, NumPy {report['numpy']}, scikit-learn {report['sklearn']}, "
-             f"PyTorch {report['torch']}.", "",
-             "| workload | lossmetrics | vs scikit-learn | vs PyTorch | vs NumPy/SciPy | of floor |",
-             "|---|---:|---:|---:|---:|---:|"]
+             f"PyTorch {report['torch']}.", ""]
+    if any("size" in row for row in report["rows"]):
+        lines += ["Speed-up over the fastest peer (scikit-learn, PyTorch on the CPU, or a "
+                  "NumPy/SciPy expression: the time of the fastest divided by lossmetrics' "
+                  "time; above 1, lossmetrics is faster), every public loss at three "
+                  "sizes, and the share of the read-bandwidth floor reached at the "
+                  "largest:", ""]
+        lines += by_size(report)
+        lines += ["", "Each workload at the largest size:", ""]
+    lines += ["| workload | lossmetrics | vs scikit-learn | vs PyTorch | vs NumPy/SciPy | of floor |",
+              "|---|---:|---:|---:|---:|---:|"]
     for row in report["rows"]:
+        if row.get("size", "large") != "large":
+            continue
         ours = row["ours_s"]
         other = _ratio(row["other_s"], ours)
         if other and row["other_name"] == "scipy":

@@ -413,8 +413,9 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     cdef Py_ssize_t rpb = (n_blocks(n, super_blocks(n, n_groups)) if grouped
                            else rows_per_block(n_cols))
     cdef Py_ssize_t nb = n_blocks(n, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and n > 0 else NULL
     # Per-block results: every block writes its own entries (np.empty, not
@@ -596,8 +597,9 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     cdef Py_ssize_t rpb = (n_blocks(n, super_blocks(n, n_groups)) if grouped
                            else rows_per_block(n_classes * n_pos))
     cdef Py_ssize_t nb = n_blocks(n, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and n > 0 else NULL
     cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
@@ -710,8 +712,9 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     cdef Py_ssize_t rpb = (n_blocks(n, super_blocks(n, n_groups)) if grouped
                            else rows_per_block(n_classes * n_pos))
     cdef Py_ssize_t nb = n_blocks(n, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
@@ -904,8 +907,9 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     cdef bint grouped = groups is not None
     cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
@@ -974,8 +978,9 @@ def js_kernel(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
     cdef bint grouped = groups is not None
     cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
@@ -1033,8 +1038,9 @@ def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power
     cdef bint grouped = groups is not None
     cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
@@ -1098,8 +1104,9 @@ def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
     cdef bint grouped = groups is not None
     cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
@@ -1173,8 +1180,9 @@ def hinge_kernel(const floating[:, :] x, const int64_t[:] codes, int64_t offset,
     cdef bint grouped = groups is not None
     cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
@@ -1261,8 +1269,9 @@ def mismatch_kernel(const label_t[:] a, const label_t[:] b, const double[::1] sw
     cdef bint grouped = groups is not None
     cdef Py_ssize_t rpb = block_rows(n_rows, 1, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n_rows, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)

@@ -479,8 +479,9 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     if grouped:
         rpb = n_blocks(n, super_blocks(n, n_groups))
     nb = n_blocks(n, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, n_groups * n_state, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, n_groups * n_state, 2), dtype=np.float64)
+                                     if grouped else None)
     partials = np.zeros((nb, n_out + 1, 2), dtype=np.float64)
     cdef Acc la, lw, lc
     cdef bint is_bce = kind == BINARY_CROSS_ENTROPY or kind == BINARY_CROSS_ENTROPY_LOGITS
@@ -716,8 +717,9 @@ def elementwise3_kernel(int kind, const floating_a[:, :] y, const floating_b[:, 
     cdef bint grouped = groups is not None
     cdef Py_ssize_t rpb = block_rows(n, 3 * n_cols, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and n > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
@@ -842,8 +844,9 @@ def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
     cdef bint grouped = groups is not None
     cdef Py_ssize_t rpb = block_rows(n, 2 * dim, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
@@ -923,8 +926,9 @@ def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] 
     cdef bint grouped = groups is not None
     cdef Py_ssize_t rpb = block_rows(n, 3 * dim, grouped, n_groups)
     cdef Py_ssize_t nb = n_blocks(n, rpb)
-    cdef double[:, :, ::1] tables = np.zeros((nb if grouped else 0, 2 * n_groups, 2),
-                                             dtype=np.float64)
+    # (no table for a plain call: small calls feel each allocation)
+    cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
+                                     if grouped else None)
     cdef double* table = NULL
     cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
