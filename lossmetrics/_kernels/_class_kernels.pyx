@@ -473,12 +473,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
                     w = sw[i] if has_sw else 1.0
                     if want_none:
                         out[i] = loss
-                    if grouped:
-                        group_add(table, 2, gp[i], 0, w * loss)
-                        group_add(table, 2, gp[i], 1, w)
-                        continue
-                    la = acc_add(la, w * loss)
-                    lw = acc_add(lw, w)
+                    row_add(&la, &lw, table, gp, i, w * loss, w)
                     continue
             if mode == 0:
                 # log loss: the clipped probabilities of LOG_CHUNK rows go
@@ -677,12 +672,7 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                             loss = (keep * loss if keep != 0.0 else 0.0) + spread * smooth
                     if want_none:
                         out[i, j] = w * loss
-                    if grouped:
-                        group_add(table, 2, gp[i], 0, w * loss)
-                        group_add(table, 2, gp[i], 1, w * cw[t])
-                        continue
-                    la = acc_add(la, w * loss)
-                    lw = acc_add(lw, w * cw[t])
+                    row_add(&la, &lw, table, gp, i, w * loss, w * cw[t])
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
             if grouped:
@@ -716,6 +706,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     cdef double[:, :, ::1] tables = (np.zeros((nb, 2 * n_groups, 2), dtype=np.float64)
                                      if grouped else None)
     cdef double* table = NULL
+    cdef const int64_t* gp = &groups[0] if grouped and n > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[:, ::1] out
@@ -760,12 +751,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
                                                      lse_off)
                     if want_none:
                         out[i, j] = w * loss
-                    if grouped:
-                        group_add(table, 2, groups[i], 0, w * loss)
-                        group_add(table, 2, groups[i], 1, w)
-                        continue
-                    la = acc_add(la, w * loss)
-                    lw = acc_add(lw, w)
+                    row_add(&la, &lw, table, gp, i, w * loss, w)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
             if grouped:
