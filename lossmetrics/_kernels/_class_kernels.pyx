@@ -1294,11 +1294,12 @@ def label_summary(const label_t[:] y):
     with nogil:
         for i in range(n):
             v = <double>y[i]
-            if v - v != 0.0:     # NaN or infinity
-                nan = True
-                continue
-            if v != floor(v):
-                integral = False
+            if label_t is float or label_t is double:
+                if v - v != 0.0:     # NaN or infinity
+                    nan = True
+                    continue
+                if v != floor(v):
+                    integral = False
             if n_distinct == 0:
                 first = v
                 n_distinct = 1
@@ -1307,4 +1308,6 @@ def label_summary(const label_t[:] y):
                 n_distinct = 2
             elif n_distinct == 2 and v != first and v != second:
                 n_distinct = 3
+                if not (label_t is float or label_t is double):
+                    break    # integers: nothing more to learn (multiclass)
     return n_distinct, bool(integral), bool(nan)
