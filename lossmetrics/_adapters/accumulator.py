@@ -225,10 +225,7 @@ class Accumulator:
         if states is not None:
             info = self._batch_info(loss, checked)
             for g in range(n_groups):
-                key = grouping.key_of(keys, g)
-                acc = self._by_group.get(key)
-                if acc is None:
-                    acc = self._by_group[key] = Accumulator(self.metric, **self.params)
+                acc = self._group(grouping.key_of(keys, g))
                 acc._add(np.array(states[g], dtype=np.float64), *info)
                 acc.n_batches += 1
             return self
@@ -236,15 +233,19 @@ class Accumulator:
         sw = grouping.as_rows(sample_weight)
         batch = {k: grouping.as_rows(v) for k, v in batch_arrays.items()}
         for g, pieces in grouping.group_rows(codes, n_groups):
-            key = grouping.key_of(keys, g)
-            acc = self._by_group.get(key)
-            if acc is None:
-                acc = self._by_group[key] = Accumulator(self.metric, **self.params)
+            acc = self._group(grouping.key_of(keys, g))
             for rows in pieces:
                 acc.update(grouping.take(y, rows), grouping.take(p, rows),
                            grouping.take(sw, rows),
                            **{k: grouping.take(v, rows) for k, v in batch.items()})
         return self
+
+    def _group(self, key):
+        """The accumulator of group ``key`` (a new one for a key not seen)."""
+        acc = self._by_group.get(key)
+        if acc is None:
+            acc = self._by_group[key] = Accumulator(self.metric, **self.params)
+        return acc
 
     def _add(self, state, finish, signature, classes):
         if classes is not None:
@@ -332,10 +333,7 @@ class Accumulator:
                 f"Accumulator({self.metric!r}, groups={self.groups}).")
         if self.groups:
             for key, acc in other._by_group.items():
-                mine = self._by_group.get(key)
-                if mine is None:
-                    mine = self._by_group[key] = Accumulator(self.metric, **self.params)
-                mine.merge(acc)
+                self._group(key).merge(acc)
             self._key_names = self._key_names or other._key_names
             self.n_batches += other.n_batches
             return self
