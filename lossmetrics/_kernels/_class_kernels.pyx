@@ -366,6 +366,18 @@ cdef inline void _log_loss_rows(
     lm_neg_log_prefetch(buf, i1 - i0,
                         (<const char*>&proba[i1, 0]) + pf_a if n_next > 0 else NULL,
                         n_next * n_cols * sizeof(floating) - pf_a)
+    _add_rows(buf, i0, i1, sw, want_none, out, lanes, lw, groups, table)
+
+
+cdef inline void _add_rows(double* buf, Py_ssize_t i0, Py_ssize_t i1, const double[::1] sw,
+                           bint want_none, double[::1] out, Acc4* lanes, Acc* lw,
+                           const int64_t* groups, double* table) noexcept nogil:
+    """The terms buf[0..i1 - i0) of rows [i0, i1) (at most LOG_CHUNK):
+    stored for reduction='none', weighted, added to lanes[(i - i0) % 4] and
+    their weights to lw (or, with ``table``, each to its row's group)."""
+    cdef Py_ssize_t i
+    cdef double w
+    cdef bint has_sw = sw.shape[0] > 0
     if want_none:
         for i in range(i0, i1):
             out[i] = buf[i - i0]
@@ -382,6 +394,44 @@ cdef inline void _log_loss_rows(
     else:
         lw[0] = acc_add(lw[0], <double>(i1 - i0))
     acc4_add_array(lanes, buf, i1 - i0)
+
+
+cdef inline void _brier_rows(
+        const floating[:, :] proba, const int64_t[:] y, int64_t offset,
+        const int64_t[::1] lut, bint binary_1d, const double[::1] sw, double rowsum_tol,
+        bint want_none, double[::1] out, Py_ssize_t i0, Py_ssize_t i1, Acc4* lanes,
+        Acc* lw, int64_t* first_bad, int64_t* n_sum_bad, const int64_t* groups,
+        double* table) noexcept nogil:
+    """Brier score of rows [i0, i1) (at most LOG_CHUNK), added as the log
+    loss's (_add_rows): the row terms into a buffer, then four lanes."""
+    cdef double buf[LOG_CHUNK]
+    cdef Acc row_acc
+    cdef Py_ssize_t i, c, n_cols = proba.shape[1]
+    cdef int64_t k
+    cdef floating p, one = 1
+    cdef double row_sum
+    for i in range(i0, i1):
+        k = _column(y, i, offset, lut, first_bad)
+        if k < 0:
+            buf[i - i0] = 0.0   # the row counts nothing
+            continue
+        if binary_1d:
+            p = proba[i, 0]
+            # (k == 0) as 1.0 / 0.0, not a branch (labels are random).
+            buf[i - i0] = (_sq(<double>(k == 0) - <double>(<floating>(one - p)))
+                           + _sq(<double>(k == 1) - <double>p))
+        else:
+            # The row's squares in a compensated sum: a plain one drifts by
+            # tens of ulp over 1e5 classes.
+            row_acc = acc_zero()
+            row_sum = 0.0
+            for c in range(n_cols):
+                row_sum = row_sum + proba[i, c]
+                row_acc = acc_add(row_acc, _sq(<double>(c == k) - <double>proba[i, c]))
+            buf[i - i0] = acc_value(row_acc)
+            if lm_sum_is_off(row_sum, rowsum_tol):
+                n_sum_bad[0] = n_sum_bad[0] + 1
+    _add_rows(buf, i0, i1, sw, want_none, out, lanes, lw, groups, table)
 
 
 def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
@@ -429,11 +479,9 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     cdef bint lut_identity = _is_identity(lut, 2 if binary_1d else n_cols)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
-    cdef floating p, one = 1
-    cdef Py_ssize_t b, i, c, start, stop
-    cdef int64_t code, k, first_bad_in_block, n_sum_bad
-    cdef double w, loss, row_sum
-    cdef Acc la, lw, row_acc
+    cdef Py_ssize_t b, i, start, stop
+    cdef int64_t first_bad_in_block, n_sum_bad
+    cdef Acc la, lw
     cdef Acc4 lanes
 
     out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
@@ -443,50 +491,27 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
         for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
-            la = acc_zero()
             lw = acc_zero()
             first_bad_in_block = -1
             n_sum_bad = 0
             in_range = 1
             table = &tables[b, 0, 0] if grouped else NULL
-            for i in range(start, stop if mode == 1 else start):
-                k = _column(y, i, offset, lut, &first_bad_in_block)
-                if k < 0:
-                    continue
+            # The terms of LOG_CHUNK rows at a time, in four running sums
+            # (rows i mod 4); log loss's go through one vectorised log.
+            lanes = acc4_zero()
+            i = start
+            while i < stop:
                 if mode == 1:
-                    if binary_1d:
-                        p = proba[i, 0]
-                        loss = (_sq((1.0 if k == 0 else 0.0) - <double>(<floating>(one - p)))
-                                + _sq((1.0 if k == 1 else 0.0) - <double>p))
-                    else:
-                        # The row's squares in a compensated sum: a plain one
-                        # drifts by tens of ulp over 1e5 classes.
-                        row_acc = acc_zero()
-                        row_sum = 0.0
-                        for c in range(n_cols):
-                            row_sum = row_sum + proba[i, c]
-                            row_acc = acc_add(row_acc, _sq((1.0 if c == k else 0.0)
-                                                           - <double>proba[i, c]))
-                        loss = acc_value(row_acc)
-                        if lm_sum_is_off(row_sum, rowsum_tol):
-                            n_sum_bad = n_sum_bad + 1
-                    w = sw[i] if has_sw else 1.0
-                    if want_none:
-                        out[i] = loss
-                    row_add(&la, &lw, table, gp, i, w * loss, w)
-                    continue
-            if mode == 0:
-                # log loss: the clipped probabilities of LOG_CHUNK rows go
-                # through one vectorised log (four running sums: rows i mod 4).
-                lanes = acc4_zero()
-                i = start
-                while i < stop:
+                    _brier_rows(proba, y, offset, lut, binary_1d, sw, rowsum_tol, want_none,
+                                out, i, block_stop(i, LOG_CHUNK, stop), &lanes, &lw,
+                                &first_bad_in_block, &n_sum_bad, gp, table)
+                else:
                     _log_loss_rows(proba, y, offset, lut, binary_1d, sw, rowsum_tol,
                                    want_none, out, i, block_stop(i, LOG_CHUNK, stop), flat,
-                                   lut_identity, &lanes, &lw, &first_bad_in_block, &n_sum_bad,
-                                   &in_range, gp, table)
-                    i = block_stop(i, LOG_CHUNK, stop)
-                la = acc4_total(lanes)
+                                   lut_identity, &lanes, &lw, &first_bad_in_block,
+                                   &n_sum_bad, &in_range, gp, table)
+                i = block_stop(i, LOG_CHUNK, stop)
+            la = acc4_total(lanes)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
             if grouped:
