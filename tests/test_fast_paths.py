@@ -8,6 +8,8 @@ fast path where it applies, and through the generic driver
 (``check`` -> ``state`` -> ``result``), and the two must be the same bits.
 References: the generic driver, and scikit-learn called live.
 """
+import inspect
+
 import numpy as np
 import pytest
 import sklearn.metrics as skm
@@ -60,8 +62,49 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
     assert got == pytest.approx(getattr(skm, name)(a, b), rel=1e-12)
 
 
-@pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error",
-                                  "root_mean_squared_error"])
+# The losses whose fast path takes two plain vectors (lossmetrics/_losses/lean.py).
+PAIRS = sorted(set(FAST) - {"log_loss"})
+
+
+def test_the_pair_fast_paths_are_the_lean_terms():
+    assert set(PAIRS) == {"mean_squared_error", "mean_absolute_error",
+                          "root_mean_squared_error", "mean_absolute_percentage_error",
+                          "mean_squared_log_error", "root_mean_squared_log_error",
+                          "mean_pinball_loss", "mse_loss", "l1_loss", "huber_loss",
+                          "smooth_l1_loss"}
+
+
+# Each pair loss with its default options and with each option it takes.
+PAIR_CALLS = [(name, options) for name in PAIRS
+              for options in ({}, {"reduction": "sum"}, {"delta": 0.5}, {"beta": 0.0},
+                              {"beta": 2.0}, {"alpha": 0.9})
+              if set(options) <= set(inspect.signature(getattr(lm, name)).parameters)]
+
+
+@pytest.mark.parametrize(("name", "options"), PAIR_CALLS)
+@pytest.mark.parametrize("n", [1, 5, 8193, 65_535, 65_536])
+def test_fast_pair_is_the_generic_path_bit_for_bit(name, options, n):
+    fn = getattr(lm, name)
+    a = RNG.normal(size=n) * 10.0 ** RNG.integers(-5, 5, n)
+    b = RNG.normal(size=n)
+    if "log" in name:
+        a, b = np.abs(a), np.abs(b)    # the logarithmic errors' domain: > -1
+    assert fn(a, b, **options) == generic(name, a, b, **options)
+    assert np.float64(fn(a, b, **options)).hex() == np.float64(
+        generic(name, a, b, **options)).hex()
+
+
+@pytest.mark.parametrize("name", ["mean_squared_log_error", "root_mean_squared_log_error"])
+@pytest.mark.parametrize("value", [-1.0, -1.5, -1e300])
+@pytest.mark.parametrize("arg", ["y_true", "y_pred"])
+def test_fast_log_errors_raise_the_domain_error(name, value, arg):
+    a, b = np.abs(RNG.normal(size=100)), np.abs(RNG.normal(size=100))
+    (a if arg == "y_true" else b)[42] = value
+    with pytest.raises(ValueError, match=rf"less than or equal to -1. {arg} has .* index 42"):
+        getattr(lm, name)(a, b)
+
+
+@pytest.mark.parametrize("name", PAIRS)
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("arg", ["y_true", "y_pred"])
 def test_fast_regression_raises_the_generic_errors(name, value, arg):
@@ -72,7 +115,8 @@ def test_fast_regression_raises_the_generic_errors(name, value, arg):
 
 
 @pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error",
-                                  "root_mean_squared_error"])
+                                  "root_mean_squared_error", "mean_absolute_percentage_error",
+                                  "mean_pinball_loss"])
 def test_fast_regression_leaves_other_inputs_to_the_generic_path(name):
     fn = getattr(lm, name)
     a, b = RNG.normal(size=10), RNG.normal(size=10)
@@ -83,6 +127,7 @@ def test_fast_regression_leaves_other_inputs_to_the_generic_path(name):
     # Strided, float32, lists and weights give the same value as the fast path
     # (they run the generic path).
     fast = fn(a, b)
+    assert fn(a, b, multioutput="raw_values") == np.array([fast])
     assert fn(np.repeat(a, 2)[::2], b) == fast
     assert fn(list(a), list(b)) == fast
     assert fn(a, b, sample_weight=np.ones(10)) == pytest.approx(fast, rel=1e-15)
@@ -150,3 +195,19 @@ def test_fast_log_loss_leaves_other_inputs_to_the_generic_path():
     assert lm.log_loss(y, np.asfortranarray(p)).hex() == fast.hex()
     assert lm.log_loss(list(y), p.tolist()).hex() == fast.hex()
     assert lm.log_loss(y, p, normalize=False) == pytest.approx(fast * 100, rel=1e-15)
+
+
+@pytest.mark.parametrize(("name", "options"), [
+    ("huber_loss", {"delta": -1.0}), ("smooth_l1_loss", {"beta": np.nan}),
+    ("mean_pinball_loss", {"alpha": 2.0}), ("mse_loss", {"reduction": "avg"}),
+    ("l1_loss", {"reduction": None}),
+    ("mean_squared_error", {"multioutput": "variance_weighted"}),
+])
+def test_fast_pair_option_errors_are_the_generic_ones(name, options):
+    a, b = RNG.normal(size=10), RNG.normal(size=10)
+    with pytest.raises((ValueError, TypeError)) as fast:
+        getattr(lm, name)(a, b, **options)
+    with pytest.raises((ValueError, TypeError)) as generic_error:
+        generic(name, a, b, **options)
+    assert type(fast.value) is type(generic_error.value)
+    assert str(fast.value) == str(generic_error.value)

@@ -587,18 +587,15 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
 
 
 cdef inline void _small_blocks(term_t* term, const double[::1] y, const double[::1] x,
-                               double[:, :, ::1] partials) noexcept nogil:
+                               lm_params prm, double[:, :, ::1] partials) noexcept nogil:
     cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(1), nb = n_blocks(n, rpb)
     cdef Py_ssize_t b, start, stop
     cdef Acc la, lw
     cdef Acc4 lanes
-    cdef lm_params none
-    none.p0 = 0.0
-    none.p1 = 0.0
     for b in range(nb):
         start = b * rpb
         stop = block_stop(start, rpb, n)
-        _lanes(term, &y[start], &x[start], stop - start, none, &lanes)
+        _lanes(term, &y[start], &x[start], stop - start, prm, &lanes)
         la = acc_merge(acc_zero(), acc4_total(lanes))
         acc_store(partials, b, 0, la)
         lw.s = stop - start
@@ -606,21 +603,37 @@ cdef inline void _small_blocks(term_t* term, const double[::1] y, const double[:
         acc_store(partials, b, 1, lw)
 
 
-def small_regression_state(int kind, const double[::1] y, const double[::1] x):
-    """The state elementwise_kernel(kind, y[:, None], x[:, None], ...,
-    per_column=True) returns for contiguous 1-D float64 inputs, unweighted:
-    the same blocks, lanes and folds, run serially without the generic
-    machinery (the lean path of small calls).  Squared or absolute error."""
-    if kind != SQUARED_ERROR and kind != ABSOLUTE_ERROR:
-        raise ValueError(f"kind must be SQUARED_ERROR or ABSOLUTE_ERROR; got {kind}.")
+def small_pair_state(int kind, const double[::1] y, const double[::1] x, double param=0.0):
+    """The state elementwise_kernel(kind, y[:, None], x[:, None], ...) returns
+    for contiguous 1-D float64 inputs, unweighted: the same blocks, lanes and
+    folds, run serially without the generic machinery (the lean path of small
+    calls, lossmetrics/_losses/lean.py).  The terms of squared, absolute,
+    Huber, smooth L1, squared logarithmic, absolute percentage and pinball
+    errors."""
     cdef Py_ssize_t nb = n_blocks(y.shape[0], rows_per_block(1))
+    cdef lm_params prm
+    prm.p0 = param
+    prm.p1 = 0.0
+    if kind not in (SQUARED_ERROR, ABSOLUTE_ERROR, HUBER, SMOOTH_L1, SQUARED_LOG_ERROR,
+                    ABSOLUTE_PERCENTAGE_ERROR, PINBALL):
+        raise ValueError(f"kind must be a term of small_pair_state; got {kind}.")
     cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
     with nogil:
         if kind == SQUARED_ERROR:
-            _small_blocks(<SquaredError*>NULL, y, x, partials)
+            _small_blocks(<SquaredError*>NULL, y, x, prm, partials)
+        elif kind == ABSOLUTE_ERROR:
+            _small_blocks(<AbsoluteError*>NULL, y, x, prm, partials)
+        elif kind == HUBER:
+            _small_blocks(<Huber*>NULL, y, x, prm, partials)
+        elif kind == SMOOTH_L1:
+            _small_blocks(<SmoothL1*>NULL, y, x, prm, partials)
+        elif kind == SQUARED_LOG_ERROR:
+            _small_blocks(<SquaredLogError*>NULL, y, x, prm, partials)
+        elif kind == ABSOLUTE_PERCENTAGE_ERROR:
+            _small_blocks(<AbsolutePercentageError*>NULL, y, x, prm, partials)
         else:
-            _small_blocks(<AbsoluteError*>NULL, y, x, partials)
+            _small_blocks(<Pinball*>NULL, y, x, prm, partials)
         combine_blocks(partials, state)
     return np.asarray(state)
 

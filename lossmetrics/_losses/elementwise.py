@@ -7,6 +7,7 @@ is ``sample_weight[n] * loss``; ``'sum'`` adds them; ``'mean'`` divides by the
 sum of ``sample_weight[n]`` over elements (the number of elements when
 unweighted, as PyTorch has it).
 """
+import inspect
 import numbers
 
 import numpy as np
@@ -23,6 +24,7 @@ from lossmetrics._core.validation import (
     first_index_where, format_index, in_batches,
 )
 from lossmetrics._kernels import kernels
+from lossmetrics._losses.lean import lean_param, lean_state
 from lossmetrics._losses.labels import label_indices
 
 
@@ -518,10 +520,36 @@ DELTA = Option("delta", "threshold of the Huber loss", metavar="F", type=float,
 BETA = Option("beta", "threshold of the smooth L1 loss", metavar="F", type=float,
               check=lambda v: _check_threshold(v, "beta", allow_zero=True))
 
+def lean_pair(name, term, check, option=None):
+    """The fast path (see lean.py) of the element-wise PyTorch loss ``name``
+    of ``term`` (a term's name, or a function of the parameter giving it),
+    whose ``option`` (an Option) is the term's parameter, its default read
+    from the loss's ``check``."""
+    if option is not None:
+        default = inspect.signature(check).parameters[option.name].default
+        option = (option.name, option.check, default)
+
+    def fast(y_true, y_pred, reduction="mean", **options):
+        if not (isinstance(reduction, str) and reduction in ("mean", "sum")):
+            return None
+        param = lean_param(options, option)
+        if param is None:
+            return None
+        state = lean_state(term(param) if callable(term) else term, y_true, y_pred, param)
+        return None if state is None else torch_result(state, {"reduction": reduction}, name)
+    return fast
+
+
+def _smooth_l1_term(beta):
+    """PyTorch: beta = 0 is exactly the L1 loss."""
+    return "ABSOLUTE_ERROR" if beta == 0.0 else "SMOOTH_L1"
+
+
 MSE_LOSS = Loss(
     name="mse_loss", check=check_mse_loss, state=pair_state("SQUARED_ERROR"),
     result=torch_result, result_keys=("reduction",), options=(REDUCTION,),
     target="values", prediction="values", reference="torch.nn.functional.mse_loss",
+    fast=lean_pair("mse_loss", "SQUARED_ERROR", check_mse_loss),
     example=_REGRESSION_EXAMPLE, demo=_demo_pair("mse_loss", lambda e: np.mean(e * e)),
 )
 
@@ -529,6 +557,7 @@ L1_LOSS = Loss(
     name="l1_loss", check=check_l1_loss, state=pair_state("ABSOLUTE_ERROR"),
     result=torch_result, result_keys=("reduction",), options=(REDUCTION,),
     target="values", prediction="values", reference="torch.nn.functional.l1_loss",
+    fast=lean_pair("l1_loss", "ABSOLUTE_ERROR", check_l1_loss),
     example=_REGRESSION_EXAMPLE, demo=_demo_pair("l1_loss", lambda e: np.mean(np.abs(e))),
 )
 
@@ -538,6 +567,7 @@ HUBER_LOSS = Loss(
     result_keys=("reduction",), options=(DELTA, REDUCTION), target="values",
     prediction="values",
     reference="torch.nn.functional.huber_loss", example=_REGRESSION_EXAMPLE,
+    fast=lean_pair("huber_loss", "HUBER", check_huber_loss, DELTA),
     scorer="neg_huber_loss", response_method="predict",
     demo=_demo_pair("huber_loss", lambda e: np.mean(_huber(e, 10.0)), " (delta=10)",
                     delta=10.0),
@@ -545,11 +575,10 @@ HUBER_LOSS = Loss(
 
 SMOOTH_L1_LOSS = Loss(
     name="smooth_l1_loss", check=check_smooth_l1_loss,
-    # PyTorch: beta = 0 is exactly the L1 loss.
-    state=pair_state(lambda params: "ABSOLUTE_ERROR" if params["param"] == 0.0
-                     else "SMOOTH_L1"),
+    state=pair_state(lambda params: _smooth_l1_term(params["param"])),
     result=torch_result, result_keys=("reduction",), options=(BETA, REDUCTION),
     target="values", prediction="values", reference="torch.nn.functional.smooth_l1_loss",
+    fast=lean_pair("smooth_l1_loss", _smooth_l1_term, check_smooth_l1_loss, BETA),
     example=_REGRESSION_EXAMPLE, scorer="neg_smooth_l1_loss", response_method="predict",
     demo=_demo_pair("smooth_l1_loss", lambda e: np.mean(_huber(e, 10.0)) / 10.0,
                     " (beta=10)", beta=10.0),

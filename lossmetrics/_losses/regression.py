@@ -4,6 +4,7 @@ root_mean_squared_log_error, mean_absolute_percentage_error,
 mean_pinball_loss and the Tweedie deviances (per-output means of one
 per-element term), and max_error."""
 import functools
+import inspect
 import math
 import numbers
 
@@ -17,6 +18,7 @@ from lossmetrics._core.state import weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.elementwise import ALPHA
+from lossmetrics._losses.lean import lean_param, lean_state
 from lossmetrics._core.validation import (
     CheckedInputs, Deferred, as_array, as_float_array, check_consistent_length,
     check_finite, check_sample_weight,
@@ -337,32 +339,17 @@ def regression_result(root, state, params, metric):
     return _average_outputs(errors, params["multioutput"])
 
 
-_F64 = np.dtype(np.float64)
-# Below this many samples, plain float64 vectors take the lean path.
-_LEAN_BELOW = 1 << 16
-
-
-def _lean(metric, term, root, y_true, y_pred, multioutput="uniform_average"):
-    """The value for small contiguous float64 vectors without options, or None
-    (the declarations' fast path, taken without sample_weight and n_threads).
-
-    It skips the generic checks and machinery, not the rules: the state is the
-    kernel's, bit for bit (small_regression_state), and any input it cannot
-    vouch for (a NaN or infinity gives a non-finite state) goes to the full
-    path, which raises the errors."""
-    if not (type(y_true) is np.ndarray
-            and type(y_pred) is np.ndarray and isinstance(multioutput, str)
-            and multioutput == "uniform_average"):
+def _lean(metric, term, root, option, y_true, y_pred, multioutput="uniform_average",
+          **options):
+    """The value for small plain float64 vectors, one output, or None (the
+    declarations' fast path, taken without sample_weight and n_threads; see
+    lossmetrics/_losses/lean.py).  ``option``: the term's option (name, check,
+    default), pinball's alpha, or None."""
+    if not (isinstance(multioutput, str) and multioutput == "uniform_average"):
         return None
-    if not (y_true.dtype == _F64 and y_pred.dtype == _F64 and y_true.ndim == 1
-            and y_pred.ndim == 1 and 0 < y_true.shape[0] == y_pred.shape[0] < _LEAN_BELOW
-            and y_true.flags.c_contiguous and y_pred.flags.c_contiguous
-            and y_true.flags.aligned and y_pred.flags.aligned):
-        return None
-    state = kernels("_elementwise_kernels").small_regression_state(_kind(term), y_true, y_pred)
-    if not math.isfinite(state[0, 0]):
-        return None
-    return regression_result(root, state, _LEAN_PARAMS, metric)
+    param = lean_param(options, option)
+    state = None if param is None else lean_state(term, y_true, y_pred, param)
+    return None if state is None else regression_result(root, state, _LEAN_PARAMS, metric)
 
 
 _LEAN_PARAMS = dict(multioutput="uniform_average", n_outputs=1)
@@ -414,8 +401,15 @@ POWER = Option("power", "the Tweedie power: <= 0, or >= 1 (1 Poisson, 2 Gamma)",
                metavar="P", type=float, check=_check_power)
 
 
+# The terms whose inputs need no check but finiteness (see lean.py), and their
+# option.  (MSLE's values <= -1 give a NaN or infinite term: the generic path.)
+_LEAN = {"SQUARED_ERROR": None, "ABSOLUTE_ERROR": None, "ABSOLUTE_PERCENTAGE_ERROR": None,
+         "SQUARED_LOG_ERROR": None,
+         "PINBALL": ("alpha", _check_quantile,
+                     inspect.signature(check_mean_pinball_loss).parameters["alpha"].default)}
+
+
 def _declare(name, check, term, root=False, options=(MULTIOUTPUT,), scorer=True):
-    lean = term in ("SQUARED_ERROR", "ABSOLUTE_ERROR")   # small_regression_state's terms
     return Loss(
         name=name, check=check,
         state=functools.partial(regression_state, term),
@@ -426,7 +420,7 @@ def _declare(name, check, term, root=False, options=(MULTIOUTPUT,), scorer=True)
         example=(("[3.0, 0.5, 2.0, 7.0]", "[2.5, 1.0, 2.0, 8.0]") if term == "TWEEDIE"
                  else ("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]")),
         scorer=f"neg_{name}" if scorer else "", response_method="predict" if scorer else "",
-        fast=functools.partial(_lean, name, term, root) if lean else None,
+        fast=functools.partial(_lean, name, term, root, _LEAN[term]) if term in _LEAN else None,
         demo=sklearn_demo(name),
     )
 

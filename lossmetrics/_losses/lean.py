@@ -1,0 +1,46 @@
+"""The lean path of small element-wise calls: a declaration's ``fast``.
+
+A call of plain float64 vectors (1-D, contiguous, the same length, fewer than
+``LEAN_BELOW``), without weights or thread count, skips the generic checks
+and machinery, not the rules: its state is the kernel's, bit for bit
+(``small_pair_state`` runs the same blocks, lanes and folds serially), and
+any input it cannot vouch for goes to the generic path, which raises the
+errors: a NaN or infinity gives a non-finite state, and every other input
+(lists, float32, strides, weights, options it does not know) is left alone.
+Only terms whose inputs need no check beyond finiteness take it.
+"""
+import math
+
+import numpy as np
+
+from lossmetrics._kernels import kernels
+
+_F64 = np.dtype(np.float64)
+# Below this many samples, plain float64 vectors take the lean path.
+LEAN_BELOW = 1 << 16
+
+
+def lean_state(term, y_true, y_pred, param=0.0):
+    """The kernel's (2, 2) state of ``term`` on plain small vectors, or None."""
+    if not (type(y_true) is np.ndarray and type(y_pred) is np.ndarray
+            and y_true.dtype == _F64 and y_pred.dtype == _F64 and y_true.ndim == 1
+            and y_pred.ndim == 1 and 0 < y_true.shape[0] == y_pred.shape[0] < LEAN_BELOW
+            and y_true.flags.c_contiguous and y_pred.flags.c_contiguous
+            and y_true.flags.aligned and y_pred.flags.aligned):
+        return None
+    k = kernels("_elementwise_kernels")
+    state = k.small_pair_state(int(getattr(k.Kind, term)), y_true, y_pred, param)
+    return state if math.isfinite(state[0, 0]) else None
+
+
+def lean_param(options, option=None):
+    """The term's parameter from a call's options: ``option`` is (name,
+    check, default) of the one option the lean path takes, or None.  None
+    for any other option (the generic path validates it); an invalid value
+    raises the error the generic path raises first."""
+    if option is None:
+        return 0.0 if not options else None
+    name, check, default = option
+    if len(options) > 1 or (options and name not in options):
+        return None
+    return check(options[name]) if options else default
