@@ -105,22 +105,40 @@ def merge_moments(a, b):
     return out
 
 
+# A float64 times 2**1074 is an integer (the smallest subnormal is 2**-1074).
+_SCALE = 1074
+
+
+def _scaled(row):
+    """The exact value of a (hi, lo) pair of floats times 2**1074, an integer."""
+    total = 0
+    for x in row:
+        n, d = x.as_integer_ratio()        # d a power of two
+        total += n << (_SCALE + 1 - d.bit_length())
+    return total
+
+
 def _sums_of_squares(explained, state):
     """Per output, the residual and total sums of squares about the means,
     exact from the state's sums (clipped at 0: the sums carry errors of about
-    1e-32 of the squares)."""
-    weight = _exact(state[-1])
+    1e-32 of the squares), both times the weight W and 2**1074 (integers):
+    with S the scaled sums, total = SUU W - SU², residual = SVV W - SV² or
+    SDD W.  Returns (residuals, totals, W << 1074, the common divisor)."""
+    rows = state.tolist()
+    weight = _scaled(rows[-1])
     residual, total = [], []
-    for j in range(0, state.shape[0] - 2, MOMENTS):
-        su, suu, sv, svv, sdd = (_exact(state[j + k]) for k in range(1, MOMENTS))
-        total.append(max(suu - su * su / weight, Fraction(0)))
-        residual.append(max(svv - sv * sv / weight, Fraction(0)) if explained else sdd)
-    return residual, total
+    for j in range(0, len(rows) - 2, MOMENTS):
+        su, suu, sv, svv, sdd = (_scaled(rows[j + k]) for k in range(1, MOMENTS))
+        total.append(max(suu * weight - su * su, 0))
+        residual.append(max(svv * weight - sv * sv, 0) if explained else sdd * weight)
+    return residual, total, weight << _SCALE
 
 
 def score_result(explained, state, params, metric):
     """R² (``explained=False``) or the explained variance from the state, with
-    scikit-learn's rules for ``force_finite`` and ``multioutput``."""
+    scikit-learn's rules for ``force_finite`` and ``multioutput``.  The
+    arithmetic is exact, on integers, and each score the correctly rounded
+    1 - residual / total (a quotient of integers is correctly rounded)."""
     if not explained and state[-2, 0] + state[-2, 1] < 2:
         warn("R^2 score is not well-defined with less than two samples.",
              undefined_metric_warning())
@@ -128,19 +146,19 @@ def score_result(explained, state, params, metric):
     weight = state[-1, 0] + state[-1, 1]
     if weight == 0.0:
         weighted_mean(0.0, weight, metric)   # raises: every weight is zero
-    residual, total = _sums_of_squares(explained, state)
+    residual, total, divisor = _sums_of_squares(explained, state)
     scores = np.empty(len(total))
     for j, (num, den) in enumerate(zip(residual, total)):
         if num != 0 and den != 0:
-            scores[j] = float(1 - num / den)   # correctly rounded
+            scores[j] = (den - num) / den   # 1 - num / den, correctly rounded
         elif params["force_finite"]:
             scores[j] = 1.0 if num == 0 else 0.0
         else:
             with np.errstate(all="warn"):   # NaN or -inf, with NumPy's warning
-                scores[j] = 1 - np.float64(num != 0) / np.float64(den)
+                scores[j] = 1 - np.float64(num != 0) / np.float64(den / divisor)
     multioutput = params["multioutput"]
     if isinstance(multioutput, str) and multioutput == "variance_weighted":
-        weights = np.array([float(den) for den in total])
+        weights = np.array([den / divisor for den in total])
         multioutput = weights if np.any(weights) else "uniform_average"
     return _average_outputs(scores, multioutput)
 
