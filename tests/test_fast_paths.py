@@ -63,7 +63,7 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
 
 
 # The losses whose fast path takes two plain vectors (lossmetrics/_losses/lean.py).
-PAIRS = sorted(set(FAST) - {"log_loss"})
+PAIRS = sorted(set(FAST) - {"log_loss", "max_error"})
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -211,3 +211,22 @@ def test_fast_pair_option_errors_are_the_generic_ones(name, options):
         generic(name, a, b, **options)
     assert type(fast.value) is type(generic_error.value)
     assert str(fast.value) == str(generic_error.value)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8193, 65_535, 65_536])
+def test_fast_max_error_is_the_generic_path_and_sklearn(n):
+    a = RNG.normal(size=n) * 10.0 ** RNG.integers(-5, 5, n)
+    b = RNG.normal(size=n)
+    assert lm.max_error(a, b) == generic("max_error", a, b) == skm.max_error(a, b)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("arg", ["y_true", "y_pred"])
+def test_fast_max_error_raises_the_generic_errors(value, arg):
+    a, b = RNG.normal(size=100), RNG.normal(size=100)
+    (a if arg == "y_true" else b)[42] = value
+    with pytest.raises(ValueError, match=rf"{arg} has .* index 42"):
+        lm.max_error(a, b)
+    a, b = np.array([1.5e308, 0.0]), np.array([-1.5e308, 0.0])
+    with pytest.raises(ValueError, match="overflows"):
+        lm.max_error(a, b)

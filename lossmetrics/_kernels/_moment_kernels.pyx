@@ -23,6 +23,10 @@ from libc.math cimport fabs, fma
 
 from libc.stdint cimport int64_t
 
+cdef extern from "_rowkernels.h" nogil:
+    void lm_max_abs_lanes(const double *y, const double *x, Py_ssize_t n, double *top,
+                          double *bad)
+
 from lossmetrics._kernels._blocksum cimport (
     Acc, acc_add, acc_store, acc_zero, block_rows, block_stop, by_group, combine_blocks,
     group_add, group_settle, n_blocks, rows_per_block,
@@ -235,6 +239,13 @@ def max_abs_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
             top = 0.0
             bad = 0.0
             rows = 0.0
+            if (floating_a is double and floating_b is double and not grouped and not has_sw
+                    and n_cols == 1 and y.strides[0] == sizeof(double)
+                    and x.strides[0] == sizeof(double) and stop > start):
+                # One contiguous column: the same maximum by vectorised lanes.
+                lm_max_abs_lanes(&y[start, 0], &x[start, 0], stop - start, &top, &bad)
+                rows = stop - start
+                start = stop
             for i in range(start, stop):
                 if grouped:   # (the row's group's triple, in registers)
                     slot = &partials[b, groups[i], 0]
@@ -260,10 +271,17 @@ def max_abs_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
                 partials[b, 0, 0] = top
                 partials[b, 0, 1] = bad
                 partials[b, 0, 2] = rows
-    p = np.asarray(partials)
-    out = np.zeros((p.shape[1], 2, 2), dtype=np.float64)
-    if nb:
-        out[:, 0, 0] = np.max(p[:, :, 0], axis=0)
-    out[:, 0, 1] = np.sum(p[:, :, 1], axis=0)
-    out[:, 1, 0] = np.sum(p[:, :, 2], axis=0)
-    return out if grouped else out[0]
+    # The blocks' triples folded in C (NumPy's max and sums cost 10 us a small
+    # call): tops are >= 0, the "bad" sums 0 or NaN and the rows integers, so
+    # any order gives the same bits.
+    cdef Py_ssize_t g, n_g = partials.shape[1]
+    out_arr = np.zeros((n_g, 2, 2), dtype=np.float64)
+    cdef double[:, :, ::1] out = out_arr
+    with nogil:
+        for g in range(n_g):
+            for b in range(nb):
+                if partials[b, g, 0] > out[g, 0, 0]:
+                    out[g, 0, 0] = partials[b, g, 0]
+                out[g, 0, 1] = out[g, 0, 1] + partials[b, g, 1]
+                out[g, 1, 0] = out[g, 1, 0] + partials[b, g, 2]
+    return out_arr if grouped else out_arr[0]

@@ -151,6 +151,33 @@ LM_ERR_LANES(lm_absolute_percentage_error_lanes, lm_absolute_percentage_error)
 LM_ERR_LANES(lm_pinball_lanes, lm_pinball)
 LM_ERR_LANES(lm_tweedie_lanes, lm_tweedie)
 
+/* max_error's pass over n contiguous float64 pairs: the largest |y - x| and
+ * the sum of (|y - x| - |y - x|) (0, or NaN where a value is not finite),
+ * folded into *top and *bad, in four lanes (a vectorised maximum).  A
+ * maximum, and a sum of zeros and NaNs, do not depend on the order: the bits
+ * of max_abs_kernel's row loop. */
+LM_NOINLINE void lm_max_abs_lanes(const double *y, const double *x, ptrdiff_t n,
+                                  double *top, double *bad)
+{
+    double t[4] = {0.0, 0.0, 0.0, 0.0}, b[4] = {0.0, 0.0, 0.0, 0.0};
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) {
+            double d = fabs(y[i + k] - x[i + k]);
+            b[k] += d - d;
+            t[k] = d > t[k] ? d : t[k];
+        }
+    for (; i < n; i++) {
+        double d = fabs(y[i] - x[i]);
+        b[0] += d - d;
+        t[0] = d > t[0] ? d : t[0];
+    }
+    for (int k = 0; k < 4; k++) {
+        *bad += b[k];
+        *top = t[k] > *top ? t[k] : *top;
+    }
+}
+
 /* The same lanes for a term of three operands: y, a contiguous, b with a
  * step of 1 or 0 (a broadcast variance). */
 #define LM_ERR3_LANES(NAME, TERM)                                               \

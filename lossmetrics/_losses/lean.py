@@ -20,17 +20,27 @@ _F64 = np.dtype(np.float64)
 LEAN_BELOW = 1 << 16
 
 
-def lean_state(term, y_true, y_pred, param=0.0):
-    """The kernel's (2, 2) state of ``term`` on plain small vectors, or None."""
-    if not (type(y_true) is np.ndarray and type(y_pred) is np.ndarray
+def plain_vectors(y_true, y_pred):
+    """Whether the lean path takes ``y_true`` and ``y_pred``: float64 arrays,
+    1-D, contiguous, aligned, of one length, 1 to LEAN_BELOW - 1 values."""
+    return (type(y_true) is np.ndarray and type(y_pred) is np.ndarray
             and y_true.dtype == _F64 and y_pred.dtype == _F64 and y_true.ndim == 1
             and y_pred.ndim == 1 and 0 < y_true.shape[0] == y_pred.shape[0] < LEAN_BELOW
             and y_true.flags.c_contiguous and y_pred.flags.c_contiguous
-            and y_true.flags.aligned and y_pred.flags.aligned):
+            and y_true.flags.aligned and y_pred.flags.aligned)
+
+
+def finite_state(state):
+    """``state`` if every entry is finite, else None (the generic path raises)."""
+    return state if all(map(math.isfinite, state.ravel().tolist())) else None
+
+
+def lean_state(term, y_true, y_pred, param=0.0):
+    """The kernel's (2, 2) state of ``term`` on plain small vectors, or None."""
+    if not plain_vectors(y_true, y_pred):
         return None
     k = kernels("_elementwise_kernels")
-    state = k.small_pair_state(int(getattr(k.Kind, term)), y_true, y_pred, param)
-    return state if math.isfinite(state[0, 0]) else None
+    return finite_state(k.small_pair_state(int(getattr(k.Kind, term)), y_true, y_pred, param))
 
 
 def lean_param(options, option=None):

@@ -18,7 +18,7 @@ from lossmetrics._core.state import weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.elementwise import ALPHA
-from lossmetrics._losses.lean import lean_param, lean_state
+from lossmetrics._losses.lean import finite_state, lean_param, lean_state, plain_vectors
 from lossmetrics._core.validation import (
     CheckedInputs, Deferred, as_array, as_float_array, check_consistent_length,
     check_finite, check_sample_weight,
@@ -257,6 +257,17 @@ def merge_max(a, b):
     return out
 
 
+def _lean_max(y_true, y_pred):
+    """max_error of plain small vectors, or None (the fast path, lean.py): the
+    kernel's state without the generic checks; a non-finite one (a NaN, an
+    infinity, an overflow) goes to the generic path, which raises."""
+    if not plain_vectors(y_true, y_pred):
+        return None
+    state = finite_state(kernels("_moment_kernels").max_abs_kernel(
+        y_true[:, None], y_pred[:, None], _EMPTY, 1))
+    return None if state is None else max_result(state, None, "max_error")
+
+
 def max_result(state, params, metric):
     if state[1, 0] == 0:
         weighted_mean(0.0, 0.0, metric)   # raises: every weight is zero
@@ -280,7 +291,7 @@ def check_mean_gamma_deviance(y_true, y_pred, *, sample_weight=None, n_threads=N
                            n_threads, 2)
 
 
-_NO_POS_WEIGHT = np.empty(0)
+_EMPTY = np.empty(0)   # no pos_weight, no sample_weight
 
 
 def _kind(term):
@@ -295,7 +306,7 @@ def regression_state(term, checked, want_none=False, groups=None):
     (with ``groups``, (row group numbers, n_groups): those of each group)."""
     elementwise_kernel = kernels("_elementwise_kernels").elementwise_kernel
     state, per, _ = elementwise_kernel(_kind(term), checked.y_true, checked.y_pred,
-                                       _NO_POS_WEIGHT, checked.sample_weight, True, want_none,
+                                       _EMPTY, checked.sample_weight, True, want_none,
                                        checked.n_threads, checked.params.get("param", 0.0),
                                        0.0, None, *(groups or ()))
     checked.after_kernel(state)   # non-finite sums: a NaN or infinity in the inputs?
@@ -456,7 +467,7 @@ MAX_ERROR = Loss(
     result_keys=(), options=(), target="values", prediction="values",
     reference="sklearn.metrics.max_error",
     example=("[3.0, 2.0, 7.0, 1.0]", "[4.0, 2.0, 7.0, 1.0]"),
-    scorer="neg_max_error", response_method="predict", merge=merge_max,
+    scorer="neg_max_error", response_method="predict", merge=merge_max, fast=_lean_max,
     demo=sklearn_demo("max_error"),
 )
 
