@@ -19,6 +19,11 @@ NumPy maximum over the bytes, one thread per core).  It never asserts anything.
 The implementations of one workload (and its floor) are timed in turns, one
 call each per round, so that a slow phase of a shared machine slows them
 alike instead of whichever happened to run then; each keeps its best time.
+At 64 and 4096 rows a turn times a batch of consecutive calls (about 0.2 ms
+of them, as timeit does) and divides: a single call of a few microseconds
+measured alone carries the clock's cost and, between other libraries'
+calls, a cold cache (the single-call figures of the first runs were 2-6x
+the per-call cost for every implementation).
 Before each timed call of a large workload the script sleeps 20 ms: the
 OpenMP threads of the call before (ours, PyTorch's) spin for several
 milliseconds after their work is done, on cores the next call needs.
@@ -56,17 +61,45 @@ def _time_once(fn):
         gc.enable()
 
 
-def best_times_in_turns(fns, repeats, settle=0.0):
+def _time_batch(fn, calls):
+    """Time per call of ``calls`` consecutive calls of fn (timeit's way: one
+    clock reading per batch, so that microsecond calls are not lost in the
+    clock's and the loop's own cost)."""
+    if calls == 1:
+        return _time_once(fn)
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        return (time.perf_counter() - t0) / calls
+    finally:
+        gc.enable()
+
+
+def batch_sizes(fns, target_s=2e-4):
+    """Calls per timing of each callable: enough for about ``target_s`` (at
+    most 200), from the best of three single calls after a warm-up call."""
+    sizes = {}
+    for key, fn in fns.items():
+        fn()
+        one = min(_time_once(fn) for _ in range(3))
+        sizes[key] = max(1, min(200, int(target_s / max(one, 1e-9))))
+    return sizes
+
+
+def best_times_in_turns(fns, repeats, settle=0.0, batch=None):
     """Best time of each callable in ``fns`` (a dict), timed in turns: round i
-    calls, once each, those with ``repeats[key] > i``, each after sleeping
-    ``settle`` seconds (for the previous call's spinning threads to park)."""
+    times, once each, those with ``repeats[key] > i``, each after sleeping
+    ``settle`` seconds (for the previous call's spinning threads to park);
+    ``batch[key]`` consecutive calls per timing (default one)."""
     best = {key: float("inf") for key in fns}
     for i in range(max(repeats.values())):
         for key, fn in fns.items():
             if i < repeats[key]:
                 if settle:
                     time.sleep(settle)
-                best[key] = min(best[key], _time_once(fn))
+                best[key] = min(best[key], _time_batch(fn, (batch or {}).get(key, 1)))
     return best
 
 
@@ -454,8 +487,8 @@ def main(argv=None):
         if args.only and not any(text in w["name"] for text in args.only):
             continue
         small = size != "large"
-        # Small calls: many more turns (a call takes microseconds).
-        repeat = args.repeat * {"64": 40, "4096": 10}.get(size, 1)
+        # Small calls: batches of calls (a call takes microseconds), in more turns.
+        repeat = args.repeat * {"64": 4, "4096": 2}.get(size, 1)
         # Small calls have no floor (reading 24 KB says nothing about memory).
         with contextlib.nullcontext() if small else FloorReader(w["arrays"], n_threads) as floor:
             fns = dict(ours=w["ours"], sklearn=w["sklearn"], torch=torch_callable(w["torch"]),
@@ -467,7 +500,8 @@ def main(argv=None):
             repeats = {key: max(2, repeat // 3) if key == "sklearn" else repeat for key in fns}
             if "floor" in repeats:
                 repeats["floor"] = 3 * repeat
-            times = best_times_in_turns(fns, repeats, settle=0.0 if small else SETTLE_S)
+            times = best_times_in_turns(fns, repeats, settle=0.0 if small else SETTLE_S,
+                                        batch=batch_sizes(fns) if small else None)
         t_ours = times["ours"]
         t_skl, t_torch = times.get("sklearn"), times.get("torch")
         t_other, t_paired, floor = times.get("other"), times.get("paired"), times.get("floor")

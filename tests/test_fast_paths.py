@@ -71,13 +71,14 @@ def test_the_pair_fast_paths_are_the_lean_terms():
                           "root_mean_squared_error", "mean_absolute_percentage_error",
                           "mean_squared_log_error", "root_mean_squared_log_error",
                           "mean_pinball_loss", "mse_loss", "l1_loss", "huber_loss",
-                          "smooth_l1_loss"}
+                          "smooth_l1_loss", "soft_margin_loss", "poisson_nll_loss"}
 
 
 # Each pair loss with its default options and with each option it takes.
 PAIR_CALLS = [(name, options) for name in PAIRS
               for options in ({}, {"reduction": "sum"}, {"delta": 0.5}, {"beta": 0.0},
-                              {"beta": 2.0}, {"alpha": 0.9})
+                              {"beta": 2.0}, {"alpha": 0.9}, {"full": True},
+                              {"log_input": False})
               if set(options) <= set(inspect.signature(getattr(lm, name)).parameters)]
 
 
@@ -89,6 +90,8 @@ def test_fast_pair_is_the_generic_path_bit_for_bit(name, options, n):
     b = RNG.normal(size=n)
     if "log" in name:
         a, b = np.abs(a), np.abs(b)    # the logarithmic errors' domain: > -1
+    if name == "poisson_nll_loss":
+        b = np.abs(b)                  # rates (log_input=False) are >= 0
     assert fn(a, b, **options) == generic(name, a, b, **options)
     assert np.float64(fn(a, b, **options)).hex() == np.float64(
         generic(name, a, b, **options)).hex()
@@ -108,10 +111,13 @@ def test_fast_log_errors_raise_the_domain_error(name, value, arg):
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("arg", ["y_true", "y_pred"])
 def test_fast_regression_raises_the_generic_errors(name, value, arg):
+    fn = getattr(lm, name)
     a, b = RNG.normal(size=100), RNG.normal(size=100)
     (a if arg == "y_true" else b)[42] = value
-    with pytest.raises(ValueError, match=rf"{arg} has .* index 42"):
-        getattr(lm, name)(a, b)
+    # (the prediction as the function names it: y_pred, x...)
+    named = arg if arg == "y_true" else list(inspect.signature(fn).parameters)[1]
+    with pytest.raises(ValueError, match=rf"{named} has .* index 42"):
+        fn(a, b)
 
 
 @pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error",

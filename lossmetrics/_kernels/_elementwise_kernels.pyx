@@ -608,14 +608,14 @@ def small_pair_state(int kind, const double[::1] y, const double[::1] x, double 
     for contiguous 1-D float64 inputs, unweighted: the same blocks, lanes and
     folds, run serially without the generic machinery (the lean path of small
     calls, lossmetrics/_losses/lean.py).  The terms of squared, absolute,
-    Huber, smooth L1, squared logarithmic, absolute percentage and pinball
-    errors."""
+    Huber, smooth L1, soft margin, Poisson (log input), squared logarithmic,
+    absolute percentage and pinball errors."""
     cdef Py_ssize_t nb = n_blocks(y.shape[0], rows_per_block(1))
     cdef lm_params prm
     prm.p0 = param
     prm.p1 = 0.0
-    if kind not in (SQUARED_ERROR, ABSOLUTE_ERROR, HUBER, SMOOTH_L1, SQUARED_LOG_ERROR,
-                    ABSOLUTE_PERCENTAGE_ERROR, PINBALL):
+    if kind not in (SQUARED_ERROR, ABSOLUTE_ERROR, HUBER, SMOOTH_L1, SOFT_MARGIN,
+                    POISSON_LOG, SQUARED_LOG_ERROR, ABSOLUTE_PERCENTAGE_ERROR, PINBALL):
         raise ValueError(f"kind must be a term of small_pair_state; got {kind}.")
     cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
@@ -628,6 +628,10 @@ def small_pair_state(int kind, const double[::1] y, const double[::1] x, double 
             _small_blocks(<Huber*>NULL, y, x, prm, partials)
         elif kind == SMOOTH_L1:
             _small_blocks(<SmoothL1*>NULL, y, x, prm, partials)
+        elif kind == SOFT_MARGIN:
+            _small_blocks(<SoftMargin*>NULL, y, x, prm, partials)
+        elif kind == POISSON_LOG:
+            _small_blocks(<PoissonLog*>NULL, y, x, prm, partials)
         elif kind == SQUARED_LOG_ERROR:
             _small_blocks(<SquaredLogError*>NULL, y, x, prm, partials)
         elif kind == ABSOLUTE_PERCENTAGE_ERROR:

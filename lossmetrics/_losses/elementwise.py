@@ -520,19 +520,26 @@ DELTA = Option("delta", "threshold of the Huber loss", metavar="F", type=float,
 BETA = Option("beta", "threshold of the smooth L1 loss", metavar="F", type=float,
               check=lambda v: _check_threshold(v, "beta", allow_zero=True))
 
-def lean_pair(name, term, check, option=None):
+def lean_pair(name, term, check, option=None, fixed=0.0):
     """The fast path (see lean.py) of the element-wise PyTorch loss ``name``
     of ``term`` (a term's name, or a function of the parameter giving it),
     whose ``option`` (an Option) is the term's parameter, its default read
-    from the loss's ``check``."""
+    from the loss's ``check``; without one, the parameter is ``fixed`` and
+    the path takes no option but ``reduction``."""
+    defaults = {key: p.default for key, p in inspect.signature(check).parameters.items()
+                if p.kind is p.KEYWORD_ONLY}
     if option is not None:
-        default = inspect.signature(check).parameters[option.name].default
-        option = (option.name, option.check, default)
+        option = (option.name, option.check, defaults[option.name])
 
     def fast(y_true, y_pred, reduction="mean", **options):
         if not (isinstance(reduction, str) and reduction in ("mean", "sum")):
             return None
-        param = lean_param(options, option)
+        # (the public function passes every option: those at their default,
+        # of the default's type, are no option)
+        options = {key: value for key, value in options.items()
+                   if not (key in defaults and type(value) is type(defaults[key])
+                           and value == defaults[key])}
+        param = lean_param(options, option, fixed)
         if param is None:
             return None
         state = lean_state(term(param) if callable(term) else term, y_true, y_pred, param)
@@ -597,6 +604,7 @@ SOFT_MARGIN_LOSS = Loss(
     result=torch_result, result_keys=("reduction",), options=(REDUCTION,),
     target="signs", prediction="scores",
     reference="torch.nn.functional.soft_margin_loss",
+    fast=lean_pair("soft_margin_loss", "SOFT_MARGIN", check_soft_margin_loss),
     example=("[1, -1, 1, -1]", "[0.8, -1.5, -0.25, 2.0]"), demo=_demo_soft_margin,
     scorer="neg_soft_margin_loss", response_method="decision_function",
     score=_score_soft_margin,
@@ -672,6 +680,9 @@ POISSON_NLL_LOSS = Loss(
     result=torch_result, result_keys=("reduction",), options=(LOG_INPUT, FULL, EPS, REDUCTION),
     target="values", prediction="log-rates or rates",
     reference="torch.nn.functional.poisson_nll_loss",
+    # (log_input=True, full=False: eps is the term's parameter, unused)
+    fast=lean_pair("poisson_nll_loss", "POISSON_LOG", check_poisson_nll_loss,
+                   fixed=_POISSON_EPS),
     example=("[0.0, 1.0, 3.0, 2.0]", "[-0.5, 0.25, 1.0, 0.75]"), demo=_demo_poisson,
     # A regressor predicts rates (a mean count): the scorer reads them so.
     scorer="neg_poisson_nll_loss", response_method="predict",

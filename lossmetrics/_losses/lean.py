@@ -43,13 +43,14 @@ def lean_state(term, y_true, y_pred, param=0.0):
     return finite_state(k.small_pair_state(int(getattr(k.Kind, term)), y_true, y_pred, param))
 
 
-def lean_param(options, option=None):
+def lean_param(options, option=None, fixed=0.0):
     """The term's parameter from a call's options: ``option`` is (name,
-    check, default) of the one option the lean path takes, or None.  None
-    for any other option (the generic path validates it); an invalid value
-    raises the error the generic path raises first."""
+    check, default) of the one option the lean path takes, or None (the
+    parameter is then ``fixed``).  None for any other option (the generic
+    path validates it); an invalid value raises the error the generic path
+    raises first."""
     if option is None:
-        return 0.0 if not options else None
+        return fixed if not options else None
     name, check, default = option
     if len(options) > 1 or (options and name not in options):
         return None
