@@ -63,7 +63,7 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
 
 
 # The losses whose fast path takes two plain vectors (lossmetrics/_losses/lean.py).
-PAIRS = sorted(set(FAST) - {"log_loss", "max_error"})
+PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss"})
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -236,3 +236,27 @@ def test_fast_max_error_raises_the_generic_errors(value, arg):
     a, b = np.array([1.5e308, 0.0]), np.array([-1.5e308, 0.0])
     with pytest.raises(ValueError, match="overflows"):
         lm.max_error(a, b)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 8193, 65_535, 65_536])
+@pytest.mark.parametrize("n_classes", [1, 2, 10])
+@pytest.mark.parametrize("normalize", [True, False])
+def test_fast_zero_one_is_the_generic_path_and_sklearn(n, n_classes, normalize):
+    y = RNG.integers(0, n_classes, n)
+    p = RNG.integers(0, n_classes + 1, n) - (n_classes > 2)     # another label set
+    got = lm.zero_one_loss(y, p, normalize=normalize)
+    assert got == generic("zero_one_loss", y, p, normalize=normalize)
+    # (scikit-learn's 1 - accuracy rounds twice: within an ulp of the count's quotient)
+    assert got == pytest.approx(skm.zero_one_loss(y, p, normalize=normalize),
+                                rel=2e-16, abs=1e-16)
+
+
+def test_fast_zero_one_leaves_other_inputs_to_the_generic_path():
+    y, p = np.array([0, 1, 2, 1]), np.array([0, 2, 2, 1])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        lm.zero_one_loss(y, p[:3])
+    with pytest.raises(ValueError, match="0 sample"):
+        lm.zero_one_loss(y[:0], p[:0])
+    with pytest.raises(lm.InvalidParameterError, match="normalize"):
+        lm.zero_one_loss(y, p, normalize=1)
+    assert lm.zero_one_loss(y, p.astype(np.float64)) == lm.zero_one_loss(y, p) == 0.25

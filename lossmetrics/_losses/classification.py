@@ -12,6 +12,7 @@ from lossmetrics._core.validation import (
 )
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.labels import LabelSet, encode
+from lossmetrics._losses.lean import plain_vectors
 from lossmetrics._losses.log_loss import LABELS, NORMALIZE, as_labels
 
 
@@ -153,6 +154,21 @@ def count_state(checked, want_none=False, groups=None):
     return state, None
 
 
+def _lean_zero_one(y_true, y_pred, normalize=True):
+    """zero_one_loss of plain small int64 label vectors, or None (the fast
+    path, lossmetrics/_losses/lean.py): integer labels are binary or
+    multiclass targets, which every pairing accepts, so the kernel's count is
+    the value; other inputs go to the generic path."""
+    if type(normalize) is not bool or not plain_vectors(y_true, y_pred, _I64):
+        return None
+    state = kernels("_class_kernels").mismatch_kernel(y_true, y_pred, _NO_WEIGHTS, 1)
+    return zero_one_result(state, {"normalize": normalize}, "zero_one_loss")
+
+
+_I64 = np.dtype(np.int64)
+_NO_WEIGHTS = np.empty(0)
+
+
 def zero_one_result(state, params, metric):
     if params["normalize"]:
         return weighted_mean(total(state, 0), total(state, 1), metric)
@@ -164,7 +180,7 @@ ZERO_ONE_LOSS = Loss(
     result=zero_one_result, result_keys=("normalize",), options=(NORMALIZE,),
     target="class labels", prediction="class labels",
     reference="sklearn.metrics.zero_one_loss",
-    example=("[0, 1, 2, 3]", "[0, 2, 1, 3]"),
+    example=("[0, 1, 2, 3]", "[0, 2, 1, 3]"), fast=_lean_zero_one,
     demo=lambda d: _demo_zero_one(d),
 )
 
