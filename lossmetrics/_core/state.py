@@ -8,6 +8,12 @@ import math
 import numpy as np
 
 
+def all_finite(state):
+    """Whether every entry of a (small) state array is finite (on Python
+    floats: NumPy's isfinite and all cost more than a small state)."""
+    return all(map(math.isfinite, state.ravel().tolist()))
+
+
 def total(state, row=0):
     return float(state[row, 0] + state[row, 1])
 

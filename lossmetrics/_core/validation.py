@@ -9,13 +9,13 @@ objects such as lists and pandas frames that are not arrays already.
 import collections.abc
 import contextlib
 import contextvars
-import math
 import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from lossmetrics._core.errors import InvalidParameterError
+from lossmetrics._core.state import all_finite
 from lossmetrics._kernels import kernels
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -64,7 +64,7 @@ class CheckedInputs:
     def after_kernel(self, state):
         """A kernel's state is finite unless an input is not (or a sum overflowed):
         only then are the deferred scans run, to raise their errors."""
-        if self.deferred and not all(map(math.isfinite, state.ravel().tolist())):
+        if self.deferred and not all_finite(state):
             self.run_deferred()
 
 

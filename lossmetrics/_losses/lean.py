@@ -9,10 +9,9 @@ errors: a NaN or infinity gives a non-finite state, and every other input
 (lists, float32, strides, weights, options it does not know) is left alone.
 Only terms whose inputs need no check beyond finiteness take it.
 """
-import math
-
 import numpy as np
 
+from lossmetrics._core.state import all_finite
 from lossmetrics._kernels import kernels
 
 _F64 = np.dtype(np.float64)
@@ -33,7 +32,7 @@ def plain_vectors(y_true, y_pred, dtype=_F64):
 
 def finite_state(state):
     """``state`` if every entry is finite, else None (the generic path raises)."""
-    return state if all(map(math.isfinite, state.ravel().tolist())) else None
+    return state if all_finite(state) else None
 
 
 def lean_state(term, y_true, y_pred, param=0.0):

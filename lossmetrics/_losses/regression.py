@@ -14,7 +14,7 @@ from lossmetrics._core.declaration import Loss, public, sklearn_demo, takes_grou
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import Option
-from lossmetrics._core.state import weighted_mean
+from lossmetrics._core.state import all_finite, weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.elementwise import ALPHA
@@ -205,17 +205,19 @@ def _check_deviance(metric, y_true, y_pred, sample_weight, n_threads, power,
 def check_deviance_domain(checked, power):
     """scikit-learn's error for values outside the domain of the power."""
     y, x = checked.y_true, checked.y_pred
+    if power < 0 or power >= 1:
+        # (the arrays' own min: np.min's dispatch costs more than a small array)
+        y_min, x_min = y.min(), x.min()
     message = f"Mean Tweedie deviance error with power={power} can only be used on "
-    bad_pred = np.min(x) <= 0
-    if power < 0 and bad_pred:
+    if power < 0 and x_min <= 0:
         raise ValueError(message + "strictly positive y_pred." + _first(x, x <= 0, "y_pred"))
-    if 1 <= power < 2 and (np.min(y) < 0 or bad_pred):
+    if 1 <= power < 2 and (y_min < 0 or x_min <= 0):
         raise ValueError(message + "non-negative y and strictly positive y_pred."
-                         + (_first(y, y < 0, "y_true") if np.min(y) < 0 else
+                         + (_first(y, y < 0, "y_true") if y_min < 0 else
                             _first(x, x <= 0, "y_pred")))
-    if power >= 2 and (np.min(y) <= 0 or bad_pred):
+    if power >= 2 and (y_min <= 0 or x_min <= 0):
         raise ValueError(message + "strictly positive y and y_pred."
-                         + (_first(y, y <= 0, "y_true") if np.min(y) <= 0 else
+                         + (_first(y, y <= 0, "y_true") if y_min <= 0 else
                             _first(x, x <= 0, "y_pred")))
     return checked
 
@@ -243,7 +245,7 @@ def max_state(checked, want_none=False, groups=None):
         checked.y_true, checked.y_pred, checked.sample_weight, checked.n_threads,
         *(groups or ()))
     checked.after_kernel(state)
-    if not np.all(np.isfinite(state)):
+    if not all_finite(state):
         raise ValueError(
             f"max_error overflows: y_true - y_pred exceeds the largest float64 "
             f"({np.finfo(np.float64).max:.4g}); rescale y_true and y_pred.")
@@ -310,7 +312,7 @@ def regression_state(term, checked, want_none=False, groups=None):
                                        checked.n_threads, checked.params.get("param", 0.0),
                                        0.0, None, *(groups or ()))
     checked.after_kernel(state)   # non-finite sums: a NaN or infinity in the inputs?
-    if not np.all(np.isfinite(state[..., :-1, :])):
+    if not all_finite(state[..., :-1, :]):
         # Finite inputs whose errors overflow (scikit-learn returns inf with a
         # RuntimeWarning): an error, not a silent inf.
         errors = _ERROR_WORDS.get(term, "errors")

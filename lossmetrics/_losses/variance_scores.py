@@ -18,7 +18,7 @@ from lossmetrics._core.declaration import Loss, public, sklearn_demo, takes_grou
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import undefined_metric_warning, warn
 from lossmetrics._core.options import Option
-from lossmetrics._core.state import merge_states, weighted_mean
+from lossmetrics._core.state import all_finite, merge_states, weighted_mean
 from lossmetrics._core.validation import check_bool
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.regression import (
@@ -62,7 +62,7 @@ def moments_state(checked, want_none=False, groups=None):
             checked.y_true, checked.y_pred, checked.sample_weight, checked.n_threads,
             groups[0], groups[1], first)
     checked.after_kernel(state)   # non-finite sums: a NaN or infinity in the inputs?
-    if not np.all(np.isfinite(state)):
+    if not all_finite(state):
         raise ValueError(
             f"{checked.metric} overflows: the weighted squares of these values exceed "
             f"the largest float64 ({np.finfo(np.float64).max:.4g}); rescale y_true and "
