@@ -43,7 +43,7 @@ def test_fast_path_is_the_generic_path_bit_for_bit(case, n):
     if name == "log_loss":
         k = pred.shape[1] if pred.ndim == 2 else 2
         y[:k] = np.arange(k)                            # every class present
-    elif pred.ndim == 2:
+    elif pred.ndim == 2 and np.ndim(y) == 2:
         calls.append((y[:, 0], pred[:, 0]))             # 1-D vectors
     for y_, p_ in calls:
         got = getattr(lm, name)(y_, p_, **kwargs)
@@ -63,7 +63,7 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
 
 
 # The losses whose fast path takes two plain vectors (lossmetrics/_losses/lean.py).
-PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss"})
+PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy"})
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -260,3 +260,31 @@ def test_fast_zero_one_leaves_other_inputs_to_the_generic_path():
     with pytest.raises(lm.InvalidParameterError, match="normalize"):
         lm.zero_one_loss(y, p, normalize=1)
     assert lm.zero_one_loss(y, p.astype(np.float64)) == lm.zero_one_loss(y, p) == 0.25
+
+
+@pytest.mark.parametrize("n", [1, 7, 4097, 65_535, 65_536])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_fast_cross_entropy_is_the_generic_path_bit_for_bit(n, dtype, reduction):
+    z = (RNG.normal(size=(n, 5)) * 10.0 ** RNG.integers(-3, 3, (n, 1))).astype(dtype)
+    y = RNG.integers(0, 5, n)
+    got = lm.cross_entropy(y, z, reduction=reduction)
+    assert np.float64(got).hex() == np.float64(
+        generic("cross_entropy", y, z, reduction=reduction)).hex()
+
+
+@pytest.mark.parametrize(("where", "value"), [("logits", np.nan), ("logits", np.inf),
+                                              ("logits", -np.inf), ("y_true", 5),
+                                              ("y_true", -1), ("y_true", -100)])
+def test_fast_cross_entropy_raises_the_generic_errors(where, value):
+    z, y = RNG.normal(size=(50, 5)), RNG.integers(0, 5, 50)
+    if where == "logits":
+        z[17, 3] = value
+    else:
+        y[17] = value
+    with pytest.raises(ValueError) as fast:
+        lm.cross_entropy(y, z)
+    with pytest.raises(ValueError) as generic_error:
+        generic("cross_entropy", y, z)
+    assert str(fast.value) == str(generic_error.value)
+    assert "17" in str(fast.value)

@@ -30,6 +30,7 @@ from lossmetrics._core.validation import (
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.elementwise import binary_cross_entropy_with_logits
 from lossmetrics._losses.labels import label_indices
+from lossmetrics._losses.lean import plain_rows
 
 
 def _check_index_targets(y, spatial_shape, n_classes, ignore_index, logits_name):
@@ -289,6 +290,28 @@ IGNORE_INDEX = Option("ignore_index", "target value that is ignored", metavar="I
 LABEL_SMOOTHING = Option("label_smoothing", "in [0, 1]", metavar="F", type=float,
                          check=_check_label_smoothing)
 
+def _lean_cross_entropy(y_true, logits, class_weight=None, ignore_index=None,
+                        label_smoothing=0.0, reduction="mean"):
+    """cross_entropy of int64 class indices and (N, C) logits without options,
+    or None (the fast path, lossmetrics/_losses/lean.py): the kernel reads
+    every logit and every index, and reports a NaN or an infinity and an
+    index out of range; then the generic path runs, and raises."""
+    if not (class_weight is None and ignore_index is None
+            and type(label_smoothing) is float and label_smoothing == 0.0
+            and isinstance(reduction, str) and reduction in ("mean", "sum")
+            and plain_rows(y_true, logits)):
+        return None
+    state, _, bad, seen_finite = kernels("_class_kernels").index_target_kernel(
+        logits[:, :, None], y_true[:, None], np.ones(logits.shape[1]), _NO_WEIGHTS,
+        0, False, 0.0, False, False, 1)
+    if bad >= 0 or not seen_finite:
+        return None
+    return torch_result(state, {"reduction": reduction}, "cross_entropy")
+
+
+_NO_WEIGHTS = np.empty(0)
+
+
 CROSS_ENTROPY = Loss(
     name="cross_entropy", check=check_cross_entropy, state=class_scores_state(False),
     # (target_kind: an Accumulator's batches hold class indices or class
@@ -300,7 +323,7 @@ CROSS_ENTROPY = Loss(
     example=("[0, 2, 1, 0]", "[[1., 2, 3], [0, 0, 1], [2, 1, 0], [.5, .5, .5]]"),
     element_shape=_class_scores_shape, scorer="neg_cross_entropy",
     response_method="decision_function", score=_score_cross_entropy,
-    demo=_demo_cross_entropy,
+    demo=_demo_cross_entropy, fast=_lean_cross_entropy,
 )
 
 NLL_LOSS = Loss(

@@ -30,6 +30,21 @@ def plain_vectors(y_true, y_pred, dtype=_F64):
             and y_true.flags.aligned and y_pred.flags.aligned)
 
 
+_I64 = np.dtype(np.int64)
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def plain_rows(labels, scores):
+    """Whether the lean path takes int64 ``labels`` (1-D) and ``scores`` (one
+    row per label, float64 or float32): contiguous, aligned arrays of 1 to
+    LEAN_BELOW - 1 rows and at least one column."""
+    return (type(labels) is np.ndarray and type(scores) is np.ndarray
+            and labels.dtype == _I64 and scores.dtype in _FLOATS and labels.ndim == 1
+            and scores.ndim == 2 and 0 < labels.shape[0] == scores.shape[0] < LEAN_BELOW
+            and scores.shape[1] > 0 and labels.flags.c_contiguous
+            and scores.flags.c_contiguous and labels.flags.aligned and scores.flags.aligned)
+
+
 def finite_state(state):
     """``state`` if every entry is finite, else None (the generic path raises)."""
     return state if all_finite(state) else None
