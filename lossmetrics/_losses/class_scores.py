@@ -30,7 +30,7 @@ from lossmetrics._core.validation import (
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.elementwise import binary_cross_entropy_with_logits
 from lossmetrics._losses.labels import label_indices
-from lossmetrics._losses.lean import plain_rows
+from lossmetrics._losses.lean import NO_WEIGHTS, plain_rows
 
 
 def _check_index_targets(y, spatial_shape, n_classes, ignore_index, logits_name):
@@ -302,14 +302,11 @@ def _lean_cross_entropy(y_true, logits, class_weight=None, ignore_index=None,
             and plain_rows(y_true, logits)):
         return None
     state, _, bad, seen_finite = kernels("_class_kernels").index_target_kernel(
-        logits[:, :, None], y_true[:, None], np.ones(logits.shape[1]), _NO_WEIGHTS,
+        logits[:, :, None], y_true[:, None], np.ones(logits.shape[1]), NO_WEIGHTS,
         0, False, 0.0, False, False, 1)
     if bad >= 0 or not seen_finite:
         return None
     return torch_result(state, {"reduction": reduction}, "cross_entropy")
-
-
-_NO_WEIGHTS = np.empty(0)
 
 
 CROSS_ENTROPY = Loss(

@@ -12,7 +12,7 @@ from lossmetrics._core.validation import (
 )
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.labels import LabelSet, encode
-from lossmetrics._losses.lean import plain_vectors
+from lossmetrics._losses.lean import NO_WEIGHTS, plain_vectors
 from lossmetrics._losses.log_loss import LABELS, NORMALIZE, as_labels
 
 
@@ -159,14 +159,10 @@ def _lean_zero_one(y_true, y_pred, normalize=True):
     path, lossmetrics/_losses/lean.py): integer labels are binary or
     multiclass targets, which every pairing accepts, so the kernel's count is
     the value; other inputs go to the generic path."""
-    if type(normalize) is not bool or not plain_vectors(y_true, y_pred, _I64):
+    if type(normalize) is not bool or not plain_vectors(y_true, y_pred, np.int64):
         return None
-    state = kernels("_class_kernels").mismatch_kernel(y_true, y_pred, _NO_WEIGHTS, 1)
+    state = kernels("_class_kernels").mismatch_kernel(y_true, y_pred, NO_WEIGHTS, 1)
     return zero_one_result(state, {"normalize": normalize}, "zero_one_loss")
-
-
-_I64 = np.dtype(np.int64)
-_NO_WEIGHTS = np.empty(0)
 
 
 def zero_one_result(state, params, metric):

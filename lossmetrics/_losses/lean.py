@@ -15,6 +15,10 @@ from lossmetrics._core.state import all_finite
 from lossmetrics._kernels import kernels
 
 _F64 = np.dtype(np.float64)
+# "No sample weights" (an empty array) for the kernels the fast paths call;
+# read-only, shared by every call.
+NO_WEIGHTS = np.empty(0)
+NO_WEIGHTS.flags.writeable = False
 # Below this many samples, plain float64 vectors take the lean path.
 LEAN_BELOW = 1 << 16
 

@@ -9,6 +9,7 @@ from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError, warn
 from lossmetrics._core.options import Option
 from lossmetrics._kernels import kernels
+from lossmetrics._losses.lean import NO_WEIGHTS
 from lossmetrics._losses.labels import LabelSet, encode
 from lossmetrics._core.state import total, weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
@@ -318,7 +319,6 @@ def _indicator_state(checked, want_none):
 
 _LEAN_BELOW = 1 << 16
 _F64_ROWSUM_TOL = _rowsum_tol(np.float64)
-_NO_WEIGHTS = np.empty(0, dtype=np.float64)
 _MEAN = dict(normalize=True)
 
 
@@ -347,7 +347,7 @@ def _lean_log_loss(y_true, y_proba, normalize=True, labels=None):
         return None
     classes, lut = window
     state, _, bad, n_bad_rows, in_range = label_proba_kernel(
-        LOG_LOSS_MODE, y_proba, y_true, classes[0], lut, False, _NO_WEIGHTS, _F64_ROWSUM_TOL,
+        LOG_LOSS_MODE, y_proba, y_true, classes[0], lut, False, NO_WEIGHTS, _F64_ROWSUM_TOL,
         False, 1)
     if bad >= 0 or n_bad_rows or not in_range:
         return None

@@ -18,7 +18,9 @@ from lossmetrics._core.state import all_finite, weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.elementwise import ALPHA
-from lossmetrics._losses.lean import finite_state, lean_param, lean_state, plain_vectors
+from lossmetrics._losses.lean import (
+    NO_WEIGHTS, finite_state, lean_param, lean_state, plain_vectors,
+)
 from lossmetrics._core.validation import (
     CheckedInputs, Deferred, as_array, as_float_array, check_consistent_length,
     check_finite, check_sample_weight,
@@ -266,7 +268,7 @@ def _lean_max(y_true, y_pred):
     if not plain_vectors(y_true, y_pred):
         return None
     state = finite_state(kernels("_moment_kernels").max_abs_kernel(
-        y_true[:, None], y_pred[:, None], _EMPTY, 1))
+        y_true[:, None], y_pred[:, None], NO_WEIGHTS, 1))
     return None if state is None else max_result(state, None, "max_error")
 
 
@@ -293,9 +295,6 @@ def check_mean_gamma_deviance(y_true, y_pred, *, sample_weight=None, n_threads=N
                            n_threads, 2)
 
 
-_EMPTY = np.empty(0)   # no pos_weight, no sample_weight
-
-
 def _kind(term):
     """The kernel's Kind of a term name (the kernel module loads at the first call)."""
     return int(getattr(kernels("_elementwise_kernels").Kind, term))
@@ -308,7 +307,7 @@ def regression_state(term, checked, want_none=False, groups=None):
     (with ``groups``, (row group numbers, n_groups): those of each group)."""
     elementwise_kernel = kernels("_elementwise_kernels").elementwise_kernel
     state, per, _ = elementwise_kernel(_kind(term), checked.y_true, checked.y_pred,
-                                       _EMPTY, checked.sample_weight, True, want_none,
+                                       NO_WEIGHTS, checked.sample_weight, True, want_none,
                                        checked.n_threads, checked.params.get("param", 0.0),
                                        0.0, None, *(groups or ()))
     checked.after_kernel(state)   # non-finite sums: a NaN or infinity in the inputs?
