@@ -1,4 +1,6 @@
 """scikit-learn's metric invariances, for every loss in the case registry."""
+import inspect
+import math
 import tracemalloc
 
 import numpy as np
@@ -76,6 +78,25 @@ def test_mean_is_invariant_to_weight_scaling(case):
         # (near 0, the score's relative error is the ratio's over the score).
         scaled, base = 1 - np.asarray(scaled), 1 - np.asarray(base)
     np.testing.assert_allclose(scaled, base, rtol=1e-14)
+
+
+TORCH_STYLE = [c for c in ALL
+               if "reduction" in inspect.signature(getattr(lm, CASES[c].name)).parameters]
+
+
+@pytest.mark.parametrize("case", TORCH_STYLE)
+def test_mean_of_huge_weights_does_not_overflow(case):
+    # Weights near the float maximum: their total (and the weighted sum of the
+    # losses) overflow float64, the weighted mean does not.  Rescaled by a
+    # power of two (exact), the PyTorch-style 'mean' gives the same bits as
+    # the weights in [0, 1).  (scikit-learn-style metrics raise a ValueError
+    # that says to rescale: test_comparison_rows.)
+    y, p, kw = _inputs(case, n=1000)
+    w = np.random.default_rng(4).random(len(y))
+    base = call(lm, case, y, p, kw, sample_weight=w)
+    huge = np.ldexp(w, 1023)
+    assert math.isinf(sum(huge.tolist()))
+    np.testing.assert_array_equal(call(lm, case, y, p, kw, sample_weight=huge), base)
 
 
 @pytest.mark.parametrize("case", ALL)
