@@ -9,6 +9,7 @@ fast path where it applies, and through the generic driver
 References: the generic driver, and scikit-learn called live.
 """
 import inspect
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -38,16 +39,19 @@ def test_the_losses_with_fast_paths_have_cases():
 def test_fast_path_is_the_generic_path_bit_for_bit(case, n):
     name, make = CASES[case].name, CASES[case].make
     y, pred, kwargs = make(RNG, n, np.float64)
-    assert not set(kwargs) & set(ROW_ARRAYS)
-    calls = [(y, pred)]
+    third = set(kwargs) & set(ROW_ARRAYS)       # a third operand: margin ranking's x2
+    assert third <= {"x2"}
+    calls = [(y, pred, kwargs)]
     if name == "log_loss":
         k = pred.shape[1] if pred.ndim == 2 else 2
         y[:k] = np.arange(k)                            # every class present
     elif pred.ndim == 2 and np.ndim(y) == 2:
-        calls.append((y[:, 0], pred[:, 0]))             # 1-D vectors
-    for y_, p_ in calls:
-        got = getattr(lm, name)(y_, p_, **kwargs)
-        want = generic(name, y_, p_, **kwargs)
+        # 1-D vectors
+        calls.append((y[:, 0], pred[:, 0], {k: (np.ascontiguousarray(v[:, 0]) if k in third
+                                                else v) for k, v in kwargs.items()}))
+    for y_, p_, kw in calls:
+        got = getattr(lm, name)(y_, p_, **kw)
+        want = generic(name, y_, p_, **kw)
         assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
 
 
@@ -62,8 +66,11 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
     assert got == pytest.approx(getattr(skm, name)(a, b), rel=1e-12)
 
 
-# The losses whose fast path takes two plain vectors (lossmetrics/_losses/lean.py).
-PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy"})
+# The losses whose fast path takes two plain vectors (lossmetrics/_losses/lean.py),
+# and three.
+TRIPLES = ["margin_ranking_loss"]
+PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy"}
+               - set(TRIPLES))
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -95,6 +102,50 @@ def test_fast_pair_is_the_generic_path_bit_for_bit(name, options, n):
     assert fn(a, b, **options) == generic(name, a, b, **options)
     assert np.float64(fn(a, b, **options)).hex() == np.float64(
         generic(name, a, b, **options)).hex()
+
+
+@pytest.mark.parametrize("options", [{}, {"reduction": "sum"}, {"margin": 0.5},
+                                     {"margin": -2.0, "reduction": "sum"}])
+@pytest.mark.parametrize("n", [1, 3, 5, 4096, 8193, 65_535, 65_536])
+def test_fast_margin_ranking_is_the_generic_path_bit_for_bit(options, n):
+    y = np.where(RNG.random(n) < 0.5, -1.0, 1.0)
+    x1 = RNG.normal(size=n) * 10.0 ** RNG.integers(-5, 5, n)
+    x2 = RNG.normal(size=n)
+    got = lm.margin_ranking_loss(y, x1, x2, **options)
+    assert got.hex() == generic("margin_ranking_loss", y, x1, x2=x2, **options).hex()
+    # and PyTorch's definition, in exact arithmetic
+    terms = [max(Fraction(0), -Fraction(t) * (Fraction(a) - Fraction(b))
+                 + Fraction(options.get("margin", 0.0)))
+             for t, a, b in zip(y.tolist(), x1.tolist(), x2.tolist())]
+    exact = sum(terms) / (1 if options.get("reduction") == "sum" else n)
+    assert got == pytest.approx(float(exact), rel=1e-13)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("arg", ["y_true", "x1", "x2"])
+def test_fast_margin_ranking_raises_the_generic_errors(value, arg):
+    args = dict(y_true=np.ones(100), x1=RNG.normal(size=100), x2=RNG.normal(size=100))
+    args[arg][42] = value
+    with pytest.raises(ValueError, match=rf"{arg} has .* index 42") as ours:
+        lm.margin_ranking_loss(**args)
+    with pytest.raises(ValueError) as full:
+        generic("margin_ranking_loss", args["y_true"], args["x1"], x2=args["x2"])
+    assert str(ours.value) == str(full.value)
+
+
+def test_fast_margin_ranking_leaves_other_inputs_to_the_generic_path():
+    y, x1, x2 = np.ones(10), RNG.normal(size=10), RNG.normal(size=10)
+    with pytest.raises(ValueError, match="x1.*x2|x2.*x1"):
+        lm.margin_ranking_loss(y, x1, x2[:9])
+    with pytest.raises(TypeError, match="needs x2"):
+        lm.margin_ranking_loss(y, x1, None)
+    with pytest.raises(lm.InvalidParameterError, match="margin"):
+        lm.margin_ranking_loss(y, x1, x2, margin=np.nan)
+    fast = lm.margin_ranking_loss(y, x1, x2)
+    assert lm.margin_ranking_loss(y, x1, np.repeat(x2, 2)[::2]) == fast
+    assert lm.margin_ranking_loss(list(y), list(x1), list(x2)) == fast
+    assert lm.margin_ranking_loss(y, x1, x2, n_threads=1) == fast
+    assert lm.margin_ranking_loss(y, x1, x2, sample_weight=np.ones(10)) == fast
 
 
 @pytest.mark.parametrize("name", ["mean_squared_log_error", "root_mean_squared_log_error"])

@@ -787,6 +787,37 @@ def elementwise3_kernel(int kind, const floating_a[:, :] y, const floating_b[:, 
     return states, None
 
 
+def small_triple_state(int kind, const double[::1] y, const double[::1] a,
+                       const double[::1] c, double param=0.0):
+    """The state elementwise3_kernel(kind, y[:, None], a[:, None], c[:, None],
+    ...) returns for contiguous 1-D float64 inputs, unweighted: the same
+    blocks, lanes and folds, run serially (the lean path of small calls, as
+    small_pair_state).  The margin ranking term."""
+    if kind != MARGIN_RANKING:
+        raise ValueError(f"kind must be MARGIN_RANKING; got {kind}.")
+    cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(3), nb = n_blocks(n, rpb)
+    cdef Py_ssize_t b, start, stop
+    cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
+    cdef Acc lw
+    cdef Acc4 lanes
+    cdef lm_params prm
+    prm.p0 = param
+    prm.p1 = 0.0
+    with nogil:
+        for b in range(nb):
+            start = b * rpb
+            stop = block_stop(start, rpb, n)
+            lm_margin_ranking_lanes(&y[start], &a[start], &c[start], 1, stop - start, prm,
+                                    <double*>&lanes)
+            acc_store(partials, b, 0, acc_merge(acc_zero(), acc4_total(lanes)))
+            lw.s = stop - start
+            lw.c = 0.0
+            acc_store(partials, b, 1, lw)
+        combine_blocks(partials, state)
+    return np.asarray(state)
+
+
 # PyTorch's EPSILON of cosine_embedding_loss, 1e-12 stored as a float32.
 cdef double COS_EPS = <double><float>1e-12
 

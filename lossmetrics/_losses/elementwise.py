@@ -520,12 +520,13 @@ DELTA = Option("delta", "threshold of the Huber loss", metavar="F", type=float,
 BETA = Option("beta", "threshold of the smooth L1 loss", metavar="F", type=float,
               check=lambda v: _check_threshold(v, "beta", allow_zero=True))
 
-def lean_pair(name, term, check, option=None, fixed=0.0):
+def lean_pair(name, term, check, option=None, fixed=0.0, third=None):
     """The fast path (see lean.py) of the element-wise PyTorch loss ``name``
     of ``term`` (a term's name, or a function of the parameter giving it),
     whose ``option`` (an Option) is the term's parameter, its default read
     from the loss's ``check``; without one, the parameter is ``fixed`` and
-    the path takes no option but ``reduction``."""
+    the path takes no option but ``reduction``.  ``third``: the name of the
+    option that holds a term's third operand (margin ranking's x2)."""
     defaults = {key: p.default for key, p in inspect.signature(check).parameters.items()
                 if p.kind is p.KEYWORD_ONLY}
     if option is not None:
@@ -533,6 +534,9 @@ def lean_pair(name, term, check, option=None, fixed=0.0):
 
     def fast(y_true, y_pred, reduction="mean", **options):
         if not (isinstance(reduction, str) and reduction in ("mean", "sum")):
+            return None
+        operand = options.pop(third, None) if third else None
+        if third and operand is None:
             return None
         # (the public function passes every option: those at their default,
         # of the default's type, are no option)
@@ -542,7 +546,8 @@ def lean_pair(name, term, check, option=None, fixed=0.0):
         param = lean_param(options, option, fixed)
         if param is None:
             return None
-        state = lean_state(term(param) if callable(term) else term, y_true, y_pred, param)
+        state = lean_state(term(param) if callable(term) else term, y_true, y_pred, param,
+                           operand)
         return None if state is None else torch_result(state, {"reduction": reduction}, name)
     return fast
 

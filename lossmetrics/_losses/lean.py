@@ -7,7 +7,8 @@ and machinery, not the rules: its state is the kernel's, bit for bit
 any input it cannot vouch for goes to the generic path, which raises the
 errors: a NaN or infinity gives a non-finite state, and every other input
 (lists, float32, strides, weights, options it does not know) is left alone.
-Only terms whose inputs need no check beyond finiteness take it.
+Only terms whose inputs need no check beyond finiteness take it (of two
+vectors, or three: ``small_triple_state``, margin ranking).
 """
 import numpy as np
 
@@ -54,12 +55,19 @@ def finite_state(state):
     return state if all_finite(state) else None
 
 
-def lean_state(term, y_true, y_pred, param=0.0):
-    """The kernel's (2, 2) state of ``term`` on plain small vectors, or None."""
+def lean_state(term, y_true, y_pred, param=0.0, third=None):
+    """The kernel's (2, 2) state of ``term`` on plain small vectors, or None;
+    with ``third`` (a term of three operands, margin ranking's x2), of the
+    three vectors."""
     if not plain_vectors(y_true, y_pred):
         return None
     k = kernels("_elementwise_kernels")
-    return finite_state(k.small_pair_state(int(getattr(k.Kind, term)), y_true, y_pred, param))
+    kind = int(getattr(k.Kind, term))
+    if third is None:
+        return finite_state(k.small_pair_state(kind, y_true, y_pred, param))
+    if not plain_vectors(y_pred, third):
+        return None
+    return finite_state(k.small_triple_state(kind, y_true, y_pred, third, param))
 
 
 def lean_param(options, option=None, fixed=0.0):

@@ -15,7 +15,9 @@ from lossmetrics._core.validation import (
     check_non_empty, check_same_shape, check_sample_weight,
 )
 from lossmetrics._kernels import kernels
-from lossmetrics._losses.elementwise import EPS, check_elementwise_pair, triple_state
+from lossmetrics._losses.elementwise import (
+    EPS, check_elementwise_pair, lean_pair, triple_state,
+)
 from lossmetrics._losses.embeddings import MARGIN, X2
 from lossmetrics._losses.margins import P
 
@@ -54,6 +56,8 @@ def _demo(d):
 MARGIN_RANKING_LOSS = Loss(
     name="margin_ranking_loss", check=check_margin_ranking_loss,
     state=triple_state("MARGIN_RANKING", "x2"), result=torch_result, result_keys=("reduction",),
+    fast=lean_pair("margin_ranking_loss", "MARGIN_RANKING", check_margin_ranking_loss,
+                   MARGIN, third="x2"),
     options=(X2, MARGIN, REDUCTION), target="signs", prediction="scores",
     reference="torch.nn.functional.margin_ranking_loss",
     example=("[1, -1, 1, -1]", "[0.5, 0.25, -1.0, 2.0]", "[0.25, 0.75, 0.5, 1.0]"),
