@@ -42,7 +42,7 @@ def test_fast_path_is_the_generic_path_bit_for_bit(case, n):
     third = set(kwargs) & set(ROW_ARRAYS)       # a third operand: margin ranking's x2
     assert third <= {"x2"}
     calls = [(y, pred, kwargs)]
-    if name == "log_loss":
+    if name == "log_loss" or (name == "brier_score_loss" and pred.ndim == 2):
         k = pred.shape[1] if pred.ndim == 2 else 2
         y[:k] = np.arange(k)                            # every class present
     elif pred.ndim == 2 and np.ndim(y) == 2:
@@ -69,8 +69,8 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
 # The losses whose fast path takes two plain vectors (lossmetrics/_losses/lean.py),
 # and three.
 TRIPLES = ["margin_ranking_loss"]
-PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy"}
-               - set(TRIPLES))
+PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy",
+                            "brier_score_loss"} - set(TRIPLES))
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -339,3 +339,61 @@ def test_fast_cross_entropy_raises_the_generic_errors(where, value):
         generic("cross_entropy", y, z)
     assert str(fast.value) == str(generic_error.value)
     assert "17" in str(fast.value)
+
+
+BRIER_LABELS = [(0, 1), (-1, 1), (0,), (1,), (-1,), (-1, 0), (-1, 0, 1), (2, 3), (0, 1, 2)]
+
+
+@pytest.mark.parametrize("values", BRIER_LABELS)
+@pytest.mark.parametrize("n", [1, 2, 7, 4096, 65_535, 65_536])
+def test_fast_binary_brier_is_the_generic_path_bit_for_bit(values, n):
+    y = RNG.choice(np.array(values, dtype=np.int64), n)
+    p = RNG.random(n)
+    p[:2] = [0.0, 1.0][:n]
+    try:
+        want = generic("brier_score_loss", y, p)
+    except ValueError as exc:
+        with pytest.raises(ValueError) as ours:
+            lm.brier_score_loss(y, p)
+        assert str(ours.value) == str(exc)
+        with pytest.raises(ValueError):
+            skm.brier_score_loss(y, p)
+        return
+    got = lm.brier_score_loss(y, p)
+    assert got.hex() == want.hex()
+    assert got == pytest.approx(skm.brier_score_loss(y, p), rel=1e-13, abs=1e-300)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, -0.5, 1.5])
+def test_fast_binary_brier_raises_the_generic_errors(value):
+    y = np.arange(100) % 2
+    p = RNG.random(100)
+    p[42] = value
+    with pytest.raises(ValueError) as ours:
+        lm.brier_score_loss(y, p)
+    with pytest.raises(ValueError) as full:
+        generic("brier_score_loss", y, p)
+    assert str(ours.value) == str(full.value)
+
+
+def test_fast_binary_brier_leaves_other_inputs_to_the_generic_path():
+    y, p = np.arange(10) % 2, RNG.random(10)
+    fast = lm.brier_score_loss(y, p)
+    assert fast == pytest.approx(skm.brier_score_loss(y, p), rel=1e-13)
+    # Options, other dtypes, strings, lists, weights, 2-D probabilities: the
+    # generic path, the same value.
+    assert lm.brier_score_loss(y, p, pos_label=1) == fast
+    assert lm.brier_score_loss(y, p, scale_by_half=True) == fast
+    assert lm.brier_score_loss(y, p, labels=[0, 1]) == fast
+    assert lm.brier_score_loss(y.astype(np.int32), p) == fast
+    assert lm.brier_score_loss(y.astype(float), p) == fast
+    assert lm.brier_score_loss(list(y), list(p)) == fast
+    assert lm.brier_score_loss(y, p, sample_weight=np.ones(10)) == fast
+    assert lm.brier_score_loss(y, np.repeat(p, 2)[::2]) == fast
+    assert lm.brier_score_loss(np.where(y == 1, "b", "a"), p, pos_label="b") == fast
+    assert lm.brier_score_loss(y, np.stack([1 - p, p], axis=1)) == pytest.approx(fast,
+                                                                                 rel=1e-15)
+    # The positive label 0 (pos_label given): 1 - p is then its probability.
+    assert lm.brier_score_loss(y, 1 - p, pos_label=0) == pytest.approx(fast, rel=1e-13)
+    with pytest.raises(ValueError, match="0 sample|empty|minimum of 1"):
+        lm.brier_score_loss(y[:0], p[:0])

@@ -9,13 +9,17 @@ from lossmetrics._core.errors import InvalidParameterError
 from lossmetrics._core.options import Option
 from lossmetrics._core.state import total, weighted_mean
 from lossmetrics._core.validation import CheckedInputs
+from lossmetrics._kernels import kernels
 from lossmetrics._losses.labels import (
     EncodedLabels, LabelSet, binary_pos_label, encode, label_indices,
 )
+from lossmetrics._losses.lean import NO_WEIGHTS, plain_vectors
 from lossmetrics._losses.log_loss import (
     LABELS,
     BRIER_MODE, check_label_vector, check_multiclass, check_proba_array, log_loss_state,
 )
+
+_I64, _F64 = np.dtype(np.int64), np.dtype(np.float64)
 
 
 def _check_scale_by_half(scale_by_half):
@@ -129,6 +133,40 @@ SCALE_BY_HALF = Option("scale_by_half", "halve the score (default auto: for bina
                        parse=lambda v: {"true": True, "false": False}.get(v, v),
                        check=_check_scale_by_half)
 
+_HALF = dict(scale_by_half=True)
+
+
+def _lean_brier(y_true, y_proba, pos_label=None, labels=None, scale_by_half="auto"):
+    """The binary Brier score of a small call without options, or None: int64
+    labels in {0, 1} or {-1, 1} (the positive class 1) and a float64 vector
+    of probabilities (see lossmetrics/_losses/lean.py).  The kernel and its
+    look-up table are the generic path's (the same bits); a probability
+    outside [0, 1] or not finite (one scan: the Brier kernel checks no range)
+    goes to the generic path, which raises."""
+    if not (pos_label is None and labels is None and isinstance(scale_by_half, str)
+            and scale_by_half == "auto" and plain_vectors(y_true, y_proba, (_I64, _F64))):
+        return None
+    scan = kernels("_scan")
+    p = y_proba[:, None]
+    lo, hi, first_nan, _, _ = scan.scan_2d(p, 1)
+    if not (first_nan < 0 and 0.0 <= lo and hi <= 1.0):
+        return None
+    window = scan.small_label_set(y_true, 1)
+    if window is None or not (window[0][-1] == 1 and window[0][0] >= -1):
+        return None     # not within {-1, 0, 1} with 1 as the positive label
+    classes, codes = window
+    if classes.shape[0] == 3:
+        return None     # -1, 0 and 1: three classes (the generic path's error)
+    # The generic path's table: the positive class to column 1, the other to 0.
+    last = classes.shape[0] - 1
+    lut = np.array([-1 if c < 0 else int(c == last) for c in codes.tolist()], dtype=np.int64)
+    state, _, bad, _, _ = kernels("_class_kernels").label_proba_kernel(
+        BRIER_MODE, p, y_true, classes[0], lut, True, NO_WEIGHTS, np.inf, False, 1)
+    if bad >= 0:
+        return None
+    return brier_result(state, _HALF)
+
+
 BRIER_SCORE_LOSS = Loss(
     name="brier_score_loss", dtype_dependent=True,
     check=check_brier_score_loss, state=log_loss_state,
@@ -137,7 +175,7 @@ BRIER_SCORE_LOSS = Loss(
     reference="sklearn.metrics.brier_score_loss",
     example=("[0, 1, 1, 0]", "[.1, .8, .7, .4]"), scorer="neg_brier_score",
     response_method="predict_proba", score=_score_brier,
-    labels=LabelSet(binary_pos_label=True), demo=_demo,
+    labels=LabelSet(binary_pos_label=True), fast=_lean_brier, demo=_demo,
 )
 
 

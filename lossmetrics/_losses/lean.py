@@ -26,10 +26,12 @@ LEAN_BELOW = 1 << 16
 
 def plain_vectors(y_true, y_pred, dtype=_F64):
     """Whether the lean path takes ``y_true`` and ``y_pred``: arrays of
-    ``dtype`` (float64, or int64 labels), 1-D, contiguous, aligned, of one
-    length, 1 to LEAN_BELOW - 1 values."""
+    ``dtype`` (float64, or int64 labels; a pair of dtypes: y_true's, then
+    y_pred's), 1-D, contiguous, aligned, of one length, 1 to LEAN_BELOW - 1
+    values."""
+    true_dtype, pred_dtype = dtype if isinstance(dtype, tuple) else (dtype, dtype)
     return (type(y_true) is np.ndarray and type(y_pred) is np.ndarray
-            and y_true.dtype == dtype and y_pred.dtype == dtype and y_true.ndim == 1
+            and y_true.dtype == true_dtype and y_pred.dtype == pred_dtype and y_true.ndim == 1
             and y_pred.ndim == 1 and 0 < y_true.shape[0] == y_pred.shape[0] < LEAN_BELOW
             and y_true.flags.c_contiguous and y_pred.flags.c_contiguous
             and y_true.flags.aligned and y_pred.flags.aligned)
