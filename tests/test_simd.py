@@ -1,6 +1,7 @@
-"""The baseline and x86-64-v3 (AVX2) builds of the kernels give the same bits.
+"""The baseline, x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) builds of the
+kernels give the same bits.
 
-On x86-64 every kernel module is built twice (lossmetrics/_simd.py); the
+On x86-64 every kernel module is built three times (lossmetrics/_kernels); the
 process uses one, chosen from the CPU or by ``LOSSMETRICS_SIMD``.  Each build
 is run here in a child process on the same inputs (every loss, both dtypes,
 weights, per-sample outputs, strided input, one and two threads) and the
@@ -18,9 +19,10 @@ import pytest
 
 import lossmetrics
 import lossmetrics._kernels as _simd
-from lossmetrics._kernels._cpu import built_x86_64_v3, cpu_x86_64_v3
+from lossmetrics._kernels._cpu import built_x86_64_v3, cpu_x86_64_v3, cpu_x86_64_v4
 
-HAS_V3 = cpu_x86_64_v3()
+# The levels above the baseline that this CPU and build can run.
+HIGHER = _simd.runnable_levels()[1:]
 
 
 def _digest(value):
@@ -95,6 +97,23 @@ def _battery():
         "kl log": lambda nt: lm.kl_divergence(np.log(proba), np.log(target_p), log_true=True,
                                               log_pred=True, n_threads=nt),
         "kl f32": lambda nt: lm.kl_divergence(proba.astype(np.float32), target_p, n_threads=nt),
+        # the exp / log terms of the element-wise and multi-label families
+        "poisson_nll": lambda nt: lm.poisson_nll_loss(np.abs(a), b, n_threads=nt),
+        "poisson_nll rates": lambda nt: lm.poisson_nll_loss(np.abs(a), np.abs(b),
+                                                            log_input=False, full=True,
+                                                            n_threads=nt),
+        "gaussian_nll": lambda nt: lm.gaussian_nll_loss(a, b, np.abs(a) + 0.5, full=True,
+                                                        n_threads=nt),
+        "focal": lambda nt: lm.sigmoid_focal_loss(yb.astype(float), zb, n_threads=nt),
+        "soft_margin": lambda nt: lm.soft_margin_loss(np.sign(a), zb, n_threads=nt),
+        "multilabel_soft_margin": lambda nt: lm.multilabel_soft_margin_loss(
+            (target_p > 0.2).astype(float), logits, n_threads=nt),
+        "msle": lambda nt: lm.mean_squared_log_error(np.abs(a), np.abs(b), n_threads=nt),
+        "tweedie": lambda nt: lm.mean_tweedie_deviance(np.abs(a), np.abs(b) + 0.1, power=1.5,
+                                                       n_threads=nt),
+        "jensen_shannon": lambda nt: lm.jensen_shannon_divergence(proba, target_p,
+                                                                  n_threads=nt),
+        "triplet": lambda nt: lm.triplet_margin_loss(logits, target_p, proba, n_threads=nt),
     }
     out = {}
     for name, call in cases.items():
@@ -125,14 +144,16 @@ def _run_child(level, tmp_path):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.skipif(not HAS_V3, reason="this CPU or build has no x86-64-v3 kernels to compare")
-def test_baseline_and_x86_64_v3_builds_give_the_same_bits(tmp_path):
+@pytest.mark.skipif(not HIGHER, reason="this CPU or build has no x86-64-v3 kernels to compare")
+def test_every_build_gives_the_baseline_bits(tmp_path):
     base = _run_child("baseline", tmp_path)
-    v3 = _run_child("x86-64-v3", tmp_path)
-    assert (base["level"], v3["level"]) == ("baseline", "x86-64-v3")
-    assert base["results"].keys() == v3["results"].keys()
-    differ = [k for k in base["results"] if base["results"][k] != v3["results"][k]]
-    assert not differ, differ
+    assert base["level"] == "baseline"
+    for level in HIGHER:
+        other = _run_child(level, tmp_path)
+        assert other["level"] == level
+        assert base["results"].keys() == other["results"].keys()
+        differ = [k for k in base["results"] if base["results"][k] != other["results"][k]]
+        assert not differ, (level, differ)
     # The battery computes numbers (not only errors), and its bad inputs fail.
     results = base["results"]
     assert sum(not d.startswith(("ValueError", "TypeError")) for d in results.values()) >= 60
@@ -141,12 +162,16 @@ def test_baseline_and_x86_64_v3_builds_give_the_same_bits(tmp_path):
     assert results["log_loss bad, n_threads=1"].startswith("ValueError")
 
 
-@pytest.mark.skipif(not HAS_V3, reason="this CPU or build has no x86-64-v3 kernels to compare")
+@pytest.mark.parametrize("level", HIGHER or [pytest.param(
+    "x86-64-v3", marks=pytest.mark.skip(reason="this CPU or build has no x86-64-v3 kernels"))])
 @pytest.mark.parametrize("name", ["log", "exp", "exp_neg", "softplus_neg", "neg_log_normal"])
-def test_fastmath_builds_give_the_same_bits(name):
+def test_fastmath_builds_give_the_same_bits(name, level):
     # tests/test_fastmath.py bounds the baseline's ulp errors; the same bits
-    # carry those bounds to the x86-64-v3 build.
-    from lossmetrics._kernels import _fastmath, _fastmath_v3
+    # carry those bounds to the x86-64-v3 and x86-64-v4 builds.
+    import importlib
+
+    from lossmetrics._kernels import _fastmath
+    fastmath_level = importlib.import_module("lossmetrics._kernels._fastmath" + _simd._SUFFIX[level])
 
     rng = np.random.default_rng(11)
     bits = rng.integers(0, 2**64, 2_000_000, dtype=np.uint64, endpoint=False)
@@ -159,28 +184,32 @@ def test_fastmath_builds_give_the_same_bits(name):
         x = x[(x >= 2.2250738585072014e-308) & (x <= 1.0)]
         x = np.concatenate([x, rng.uniform(1e-15, 1.0, 500_000)])
     got_base = getattr(_fastmath, name)(x.copy())
-    got_v3 = getattr(_fastmath_v3, name)(x.copy())
+    got_level = getattr(fastmath_level, name)(x.copy())
     # NaN in, NaN out: IEEE 754 leaves a NaN's sign to the implementation (fma
     # in hardware or in libm differ there), and no loss returns one (a NaN
     # input is an error), so NaNs compare by position only.
     nan = np.isnan(got_base)
-    np.testing.assert_array_equal(nan, np.isnan(got_v3))
-    np.testing.assert_array_equal(got_base[~nan].view(np.uint64), got_v3[~nan].view(np.uint64))
+    np.testing.assert_array_equal(nan, np.isnan(got_level))
+    np.testing.assert_array_equal(got_base[~nan].view(np.uint64), got_level[~nan].view(np.uint64))
     assert np.isfinite(got_base).sum() > 100_000
 
 
 def test_the_best_available_build_is_chosen_by_default():
-    expected = "x86-64-v3" if cpu_x86_64_v3() else "baseline"
+    expected = ("x86-64-v4" if cpu_x86_64_v4() else
+                "x86-64-v3" if cpu_x86_64_v3() else "baseline")
     assert _simd._choose("") == expected
     assert _simd._choose("  Baseline ") == "baseline"
     if os.environ.get(_simd.ENV_VAR, "") == "":
         assert _simd.simd_level() == expected
         assert lossmetrics.get_config()["simd"] == expected
-    suffix = "_v3" if _simd.simd_level() == "x86-64-v3" else ""
+    suffix = {"baseline": "", "x86-64-v3": "_v3", "x86-64-v4": "_v4"}[_simd.simd_level()]
     assert _simd.kernels("_class_kernels").__name__ == "lossmetrics._kernels._class_kernels" + suffix
     assert _simd.kernels("_scan").__name__ == "lossmetrics._kernels._scan" + suffix
     if cpu_x86_64_v3():
         assert built_x86_64_v3()
+    if cpu_x86_64_v4():
+        # a CPU with AVX-512 has AVX2, and a build of v4 kernels has v3 ones
+        assert cpu_x86_64_v3()
 
 
 def test_show_config_names_the_kernels_build():
@@ -191,20 +220,32 @@ def test_show_config_names_the_kernels_build():
     assert f"kernels built for: {_simd.simd_level()}" in buf.getvalue()
 
 
-@pytest.mark.parametrize("value", ["avx2", "sse", "x86-64-v4", "1"])
+@pytest.mark.parametrize("value", ["avx2", "sse", "x86-64-v5", "avx512", "1"])
 def test_unknown_lossmetrics_simd_value_is_an_error_naming_the_variable(value):
     with pytest.raises(ValueError, match=rf"LOSSMETRICS_SIMD must be one of .*got '{value}'"):
         _simd._choose(value)
 
 
-def test_requesting_x86_64_v3_on_a_cpu_without_it_is_an_error(monkeypatch):
+@pytest.mark.parametrize("level", ["x86-64-v3", "x86-64-v4"])
+def test_requesting_a_level_the_cpu_lacks_is_an_error(monkeypatch, level):
     import lossmetrics._kernels._cpu as cpu
 
     monkeypatch.setattr(cpu, "cpu_x86_64_v3", lambda: False)
-    with pytest.raises(ValueError, match=r"LOSSMETRICS_SIMD='x86-64-v3', but (this CPU does not "
+    monkeypatch.setattr(cpu, "cpu_x86_64_v4", lambda: False)
+    with pytest.raises(ValueError, match=rf"LOSSMETRICS_SIMD='{level}', but (this CPU does not "
                                          r"support it|this build of lossmetrics has no)"):
-        _simd._choose("x86-64-v3")
+        _simd._choose(level)
     assert _simd._choose("") == "baseline"
+
+
+def test_without_avx512_the_x86_64_v3_build_is_chosen(monkeypatch):
+    import lossmetrics._kernels._cpu as cpu
+
+    monkeypatch.setattr(cpu, "cpu_x86_64_v3", lambda: True)
+    monkeypatch.setattr(cpu, "cpu_x86_64_v4", lambda: False)
+    assert _simd._choose("") == "x86-64-v3"
+    with pytest.raises(ValueError, match=r"use one of \('baseline', 'x86-64-v3'\)"):
+        _simd._choose("x86-64-v4")
 
 
 def test_an_invalid_lossmetrics_simd_fails_the_first_loss_call_with_a_clear_error(tmp_path):

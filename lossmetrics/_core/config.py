@@ -12,7 +12,8 @@ def get_config():
         OpenMP), ``openmp_version`` (the ``_OPENMP`` macro, 0 without),
         ``default_n_threads`` (threads used for ``n_threads=None``),
         ``usable_cores``, ``simd`` (the instruction set of the kernels in
-        use: ``"x86-64-v3"`` (AVX2) or ``"baseline"``; the environment
+        use: ``"x86-64-v4"`` (AVX-512), ``"x86-64-v3"`` (AVX2) or
+        ``"baseline"``; the environment
         variable ``LOSSMETRICS_SIMD`` overrides it), ``python`` and
         ``numpy`` versions.
 

@@ -1,23 +1,25 @@
 """Which build of the compiled kernels this process uses.
 
 On x86-64 the kernel modules (``_class_kernels``, ``_elementwise_kernels``,
-``_scan``, ``_fastmath``) are built twice from the same source: for the
-baseline instruction set and for x86-64-v3 (AVX2), as ``<module>_v3``.  The
-x86-64-v3 build is used when the CPU supports it.  Both round every
-operation identically (no fused multiply-adds, sums in the same fixed
-lanes), so the choice changes speed, never results; ``tests/test_simd.py``
-compares them bit for bit.
+``_scan``, ``_fastmath``, ``_moment_kernels``) are built three times from
+the same source: for the baseline instruction set, for x86-64-v3 (AVX2), as
+``<module>_v3``, and for x86-64-v4 (AVX-512), as ``<module>_v4``.  The
+highest level the CPU supports is used.  All round every operation
+identically (no fused multiply-adds, sums in the same fixed lanes), so the
+choice changes speed, never results; ``tests/test_simd.py`` compares them
+bit for bit.
 
 The environment variable ``LOSSMETRICS_SIMD`` overrides the choice, read
-once, at the first kernel call: ``baseline`` or ``x86-64-v3`` (an error if
-this CPU or build cannot run it); unset or empty means the best available.
+once, at the first kernel call: ``baseline``, ``x86-64-v3`` or
+``x86-64-v4`` (an error if this CPU or build cannot run it); unset or empty
+means the best available.
 """
 import importlib
 import os
 
 ENV_VAR = "LOSSMETRICS_SIMD"
-LEVELS = ("baseline", "x86-64-v3")
-_SUFFIX = {"baseline": "", "x86-64-v3": "_v3"}
+LEVELS = ("baseline", "x86-64-v3", "x86-64-v4")
+_SUFFIX = {"baseline": "", "x86-64-v3": "_v3", "x86-64-v4": "_v4"}
 
 _level = None
 _modules = {}
@@ -25,12 +27,12 @@ _modules = {}
 
 def simd_level():
     """Return the instruction-set level of the kernels in use:
-    ``"baseline"`` or ``"x86-64-v3"``.
+    ``"baseline"``, ``"x86-64-v3"`` or ``"x86-64-v4"``.
 
     Examples
     --------
     >>> from lossmetrics._kernels import simd_level
-    >>> simd_level() in ("baseline", "x86-64-v3")
+    >>> simd_level() in ("baseline", "x86-64-v3", "x86-64-v4")
     True
     """
     global _level
@@ -39,21 +41,30 @@ def simd_level():
     return _level
 
 
+def runnable_levels():
+    """The levels this CPU and build can run, lowest first (the baseline
+    always)."""
+    from lossmetrics._kernels import _cpu
+
+    return ("baseline",) + tuple(
+        level for level in LEVELS[1:] if getattr(_cpu, "cpu_" + level.replace("-", "_"))())
+
+
 def _choose(requested):
-    from lossmetrics._kernels._cpu import built_x86_64_v3, cpu_x86_64_v3
+    from lossmetrics._kernels import _cpu
 
     requested = requested.strip().lower()
     if requested not in ("",) + LEVELS:
         raise ValueError(f"environment variable {ENV_VAR} must be one of {LEVELS} or empty, "
                          f"got {requested!r}")
-    if requested == "x86-64-v3" and not cpu_x86_64_v3():
-        where = "this CPU does not support it" if built_x86_64_v3() else \
-            "this build of lossmetrics has no x86-64-v3 kernels"
+    runnable = runnable_levels()
+    if requested and requested not in runnable:
+        built = getattr(_cpu, "built_" + requested.replace("-", "_"))()
+        where = "this CPU does not support it" if built else \
+            f"this build of lossmetrics has no {requested} kernels"
         raise ValueError(f"environment variable {ENV_VAR}={requested!r}, but {where}; "
-                         f"use 'baseline' or leave it unset")
-    if requested:
-        return requested
-    return "x86-64-v3" if cpu_x86_64_v3() else "baseline"
+                         f"use one of {runnable} or leave it unset")
+    return requested or runnable[-1]
 
 
 def kernels(name):
