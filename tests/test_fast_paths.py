@@ -9,11 +9,13 @@ fast path where it applies, and through the generic driver
 References: the generic driver, and scikit-learn called live.
 """
 import inspect
+import math
 from fractions import Fraction
 
 import numpy as np
 import pytest
 import sklearn.metrics as skm
+from scipy.special import rel_entr
 
 import lossmetrics as lm
 from lossmetrics._core.driver import finish
@@ -39,8 +41,8 @@ def test_the_losses_with_fast_paths_have_cases():
 def test_fast_path_is_the_generic_path_bit_for_bit(case, n):
     name, make = CASES[case].name, CASES[case].make
     y, pred, kwargs = make(RNG, n, np.float64)
-    third = set(kwargs) & set(ROW_ARRAYS)       # a third operand: margin ranking's x2
-    assert third <= {"x2"}
+    third = set(kwargs) & set(ROW_ARRAYS)   # a third operand: x2 (margin ranking), var
+    assert third <= {"x2", "var"}
     calls = [(y, pred, kwargs)]
     if name == "log_loss" or (name == "brier_score_loss" and pred.ndim == 2):
         k = pred.shape[1] if pred.ndim == 2 else 2
@@ -68,9 +70,9 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
 
 # The losses whose fast path takes two plain vectors (lossmetrics/_losses/lean.py),
 # and three.
-TRIPLES = ["margin_ranking_loss"]
+TRIPLES = ["gaussian_nll_loss", "margin_ranking_loss"]
 PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy",
-                            "brier_score_loss"} - set(TRIPLES))
+                            "brier_score_loss", "kl_divergence"} - set(TRIPLES))
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -146,6 +148,58 @@ def test_fast_margin_ranking_leaves_other_inputs_to_the_generic_path():
     assert lm.margin_ranking_loss(list(y), list(x1), list(x2)) == fast
     assert lm.margin_ranking_loss(y, x1, x2, n_threads=1) == fast
     assert lm.margin_ranking_loss(y, x1, x2, sample_weight=np.ones(10)) == fast
+
+
+@pytest.mark.parametrize("options", [{}, {"reduction": "sum"}, {"full": True},
+                                     {"eps": 0.5}, {"eps": 1e-6, "full": False}])
+@pytest.mark.parametrize("n", [1, 3, 5, 4096, 8193, 65_535, 65_536])
+def test_fast_gaussian_nll_is_the_generic_path_bit_for_bit(options, n):
+    y = RNG.normal(size=n) * 10.0 ** RNG.integers(-5, 5, n)
+    mean = RNG.normal(size=n)
+    var = RNG.uniform(0.0, 3.0, n)
+    var[0] = 0.0                            # floored to eps
+    got = lm.gaussian_nll_loss(y, mean, var, **options)
+    assert got.hex() == generic("gaussian_nll_loss", y, mean, var=var, **options).hex()
+    # and PyTorch's definition, term by term in float64, summed exactly
+    eps = options.get("eps", 1e-6)
+    v = np.maximum(var, eps)
+    terms = 0.5 * (np.log(v) + (mean - y) ** 2 / v)
+    if options.get("full"):
+        terms += 0.5 * math.log(2 * math.pi)
+    exact = math.fsum(terms) / (1 if options.get("reduction") == "sum" else n)
+    assert got == pytest.approx(exact, rel=1e-12)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, -1.0, -5e-324])
+@pytest.mark.parametrize("arg", ["y_true", "y_pred", "var"])
+def test_fast_gaussian_nll_raises_the_generic_errors(value, arg):
+    args = dict(y_true=RNG.normal(size=100), y_pred=RNG.normal(size=100),
+                var=RNG.uniform(0.5, 2.0, 100))
+    args[arg][42] = value
+    if arg != "var" and value in (-1.0, -5e-324):
+        return                              # a valid mean or target
+    with pytest.raises(ValueError, match="42") as ours:
+        lm.gaussian_nll_loss(**args)
+    with pytest.raises(ValueError) as full:
+        generic("gaussian_nll_loss", args["y_true"], args["y_pred"], var=args["var"])
+    assert str(ours.value) == str(full.value)
+
+
+def test_fast_gaussian_nll_leaves_other_inputs_to_the_generic_path():
+    y, mean, var = RNG.normal(size=10), RNG.normal(size=10), RNG.uniform(0.5, 2.0, 10)
+    with pytest.raises(ValueError, match="var is of incorrect size"):
+        lm.gaussian_nll_loss(y, mean, var[:9])
+    with pytest.raises(TypeError, match="needs var"):
+        lm.gaussian_nll_loss(y, mean, None)
+    with pytest.raises(ValueError, match="var must be > 0 where eps=0"):
+        lm.gaussian_nll_loss(y, mean, np.where(np.arange(10) == 3, 0.0, var), eps=0.0)
+    fast = lm.gaussian_nll_loss(y, mean, var)
+    assert lm.gaussian_nll_loss(y, mean, np.repeat(var, 2)[::2]) == fast
+    assert lm.gaussian_nll_loss(list(y), list(mean), list(var)) == fast
+    assert lm.gaussian_nll_loss(y, mean, var, n_threads=1) == fast
+    assert lm.gaussian_nll_loss(y, mean, var, sample_weight=np.ones(10)) == fast
+    # one variance for all: a float, or a (1,) array broadcast
+    assert lm.gaussian_nll_loss(y, mean, 1.5) == lm.gaussian_nll_loss(y, mean, np.full(10, 1.5))
 
 
 @pytest.mark.parametrize("name", ["mean_squared_log_error", "root_mean_squared_log_error"])
@@ -397,3 +451,55 @@ def test_fast_binary_brier_leaves_other_inputs_to_the_generic_path():
     assert lm.brier_score_loss(y, 1 - p, pos_label=0) == pytest.approx(fast, rel=1e-13)
     with pytest.raises(ValueError, match="0 sample|empty|minimum of 1"):
         lm.brier_score_loss(y[:0], p[:0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "batchmean"])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (7, 2), (64, 10), (4096, 3), (65_535, 2),
+                                   (65_536, 2), (300, 257)])
+def test_fast_kl_is_the_generic_path_bit_for_bit(shape, reduction):
+    p = RNG.dirichlet(np.ones(shape[1]) * 0.5, shape[0])
+    q = RNG.dirichlet(np.ones(shape[1]), shape[0])
+    p[0, 0] = 0.0                            # 0 log 0 = 0
+    got = lm.kl_divergence(p, q, reduction=reduction)
+    assert got.hex() == generic("kl_divergence", p, q, reduction=reduction).hex()
+    # and SciPy's rel_entr, summed exactly
+    exact = math.fsum(rel_entr(p, q).ravel()) / (1 if reduction == "sum" else shape[0])
+    assert got == pytest.approx(exact, rel=1e-12, abs=1e-300)
+
+
+def test_fast_kl_infinite_divergence_is_the_generic_one():
+    p, q = RNG.dirichlet(np.ones(3), 10), RNG.dirichlet(np.ones(3), 10)
+    q[2, 1] = 0.0                            # p > 0 where q = 0: infinite, as SciPy
+    assert lm.kl_divergence(p, q) == generic("kl_divergence", p, q) == np.inf
+    assert np.isinf(rel_entr(p, q).sum())
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, -0.1, 1.5])
+@pytest.mark.parametrize("arg", ["y_true", "y_pred"])
+def test_fast_kl_raises_the_generic_errors(value, arg):
+    args = dict(y_true=RNG.dirichlet(np.ones(4), 50), y_pred=RNG.dirichlet(np.ones(4), 50))
+    args[arg][42, 3] = value
+    with pytest.raises(ValueError, match=r"\(42, 3\)") as ours:
+        lm.kl_divergence(**args)
+    with pytest.raises(ValueError) as full:
+        generic("kl_divergence", args["y_true"], args["y_pred"])
+    assert str(ours.value) == str(full.value)
+
+
+def test_fast_kl_leaves_other_inputs_to_the_generic_path():
+    p, q = RNG.dirichlet(np.ones(4), 20), RNG.dirichlet(np.ones(4), 20)
+    fast = lm.kl_divergence(p, q)
+    assert fast == pytest.approx(rel_entr(p, q).sum() / 20, rel=1e-13)
+    with pytest.raises(ValueError, match="shape"):
+        lm.kl_divergence(p, q[:19])
+    assert lm.kl_divergence(np.log(p + 1e-300), q, log_true=True) == pytest.approx(
+        fast, rel=1e-12)
+    assert lm.kl_divergence(p, np.log(q), log_pred=True) == pytest.approx(fast, rel=1e-12)
+    assert lm.kl_divergence(np.asfortranarray(p), q) == pytest.approx(fast, rel=1e-15)
+    assert lm.kl_divergence(p.tolist(), q.tolist()) == fast
+    assert lm.kl_divergence(p, q, sample_weight=np.ones(20)) == pytest.approx(fast, rel=1e-15)
+    assert lm.kl_divergence(p, q, n_threads=1) == fast
+    assert lm.kl_divergence(p[None], q[None]) == pytest.approx(fast * 20, rel=1e-15)
+    assert lm.kl_divergence(p[0], q[0]) == pytest.approx(rel_entr(p[0], q[0]).sum(), rel=1e-13)
+    with pytest.raises(lm.InvalidParameterError, match="reduction"):
+        lm.kl_divergence(p, q, reduction="avg")

@@ -788,28 +788,40 @@ def elementwise3_kernel(int kind, const floating_a[:, :] y, const floating_b[:, 
 
 
 def small_triple_state(int kind, const double[::1] y, const double[::1] a,
-                       const double[::1] c, double param=0.0):
+                       const double[::1] c, double param=0.0, double param2=0.0):
     """The state elementwise3_kernel(kind, y[:, None], a[:, None], c[:, None],
     ...) returns for contiguous 1-D float64 inputs, unweighted: the same
     blocks, lanes and folds, run serially (the lean path of small calls, as
-    small_pair_state).  The margin ranking term."""
-    if kind != MARGIN_RANKING:
-        raise ValueError(f"kind must be MARGIN_RANKING; got {kind}.")
+    small_pair_state).  The margin ranking and Gaussian NLL terms; for the
+    latter, None if a variance ``c`` is negative (the term would clamp it:
+    the generic path raises)."""
+    if kind != MARGIN_RANKING and kind != GAUSSIAN_NLL:
+        raise ValueError(f"kind must be MARGIN_RANKING or GAUSSIAN_NLL; got {kind}.")
     cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(3), nb = n_blocks(n, rpb)
-    cdef Py_ssize_t b, start, stop
+    cdef Py_ssize_t b, i, start, stop
+    cdef bint negative = False
     cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
     cdef Acc lw
     cdef Acc4 lanes
     cdef lm_params prm
     prm.p0 = param
-    prm.p1 = 0.0
+    prm.p1 = param2
+    if kind == GAUSSIAN_NLL:
+        for i in range(n):
+            negative = negative | (c[i] < 0.0)
+        if negative:
+            return None
     with nogil:
         for b in range(nb):
             start = b * rpb
             stop = block_stop(start, rpb, n)
-            lm_margin_ranking_lanes(&y[start], &a[start], &c[start], 1, stop - start, prm,
-                                    <double*>&lanes)
+            if kind == GAUSSIAN_NLL:
+                lm_gaussian_nll_lanes(&y[start], &a[start], &c[start], 1, stop - start, prm,
+                                      <double*>&lanes)
+            else:
+                lm_margin_ranking_lanes(&y[start], &a[start], &c[start], 1, stop - start,
+                                        prm, <double*>&lanes)
             acc_store(partials, b, 0, acc_merge(acc_zero(), acc4_total(lanes)))
             lw.s = stop - start
             lw.c = 0.0

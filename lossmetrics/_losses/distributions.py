@@ -18,6 +18,7 @@ from lossmetrics._core.validation import (
     first_index_where,
 )
 from lossmetrics._kernels import kernels
+from lossmetrics._losses.lean import NO_WEIGHTS, finite_state, plain_matrices
 
 
 def _check_distribution(x, name, is_log, n_threads):
@@ -84,6 +85,26 @@ def kl_state(checked, want_none=False, groups=None):
     return state, per
 
 
+_MEAN_ROWS, _SUM_ROWS = dict(reduction="mean", rows_per_sample=1), dict(reduction="sum")
+
+
+def _lean_kl(y_true, y_pred, log_true=False, log_pred=False, reduction="mean"):
+    """KL of small (N, C) float64 probabilities without options, or None (the
+    declarations' fast path, see lossmetrics/_losses/lean.py): the generic
+    path's kernel, which checks every value in [0, 1] as it reads it; a value
+    outside, NaN, or an infinite result (p > 0 where q = 0) goes to the
+    generic path, which raises or returns it."""
+    if not (log_true is False and log_pred is False and isinstance(reduction, str)
+            and reduction in ("mean", "sum", "batchmean") and plain_matrices(y_true, y_pred)):
+        return None
+    state, _, in_range = kernels("_class_kernels").kl_kernel(
+        y_true, y_pred, False, False, NO_WEIGHTS, 1, False, 1)
+    if not in_range or finite_state(state) is None:
+        return None
+    return torch_result(state, _SUM_ROWS if reduction == "sum" else _MEAN_ROWS,
+                        "kl_divergence")
+
+
 def _demo(d):
     uniform = np.full_like(d.proba, 1.0 / d.proba.shape[1])
     return [("kl_divergence (vs uniform)", lambda: kl_divergence(d.proba, uniform), "numpy",
@@ -103,7 +124,7 @@ KL_DIVERGENCE = Loss(
     reference="torch.nn.functional.kl_div(reduction='batchmean') / scipy.special.rel_entr",
     example=("[[.2, .3, .5], [.1, .1, .8], [.6, .2, .2], [.25, .25, .5]]",
              "[[.3, .3, .4], [.2, .2, .6], [.5, .25, .25], [.1, .4, .5]]"),
-    element_shape=lambda shape: tuple(shape[1:-1]), demo=_demo,
+    element_shape=lambda shape: tuple(shape[1:-1]), fast=_lean_kl, demo=_demo,
 )
 
 

@@ -12,7 +12,7 @@ from lossmetrics._core.validation import (
     first_index_where,
 )
 from lossmetrics._losses.elementwise import (
-    EPS, FULL, check_elementwise_pair, triple_state,
+    EPS, FULL, check_elementwise_pair, lean_pair, triple_state,
 )
 
 _GAUSSIAN_EPS = 1e-6
@@ -92,6 +92,9 @@ VAR = Option("var", "the predicted variances: one per element, per row, or a flo
 GAUSSIAN_NLL_LOSS = Loss(
     name="gaussian_nll_loss", check=check_gaussian_nll_loss, state=triple_state("GAUSSIAN_NLL", "var"),
     result=torch_result, result_keys=("reduction",), options=(VAR, FULL, EPS, REDUCTION),
+    # default full and eps only: the term's parameter is eps
+    fast=lean_pair("gaussian_nll_loss", "GAUSSIAN_NLL", check_gaussian_nll_loss,
+                   fixed=_GAUSSIAN_EPS, third="var"),
     target="values", prediction="means (and variances)",
     reference="torch.nn.functional.gaussian_nll_loss",
     example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]", "[1.0, 0.5, 2.0, 0.25]"),

@@ -8,7 +8,8 @@ any input it cannot vouch for goes to the generic path, which raises the
 errors: a NaN or infinity gives a non-finite state, and every other input
 (lists, float32, strides, weights, options it does not know) is left alone.
 Only terms whose inputs need no check beyond finiteness take it (of two
-vectors, or three: ``small_triple_state``, margin ranking).
+vectors, or three: ``small_triple_state``, margin ranking and the Gaussian
+NLL, whose variances it checks for a sign).
 """
 import numpy as np
 
@@ -52,6 +53,17 @@ def plain_rows(labels, scores):
             and scores.flags.c_contiguous and labels.flags.aligned and scores.flags.aligned)
 
 
+def plain_matrices(a, b):
+    """Whether the lean path takes ``a`` and ``b``: float64 arrays of one 2-D
+    shape, C-contiguous, aligned, 1 to LEAN_BELOW - 1 rows and at least one
+    column."""
+    return (type(a) is np.ndarray and type(b) is np.ndarray
+            and a.dtype == _F64 and b.dtype == _F64 and a.ndim == 2
+            and a.shape == b.shape and 0 < a.shape[0] < LEAN_BELOW and a.shape[1] > 0
+            and a.flags.c_contiguous and b.flags.c_contiguous
+            and a.flags.aligned and b.flags.aligned)
+
+
 def finite_state(state):
     """``state`` if every entry is finite, else None (the generic path raises)."""
     return state if all_finite(state) else None
@@ -60,7 +72,7 @@ def finite_state(state):
 def lean_state(term, y_true, y_pred, param=0.0, third=None):
     """The kernel's (2, 2) state of ``term`` on plain small vectors, or None;
     with ``third`` (a term of three operands, margin ranking's x2), of the
-    three vectors."""
+    three vectors; the Gaussian NLL's variances must not be negative)."""
     if not plain_vectors(y_true, y_pred):
         return None
     k = kernels("_elementwise_kernels")
@@ -69,7 +81,8 @@ def lean_state(term, y_true, y_pred, param=0.0, third=None):
         return finite_state(k.small_pair_state(kind, y_true, y_pred, param))
     if not plain_vectors(y_pred, third):
         return None
-    return finite_state(k.small_triple_state(kind, y_true, y_pred, third, param))
+    state = k.small_triple_state(kind, y_true, y_pred, third, param)
+    return None if state is None else finite_state(state)
 
 
 def lean_param(options, option=None, fixed=0.0):
