@@ -58,7 +58,8 @@ def test_fast_path_is_the_generic_path_bit_for_bit(case, n):
 
 
 @pytest.mark.parametrize("name", sorted(set(FAST) & {"mean_squared_error", "mean_absolute_error",
-                                                     "root_mean_squared_error"}))
+                                                     "root_mean_squared_error",
+                                                     "median_absolute_error"}))
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 8191, 8192, 8193, 20_000, 65_535, 65_536])
 def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
     a = RNG.normal(size=n) * 10.0 ** RNG.integers(-5, 5, n)
@@ -80,7 +81,8 @@ def test_the_pair_fast_paths_are_the_lean_terms():
                           "root_mean_squared_error", "mean_absolute_percentage_error",
                           "mean_squared_log_error", "root_mean_squared_log_error",
                           "mean_pinball_loss", "mse_loss", "l1_loss", "huber_loss",
-                          "smooth_l1_loss", "soft_margin_loss", "poisson_nll_loss"}
+                          "smooth_l1_loss", "soft_margin_loss", "poisson_nll_loss",
+                          "median_absolute_error"}
 
 
 # Each pair loss with its default options and with each option it takes.
@@ -227,7 +229,7 @@ def test_fast_regression_raises_the_generic_errors(name, value, arg):
 
 @pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error",
                                   "root_mean_squared_error", "mean_absolute_percentage_error",
-                                  "mean_pinball_loss"])
+                                  "mean_pinball_loss", "median_absolute_error"])
 def test_fast_regression_leaves_other_inputs_to_the_generic_path(name):
     fn = getattr(lm, name)
     a, b = RNG.normal(size=10), RNG.normal(size=10)
@@ -503,3 +505,10 @@ def test_fast_kl_leaves_other_inputs_to_the_generic_path():
     assert lm.kl_divergence(p[0], q[0]) == pytest.approx(rel_entr(p[0], q[0]).sum(), rel=1e-13)
     with pytest.raises(lm.InvalidParameterError, match="reduction"):
         lm.kl_divergence(p, q, reduction="avg")
+
+
+def test_fast_median_of_errors_too_large_to_add_is_the_generic_one():
+    # Finite errors whose sum overflows: the generic path (scikit-learn's value).
+    a, b = np.array([1e308, 2.0, 1e308]), np.array([0.0, 1.0, 0.0])
+    assert math.isinf(sum(np.abs(a - b).tolist()))
+    assert lm.median_absolute_error(a, b) == skm.median_absolute_error(a, b) == 1e308

@@ -6,11 +6,14 @@ A quantile is not a sum: these metrics have no state that merges batch by
 batch (``Accumulator`` refuses them, saying so).  The quantiles follow
 scikit-learn's definitions exactly: ``np.median`` for the unweighted median,
 and its weighted "averaged inverted CDF" (``_weighted_percentile`` with
-``average=True``) otherwise.  In memory, unweighted quantiles select the two
+``average=True``) otherwise (the same value: the middle order statistic, or
+the mean of the two middle ones).  In memory, unweighted quantiles select the two
 order statistics they need (``np.partition``, linear time) instead of
 sorting; on Dask arrays the same quantiles are found in passes over the
 chunks (``selection``: a histogram of the values' bit patterns per pass).
 """
+import math
+
 import numpy as np
 
 from lossmetrics._core.declaration import Loss, public, sklearn_demo
@@ -19,6 +22,7 @@ from lossmetrics._core.errors import undefined_metric_warning, warn
 from lossmetrics._core.rounds import Rounds
 from lossmetrics._core.validation import as_array
 from lossmetrics._losses.elementwise import ALPHA
+from lossmetrics._losses.lean import plain_vectors
 from lossmetrics._losses.regression import (
     MULTIOUTPUT, _average_outputs, _check_quantile, _check_regression, regression_state,
 )
@@ -68,12 +72,24 @@ def median_state(checked, want_none=False):
     """The per-output medians of |y_true - y_pred| (not a mergeable state)."""
     checked.run_deferred()   # NaN and infinity: the errors scikit-learn raises
     sw = checked.sample_weight if checked.sample_weight.size else None
-    medians = []
-    for y, x in _columns(checked):
-        errors = np.abs(x - y)
-        medians.append(np.median(errors) if sw is None
-                       else weighted_quantile(errors, sw, 0.5))
+    # (unweighted: np.median's value, from one partition without its overhead)
+    medians = [weighted_quantile(np.abs(x - y), sw, 0.5) for y, x in _columns(checked)]
     return np.array(medians), None
+
+
+def _lean_median(y_true, y_pred, multioutput="uniform_average"):
+    """The median absolute error of small plain float64 vectors, one output,
+    or None (the declarations' fast path, see lossmetrics/_losses/lean.py):
+    the generic path's quantile of the same errors; a NaN, an infinity or
+    errors whose sum overflows go to the generic path, which raises."""
+    if not (isinstance(multioutput, str) and multioutput == "uniform_average"
+            and plain_vectors(y_true, y_pred)):
+        return None
+    with np.errstate(over="ignore"):
+        errors = np.abs(y_pred - y_true)
+        if not math.isfinite(errors.sum()):
+            return None
+    return float(weighted_quantile(errors, None, 0.5))
 
 
 def _absolute_errors(checked):
@@ -207,7 +223,8 @@ def check_d2_absolute_error_score(y_true, y_pred, *, sample_weight=None, n_threa
                      multioutput, 0.5)
 
 
-def _declare(name, check, state, result, options, scorer, greater_is_better, rounds):
+def _declare(name, check, state, result, options, scorer, greater_is_better, rounds,
+             fast=None):
     return Loss(
         name=name, check=check, state=state, result=result,
         result_keys=("multioutput", "n_samples") if greater_is_better else ("multioutput",),
@@ -218,13 +235,14 @@ def _declare(name, check, state, result, options, scorer, greater_is_better, rou
         greater_is_better=greater_is_better, rounds=rounds,
         unmergeable="a quantile of all the rows is not found from the quantiles of parts "
                     "(the median of medians is not the median)",
-        demo=sklearn_demo(name),
+        fast=fast, demo=sklearn_demo(name),
     )
 
 
 MEDIAN_ABSOLUTE_ERROR = _declare("median_absolute_error", check_median_absolute_error,
                                  median_state, median_result, (MULTIOUTPUT,),
-                                 "neg_median_absolute_error", False, _median_rounds())
+                                 "neg_median_absolute_error", False, _median_rounds(),
+                                 fast=_lean_median)
 # (scikit-learn has no scorer for the pinball D²: its quantile is an option.)
 D2_PINBALL_SCORE = _declare("d2_pinball_score", check_d2_pinball_score, d2_pinball_state,
                             d2_pinball_result, (ALPHA, MULTIOUTPUT), "", True,
