@@ -72,8 +72,10 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
 # The losses whose fast path takes two plain vectors (lossmetrics/_losses/lean.py),
 # and three.
 TRIPLES = ["gaussian_nll_loss", "margin_ranking_loss"]
+DEVIANCES = ["mean_poisson_deviance", "mean_gamma_deviance", "mean_tweedie_deviance"]
 PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy",
-                            "brier_score_loss", "kl_divergence"} - set(TRIPLES))
+                            "brier_score_loss", "kl_divergence"} - set(TRIPLES)
+               - set(DEVIANCES))
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -512,3 +514,53 @@ def test_fast_median_of_errors_too_large_to_add_is_the_generic_one():
     a, b = np.array([1e308, 2.0, 1e308]), np.array([0.0, 1.0, 0.0])
     assert math.isinf(sum(np.abs(a - b).tolist()))
     assert lm.median_absolute_error(a, b) == skm.median_absolute_error(a, b) == 1e308
+
+
+# Each deviance with the powers of its domains: (name, options, y_true's least value).
+DEVIANCE_CALLS = [("mean_poisson_deviance", {}, 0.0), ("mean_gamma_deviance", {}, 0.5)] + [
+    ("mean_tweedie_deviance", {"power": power}, least)
+    for power, least in [(0, -5.0), (0.0, -5.0), (-1, -5.0), (-0.5, -5.0), (1, 0.0),
+                         (1.0, 0.0), (1.5, 0.0), (2, 0.5), (3, 0.5), (4.5, 0.5)]]
+
+
+@pytest.mark.parametrize(("name", "options", "least"), DEVIANCE_CALLS)
+@pytest.mark.parametrize("n", [1, 5, 4096, 65_535, 65_536])
+def test_fast_deviance_is_the_generic_path_bit_for_bit(name, options, least, n):
+    y = np.maximum(RNG.poisson(3.0, n) + least, least).astype(float)
+    y[0] = least                         # the edge of the domain (0 for Poisson)
+    p = RNG.uniform(0.01, 6.0, n)
+    got = getattr(lm, name)(y, p, **options)
+    assert got.hex() == generic(name, y, p, **options).hex()
+    assert got == pytest.approx(getattr(skm, name)(y, p, **options), rel=1e-12)
+
+
+@pytest.mark.parametrize(("name", "options", "least"), DEVIANCE_CALLS)
+@pytest.mark.parametrize(("arg", "value"), [("y_true", np.nan), ("y_pred", np.inf),
+                                            ("y_true", -1.0), ("y_pred", 0.0),
+                                            ("y_pred", -2.0), ("y_true", 0.0)])
+def test_fast_deviance_raises_the_generic_errors(name, options, least, arg, value):
+    y, p = RNG.uniform(1.0, 3.0, 50), RNG.uniform(1.0, 3.0, 50)
+    (y if arg == "y_true" else p)[42] = value
+    try:
+        want = generic(name, y, p, **options)
+    except ValueError as exc:
+        with pytest.raises(ValueError) as ours:
+            getattr(lm, name)(y, p, **options)
+        assert str(ours.value) == str(exc)
+        with pytest.raises(ValueError):
+            getattr(skm, name)(y, p, **options)
+        return
+    assert getattr(lm, name)(y, p, **options).hex() == want.hex()   # inside the domain
+
+
+def test_fast_deviance_leaves_other_inputs_to_the_generic_path():
+    y, p = RNG.uniform(1.0, 3.0, 10), RNG.uniform(1.0, 3.0, 10)
+    with pytest.raises(lm.InvalidParameterError, match="power"):
+        lm.mean_tweedie_deviance(y, p, power=0.5)
+    with pytest.raises(ValueError, match="Multioutput not supported"):
+        lm.mean_poisson_deviance(y.reshape(5, 2), p.reshape(5, 2))
+    fast = lm.mean_tweedie_deviance(y, p, power=1.5)
+    assert lm.mean_tweedie_deviance(list(y), list(p), power=1.5) == fast
+    assert lm.mean_tweedie_deviance(y, np.repeat(p, 2)[::2], power=1.5) == fast
+    assert lm.mean_tweedie_deviance(y, p, power=1.5, n_threads=1) == fast
+    assert lm.mean_tweedie_deviance(y, p, power=1.5, sample_weight=np.ones(10)) == fast

@@ -609,13 +609,13 @@ def small_pair_state(int kind, const double[::1] y, const double[::1] x, double 
     folds, run serially without the generic machinery (the lean path of small
     calls, lossmetrics/_losses/lean.py).  The terms of squared, absolute,
     Huber, smooth L1, soft margin, Poisson (log input), squared logarithmic,
-    absolute percentage and pinball errors."""
+    absolute percentage and pinball errors, and the Tweedie deviances."""
     cdef Py_ssize_t nb = n_blocks(y.shape[0], rows_per_block(1))
     cdef lm_params prm
     prm.p0 = param
     prm.p1 = 0.0
     if kind not in (SQUARED_ERROR, ABSOLUTE_ERROR, HUBER, SMOOTH_L1, SOFT_MARGIN,
-                    POISSON_LOG, SQUARED_LOG_ERROR, ABSOLUTE_PERCENTAGE_ERROR, PINBALL):
+                    POISSON_LOG, SQUARED_LOG_ERROR, ABSOLUTE_PERCENTAGE_ERROR, PINBALL, TWEEDIE):
         raise ValueError(f"kind must be a term of small_pair_state; got {kind}.")
     cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
@@ -636,8 +636,10 @@ def small_pair_state(int kind, const double[::1] y, const double[::1] x, double 
             _small_blocks(<SquaredLogError*>NULL, y, x, prm, partials)
         elif kind == ABSOLUTE_PERCENTAGE_ERROR:
             _small_blocks(<AbsolutePercentageError*>NULL, y, x, prm, partials)
-        else:
+        elif kind == PINBALL:
             _small_blocks(<Pinball*>NULL, y, x, prm, partials)
+        else:
+            _small_blocks(<Tweedie*>NULL, y, x, prm, partials)
         combine_blocks(partials, state)
     return np.asarray(state)
 

@@ -59,7 +59,7 @@ static inline double lm_pinball(double y, double x, lm_params p)
 }
 
 /* scikit-learn's Tweedie deviance term of power p0, in its formulas and order
- * of operations: p0 < 0 and 1 < p0 < 2 or p0 > 2 the general power form,
+ * of operations (non-finite for a non-finite y or x, as every term here): p0 < 0 and 1 < p0 < 2 or p0 > 2 the general power form,
  * 0 the squared error, 1 the Poisson deviance 2 (y log(y / x) - y + x) with
  * 0 log 0 = 0, 2 the Gamma deviance 2 (log(x / y) + y / x - 1).  The
  * branch on the power is the same for every element of a call. */
@@ -75,8 +75,12 @@ static inline double lm_tweedie(double y, double x, lm_params p)
     if (q == 2.0)
         return 2.0 * (log(x / y) + y / x - 1.0);
     double yp = q < 0.0 ? (y > 0.0 ? y : 0.0) : y;
+    /* (y - y) + (x - x): an infinite x, whose negative powers are 0 for
+     * p0 > 2, shows in the sums as NaN (the value of a finite term is
+     * unchanged: adding 0 to it is exact, and a sum has no -0). */
     return 2.0 * (pow(yp, 2.0 - q) / ((1.0 - q) * (2.0 - q))
-                  - y * pow(x, 1.0 - q) / (1.0 - q) + pow(x, 2.0 - q) / (2.0 - q));
+                  - y * pow(x, 1.0 - q) / (1.0 - q) + pow(x, 2.0 - q) / (2.0 - q))
+           + ((y - y) + (x - x));
 }
 
 /* PyTorch's HuberLoss: 0.5 d^2 below delta, delta (d - delta / 2) above,

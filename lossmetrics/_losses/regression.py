@@ -204,12 +204,24 @@ def _check_deviance(metric, y_true, y_pred, sample_weight, n_threads, power,
     return checked
 
 
+def _in_domain(power, y_min, x_min):
+    """Whether values of least y_true ``y_min`` and least y_pred ``x_min``
+    lie in the domain of the Tweedie power (False for a NaN)."""
+    if power < 0:
+        return x_min > 0
+    if 1 <= power < 2:
+        return y_min >= 0 and x_min > 0
+    return power < 1 or (y_min > 0 and x_min > 0)
+
+
 def check_deviance_domain(checked, power):
     """scikit-learn's error for values outside the domain of the power."""
     y, x = checked.y_true, checked.y_pred
     if power < 0 or power >= 1:
         # (the arrays' own min: np.min's dispatch costs more than a small array)
         y_min, x_min = y.min(), x.min()
+        if _in_domain(power, y_min, x_min):
+            return checked
     message = f"Mean Tweedie deviance error with power={power} can only be used on "
     if power < 0 and x_min <= 0:
         raise ValueError(message + "strictly positive y_pred." + _first(x, x <= 0, "y_pred"))
@@ -367,6 +379,23 @@ def _lean(metric, term, root, option, y_true, y_pred, multioutput="uniform_avera
 _LEAN_PARAMS = dict(multioutput="uniform_average", n_outputs=1)
 
 
+def _lean_deviance(metric, fixed, y_true, y_pred, **options):
+    """The Tweedie deviance of power ``fixed`` (None: the call's ``power``
+    option) for small plain float64 vectors, or None (see _lean): values
+    outside the power's domain go to the generic path, which raises."""
+    power = fixed
+    if fixed is None:
+        power = lean_param(options, ("power", _check_power, 0))
+    elif options:
+        return None
+    if power is None or not plain_vectors(y_true, y_pred):
+        return None
+    if (power < 0 or power >= 1) and not _in_domain(power, y_true.min(), y_pred.min()):
+        return None
+    state = lean_state("TWEEDIE", y_true, y_pred, float(power))
+    return None if state is None else regression_result(False, state, _LEAN_PARAMS, metric)
+
+
 def _average_outputs(errors, multioutput):
     if isinstance(multioutput, str):
         if multioutput == "raw_values":
@@ -421,7 +450,10 @@ _LEAN = {"SQUARED_ERROR": None, "ABSOLUTE_ERROR": None, "ABSOLUTE_PERCENTAGE_ERR
                      inspect.signature(check_mean_pinball_loss).parameters["alpha"].default)}
 
 
-def _declare(name, check, term, root=False, options=(MULTIOUTPUT,), scorer=True):
+def _declare(name, check, term, root=False, options=(MULTIOUTPUT,), scorer=True,
+             fast=None):
+    if fast is None and term in _LEAN:
+        fast = functools.partial(_lean, name, term, root, _LEAN[term])
     return Loss(
         name=name, check=check,
         state=functools.partial(regression_state, term),
@@ -432,7 +464,7 @@ def _declare(name, check, term, root=False, options=(MULTIOUTPUT,), scorer=True)
         example=(("[3.0, 0.5, 2.0, 7.0]", "[2.5, 1.0, 2.0, 8.0]") if term == "TWEEDIE"
                  else ("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]")),
         scorer=f"neg_{name}" if scorer else "", response_method="predict" if scorer else "",
-        fast=functools.partial(_lean, name, term, root, _LEAN[term]) if term in _LEAN else None,
+        fast=fast,
         demo=sklearn_demo(name),
     )
 
@@ -454,13 +486,16 @@ MEAN_ABSOLUTE_PERCENTAGE_ERROR = _declare(
 # (scikit-learn has no scorer for the pinball loss: its quantile is an option.)
 MEAN_PINBALL_LOSS = _declare("mean_pinball_loss", check_mean_pinball_loss, "PINBALL",
                              options=(ALPHA, MULTIOUTPUT), scorer=False)
-MEAN_POISSON_DEVIANCE = _declare("mean_poisson_deviance", check_mean_poisson_deviance,
-                                 "TWEEDIE", options=())
-MEAN_GAMMA_DEVIANCE = _declare("mean_gamma_deviance", check_mean_gamma_deviance, "TWEEDIE",
-                               options=())
+MEAN_POISSON_DEVIANCE = _declare(
+    "mean_poisson_deviance", check_mean_poisson_deviance, "TWEEDIE", options=(),
+    fast=functools.partial(_lean_deviance, "mean_poisson_deviance", 1))
+MEAN_GAMMA_DEVIANCE = _declare(
+    "mean_gamma_deviance", check_mean_gamma_deviance, "TWEEDIE", options=(),
+    fast=functools.partial(_lean_deviance, "mean_gamma_deviance", 2))
 # (scikit-learn has no scorer for the Tweedie deviance: its power is an option.)
-MEAN_TWEEDIE_DEVIANCE = _declare("mean_tweedie_deviance", check_mean_tweedie_deviance,
-                                 "TWEEDIE", options=(POWER,), scorer=False)
+MEAN_TWEEDIE_DEVIANCE = _declare(
+    "mean_tweedie_deviance", check_mean_tweedie_deviance, "TWEEDIE", options=(POWER,),
+    scorer=False, fast=functools.partial(_lean_deviance, "mean_tweedie_deviance", None))
 
 
 MAX_ERROR = Loss(
