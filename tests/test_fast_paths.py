@@ -9,6 +9,7 @@ fast path where it applies, and through the generic driver
 References: the generic driver, and scikit-learn called live.
 """
 import inspect
+import re
 import math
 from fractions import Fraction
 
@@ -32,6 +33,17 @@ def generic(name, *args, **options):
     return finish(loss, loss.check(*args, **options))
 
 
+def same_error(fast_call, name, *args, **options):
+    """The message of the ValueError that ``fast_call()`` (the public function,
+    fast path first) raises: the generic path's on ``args`` and ``options``."""
+    with pytest.raises(ValueError) as fast:
+        fast_call()
+    with pytest.raises(ValueError) as full:
+        generic(name, *args, **options)
+    assert str(fast.value) == str(full.value)
+    return str(fast.value)
+
+
 def test_the_losses_with_fast_paths_have_cases():
     assert FAST and {CASES[c][0] for c in FAST_CASES} == set(FAST)
 
@@ -41,8 +53,8 @@ def test_the_losses_with_fast_paths_have_cases():
 def test_fast_path_is_the_generic_path_bit_for_bit(case, n):
     name, make = CASES[case].name, CASES[case].make
     y, pred, kwargs = make(RNG, n, np.float64)
-    third = set(kwargs) & set(ROW_ARRAYS)   # a third operand: x2 (margin ranking), var
-    assert third <= {"x2", "var"}
+    third = set(kwargs) & set(ROW_ARRAYS)   # a third operand: x2, var, negative
+    assert third <= {"x2", "var", "negative"}
     calls = [(y, pred, kwargs)]
     if name == "log_loss" or (name == "brier_score_loss" and pred.ndim == 2):
         k = pred.shape[1] if pred.ndim == 2 else 2
@@ -74,8 +86,8 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
 TRIPLES = ["gaussian_nll_loss", "margin_ranking_loss"]
 DEVIANCES = ["mean_poisson_deviance", "mean_gamma_deviance", "mean_tweedie_deviance"]
 PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy",
-                            "brier_score_loss", "kl_divergence"} - set(TRIPLES)
-               - set(DEVIANCES))
+                            "brier_score_loss", "kl_divergence", "triplet_margin_loss"}
+               - set(TRIPLES) - set(DEVIANCES))
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -132,11 +144,9 @@ def test_fast_margin_ranking_is_the_generic_path_bit_for_bit(options, n):
 def test_fast_margin_ranking_raises_the_generic_errors(value, arg):
     args = dict(y_true=np.ones(100), x1=RNG.normal(size=100), x2=RNG.normal(size=100))
     args[arg][42] = value
-    with pytest.raises(ValueError, match=rf"{arg} has .* index 42") as ours:
-        lm.margin_ranking_loss(**args)
-    with pytest.raises(ValueError) as full:
-        generic("margin_ranking_loss", args["y_true"], args["x1"], x2=args["x2"])
-    assert str(ours.value) == str(full.value)
+    message = same_error(lambda: lm.margin_ranking_loss(**args), "margin_ranking_loss",
+                         args["y_true"], args["x1"], x2=args["x2"])
+    assert re.search(rf"{arg} has .* index 42", message)
 
 
 def test_fast_margin_ranking_leaves_other_inputs_to_the_generic_path():
@@ -182,11 +192,9 @@ def test_fast_gaussian_nll_raises_the_generic_errors(value, arg):
     args[arg][42] = value
     if arg != "var" and value in (-1.0, -5e-324):
         return                              # a valid mean or target
-    with pytest.raises(ValueError, match="42") as ours:
-        lm.gaussian_nll_loss(**args)
-    with pytest.raises(ValueError) as full:
-        generic("gaussian_nll_loss", args["y_true"], args["y_pred"], var=args["var"])
-    assert str(ours.value) == str(full.value)
+    message = same_error(lambda: lm.gaussian_nll_loss(**args), "gaussian_nll_loss",
+                         args["y_true"], args["y_pred"], var=args["var"])
+    assert "42" in message
 
 
 def test_fast_gaussian_nll_leaves_other_inputs_to_the_generic_path():
@@ -279,12 +287,8 @@ def test_fast_log_loss_raises_the_generic_errors(value):
     y = np.arange(100) % 3
     p = RNG.dirichlet(np.ones(3), 100)
     p[42, 1] = value
-    with pytest.raises(ValueError, match="index") as ours:
-        lm.log_loss(y, p)
-    with pytest.raises(ValueError) as full:
-        generic("log_loss", y, p)
-    assert str(ours.value) == str(full.value)
-    assert "42" in str(ours.value)
+    message = same_error(lambda: lm.log_loss(y, p), "log_loss", y, p)
+    assert "index" in message and "42" in message
 
 
 def test_fast_log_loss_leaves_other_inputs_to_the_generic_path():
@@ -391,12 +395,7 @@ def test_fast_cross_entropy_raises_the_generic_errors(where, value):
         z[17, 3] = value
     else:
         y[17] = value
-    with pytest.raises(ValueError) as fast:
-        lm.cross_entropy(y, z)
-    with pytest.raises(ValueError) as generic_error:
-        generic("cross_entropy", y, z)
-    assert str(fast.value) == str(generic_error.value)
-    assert "17" in str(fast.value)
+    assert "17" in same_error(lambda: lm.cross_entropy(y, z), "cross_entropy", y, z)
 
 
 BRIER_LABELS = [(0, 1), (-1, 1), (0,), (1,), (-1,), (-1, 0), (-1, 0, 1), (2, 3), (0, 1, 2)]
@@ -427,11 +426,7 @@ def test_fast_binary_brier_raises_the_generic_errors(value):
     y = np.arange(100) % 2
     p = RNG.random(100)
     p[42] = value
-    with pytest.raises(ValueError) as ours:
-        lm.brier_score_loss(y, p)
-    with pytest.raises(ValueError) as full:
-        generic("brier_score_loss", y, p)
-    assert str(ours.value) == str(full.value)
+    assert "42" in same_error(lambda: lm.brier_score_loss(y, p), "brier_score_loss", y, p)
 
 
 def test_fast_binary_brier_leaves_other_inputs_to_the_generic_path():
@@ -483,11 +478,8 @@ def test_fast_kl_infinite_divergence_is_the_generic_one():
 def test_fast_kl_raises_the_generic_errors(value, arg):
     args = dict(y_true=RNG.dirichlet(np.ones(4), 50), y_pred=RNG.dirichlet(np.ones(4), 50))
     args[arg][42, 3] = value
-    with pytest.raises(ValueError, match=r"\(42, 3\)") as ours:
-        lm.kl_divergence(**args)
-    with pytest.raises(ValueError) as full:
-        generic("kl_divergence", args["y_true"], args["y_pred"])
-    assert str(ours.value) == str(full.value)
+    assert "(42, 3)" in same_error(lambda: lm.kl_divergence(**args), "kl_divergence",
+                                   args["y_true"], args["y_pred"])
 
 
 def test_fast_kl_leaves_other_inputs_to_the_generic_path():
@@ -564,3 +556,65 @@ def test_fast_deviance_leaves_other_inputs_to_the_generic_path():
     assert lm.mean_tweedie_deviance(y, np.repeat(p, 2)[::2], power=1.5) == fast
     assert lm.mean_tweedie_deviance(y, p, power=1.5, n_threads=1) == fast
     assert lm.mean_tweedie_deviance(y, p, power=1.5, sample_weight=np.ones(10)) == fast
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (64, 10), (4096, 10), (6553, 10),
+                                   (8192, 8)])
+def test_fast_triplet_is_the_generic_path_bit_for_bit(shape, reduction):
+    a, p, n = (RNG.normal(size=shape) for _ in range(3))
+    got = lm.triplet_margin_loss(a, p, n, reduction=reduction)
+    assert got.hex() == generic("triplet_margin_loss", a, p, negative=n,
+                                reduction=reduction).hex()
+    # and PyTorch's definition: the 2-norms of the differences plus eps
+    d_pos = np.sqrt(np.sum((a - p + 1e-6) ** 2, axis=1))
+    d_neg = np.sqrt(np.sum((a - n + 1e-6) ** 2, axis=1))
+    terms = np.maximum(1.0 + d_pos - d_neg, 0.0)
+    exact = math.fsum(terms) / (1 if reduction == "sum" else shape[0])
+    assert got == pytest.approx(exact, rel=1e-12)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("arg", ["anchor", "positive", "negative"])
+def test_fast_triplet_raises_the_generic_errors(value, arg):
+    args = {name: RNG.normal(size=(50, 4)) for name in ("anchor", "positive", "negative")}
+    args[arg][42, 1] = value
+    assert "(42, 1)" in same_error(lambda: lm.triplet_margin_loss(**args),
+                                   "triplet_margin_loss", args["anchor"], args["positive"],
+                                   negative=args["negative"])
+
+
+def test_fast_triplet_leaves_other_inputs_to_the_generic_path():
+    a, p, n = (RNG.normal(size=(20, 3)) for _ in range(3))
+    fast = lm.triplet_margin_loss(a, p, n)
+    with pytest.raises(ValueError, match="shape"):
+        lm.triplet_margin_loss(a, p, n[:19])
+    with pytest.raises(lm.InvalidParameterError, match="margin"):
+        lm.triplet_margin_loss(a, p, n, margin=0.0)
+    assert lm.triplet_margin_loss(a, p, n, margin=1) == fast
+    assert lm.triplet_margin_loss(a.tolist(), p, n) == fast
+    assert lm.triplet_margin_loss(np.asfortranarray(a), p, n) == fast
+    assert lm.triplet_margin_loss(a, p, n, n_threads=1) == fast
+    assert lm.triplet_margin_loss(a, p, n, sample_weight=np.ones(20)) == pytest.approx(
+        fast, rel=1e-15)
+    assert lm.triplet_margin_loss(a, p, n, margin=2.0) > fast
+    assert lm.triplet_margin_loss(a[0], p[0], n[0]) == lm.triplet_margin_loss(
+        a[:1], p[:1], n[:1])
+
+
+@pytest.mark.parametrize("work", [1, 2, 3])
+def test_the_lean_path_takes_only_what_the_generic_path_runs_serially(work):
+    # The lean path runs serially: an input whose work reaches the threads'
+    # threshold takes the generic path, whose kernels use the threads.
+    from lossmetrics._core.threads import SERIAL_BELOW
+    from lossmetrics._losses.lean import plain_matrices, plain_rows, plain_vectors
+
+    below = -(-SERIAL_BELOW // work) - 1          # the largest n with work * n below it
+    for n, serial in ((below, True), (below + 1, False)):
+        v = np.zeros(n)
+        assert plain_vectors(v, v, work=work) is serial
+        m = np.zeros((n, 1))
+        assert plain_matrices(m, m, work) is serial
+    labels = np.zeros(SERIAL_BELOW // 8, dtype=np.int64)
+    assert plain_rows(labels[:-1], np.zeros((labels.size - 1, 8)))
+    assert not plain_rows(labels, np.zeros((labels.size, 8)))

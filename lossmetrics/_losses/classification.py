@@ -159,7 +159,7 @@ def _lean_zero_one(y_true, y_pred, normalize=True):
     path, lossmetrics/_losses/lean.py): integer labels are binary or
     multiclass targets, which every pairing accepts, so the kernel's count is
     the value; other inputs go to the generic path."""
-    if type(normalize) is not bool or not plain_vectors(y_true, y_pred, np.int64):
+    if type(normalize) is not bool or not plain_vectors(y_true, y_pred, np.int64, work=1):
         return None
     state = kernels("_class_kernels").mismatch_kernel(y_true, y_pred, NO_WEIGHTS, 1)
     return zero_one_result(state, {"normalize": normalize}, "zero_one_loss")

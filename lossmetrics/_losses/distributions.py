@@ -95,7 +95,7 @@ def _lean_kl(y_true, y_pred, log_true=False, log_pred=False, reduction="mean"):
     outside, NaN, or an infinite result (p > 0 where q = 0) goes to the
     generic path, which raises or returns it."""
     if not (log_true is False and log_pred is False and isinstance(reduction, str)
-            and reduction in ("mean", "sum", "batchmean") and plain_matrices(y_true, y_pred)):
+            and reduction in ("mean", "sum", "batchmean") and plain_matrices(y_true, y_pred, 2)):
         return None
     state, _, in_range = kernels("_class_kernels").kl_kernel(
         y_true, y_pred, False, False, NO_WEIGHTS, 1, False, 1)

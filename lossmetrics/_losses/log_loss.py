@@ -9,7 +9,7 @@ from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import InvalidParameterError, warn
 from lossmetrics._core.options import Option
 from lossmetrics._kernels import kernels
-from lossmetrics._losses.lean import NO_WEIGHTS
+from lossmetrics._losses.lean import LEAN_BELOW, NO_WEIGHTS
 from lossmetrics._losses.labels import LabelSet, encode
 from lossmetrics._core.state import total, weighted_mean
 from lossmetrics._core.threads import resolve_n_threads
@@ -317,7 +317,6 @@ def _indicator_state(checked, want_none):
     return s, loss
 
 
-_LEAN_BELOW = 1 << 16
 _F64_ROWSUM_TOL = _rowsum_tol(np.float64)
 _MEAN = dict(normalize=True)
 
@@ -325,7 +324,8 @@ _MEAN = dict(normalize=True)
 def _lean_log_loss(y_true, y_proba, normalize=True, labels=None):
     """log_loss of a small call without options, or None: int64 labels
     (at most 64 consecutive values, every one a column) and a float64
-    (n_samples, n_classes) array of fewer than 65,536 rows.
+    (n_samples, n_classes) array of fewer than 65,536 values (serial: larger
+    inputs take the generic path's threads).
 
     It skips the generic checks and machinery, not the rules: the label
     encoding and the kernel are the full path's (the same bits), and any input
@@ -336,7 +336,7 @@ def _lean_log_loss(y_true, y_proba, normalize=True, labels=None):
             and type(y_true) is np.ndarray and type(y_proba) is np.ndarray
             and y_true.dtype == np.int64 and y_proba.dtype == np.float64
             and y_true.ndim == 1 and y_proba.ndim == 2
-            and 0 < y_true.shape[0] == y_proba.shape[0] < _LEAN_BELOW
+            and 0 < y_true.shape[0] == y_proba.shape[0] and y_proba.size < LEAN_BELOW
             and y_true.flags.aligned and y_proba.flags.aligned):
         return None
     label_proba_kernel = kernels("_class_kernels").label_proba_kernel

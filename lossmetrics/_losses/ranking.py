@@ -1,5 +1,6 @@
 """Ranking and metric-learning losses, PyTorch semantics: ``MarginRankingLoss``
 and ``TripletMarginLoss``."""
+import math
 import numbers
 
 import numpy as np
@@ -19,6 +20,7 @@ from lossmetrics._losses.elementwise import (
     EPS, check_elementwise_pair, lean_pair, triple_state,
 )
 from lossmetrics._losses.embeddings import MARGIN, X2
+from lossmetrics._losses.lean import NO_WEIGHTS, plain_matrices
 from lossmetrics._losses.margins import P
 
 
@@ -161,6 +163,28 @@ def triplet_state(checked, want_none=False, groups=None):
         *(groups or ()))
 
 
+def _lean_triplet(anchor, positive, negative=None, margin=1.0, p=2.0, eps=1e-6, swap=False,
+                  reduction="mean"):
+    """The triplet loss of small (N, D) float64 embeddings with the default
+    options, or None (the declarations' fast path, see
+    lossmetrics/_losses/lean.py): one scan of each array for NaN and
+    infinity (the kernel's maximum would hide a NaN), then the kernel; any
+    other input goes to the generic path, which raises."""
+    if not (type(margin) is float and margin == 1.0 and type(p) is float and p == 2.0
+            and type(eps) is float and eps == 1e-6 and swap is False
+            and isinstance(reduction, str) and reduction in ("mean", "sum")
+            and plain_matrices(anchor, positive, 3) and plain_matrices(anchor, negative, 3)):
+        return None
+    scan_2d = kernels("_scan").scan_2d
+    for arr in (anchor, positive, negative):
+        lo, hi, first_nan, _, _ = scan_2d(arr, 1)
+        if first_nan >= 0 or not (math.isfinite(lo) and math.isfinite(hi)):
+            return None
+    state, _ = kernels("_elementwise_kernels").triplet_margin_kernel(
+        anchor, positive, negative, 1.0, 2.0, 1e-6, False, NO_WEIGHTS, False, 1)
+    return torch_result(state, {"reduction": reduction}, "triplet_margin_loss")
+
+
 def _demo_triplet(d):
     # Digits: each predicted distribution (anchor) against the one-hot of its
     # label (positive) and of the next digit (negative).
@@ -191,7 +215,8 @@ TRIPLET_MARGIN_LOSS = Loss(
     example=("[[1., 0, 2], [.5, -1, 0], [0, 1, 1], [2, 2, -1]]",
              "[[1., 1, 1], [0, 1, .5], [1, .5, -1], [-1, 2, 0]]",
              "[[0., 1, 2], [1, -1, .5], [0, 0, 1], [2, 1, -1]]"),
-    element_shape=lambda shape: (), batch_arrays=("negative",), demo=_demo_triplet,
+    element_shape=lambda shape: (), batch_arrays=("negative",), fast=_lean_triplet,
+    demo=_demo_triplet,
 )
 
 
