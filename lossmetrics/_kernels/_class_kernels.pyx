@@ -1284,7 +1284,10 @@ def mismatch_kernel(const label_t[:] a, const label_t[:] b, const double[::1] sw
                     int n_threads,
         const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """The weight of the rows where ``a != b`` and the total weight: a (2, 2)
-    state of compensated (hi, lo) sums (zero_one_loss of numeric labels)."""
+    state of compensated (hi, lo) sums (zero_one_loss of numeric labels).
+    Unweighted, a block counts its mismatches in an integer: the sum of its
+    ones and zeros, exactly as the compensated sums have it (below 2**53),
+    in a loop the compiler vectorises."""
     cdef Py_ssize_t n_rows = a.shape[0]
     cdef bint has_sw = sw.shape[0] > 0
     cdef bint grouped = groups is not None
@@ -1297,7 +1300,7 @@ def mismatch_kernel(const label_t[:] a, const label_t[:] b, const double[::1] sw
     cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
-    cdef Py_ssize_t blk, r, start, stop
+    cdef Py_ssize_t blk, r, start, stop, count
     cdef double w
     cdef Acc la, lw
     with nogil:
@@ -1307,9 +1310,16 @@ def mismatch_kernel(const label_t[:] a, const label_t[:] b, const double[::1] sw
             la = acc_zero()
             lw = acc_zero()
             table = &tables[blk, 0, 0] if grouped else NULL
-            for r in range(start, stop):
-                w = sw[r] if has_sw else 1.0
-                row_add(&la, &lw, table, gp, r, w if a[r] != b[r] else 0.0, w)
+            if not has_sw and not grouped:
+                count = 0
+                for r in range(start, stop):
+                    count = count + (a[r] != b[r])
+                la.s = <double>count
+                lw.s = <double>(stop - start)
+            else:
+                for r in range(start, stop):
+                    w = sw[r] if has_sw else 1.0
+                    row_add(&la, &lw, table, gp, r, w if a[r] != b[r] else 0.0, w)
             if grouped:
                 group_settle(table, 2 * n_groups)
             acc_store(partials, blk, 0, la)
