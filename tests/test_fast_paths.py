@@ -9,6 +9,7 @@ fast path where it applies, and through the generic driver
 References: the generic driver, and scikit-learn called live.
 """
 import inspect
+import warnings
 import re
 import math
 from fractions import Fraction
@@ -85,9 +86,10 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
 # and three.
 TRIPLES = ["gaussian_nll_loss", "margin_ranking_loss"]
 DEVIANCES = ["mean_poisson_deviance", "mean_gamma_deviance", "mean_tweedie_deviance"]
+D2_PINBALL = ["d2_absolute_error_score", "d2_pinball_score"]
 PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy",
                             "brier_score_loss", "kl_divergence", "triplet_margin_loss"}
-               - set(TRIPLES) - set(DEVIANCES))
+               - set(TRIPLES) - set(DEVIANCES) - set(D2_PINBALL))
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -618,3 +620,47 @@ def test_the_lean_path_takes_only_what_the_generic_path_runs_serially(work):
     labels = np.zeros(SERIAL_BELOW // 8, dtype=np.int64)
     assert plain_rows(labels[:-1], np.zeros((labels.size - 1, 8)))
     assert not plain_rows(labels, np.zeros((labels.size, 8)))
+
+
+D2_CALLS = [("d2_absolute_error_score", {}), ("d2_pinball_score", {}),
+            ("d2_pinball_score", {"alpha": 0.9}), ("d2_pinball_score", {"alpha": 0}),
+            ("d2_pinball_score", {"alpha": 1.0}), ("d2_pinball_score", {"alpha": 0.25})]
+
+
+@pytest.mark.parametrize(("name", "options"), D2_CALLS)
+@pytest.mark.parametrize("n", [1, 2, 3, 64, 4096, 32_767, 32_768])
+def test_fast_d2_pinball_is_the_generic_path_bit_for_bit(name, options, n):
+    y = RNG.normal(size=n) * 10.0 ** RNG.integers(-3, 3, n)
+    pred = y + RNG.normal(size=n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # fewer than two samples: NaN and a warning
+        got = getattr(lm, name)(y, pred, **options)
+        want = generic(name, y, pred, **options)
+        reference = getattr(skm, name)(y, pred, **options)
+    if n < 2:
+        assert np.isnan(got) and np.isnan(want) and np.isnan(reference)
+        return
+    assert got.hex() == want.hex()
+    assert got == pytest.approx(reference, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize(("name", "options"), D2_CALLS[:3])
+def test_fast_d2_pinball_edges_and_errors_are_the_generic_ones(name, options):
+    fn, y = getattr(lm, name), RNG.normal(size=50)
+    # a perfect fit, a constant y_true: scikit-learn's 1.0 and 0.0
+    assert fn(y, y, **options) == getattr(skm, name)(y, y, **options) == 1.0
+    c = np.full(50, 3.0)
+    assert fn(c, y, **options) == getattr(skm, name)(c, y, **options) == 0.0
+    for arg, value in [("y_true", np.nan), ("y_pred", np.inf), ("y_true", -np.inf)]:
+        a, b = y.copy(), RNG.normal(size=50)
+        (a if arg == "y_true" else b)[42] = value
+        assert "42" in same_error(lambda: fn(a, b, **options), name, a, b, **options)
+    with pytest.raises(lm.InvalidParameterError, match="alpha"):
+        lm.d2_pinball_score(y, y, alpha=1.5)
+    # other inputs: the generic path, the same value
+    fast = fn(y, y[::-1], **options)
+    assert fn(list(y), list(y[::-1]), **options) == fast
+    assert fn(y, y[::-1], n_threads=1, **options) == fast
+    assert fn(y, y[::-1], sample_weight=np.ones(50), **options) == pytest.approx(fast,
+                                                                               rel=1e-14)
+    assert fn(y, y[::-1], multioutput="raw_values", **options) == np.array([fast])

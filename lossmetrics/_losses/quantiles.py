@@ -12,6 +12,8 @@ order statistics they need (``np.partition``, linear time) instead of
 sorting; on Dask arrays the same quantiles are found in passes over the
 chunks (``selection``: a histogram of the values' bit patterns per pass).
 """
+import functools
+import inspect
 import math
 
 import numpy as np
@@ -22,7 +24,7 @@ from lossmetrics._core.errors import undefined_metric_warning, warn
 from lossmetrics._core.rounds import Rounds
 from lossmetrics._core.validation import as_array
 from lossmetrics._losses.elementwise import ALPHA
-from lossmetrics._losses.lean import plain_vectors
+from lossmetrics._losses.lean import lean_param, lean_state, plain_vectors
 from lossmetrics._losses.regression import (
     MULTIOUTPUT, _average_outputs, _check_quantile, _check_regression, regression_state,
 )
@@ -187,6 +189,31 @@ def d2_pinball_result(state, params, metric):
     return _average_outputs(scores, params["multioutput"])
 
 
+def _lean_d2(metric, alpha_option, y_true, y_pred, multioutput="uniform_average",
+             **options):
+    """The pinball D² (``alpha_option``: d2_pinball_score's alpha, or None for
+    the median's 0.5) of small plain float64 vectors, one output, at least
+    two samples, or None (the declarations' fast path, see
+    lossmetrics/_losses/lean.py): the generic path's two pinball states, by
+    the pinball kernel's lanes, and its quantile; a non-finite state goes to
+    the generic path, which raises."""
+    if not (isinstance(multioutput, str) and multioutput == "uniform_average"):
+        return None
+    alpha = lean_param(options, alpha_option, 0.5)
+    if alpha is None or not plain_vectors(y_true, y_pred) or y_true.shape[0] < 2:
+        return None
+    model = lean_state("PINBALL", y_true, y_pred, alpha)
+    if model is None:
+        return None
+    quantile = weighted_quantile(y_true, None, alpha)
+    null = lean_state("PINBALL", y_true, np.full(y_true.shape[0], quantile), alpha)
+    if null is None:
+        return None
+    return d2_pinball_result(np.stack([_means(model), _means(null)]),
+                             dict(n_samples=y_true.shape[0], multioutput=multioutput),
+                             metric)
+
+
 def check_median_absolute_error(y_true, y_pred, *, sample_weight=None, n_threads=None,
                                 multioutput="uniform_average"):
     # scikit-learn checks this metric's arrays as "numeric", not floating.
@@ -244,14 +271,17 @@ MEDIAN_ABSOLUTE_ERROR = _declare("median_absolute_error", check_median_absolute_
                                  "neg_median_absolute_error", False, _median_rounds(),
                                  fast=_lean_median)
 # (scikit-learn has no scorer for the pinball D²: its quantile is an option.)
-D2_PINBALL_SCORE = _declare("d2_pinball_score", check_d2_pinball_score, d2_pinball_state,
-                            d2_pinball_result, (ALPHA, MULTIOUTPUT), "", True,
-                            _d2_pinball_rounds("d2_pinball_score"))
-D2_ABSOLUTE_ERROR_SCORE = _declare("d2_absolute_error_score",
-                                   check_d2_absolute_error_score, d2_pinball_state,
-                                   d2_pinball_result, (MULTIOUTPUT,),
-                                   "d2_absolute_error_score", True,
-                                   _d2_pinball_rounds("d2_absolute_error_score"))
+D2_PINBALL_SCORE = _declare(
+    "d2_pinball_score", check_d2_pinball_score, d2_pinball_state, d2_pinball_result,
+    (ALPHA, MULTIOUTPUT), "", True, _d2_pinball_rounds("d2_pinball_score"),
+    fast=functools.partial(_lean_d2, "d2_pinball_score", (
+        "alpha", functools.partial(_check_quantile, metric="d2_pinball_score"),
+        inspect.signature(check_d2_pinball_score).parameters["alpha"].default)))
+D2_ABSOLUTE_ERROR_SCORE = _declare(
+    "d2_absolute_error_score", check_d2_absolute_error_score, d2_pinball_state,
+    d2_pinball_result, (MULTIOUTPUT,), "d2_absolute_error_score", True,
+    _d2_pinball_rounds("d2_absolute_error_score"),
+    fast=functools.partial(_lean_d2, "d2_absolute_error_score", None))
 
 _PARAMS = """
     Parameters
