@@ -13,13 +13,11 @@ from lossmetrics._kernels import kernels
 from lossmetrics._losses.labels import (
     EncodedLabels, LabelSet, binary_pos_label, encode, label_indices,
 )
-from lossmetrics._losses.lean import NO_WEIGHTS, plain_vectors
+from lossmetrics._losses.lean import NO_WEIGHTS, plain_vectors, values_within
 from lossmetrics._losses.log_loss import (
     LABELS,
     BRIER_MODE, check_label_vector, check_multiclass, check_proba_array, log_loss_state,
 )
-
-_I64, _F64 = np.dtype(np.int64), np.dtype(np.float64)
 
 
 def _check_scale_by_half(scale_by_half):
@@ -144,14 +142,12 @@ def _lean_brier(y_true, y_proba, pos_label=None, labels=None, scale_by_half="aut
     outside [0, 1] or not finite (one scan: the Brier kernel checks no range)
     goes to the generic path, which raises."""
     if not (pos_label is None and labels is None and isinstance(scale_by_half, str)
-            and scale_by_half == "auto" and plain_vectors(y_true, y_proba, (_I64, _F64), work=1)):
+            and scale_by_half == "auto" and plain_vectors(y_true, y_proba, (np.int64, np.float64), work=1)):
         return None
-    scan = kernels("_scan")
     p = y_proba[:, None]
-    lo, hi, first_nan, _, _ = scan.scan_2d(p, 1)
-    if not (first_nan < 0 and 0.0 <= lo and hi <= 1.0):
+    if not values_within(p, 0.0, 1.0):
         return None
-    window = scan.small_label_set(y_true, 1)
+    window = kernels("_scan").small_label_set(y_true, 1)
     if window is None or not (window[0][-1] == 1 and window[0][0] >= -1):
         return None     # not within {-1, 0, 1} with 1 as the positive label
     classes, codes = window

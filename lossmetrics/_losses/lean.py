@@ -12,6 +12,8 @@ Only terms whose inputs need no check beyond finiteness take it (of two
 vectors, or three: ``small_triple_state``, margin ranking and the Gaussian
 NLL, whose variances it checks for a sign).
 """
+import math
+
 import numpy as np
 
 from lossmetrics._core.state import all_finite
@@ -74,15 +76,23 @@ def plain_matrices(a, b, work):
             and a.flags.aligned and b.flags.aligned)
 
 
+def values_within(arr, low=-math.inf, high=math.inf):
+    """Whether the 2-D float array ``arr`` holds no NaN or infinity and only
+    values in [low, high]: one scan (for kernels that check no range)."""
+    lo, hi, first_nan, _, _ = kernels("_scan").scan_2d(arr, 1)
+    return (first_nan < 0 and math.isfinite(lo) and math.isfinite(hi)
+            and low <= lo and hi <= high)
+
+
 def finite_state(state):
     """``state`` if every entry is finite, else None (the generic path raises)."""
     return state if all_finite(state) else None
 
 
 def lean_state(term, y_true, y_pred, param=0.0, third=None):
-    """The kernel's (2, 2) state of ``term`` on plain small vectors, or None;
-    with ``third`` (a term of three operands, margin ranking's x2), of the
-    three vectors; the Gaussian NLL's variances must not be negative)."""
+    """The kernel's (2, 2) state of ``term`` on plain small vectors, or None.
+    With ``third``, the state of a term of three operands (margin ranking's
+    x2, the Gaussian NLL's variances, which must not be negative)."""
     if not plain_vectors(y_true, y_pred):
         return None
     k = kernels("_elementwise_kernels")

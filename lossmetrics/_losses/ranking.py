@@ -1,6 +1,5 @@
 """Ranking and metric-learning losses, PyTorch semantics: ``MarginRankingLoss``
 and ``TripletMarginLoss``."""
-import math
 import numbers
 
 import numpy as np
@@ -20,7 +19,7 @@ from lossmetrics._losses.elementwise import (
     EPS, check_elementwise_pair, lean_pair, triple_state,
 )
 from lossmetrics._losses.embeddings import MARGIN, X2
-from lossmetrics._losses.lean import NO_WEIGHTS, plain_matrices
+from lossmetrics._losses.lean import NO_WEIGHTS, plain_matrices, values_within
 from lossmetrics._losses.margins import P
 
 
@@ -175,11 +174,8 @@ def _lean_triplet(anchor, positive, negative=None, margin=1.0, p=2.0, eps=1e-6, 
             and isinstance(reduction, str) and reduction in ("mean", "sum")
             and plain_matrices(anchor, positive, 3) and plain_matrices(anchor, negative, 3)):
         return None
-    scan_2d = kernels("_scan").scan_2d
-    for arr in (anchor, positive, negative):
-        lo, hi, first_nan, _, _ = scan_2d(arr, 1)
-        if first_nan >= 0 or not (math.isfinite(lo) and math.isfinite(hi)):
-            return None
+    if not all(values_within(arr) for arr in (anchor, positive, negative)):
+        return None
     state, _ = kernels("_elementwise_kernels").triplet_margin_kernel(
         anchor, positive, negative, 1.0, 2.0, 1e-6, False, NO_WEIGHTS, False, 1)
     return torch_result(state, {"reduction": reduction}, "triplet_margin_loss")
