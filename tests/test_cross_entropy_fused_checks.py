@@ -5,8 +5,14 @@ not the target), in every layout; and other errors must not pre-empt it.  The
 range of the class indices is left to the kernel too (it reports the first
 index out of range): the same error, in the same order.
 
+nll_loss leaves the scan of its log-probabilities to the kernel too, which
+checks each block for a NaN or +inf before it picks from it (-inf, the log of
+a zero probability, is valid): the same tests, and its values against NumPy's
+gather of the picked log-probabilities.
+
 References: NumPy (np.argwhere for the index); SciPy's logsumexp for values.
 """
+import math
 import re
 
 import numpy as np
@@ -147,3 +153,76 @@ def test_class_index_error_order():
         lm.cross_entropy(y, z, sample_weight=-np.ones(50))
     with pytest.raises(ValueError, match=r"logits has .*index \(4, 2\)"):
         lm.cross_entropy(y, z)
+
+
+def _log_proba(shape):
+    z = RNG.normal(size=shape)
+    return z - logsumexp(z, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "column-strided", "float32"])
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+@pytest.mark.parametrize("row_kind", ["target", "other-column", "ignored", "zero-weight",
+                                      "last"])
+def test_nll_invalid_log_probability_is_reported(layout, value, row_kind):
+    z = _log_proba((N, C))
+    y = RNG.integers(0, C, N)
+    sw = np.ones(N)
+    i = N - 1 if row_kind == "last" else 777
+    j = int(y[i]) if row_kind in ("target", "last") else (int(y[i]) + 1) % C
+    if row_kind == "ignored":
+        y[i] = -100
+    if row_kind == "zero-weight":
+        sw[i] = 0.0
+    z[i, j] = value
+    y[5] = C                                # a later error: the scores' comes first
+    z = _layouts(z)[layout]
+    word = "NaN" if np.isnan(value) else "infinity"
+    with pytest.raises(ValueError, match=rf"log_proba contains {word}.* index \({i}, {j}\)"):
+        lm.nll_loss(y, z, sample_weight=sw, ignore_index=-100)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_nll_invalid_log_probability_spatial(value):
+    z = _log_proba((30, 4, 5, 3))
+    y = RNG.integers(0, 4, (30, 5, 3))
+    z[17, 2, 4, 1] = value
+    with pytest.raises(ValueError, match=r"index \(17, 2, 4, 1\)"):
+        lm.nll_loss(y, z)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "column-strided", "float32"])
+@pytest.mark.parametrize("weights", ["none", "sample", "class", "both"])
+def test_nll_values_match_numpy_in_every_layout(layout, weights):
+    """-inf log-probabilities are valid (picked: an infinite loss; not
+    picked: nothing); the values against NumPy's gather, the per-element
+    values exactly, the mean with fsum's."""
+    z = _log_proba((N, C))
+    y = RNG.integers(0, C, N)
+    y[::7] = -100
+    z[3, (int(y[3]) + 1) % C] = -np.inf     # not the target: no effect
+    sw = RNG.uniform(0, 2, N) if weights in ("sample", "both") else None
+    cw = RNG.uniform(0.5, 2, C) if weights in ("class", "both") else None
+    zl = _layouts(z)[layout]
+    z64 = zl.astype(np.float64)
+    keep = y != -100
+    t = np.where(keep, y, 0)
+    w = (np.ones(N) if sw is None else sw) * (np.ones(C) if cw is None else cw)[t]
+    per = np.where(keep, (np.ones(N) if sw is None else sw)
+                   * (-(np.ones(C) if cw is None else cw)[t] * z64[np.arange(N), t]), 0.0)
+    none = lm.nll_loss(y, zl, sample_weight=sw, class_weight=cw, ignore_index=-100,
+                       reduction="none")
+    np.testing.assert_array_equal(none, per)
+    got = lm.nll_loss(y, zl, sample_weight=sw, class_weight=cw, ignore_index=-100)
+    want = math.fsum(per) / math.fsum(np.where(keep, w, 0.0))
+    assert got == pytest.approx(want, rel=5e-16, abs=0)
+    y[11] = -100 if y[11] != -100 else y[11]
+    zl = zl.copy() if layout != "column-strided" else zl
+    zl[11, 0] = -np.inf
+    zl[11, 1:] = -np.inf                    # a row of zero probabilities, ignored
+    assert np.isfinite(lm.nll_loss(y, zl, sample_weight=sw, class_weight=cw,
+                                   ignore_index=-100))
+    y[12] = 2
+    zl[12, 2] = -np.inf                     # picked: an infinite loss, as in PyTorch
+    assert lm.nll_loss(y, zl, sample_weight=sw, class_weight=cw,
+                       ignore_index=-100) == np.inf

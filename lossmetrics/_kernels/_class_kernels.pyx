@@ -46,6 +46,16 @@ cdef extern from "_rowkernels.h" nogil:
                             int identity)
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
     int lm_in_unit_interval_f(const float *x, Py_ssize_t n)
+    int lm_below_inf(const double *x, Py_ssize_t n)
+    void lm_nll_rows(const double *z, Py_ssize_t row_step, Py_ssize_t n_rows,
+                     Py_ssize_t n_cols, const int64_t *y, Py_ssize_t y_step,
+                     const double *cw, const double *sw, int64_t ignore_index,
+                     int has_ignore, double *acc, double *out, int64_t *first_bad)
+    void lm_nll_rows_f(const float *z, Py_ssize_t row_step, Py_ssize_t n_rows,
+                       Py_ssize_t n_cols, const int64_t *y, Py_ssize_t y_step,
+                       const double *cw, const double *sw, int64_t ignore_index,
+                       int has_ignore, double *acc, double *out, int64_t *first_bad)
+    int lm_below_inf_f(const float *x, Py_ssize_t n)
     double lm_lse_rows(const double *z, Py_ssize_t row_step, Py_ssize_t n_rows,
                        Py_ssize_t n_cols, double *mrow, double *lse, double *buf,
                        double *shift)
@@ -598,6 +608,117 @@ cdef inline void _ce_block(const floating[:, :, :] z, const int64_t[:, :] y,
     lw[0] = acc4_total(lanes_den)
 
 
+cdef inline bint _below_inf(const floating[:, :, :] z, Py_ssize_t start,
+                            Py_ssize_t stop) noexcept nogil:
+    """Whether the scores of rows [start, stop) are all below +infinity (no
+    NaN, no +inf): nll_loss's check of its log-probabilities, made by the
+    kernel as it reads them (a vectorised scan when the rows are contiguous)."""
+    cdef Py_ssize_t i, j, c, n_classes = z.shape[1], n_pos = z.shape[2]
+    if (z.strides[2] == sizeof(floating) or n_pos == 1) and (
+            z.strides[1] == n_pos * <Py_ssize_t>sizeof(floating) or n_classes == 1) and (
+            z.strides[0] == n_classes * n_pos * <Py_ssize_t>sizeof(floating)):
+        if floating is float:
+            return lm_below_inf_f(&z[start, 0, 0], (stop - start) * n_classes * n_pos) != 0
+        else:
+            return lm_below_inf(&z[start, 0, 0], (stop - start) * n_classes * n_pos) != 0
+    for i in range(start, stop):
+        for c in range(n_classes):
+            for j in range(n_pos):
+                if not z[i, c, j] < INFINITY:
+                    return False
+    return True
+
+
+cdef inline void _nll_rows(const floating[:, :, :] z, const int64_t[:, :] y,
+                           const double[::1] cw, const double[::1] sw, bint has_sw,
+                           int64_t ignore_index, bint has_ignore, Py_ssize_t start,
+                           Py_ssize_t stop, bint want_none, double[:, ::1] out,
+                           Acc* la, Acc* lw, int64_t* first_bad) noexcept nogil:
+    """nll_loss of rows [start, stop) of (N, C) log-probabilities whose rows
+    hold their C values side by side (``nll_flat``): _index_rows's terms and
+    sums, in its order, by lm_nll_rows."""
+    cdef double acc[4]
+    cdef int64_t bad
+    acc[0] = la.s
+    acc[1] = la.c
+    acc[2] = lw.s
+    acc[3] = lw.c
+    if floating is float:
+        lm_nll_rows_f(&z[start, 0, 0], z.strides[0] // <Py_ssize_t>sizeof(float), stop - start,
+                      z.shape[1], &y[start, 0], y.strides[0] // 8, &cw[0],
+                      &sw[start] if has_sw else NULL, ignore_index, has_ignore, acc,
+                      &out[start, 0] if want_none else NULL, &bad)
+    else:
+        lm_nll_rows(&z[start, 0, 0], z.strides[0] // <Py_ssize_t>sizeof(double), stop - start,
+                    z.shape[1], &y[start, 0], y.strides[0] // 8, &cw[0],
+                    &sw[start] if has_sw else NULL, ignore_index, has_ignore, acc,
+                    &out[start, 0] if want_none else NULL, &bad)
+    la.s = acc[0]
+    la.c = acc[1]
+    lw.s = acc[2]
+    lw.c = acc[3]
+    if bad >= 0 and first_bad[0] < 0:
+        first_bad[0] = start + bad
+
+
+cdef inline void _index_rows(const floating[:, :, :] z, const int64_t[:, :] y,
+                             const double[::1] cw, const double[::1] sw, bint has_sw,
+                             int64_t ignore_index, bint has_ignore, double smoothing,
+                             bint log_input, bint many_classes, bint flat,
+                             Py_ssize_t chunk_rows, Py_ssize_t start, Py_ssize_t stop,
+                             bint want_none, double[:, ::1] out, double* mrow, double* lse,
+                             Acc* la, Acc* lw, int64_t* first_bad, double* nonfinite,
+                             const int64_t* groups, double* table) noexcept nogil:
+    """Rows [start, stop) of index_target_kernel off cross_entropy's lean path:
+    nll_loss, or cross_entropy with label smoothing or many classes.  The
+    running sums are this function's locals (registers, not the parallel
+    region's memory) until the block ends."""
+    cdef Py_ssize_t i, j, c, n_classes = z.shape[1], n_pos = z.shape[2]
+    cdef int64_t t
+    cdef double w, loss, m, lse_off, smooth, zc
+    cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
+    cdef Acc a = la[0], d = lw[0]
+    for i in range(start, stop):
+        if not log_input and (i - start) % chunk_rows == 0:
+            # The next rows' log-sum-exps, vectorised.
+            nonfinite[0] = nonfinite[0] + _lse_rows(
+                z, i, block_stop(i, chunk_rows, stop), many_classes, flat, mrow, lse)
+        w = sw[i] if has_sw else 1.0
+        for j in range(n_pos):
+            t = y[i, j]
+            if has_ignore and t == ignore_index:
+                continue
+            if t < 0 or t >= n_classes:
+                if first_bad[0] < 0:
+                    first_bad[0] = i * n_pos + j
+                continue
+            if w == 0.0 or (cw[t] == 0.0 and smoothing == 0.0):
+                # Left out, so that 0 * inf (a -inf log-probability)
+                # cannot turn into NaN.
+                continue
+            if log_input:
+                loss = -cw[t] * z[i, t, j]
+            else:
+                # log-sum-exp shifted by the row maximum: exact and
+                # finite for any finite logits.
+                m = mrow[((i - start) % chunk_rows) * n_pos + j]
+                lse_off = lse[((i - start) % chunk_rows) * n_pos + j]
+                loss = (lm_ce_term(cw[t], m, <double>z[i, t, j], lse_off)
+                        if cw[t] != 0.0 else 0.0)
+                if smoothing != 0.0:
+                    smooth = 0.0
+                    for c in range(n_classes):
+                        if cw[c] != 0.0:  # 0 * inf (huge logit gaps) is no NaN
+                            zc = z[i, c, j]
+                            smooth = smooth + lm_ce_term(cw[c], m, zc, lse_off)
+                    loss = (keep * loss if keep != 0.0 else 0.0) + spread * smooth
+            if want_none:
+                out[i, j] = w * loss
+            row_add(&a, &d, table, groups, i, w * loss, w * cw[t])
+    la[0] = a
+    lw[0] = d
+
+
 def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                         const double[::1] cw, const double[::1] sw,
                         int64_t ignore_index, bint has_ignore,
@@ -616,10 +737,11 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     ``groups`` (each row's group number, below ``n_groups``) the state is one
     per group, of shape (n_groups, 2, 2) (super-blocks: _blocksum.pxd).
     Returns (state, per-element (N, S) or None, first bad flat index or -1,
-    whether the logits were all seen finite: True only on the lean path of
-    cross_entropy (no label smoothing, at most EXP_CHUNK scores a row), where
-    the log-sum-exps flag any NaN or infinity; the caller scans the logits
-    otherwise).
+    whether the scores were all seen valid: on the lean path of cross_entropy
+    (no label smoothing, at most EXP_CHUNK scores a row) the log-sum-exps flag
+    any NaN or infinity; nll_loss's blocks scan their log-probabilities for a
+    NaN or +inf (-inf is a valid log-probability) before they pick from them;
+    False otherwise, and the caller scans the scores).
     """
     cdef Py_ssize_t n = z.shape[0], n_classes = z.shape[1], n_pos = z.shape[2]
     cdef bint has_sw = sw.shape[0] > 0
@@ -636,10 +758,8 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     cdef int64_t[::1] bad = np.empty(nb, dtype=np.int64)   # every block writes its own
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[:, ::1] out
-    cdef Py_ssize_t b, i, j, c, start, stop
-    cdef int64_t t, first_bad_in_block
-    cdef double w, loss, m, lse_off, smooth, zc
-    cdef double keep = 1.0 - smoothing, spread = smoothing / n_classes
+    cdef Py_ssize_t b, start, stop
+    cdef int64_t first_bad_in_block
     cdef Acc la, lw
     cdef bint many_classes = n_classes * n_pos > EXP_CHUNK
     cdef Py_ssize_t chunk_rows = _lse_chunk_rows(n_classes, n_pos)
@@ -649,6 +769,11 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     # cross_entropy without label smoothing, the common case, on a lean path
     # (rows of at most EXP_CHUNK scores).
     cdef bint fast = not log_input and smoothing == 0.0 and not many_classes
+    # nll_loss of (N, C) rows whose values lie side by side, the common case.
+    cdef bint nll_flat = (log_input and not grouped and n_pos == 1
+                          and z.strides[1] == sizeof(floating)
+                          and z.strides[0] % <Py_ssize_t>sizeof(floating) == 0
+                          and y.strides[0] % 8 == 0)
     cdef double nonfinite
     cdef double[::1] block_nonfinite = np.zeros(nb, dtype=np.float64)
     # Per-thread scratch: row maxima and log-sum-exps of one chunk of rows.
@@ -667,47 +792,20 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
             first_bad_in_block = -1
             nonfinite = 0.0
             table = &tables[b, 0, 0] if grouped else NULL
+            if log_input and not _below_inf(z, start, stop):
+                nonfinite = INFINITY - INFINITY   # (NaN: not seen valid)
             if fast:
                 _ce_block(z, y, cw, sw, has_sw, ignore_index, has_ignore, start, stop,
                           chunk_rows, flat, want_none, out, mrow, lse, &la, &lw,
                           &first_bad_in_block, &nonfinite, gp, table)
-            for i in range(start, stop if not fast else start):
-                if not log_input and (i - start) % chunk_rows == 0:
-                    # The next rows' log-sum-exps, vectorised.
-                    nonfinite = nonfinite + _lse_rows(
-                        z, i, block_stop(i, chunk_rows, stop), many_classes, flat, mrow, lse)
-                w = sw[i] if has_sw else 1.0
-                for j in range(n_pos):
-                    t = y[i, j]
-                    if has_ignore and t == ignore_index:
-                        continue
-                    if t < 0 or t >= n_classes:
-                        if first_bad_in_block < 0:
-                            first_bad_in_block = i * n_pos + j
-                        continue
-                    if w == 0.0 or (cw[t] == 0.0 and smoothing == 0.0):
-                        # Left out, so that 0 * inf (a -inf log-probability)
-                        # cannot turn into NaN.
-                        continue
-                    if log_input:
-                        loss = -cw[t] * z[i, t, j]
-                    else:
-                        # log-sum-exp shifted by the row maximum: exact and
-                        # finite for any finite logits.
-                        m = mrow[((i - start) % chunk_rows) * n_pos + j]
-                        lse_off = lse[((i - start) % chunk_rows) * n_pos + j]
-                        loss = (lm_ce_term(cw[t], m, <double>z[i, t, j], lse_off)
-                                if cw[t] != 0.0 else 0.0)
-                        if smoothing != 0.0:
-                            smooth = 0.0
-                            for c in range(n_classes):
-                                if cw[c] != 0.0:  # 0 * inf (huge logit gaps) is no NaN
-                                    zc = z[i, c, j]
-                                    smooth = smooth + lm_ce_term(cw[c], m, zc, lse_off)
-                            loss = (keep * loss if keep != 0.0 else 0.0) + spread * smooth
-                    if want_none:
-                        out[i, j] = w * loss
-                    row_add(&la, &lw, table, gp, i, w * loss, w * cw[t])
+            elif nll_flat:
+                _nll_rows(z, y, cw, sw, has_sw, ignore_index, has_ignore, start, stop,
+                          want_none, out, &la, &lw, &first_bad_in_block)
+            else:
+                _index_rows(z, y, cw, sw, has_sw, ignore_index, has_ignore, smoothing,
+                            log_input, many_classes, flat, chunk_rows, start, stop,
+                            want_none, out, mrow, lse, &la, &lw, &first_bad_in_block,
+                            &nonfinite, gp, table)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
             if grouped:
@@ -717,7 +815,7 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     combine_blocks(partials, state)
     return (by_group(tables, n_groups, 2) if grouped else np.asarray(state),
             out_arr if want_none else None, _first_bad(bad),
-            bool(fast and _all_finite(block_nonfinite)))
+            bool((fast or log_input) and _all_finite(block_nonfinite)))
 
 
 def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] target,

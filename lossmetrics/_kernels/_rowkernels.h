@@ -675,6 +675,50 @@ static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
 LM_CE_ROWS(lm_ce_rows, double)
 LM_CE_ROWS(lm_ce_rows_f, float)
 
+/* PyTorch's nll_loss terms of n_rows rows with class-index targets, as
+ * index_target_kernel's loop makes them: num = w cw[t] (-z[r, t]) and
+ * den = w cw[t], both 0 for a row left out (ignore_index, zero weight or
+ * zero class weight; a target out of [0, n_cols) is left out too and
+ * reported in *first_bad, the index of the first such row, if it is still
+ * -1), each added to its running sum in acc = (num_s, num_c, den_s, den_c)
+ * by acc_add's TwoSum, row after row: the loop's order, so its bits (adding
+ * a 0 changes no sum that starts at +0).  out (NULL: none) gets num.  sw
+ * may be NULL (weights 1).  Branch-free selects: random targets would
+ * mispredict branches. */
+#define LM_NLL_ROWS(NAME, T)                                                    \
+static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
+                 ptrdiff_t n_cols, const int64_t *y, ptrdiff_t y_step,          \
+                 const double *cw, const double *sw, int64_t ignore_index,      \
+                 int has_ignore, double *acc, double *out, int64_t *first_bad)  \
+{                                                                               \
+    double s0 = acc[0], c0 = acc[1], s1 = acc[2], c1 = acc[3];                  \
+    int64_t bad = -1;                                                           \
+    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
+        int64_t t = y[r * y_step];                                              \
+        int in_range = (uint64_t)t < (uint64_t)n_cols;                          \
+        int ignored = has_ignore && t == ignore_index;                          \
+        int64_t tc = in_range ? t : 0;                                          \
+        double w = sw ? sw[r] : 1.0;                                            \
+        double cwt = cw[tc];                                                    \
+        double loss = -cwt * (double)z[r * row_step + tc];                      \
+        int keep = in_range & !ignored & (w != 0.0) & (cwt != 0.0);             \
+        double num = lm_select(keep, w * loss, 0.0);                            \
+        double den = lm_select(keep, w * cwt, 0.0);                             \
+        if (out)                                                                \
+            out[r] = num;                                                       \
+        LM_TWOSUM_ADD(s0, c0, num);                                             \
+        LM_TWOSUM_ADD(s1, c1, den);                                             \
+        bad = (bad < 0 && !in_range && !ignored) ? r : bad;                     \
+    }                                                                           \
+    acc[0] = s0;                                                                \
+    acc[1] = c0;                                                                \
+    acc[2] = s1;                                                                \
+    acc[3] = c1;                                                                \
+    *first_bad = bad;                                                           \
+}
+LM_NLL_ROWS(lm_nll_rows, double)
+LM_NLL_ROWS(lm_nll_rows_f, float)
+
 /* Whether every y[i] is a class index in [0, n_classes) or, with has_ignore,
  * ignore_index (a vectorisable or-reduction; the caller finds the first bad
  * one only when there is one). */
@@ -885,6 +929,20 @@ static int lm_all_in_window(const int64_t *y, ptrdiff_t n, int64_t lo,
         out |= (uint64_t)0 - (uint64_t)((uint64_t)y[i] - (uint64_t)lo >= width);
     return out == 0;
 }
+
+/* Whether every x[i] is below +infinity (no NaN, no +inf; -inf passes: the
+ * log of a zero probability): a branch-free, vectorisable and-reduction of
+ * comparison masks. */
+#define LM_BELOW_INF(SUFFIX, T, I)                                             \
+static int lm_below_inf##SUFFIX(const T *x, ptrdiff_t n)              \
+{                                                                               \
+    I ok = -1;                                                                  \
+    for (ptrdiff_t i = 0; i < n; i++)                                           \
+        ok &= -(I)(x[i] < (T)INFINITY);                                         \
+    return ok != 0;                                                             \
+}
+LM_BELOW_INF(, double, int64_t)
+LM_BELOW_INF(_f, float, int32_t)
 
 /* Whether every x[i] lies in [0, 1] (NaN does not): a branch-free,
  * vectorisable and-reduction of comparison masks. */

@@ -146,12 +146,13 @@ def _check_class_scores(y_true, scores, sample_weight, n_threads, class_weight,
     n_threads = resolve_n_threads(n_threads, work=z.size)
 
     # The order of PyTorch's checks: the scores, then the targets, then the
-    # weights.  cross_entropy's kernel (class indices) sees every logit as it
-    # takes the log-sum-exps and flags a NaN or an infinity, so the scan of the
-    # logits is left to it, as is the range of the indices (see Deferred).
+    # weights.  The kernel of class indices sees every score: cross_entropy's
+    # flags a NaN or an infinity as it takes the log-sum-exps, nll_loss's scans
+    # each block for a NaN or +inf before it picks from it; so the scan of the
+    # scores is left to it, as is the range of the indices (see Deferred).
     deferred = Deferred()
     deferred.add(lambda: check_finite(z, scores_name, allow_neginf=log_input,
-                                      n_threads=n_threads), by_kernel=not log_input)
+                                      n_threads=n_threads))
     with deferred.first():
         checked = _check_targets(y_true, z, sample_weight, n_threads, class_weight,
                                  ignore_index, label_smoothing, reduction, metric,
@@ -243,7 +244,7 @@ def class_scores_state(log_input):
             0 if ignore is None else ignore, ignore is not None, p["label_smoothing"],
             log_input, want_none, checked.n_threads, *(groups or ()))
         if not seen_finite or bad >= 0:
-            # The checks left to the kernel: the logits' scan (when the kernel
+            # The checks left to the kernel: the scores' scan (when the kernel
             # could not vouch for them), then the range of the class indices.
             checked.run_deferred()
         if bad >= 0:  # pragma: no cover - the deferred range check raises first
