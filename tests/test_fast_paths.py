@@ -88,7 +88,8 @@ TRIPLES = ["gaussian_nll_loss", "margin_ranking_loss"]
 DEVIANCES = ["mean_poisson_deviance", "mean_gamma_deviance", "mean_tweedie_deviance"]
 D2_PINBALL = ["d2_absolute_error_score", "d2_pinball_score"]
 PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy",
-                            "brier_score_loss", "kl_divergence", "triplet_margin_loss"}
+                            "nll_loss", "brier_score_loss", "kl_divergence",
+                            "triplet_margin_loss"}
                - set(TRIPLES) - set(DEVIANCES) - set(D2_PINBALL))
 
 
@@ -377,27 +378,44 @@ def test_fast_zero_one_leaves_other_inputs_to_the_generic_path():
     assert lm.zero_one_loss(y, p.astype(np.float64)) == lm.zero_one_loss(y, p) == 0.25
 
 
+def _scores(name, shape, dtype=np.float64):
+    """Logits, or (nll_loss) log-probabilities of scale 10**-3..10**3."""
+    z = RNG.normal(size=shape) * 10.0 ** RNG.integers(-3, 3, (shape[0], 1))
+    if name == "nll_loss":
+        z = -np.abs(z)
+    return z.astype(dtype)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
 @pytest.mark.parametrize("n", [1, 7, 4097, 65_535, 65_536])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_fast_cross_entropy_is_the_generic_path_bit_for_bit(n, dtype, reduction):
-    z = (RNG.normal(size=(n, 5)) * 10.0 ** RNG.integers(-3, 3, (n, 1))).astype(dtype)
+def test_fast_class_scores_are_the_generic_path_bit_for_bit(name, n, dtype, reduction):
+    z = _scores(name, (n, 5), dtype)
     y = RNG.integers(0, 5, n)
-    got = lm.cross_entropy(y, z, reduction=reduction)
-    assert np.float64(got).hex() == np.float64(
-        generic("cross_entropy", y, z, reduction=reduction)).hex()
+    if name == "nll_loss" and n > 1:
+        z[0, (y[0] + 1) % 5] = -np.inf     # a zero probability, not picked
+    got = getattr(lm, name)(y, z, reduction=reduction)
+    assert np.float64(got).hex() == np.float64(generic(name, y, z, reduction=reduction)).hex()
+    if name == "nll_loss":                 # PyTorch's definition, by fsum
+        picked = -z[np.arange(n), y].astype(np.float64)
+        want = math.fsum(picked) / (n if reduction == "mean" else 1)
+        assert got == pytest.approx(want, rel=4e-16, abs=0)
 
 
-@pytest.mark.parametrize(("where", "value"), [("logits", np.nan), ("logits", np.inf),
-                                              ("logits", -np.inf), ("y_true", 5),
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize(("where", "value"), [("scores", np.nan), ("scores", np.inf),
+                                              ("scores", -np.inf), ("y_true", 5),
                                               ("y_true", -1), ("y_true", -100)])
-def test_fast_cross_entropy_raises_the_generic_errors(where, value):
-    z, y = RNG.normal(size=(50, 5)), RNG.integers(0, 5, 50)
-    if where == "logits":
+def test_fast_class_scores_raise_the_generic_errors(name, where, value):
+    if name == "nll_loss" and where == "scores" and value == -np.inf:
+        value = np.inf * 0                 # (-inf is a valid log-probability)
+    z, y = _scores(name, (50, 5)), RNG.integers(0, 5, 50)
+    if where == "scores":
         z[17, 3] = value
     else:
         y[17] = value
-    assert "17" in same_error(lambda: lm.cross_entropy(y, z), "cross_entropy", y, z)
+    assert "17" in same_error(lambda: getattr(lm, name)(y, z), name, y, z)
 
 
 BRIER_LABELS = [(0, 1), (-1, 1), (0,), (1,), (-1,), (-1, 0), (-1, 0, 1), (2, 3), (0, 1, 2)]

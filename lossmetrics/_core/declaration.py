@@ -68,8 +68,8 @@ class Loss:
         where ``classes`` is the fitted estimator's ``classes_``; None calls
         the function with ``sample_weight`` only.
     fast : callable or None
-        ``fast(y_true, y_pred, sample_weight, n_threads, **options)`` -> the
-        value, or None to take the generic path.  It may skip the generic
+        ``fast(y_true, y_pred, **options)`` -> the value, or None to take the
+        generic path; called for calls without sample_weight or n_threads.  It may skip the generic
         machinery, never the rules: its value must be the generic path's, bit
         for bit (tests/test_fast_paths.py runs both on every case).
     prepare : callable or None

@@ -50,11 +50,13 @@ cdef extern from "_rowkernels.h" nogil:
     void lm_nll_rows(const double *z, Py_ssize_t row_step, Py_ssize_t n_rows,
                      Py_ssize_t n_cols, const int64_t *y, Py_ssize_t y_step,
                      const double *cw, const double *sw, int64_t ignore_index,
-                     int has_ignore, double *acc, double *out, int64_t *first_bad)
+                     int has_ignore, int unit_den, double *acc, double *out,
+                     int64_t *first_bad)
     void lm_nll_rows_f(const float *z, Py_ssize_t row_step, Py_ssize_t n_rows,
                        Py_ssize_t n_cols, const int64_t *y, Py_ssize_t y_step,
                        const double *cw, const double *sw, int64_t ignore_index,
-                       int has_ignore, double *acc, double *out, int64_t *first_bad)
+                       int has_ignore, int unit_den, double *acc, double *out,
+                       int64_t *first_bad)
     int lm_below_inf_f(const float *x, Py_ssize_t n)
     double lm_lse_rows(const double *z, Py_ssize_t row_step, Py_ssize_t n_rows,
                        Py_ssize_t n_cols, double *mrow, double *lse, double *buf,
@@ -220,6 +222,15 @@ cdef inline bint _all_set(const int[::1] flags) noexcept:
     cdef Py_ssize_t b
     for b in range(flags.shape[0]):
         if not flags[b]:
+            return False
+    return True
+
+
+cdef inline bint _all_ones(const double[::1] values) noexcept nogil:
+    """Whether every value is 1 (class weights that weigh nothing)."""
+    cdef Py_ssize_t c
+    for c in range(values.shape[0]):
+        if values[c] != 1.0:
             return False
     return True
 
@@ -633,7 +644,7 @@ cdef inline void _nll_rows(const floating[:, :, :] z, const int64_t[:, :] y,
                            const double[::1] cw, const double[::1] sw, bint has_sw,
                            int64_t ignore_index, bint has_ignore, Py_ssize_t start,
                            Py_ssize_t stop, bint want_none, double[:, ::1] out,
-                           Acc* la, Acc* lw, int64_t* first_bad) noexcept nogil:
+                           bint unit_den, Acc* la, Acc* lw, int64_t* first_bad) noexcept nogil:
     """nll_loss of rows [start, stop) of (N, C) log-probabilities whose rows
     hold their C values side by side (``nll_flat``): _index_rows's terms and
     sums, in its order, by lm_nll_rows."""
@@ -646,12 +657,12 @@ cdef inline void _nll_rows(const floating[:, :, :] z, const int64_t[:, :] y,
     if floating is float:
         lm_nll_rows_f(&z[start, 0, 0], z.strides[0] // <Py_ssize_t>sizeof(float), stop - start,
                       z.shape[1], &y[start, 0], y.strides[0] // 8, &cw[0],
-                      &sw[start] if has_sw else NULL, ignore_index, has_ignore, acc,
+                      &sw[start] if has_sw else NULL, ignore_index, has_ignore, unit_den, acc,
                       &out[start, 0] if want_none else NULL, &bad)
     else:
         lm_nll_rows(&z[start, 0, 0], z.strides[0] // <Py_ssize_t>sizeof(double), stop - start,
                     z.shape[1], &y[start, 0], y.strides[0] // 8, &cw[0],
-                    &sw[start] if has_sw else NULL, ignore_index, has_ignore, acc,
+                    &sw[start] if has_sw else NULL, ignore_index, has_ignore, unit_den, acc,
                     &out[start, 0] if want_none else NULL, &bad)
     la.s = acc[0]
     la.c = acc[1]
@@ -770,6 +781,7 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     # (rows of at most EXP_CHUNK scores).
     cdef bint fast = not log_input and smoothing == 0.0 and not many_classes
     # nll_loss of (N, C) rows whose values lie side by side, the common case.
+    cdef bint unit_den = not has_sw and _all_ones(cw)
     cdef bint nll_flat = (log_input and not grouped and n_pos == 1
                           and z.strides[1] == sizeof(floating)
                           and z.strides[0] % <Py_ssize_t>sizeof(floating) == 0
@@ -800,7 +812,7 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                           &first_bad_in_block, &nonfinite, gp, table)
             elif nll_flat:
                 _nll_rows(z, y, cw, sw, has_sw, ignore_index, has_ignore, start, stop,
-                          want_none, out, &la, &lw, &first_bad_in_block)
+                          want_none, out, unit_den, &la, &lw, &first_bad_in_block)
             else:
                 _index_rows(z, y, cw, sw, has_sw, ignore_index, has_ignore, smoothing,
                             log_input, many_classes, flat, chunk_rows, start, stop,

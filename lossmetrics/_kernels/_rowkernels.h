@@ -683,16 +683,20 @@ LM_CE_ROWS(lm_ce_rows_f, float)
  * -1), each added to its running sum in acc = (num_s, num_c, den_s, den_c)
  * by acc_add's TwoSum, row after row: the loop's order, so its bits (adding
  * a 0 changes no sum that starts at +0).  out (NULL: none) gets num.  sw
- * may be NULL (weights 1).  Branch-free selects: random targets would
- * mispredict branches. */
+ * may be NULL (weights 1).  With unit_den (no sample weights, every class
+ * weight 1) each den is 1 or 0 and their running sum an exact integer: the
+ * rows kept are counted and added once, the same sum (TwoSum adds no error
+ * to the compensation while the sum is an integer below 2**53), at half the
+ * cost.  Branch-free selects: random targets would mispredict branches. */
 #define LM_NLL_ROWS(NAME, T)                                                    \
 static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
                  ptrdiff_t n_cols, const int64_t *y, ptrdiff_t y_step,          \
                  const double *cw, const double *sw, int64_t ignore_index,      \
-                 int has_ignore, double *acc, double *out, int64_t *first_bad)  \
+                 int has_ignore, int unit_den, double *acc, double *out,        \
+                 int64_t *first_bad)                                            \
 {                                                                               \
     double s0 = acc[0], c0 = acc[1], s1 = acc[2], c1 = acc[3];                  \
-    int64_t bad = -1;                                                           \
+    int64_t bad = -1, kept = 0;                                                 \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
         int64_t t = y[r * y_step];                                              \
         int in_range = (uint64_t)t < (uint64_t)n_cols;                          \
@@ -707,9 +711,14 @@ static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
         if (out)                                                                \
             out[r] = num;                                                       \
         LM_TWOSUM_ADD(s0, c0, num);                                             \
-        LM_TWOSUM_ADD(s1, c1, den);                                             \
+        if (unit_den)                                                           \
+            kept += keep;                                                       \
+        else                                                                    \
+            LM_TWOSUM_ADD(s1, c1, den);                                         \
         bad = (bad < 0 && !in_range && !ignored) ? r : bad;                     \
     }                                                                           \
+    if (unit_den)                                                               \
+        s1 = s1 + (double)kept;                                                 \
     acc[0] = s0;                                                                \
     acc[1] = c0;                                                                \
     acc[2] = s1;                                                                \

@@ -291,23 +291,28 @@ IGNORE_INDEX = Option("ignore_index", "target value that is ignored", metavar="I
 LABEL_SMOOTHING = Option("label_smoothing", "in [0, 1]", metavar="F", type=float,
                          check=_check_label_smoothing)
 
-def _lean_cross_entropy(y_true, logits, class_weight=None, ignore_index=None,
-                        label_smoothing=0.0, reduction="mean"):
-    """cross_entropy of int64 class indices and (N, C) logits without options,
-    or None (the fast path, lossmetrics/_losses/lean.py): the kernel reads
-    every logit and every index, and reports a NaN or an infinity and an
-    index out of range; then the generic path runs, and raises."""
-    if not (class_weight is None and ignore_index is None
-            and type(label_smoothing) is float and label_smoothing == 0.0
-            and isinstance(reduction, str) and reduction in ("mean", "sum")
-            and plain_rows(y_true, logits)):
-        return None
-    state, _, bad, seen_finite = kernels("_class_kernels").index_target_kernel(
-        logits[:, :, None], y_true[:, None], np.ones(logits.shape[1]), NO_WEIGHTS,
-        0, False, 0.0, False, False, 1)
-    if bad >= 0 or not seen_finite:
-        return None
-    return torch_result(state, {"reduction": reduction}, "cross_entropy")
+def _lean_index_targets(log_input):
+    """The fast path (lossmetrics/_losses/lean.py) of cross_entropy (logits)
+    or, with ``log_input``, nll_loss (log-probabilities): int64 class indices
+    and (N, C) scores without options, or None.  The kernel reads every score
+    and every index, and reports a NaN or an infinity (nll_loss: a NaN or
+    +inf) and an index out of range; then the generic path runs, and raises."""
+    name = "nll_loss" if log_input else "cross_entropy"
+
+    def lean(y_true, scores, class_weight=None, ignore_index=None, label_smoothing=0.0,
+             reduction="mean"):
+        if not (class_weight is None and ignore_index is None
+                and type(label_smoothing) is float and label_smoothing == 0.0
+                and isinstance(reduction, str) and reduction in ("mean", "sum")
+                and plain_rows(y_true, scores)):
+            return None
+        state, _, bad, seen_finite = kernels("_class_kernels").index_target_kernel(
+            scores[:, :, None], y_true[:, None], np.ones(scores.shape[1]), NO_WEIGHTS,
+            0, False, 0.0, log_input, False, 1)
+        if bad >= 0 or not seen_finite:
+            return None
+        return torch_result(state, {"reduction": reduction}, name)
+    return lean
 
 
 CROSS_ENTROPY = Loss(
@@ -321,7 +326,7 @@ CROSS_ENTROPY = Loss(
     example=("[0, 2, 1, 0]", "[[1., 2, 3], [0, 0, 1], [2, 1, 0], [.5, .5, .5]]"),
     element_shape=_class_scores_shape, scorer="neg_cross_entropy",
     response_method="decision_function", score=_score_cross_entropy,
-    demo=_demo_cross_entropy, fast=_lean_cross_entropy,
+    demo=_demo_cross_entropy, fast=_lean_index_targets(False),
 )
 
 NLL_LOSS = Loss(
@@ -331,7 +336,7 @@ NLL_LOSS = Loss(
     target="class indices", prediction="log-probabilities",
     reference="torch.nn.functional.nll_loss",
     example=("[0, 2, 1, 0]", "np.log([[.7, .2, .1], [.1, .1, .8], [.2, .7, .1], [.3, .3, .4]])"),
-    element_shape=_class_scores_shape, demo=_demo_nll_loss,
+    element_shape=_class_scores_shape, demo=_demo_nll_loss, fast=_lean_index_targets(True),
 )
 
 
