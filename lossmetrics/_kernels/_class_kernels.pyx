@@ -47,6 +47,12 @@ cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
     int lm_in_unit_interval_f(const float *x, Py_ssize_t n)
     int lm_below_inf(const double *x, Py_ssize_t n)
+    Py_ssize_t lm_brier_binary_rows(const double *x, Py_ssize_t step, Py_ssize_t n_rows,
+                                    const int64_t *y, Py_ssize_t y_step, int64_t offset,
+                                    const int64_t *lut, int64_t n_codes, double *buf)
+    Py_ssize_t lm_brier_binary_rows_f(const float *x, Py_ssize_t step, Py_ssize_t n_rows,
+                                      const int64_t *y, Py_ssize_t y_step, int64_t offset,
+                                      const int64_t *lut, int64_t n_codes, double *buf)
     void lm_nll_rows(const double *z, Py_ssize_t row_step, Py_ssize_t n_rows,
                      Py_ssize_t n_cols, const int64_t *y, Py_ssize_t y_step,
                      const double *cw, const double *sw, int64_t ignore_index,
@@ -436,32 +442,57 @@ cdef inline void _brier_rows(
     """Brier score of rows [i0, i1) (at most LOG_CHUNK), added as the log
     loss's (_add_rows): the row terms into a buffer, then four lanes."""
     cdef double buf[LOG_CHUNK]
+    cdef floating chunk[LOG_CHUNK]
+    cdef int64_t chunk_y[LOG_CHUNK]
+    cdef const floating* px
+    cdef const int64_t* py
     cdef Acc row_acc
-    cdef Py_ssize_t i, c, n_cols = proba.shape[1]
+    cdef Py_ssize_t i, c, n_cols = proba.shape[1], step, y_step
     cdef int64_t k
-    cdef floating p, one = 1
     cdef double row_sum
+    if binary_1d:
+        # One column, the probability of the greater label: the terms in C.
+        if lut.shape[0] == 0:   # no declared label: every row counts nothing
+            for i in range(i0, i1):
+                buf[i - i0] = 0.0
+            if first_bad[0] < 0:
+                first_bad[0] = i0
+        else:
+            if proba.strides[0] % sizeof(floating) == 0 and y.strides[0] % 8 == 0:
+                px, step = &proba[i0, 0], proba.strides[0] // <Py_ssize_t>sizeof(floating)
+                py, y_step = &y[i0], y.strides[0] // 8
+            else:   # strides of no whole element: a contiguous copy
+                for i in range(i0, i1):
+                    chunk[i - i0] = proba[i, 0]
+                    chunk_y[i - i0] = y[i]
+                px, step, py, y_step = chunk, 1, chunk_y, 1
+            if floating is float:
+                k = lm_brier_binary_rows_f(px, step, i1 - i0, py, y_step, offset,
+                                           NULL if _is_identity(lut, 2) else &lut[0],
+                                           lut.shape[0], buf)
+            else:
+                k = lm_brier_binary_rows(px, step, i1 - i0, py, y_step, offset,
+                                         NULL if _is_identity(lut, 2) else &lut[0],
+                                         lut.shape[0], buf)
+            if k >= 0 and first_bad[0] < 0:
+                first_bad[0] = i0 + k
+        _add_rows(buf, i0, i1, sw, want_none, out, lanes, lw, groups, table)
+        return
     for i in range(i0, i1):
         k = _column(y, i, offset, lut, first_bad)
         if k < 0:
             buf[i - i0] = 0.0   # the row counts nothing
             continue
-        if binary_1d:
-            p = proba[i, 0]
-            # (k == 0) as 1.0 / 0.0, not a branch (labels are random).
-            buf[i - i0] = (_sq(<double>(k == 0) - <double>(<floating>(one - p)))
-                           + _sq(<double>(k == 1) - <double>p))
-        else:
-            # The row's squares in a compensated sum: a plain one drifts by
-            # tens of ulp over 1e5 classes.
-            row_acc = acc_zero()
-            row_sum = 0.0
-            for c in range(n_cols):
-                row_sum = row_sum + proba[i, c]
-                row_acc = acc_add(row_acc, _sq(<double>(c == k) - <double>proba[i, c]))
-            buf[i - i0] = acc_value(row_acc)
-            if lm_sum_is_off(row_sum, rowsum_tol):
-                n_sum_bad[0] = n_sum_bad[0] + 1
+        # The row's squares in a compensated sum: a plain one drifts by tens
+        # of ulp over 1e5 classes.
+        row_acc = acc_zero()
+        row_sum = 0.0
+        for c in range(n_cols):
+            row_sum = row_sum + proba[i, c]
+            row_acc = acc_add(row_acc, _sq(<double>(c == k) - <double>proba[i, c]))
+        buf[i - i0] = acc_value(row_acc)
+        if lm_sum_is_off(row_sum, rowsum_tol):
+            n_sum_bad[0] = n_sum_bad[0] + 1
     _add_rows(buf, i0, i1, sw, want_none, out, lanes, lw, groups, table)
 
 

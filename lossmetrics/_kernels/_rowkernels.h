@@ -538,6 +538,56 @@ static ptrdiff_t lm_pick_rows(const double *x, ptrdiff_t n_rows, ptrdiff_t n_col
     return lm_pick_rows_body(x, n_rows, n_cols, y, offset, lut, n_codes, buf, 0, 0);
 }
 
+/* brier_score_loss's binary terms of n_rows rows: x (every step-th value)
+ * holds the probability p of column 1, y (every y_step-th) the labels,
+ * looked up as lm_pick_rows does (lut NULL: the identity); each row's term,
+ * (k == 0 - (1 - p))^2 + (k == 1 - p)^2 with 1 - p formed in the input type
+ * (scikit-learn's one-hot rows), goes to buf (0 for an undeclared label: the
+ * row counts nothing).  Returns the first row with an undeclared label, or
+ * -1.  Branch-free (labels are random), vectorised for contiguous rows. */
+#define LM_BRIER_BINARY_BODY(NAME, T)                                           \
+LM_ALWAYS_INLINE ptrdiff_t NAME(const T *x, ptrdiff_t step, ptrdiff_t n_rows,   \
+                                const int64_t *y, ptrdiff_t y_step,             \
+                                int64_t offset, const int64_t *lut,             \
+                                int64_t n_codes, double *restrict buf,          \
+                                const int identity)                             \
+{                                                                               \
+    int64_t nvalid = 0;                                                         \
+    for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
+        int64_t valid;                                                          \
+        int64_t k = lm_label_lookup(y[r * y_step], offset, lut, n_codes,        \
+                                    identity, &valid);                          \
+        T p = x[r * step];                                                      \
+        double a = (double)(k == 0) - (double)(T)((T)1 - p);                    \
+        double b = (double)(k == 1) - (double)p;                                \
+        buf[r] = valid ? a * a + b * b : 0.0;                                   \
+        nvalid += valid;                                                        \
+    }                                                                           \
+    if (nvalid == n_rows)                                                       \
+        return -1;                                                              \
+    for (ptrdiff_t r = 0;; r++)                                                 \
+        if (lm_label_column(y[r * y_step], offset, lut, n_codes, identity) < 0) \
+            return r;                                                           \
+}
+LM_BRIER_BINARY_BODY(lm_brier_binary_body, double)
+LM_BRIER_BINARY_BODY(lm_brier_binary_body_f, float)
+
+/* The binary Brier terms (lm_brier_binary_body), with the common layouts
+ * (contiguous rows and labels, labels 0 and 1) as constants. */
+#define LM_BRIER_BINARY_ROWS(NAME, BODY, T)                                     \
+static ptrdiff_t NAME(const T *x, ptrdiff_t step, ptrdiff_t n_rows,             \
+                      const int64_t *y, ptrdiff_t y_step, int64_t offset,       \
+                      const int64_t *lut, int64_t n_codes, double *restrict buf)\
+{                                                                               \
+    if (step == 1 && y_step == 1)                                               \
+        return lut == NULL ? BODY(x, 1, n_rows, y, 1, offset, NULL, n_codes, buf, 1) \
+                           : BODY(x, 1, n_rows, y, 1, offset, lut, n_codes, buf, 0); \
+    return lut == NULL ? BODY(x, step, n_rows, y, y_step, offset, NULL, n_codes, buf, 1) \
+                       : BODY(x, step, n_rows, y, y_step, offset, lut, n_codes, buf, 0); \
+}
+LM_BRIER_BINARY_ROWS(lm_brier_binary_rows, lm_brier_binary_body, double)
+LM_BRIER_BINARY_ROWS(lm_brier_binary_rows_f, lm_brier_binary_body_f, float)
+
 /* x[i] = -log(x[i]) for n clipped probabilities (normal and positive: the
  * bits of -lm_log1, by lm_log_normal; a NaN, which log_loss reports as an
  * error, gives some number), in segments of 16; after each segment, a share
