@@ -36,12 +36,19 @@ def _layouts(z):
     }
 
 
+def _log_proba(shape):
+    z = RNG.normal(size=shape)
+    return z - logsumexp(z, axis=1, keepdims=True)
+
+
 @pytest.mark.parametrize("layout", ["C", "F", "column-strided", "float32"])
-@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize(("metric", "value"), [
+    ("cross_entropy", np.nan), ("cross_entropy", np.inf), ("cross_entropy", -np.inf),
+    ("nll_loss", np.nan), ("nll_loss", np.inf)])     # (-inf: a valid log-probability)
 @pytest.mark.parametrize("row_kind", ["target", "other-column", "ignored", "zero-weight",
                                       "last"])
-def test_non_finite_logit_is_reported(layout, value, row_kind):
-    z = RNG.normal(size=(N, C))
+def test_non_finite_score_is_reported(layout, metric, value, row_kind):
+    z = _log_proba((N, C)) if metric == "nll_loss" else RNG.normal(size=(N, C))
     y = RNG.integers(0, C, N)
     sw = np.ones(N)
     i = N - 1 if row_kind == "last" else 777
@@ -51,9 +58,11 @@ def test_non_finite_logit_is_reported(layout, value, row_kind):
     if row_kind == "zero-weight":
         sw[i] = 0.0
     z[i, j] = value
+    y[5] = C                                # a later error: the scores' comes first
     z = _layouts(z)[layout]
-    with pytest.raises(ValueError, match=rf"logits has .* index \({i}, {j}\)"):
-        lm.cross_entropy(y, z, sample_weight=sw, ignore_index=-100)
+    name = "log_proba" if metric == "nll_loss" else "logits"
+    with pytest.raises(ValueError, match=rf"{name} has .* index \({i}, {j}\)"):
+        getattr(lm, metric)(y, z, sample_weight=sw, ignore_index=-100)
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
@@ -153,33 +162,6 @@ def test_class_index_error_order():
         lm.cross_entropy(y, z, sample_weight=-np.ones(50))
     with pytest.raises(ValueError, match=r"logits has .*index \(4, 2\)"):
         lm.cross_entropy(y, z)
-
-
-def _log_proba(shape):
-    z = RNG.normal(size=shape)
-    return z - logsumexp(z, axis=1, keepdims=True)
-
-
-@pytest.mark.parametrize("layout", ["C", "F", "column-strided", "float32"])
-@pytest.mark.parametrize("value", [np.nan, np.inf])
-@pytest.mark.parametrize("row_kind", ["target", "other-column", "ignored", "zero-weight",
-                                      "last"])
-def test_nll_invalid_log_probability_is_reported(layout, value, row_kind):
-    z = _log_proba((N, C))
-    y = RNG.integers(0, C, N)
-    sw = np.ones(N)
-    i = N - 1 if row_kind == "last" else 777
-    j = int(y[i]) if row_kind in ("target", "last") else (int(y[i]) + 1) % C
-    if row_kind == "ignored":
-        y[i] = -100
-    if row_kind == "zero-weight":
-        sw[i] = 0.0
-    z[i, j] = value
-    y[5] = C                                # a later error: the scores' comes first
-    z = _layouts(z)[layout]
-    word = "NaN" if np.isnan(value) else "infinity"
-    with pytest.raises(ValueError, match=rf"log_proba contains {word}.* index \({i}, {j}\)"):
-        lm.nll_loss(y, z, sample_weight=sw, ignore_index=-100)
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])

@@ -698,6 +698,27 @@ static double NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,  \
 LM_LSE_ROWS(lm_lse_rows, double)
 LM_LSE_ROWS(lm_lse_rows_f, float)
 
+/* Row r of a kernel of class-index targets (cross_entropy, nll_loss): its
+ * target y[r * y_step], the column to read (*tc: the target, or 0 for one
+ * out of [0, n_cols)), its sample weight (*w: sw[r], or 1 with sw NULL) and
+ * class weight (*cwt); returns whether the row counts (the target in range
+ * and not ignore_index, both weights nonzero).  *bad becomes r, if it is
+ * still -1, for a target out of range that is not ignore_index. */
+LM_ALWAYS_INLINE int lm_index_row(const int64_t *y, ptrdiff_t r, ptrdiff_t y_step,
+                                  ptrdiff_t n_cols, const double *cw, const double *sw,
+                                  int64_t ignore_index, int has_ignore, int64_t *tc,
+                                  double *w, double *cwt, int64_t *bad)
+{
+    int64_t t = y[r * y_step];
+    int in_range = (uint64_t)t < (uint64_t)n_cols;
+    int ignored = has_ignore && t == ignore_index;
+    *tc = in_range ? t : 0;
+    *w = sw ? sw[r] : 1.0;
+    *cwt = cw[*tc];
+    *bad = (*bad < 0 && !in_range && !ignored) ? r : *bad;
+    return in_range & !ignored & (*w != 0.0) & (*cwt != 0.0);
+}
+
 /* PyTorch's cross_entropy terms of n_rows rows with class-index targets and
  * no label smoothing, given their maxima and log-sum-exps (lm_lse_rows):
  * num[r] = w cw[t] (m - z[r, t] + lse[r]) and den[r] = w cw[t], both 0 for
@@ -715,17 +736,13 @@ static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
 {                                                                               \
     int64_t bad = -1;                                                           \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
-        int64_t t = y[r * y_step];                                              \
-        int in_range = (uint64_t)t < (uint64_t)n_cols;                          \
-        int ignored = has_ignore && t == ignore_index;                          \
-        int64_t tc = in_range ? t : 0;                                          \
-        double w = sw ? sw[r] : 1.0;                                            \
-        double cwt = cw[tc];                                                    \
+        int64_t tc;                                                             \
+        double w, cwt;                                                          \
+        int keep = lm_index_row(y, r, y_step, n_cols, cw, sw, ignore_index,     \
+                                has_ignore, &tc, &w, &cwt, &bad);               \
         double loss = lm_ce_term(cwt, mrow[r], (double)z[r * row_step + tc], lse[r]);\
-        int keep = in_range & !ignored & (w != 0.0) & (cwt != 0.0);             \
         num[r] = lm_select(keep, w * loss, 0.0);                                \
         den[r] = lm_select(keep, w * cwt, 0.0);                                 \
-        bad = (bad < 0 && !in_range && !ignored) ? r : bad;                     \
     }                                                                           \
     *first_bad = bad;                                                           \
 }
@@ -755,14 +772,11 @@ static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
     double s0 = acc[0], c0 = acc[1], s1 = acc[2], c1 = acc[3];                  \
     int64_t bad = -1, kept = 0;                                                 \
     for (ptrdiff_t r = 0; r < n_rows; r++) {                                    \
-        int64_t t = y[r * y_step];                                              \
-        int in_range = (uint64_t)t < (uint64_t)n_cols;                          \
-        int ignored = has_ignore && t == ignore_index;                          \
-        int64_t tc = in_range ? t : 0;                                          \
-        double w = sw ? sw[r] : 1.0;                                            \
-        double cwt = cw[tc];                                                    \
+        int64_t tc;                                                             \
+        double w, cwt;                                                          \
+        int keep = lm_index_row(y, r, y_step, n_cols, cw, sw, ignore_index,     \
+                                has_ignore, &tc, &w, &cwt, &bad);               \
         double loss = -cwt * (double)z[r * row_step + tc];                      \
-        int keep = in_range & !ignored & (w != 0.0) & (cwt != 0.0);             \
         double num = lm_select(keep, w * loss, 0.0);                            \
         double den = lm_select(keep, w * cwt, 0.0);                             \
         if (out)                                                                \
@@ -772,7 +786,6 @@ static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
             kept += keep;                                                       \
         else                                                                    \
             LM_TWOSUM_ADD(s1, c1, den);                                         \
-        bad = (bad < 0 && !in_range && !ignored) ? r : bad;                     \
     }                                                                           \
     if (unit_den)                                                               \
         s1 = s1 + (double)kept;                                                 \
