@@ -65,10 +65,11 @@ def torch_result(state, params, metric):
     """The 'mean' or 'sum' of a PyTorch-style loss from its reduced state
     (``'none'`` never reaches a state: the driver returns the per-element
     array).  KL divides the denominator by its rows per sample."""
-    numerator = total(state, 0)
+    rows = state.tolist()   # (Python floats: the same sums, without NumPy's per-item cost)
+    numerator = rows[0][0] + rows[0][1]
     if params["reduction"] == "sum":
         return numerator
-    denominator = total(state, -1) / params.get("rows_per_sample", 1)
+    denominator = (rows[-1][0] + rows[-1][1]) / params.get("rows_per_sample", 1)
     if denominator == 0.0:
         raise ValueError(
             f"{metric}: the denominator of reduction='mean' is zero (every target "

@@ -89,6 +89,9 @@ def finite_state(state):
     return state if all_finite(state) else None
 
 
+_KINDS = {}   # a term's name -> its kernel's Kind number (the same at every level)
+
+
 def lean_state(term, y_true, y_pred, param=0.0, third=None):
     """The kernel's (2, 2) state of ``term`` on plain small vectors, or None.
     With ``third``, the state of a term of three operands (margin ranking's
@@ -96,7 +99,9 @@ def lean_state(term, y_true, y_pred, param=0.0, third=None):
     if not plain_vectors(y_true, y_pred):
         return None
     k = kernels("_elementwise_kernels")
-    kind = int(getattr(k.Kind, term))
+    kind = _KINDS.get(term)
+    if kind is None:
+        kind = _KINDS[term] = int(getattr(k.Kind, term))
     if third is None:
         return finite_state(k.small_pair_state(kind, y_true, y_pred, param))
     if not plain_vectors(y_pred, third):
