@@ -32,6 +32,7 @@ cdef extern from "_fastmath.h" nogil:
 
 cdef extern from "_terms.h" nogil:
     double lm_ce_term(double weight, double zmax, double z, double lse)
+    double lm_nll_term(double weight, double lp)
     double lm_kl_term(double p, double lp, double lq)
     double lm_kl_log_target_term(double p, double lp, double lq)
     double lm_js_term(double p, double q)
@@ -47,6 +48,7 @@ cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval(const double *x, Py_ssize_t n)
     int lm_in_unit_interval_f(const float *x, Py_ssize_t n)
     int lm_below_inf(const double *x, Py_ssize_t n)
+    int lm_below_inf_f(const float *x, Py_ssize_t n)
     Py_ssize_t lm_brier_binary_rows(const double *x, Py_ssize_t step, Py_ssize_t n_rows,
                                     const int64_t *y, Py_ssize_t y_step, int64_t offset,
                                     const int64_t *lut, int64_t n_codes, double *buf)
@@ -63,7 +65,6 @@ cdef extern from "_rowkernels.h" nogil:
                        const double *cw, const double *sw, int64_t ignore_index,
                        int has_ignore, int unit_den, double *acc, double *out,
                        int64_t *first_bad)
-    int lm_below_inf_f(const float *x, Py_ssize_t n)
     double lm_lse_rows(const double *z, Py_ssize_t row_step, Py_ssize_t n_rows,
                        Py_ssize_t n_cols, double *mrow, double *lse, double *buf,
                        double *shift)
@@ -739,7 +740,7 @@ cdef inline void _index_rows(const floating[:, :, :] z, const int64_t[:, :] y,
                 # cannot turn into NaN.
                 continue
             if log_input:
-                loss = -cw[t] * z[i, t, j]
+                loss = lm_nll_term(cw[t], <double>z[i, t, j])
             else:
                 # log-sum-exp shifted by the row maximum: exact and
                 # finite for any finite logits.

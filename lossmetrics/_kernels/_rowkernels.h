@@ -776,7 +776,7 @@ static void NAME(const T *z, ptrdiff_t row_step, ptrdiff_t n_rows,    \
         double w, cwt;                                                          \
         int keep = lm_index_row(y, r, y_step, n_cols, cw, sw, ignore_index,     \
                                 has_ignore, &tc, &w, &cwt, &bad);               \
-        double loss = -cwt * (double)z[r * row_step + tc];                      \
+        double loss = lm_nll_term(cwt, (double)z[r * row_step + tc]);          \
         double num = lm_select(keep, w * loss, 0.0);                            \
         double den = lm_select(keep, w * cwt, 0.0);                             \
         if (out)                                                                \

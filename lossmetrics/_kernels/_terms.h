@@ -232,6 +232,14 @@ static inline double lm_ce_term(double weight, double zmax, double z, double lse
     return weight * ((zmax - z) + lse);
 }
 
+/* nll_loss's term of a class: weight * -log p_c from the log-probability
+ * lp = log p_c (PyTorch's -weight * input[t]).  Used by nll_loss's C rows
+ * (lm_nll_rows) and its Cython loop (other layouts, groups). */
+static inline double lm_nll_term(double weight, double lp)
+{
+    return -weight * lp;
+}
+
 /* PyTorch's kl_div term from a probability p and the logarithms lp = log p
  * and lq = log q: xlogy(p, p) - p log q; 0 where p = 0, inf where p > 0 and
  * q = 0.  Selects, not branches: the C rows (lm_kl_rows) vectorise over it;
