@@ -604,6 +604,43 @@ def test_fast_triplet_raises_the_generic_errors(value, arg):
                                    negative=args["negative"])
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("arg", ["anchor", "positive", "negative"])
+@pytest.mark.parametrize("options", [{}, {"p": 1.0}, {"p": 3.0}, {"p": np.inf},
+                                     {"swap": True}, {"layout": "F"}, {"layout": "float32"},
+                                     {"zero_weight": True}])
+def test_triplet_kernel_reports_every_invalid_value(value, arg, options):
+    """The generic path leaves the scans for NaN and infinity to the kernel
+    (its distances read every value; p = inf, a maximum, cannot vouch): the
+    eager error at the value's index wherever it lies, before a later
+    error (a negative sample weight), in every layout; huge finite values
+    are no error."""
+    options = dict(options)
+    layout = options.pop("layout", "C")
+    zero_weight = options.pop("zero_weight", False)
+    n = 3000                                   # above the lean path's size: the generic path
+    args = {name: RNG.normal(size=(n, 4)) for name in ("anchor", "positive", "negative")}
+    args[arg][2345, 3] = value
+    if layout == "F":
+        args = {k: np.asfortranarray(v) for k, v in args.items()}
+    elif layout == "float32":
+        args = {k: v.astype(np.float32) for k, v in args.items()}
+    sw = np.ones(n)
+    if zero_weight:
+        sw[2345] = 0.0
+    else:
+        sw[7] = -1.0                           # a later error
+    with pytest.raises(ValueError, match=rf"{arg} has .* index \(2345, 3\)"):
+        lm.triplet_margin_loss(**args, sample_weight=sw, **options)
+    # finite: the distances overflow (float32's sums are float64: 3e38 does
+    # not), no error
+    args[arg][2345, 3] = 1e300 if layout != "float32" else 3e38
+    want = generic("triplet_margin_loss", args["anchor"], args["positive"],
+                   negative=args["negative"], **options)
+    assert np.isfinite(want)
+    assert lm.triplet_margin_loss(**args, **options) == want
+
+
 def test_fast_triplet_leaves_other_inputs_to_the_generic_path():
     a, p, n = (RNG.normal(size=(20, 3)) for _ in range(3))
     fast = lm.triplet_margin_loss(a, p, n)

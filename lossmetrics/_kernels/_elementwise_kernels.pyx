@@ -946,32 +946,95 @@ def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
     return (by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None
 
 
-cdef inline double _distance(const floating_a[:, :] u, const floating_b[:, :] v,
-                             Py_ssize_t i, double p, double eps) noexcept nogil:
-    """PyTorch's pairwise_distance of row i: the p-norm of u - v + eps (p > 0,
-    or inf for the largest magnitude).  Where the p-th powers overflow or
-    underflow, the differences are divided by their largest magnitude first,
+cdef inline void _distances(const floating_a[:, :] u, const floating_b[:, :] v,
+                            const Py_ssize_t* rows, double p, double eps,
+                            double* out) noexcept nogil:
+    """PyTorch's pairwise_distance of the four rows ``rows`` (repeats allowed):
+    the p-norm of u - v + eps (p > 0, or inf for the largest magnitude).  Each
+    row's sum runs in column order, as for the row alone; the four rows'
+    sums are independent chains, so that no single chain of dependent adds
+    sets the pace.  Where the p-th powers overflow or underflow, the
+    differences are divided by their largest magnitude first (_rescaled_norm),
     so the norm stays right where PyTorch's turns into inf or 0."""
-    cdef Py_ssize_t j, dim = u.shape[1]
-    cdef double d, s = 0.0, m = 0.0
+    cdef Py_ssize_t j, k, dim = u.shape[1]
+    cdef double d
+    cdef double s[4]
+    for k in range(4):
+        s[k] = 0.0
     if p == INFINITY:
         for j in range(dim):
-            m = fmax(m, fabs((<double>u[i, j] - <double>v[i, j]) + eps))
-        return m
+            for k in range(4):
+                s[k] = fmax(s[k], fabs((<double>u[rows[k], j] - <double>v[rows[k], j]) + eps))
+        for k in range(4):
+            out[k] = s[k]
+        return
     for j in range(dim):
-        d = fabs((<double>u[i, j] - <double>v[i, j]) + eps)
-        s = s + (d if p == 1.0 else (d * d if p == 2.0 else pow(d, p)))
-    if p == 1.0:
-        return s
-    if s < 1e300 and (s > 1e-290 or s == 0.0):
-        return sqrt(s) if p == 2.0 else pow(s, 1.0 / p)
+        for k in range(4):
+            d = fabs((<double>u[rows[k], j] - <double>v[rows[k], j]) + eps)
+            s[k] = s[k] + (d if p == 1.0 else (d * d if p == 2.0 else pow(d, p)))
+    for k in range(4):
+        if p == 1.0:
+            out[k] = s[k]
+        elif s[k] < 1e300 and (s[k] > 1e-290 or s[k] == 0.0):
+            out[k] = sqrt(s[k]) if p == 2.0 else pow(s[k], 1.0 / p)
+        else:
+            out[k] = _rescaled_norm(u, v, rows[k], p, eps)
+
+
+cdef inline double _rescaled_norm(const floating_a[:, :] u, const floating_b[:, :] v,
+                                  Py_ssize_t i, double p, double eps) noexcept nogil:
+    """The p-norm of row i of u - v + eps with the differences divided by
+    their largest magnitude m first, times m (_distances's rare case)."""
+    cdef Py_ssize_t j, dim = u.shape[1]
+    cdef double d, s = 0.0, m = 0.0
     for j in range(dim):
         m = fmax(m, fabs((<double>u[i, j] - <double>v[i, j]) + eps))
-    s = 0.0
     for j in range(dim):
         d = fabs((<double>u[i, j] - <double>v[i, j]) + eps) / m
         s = s + (d * d if p == 2.0 else pow(d, p))
     return m * (sqrt(s) if p == 2.0 else pow(s, 1.0 / p))
+
+
+cdef inline void _triplet_rows(const floating_a[:, :] anchor, const floating_b[:, :] positive,
+                               const floating_c[:, :] negative, double margin, double p,
+                               double eps, bint swap, const double[::1] sw, bint has_sw,
+                               bint want_none, double[::1] out, Py_ssize_t start,
+                               Py_ssize_t stop, Acc* la, Acc* lw, const int64_t* groups,
+                               double* table, double* nonfinite) noexcept nogil:
+    """Rows [start, stop) of triplet_margin_kernel, four at a time (_distances;
+    the last group repeats its last row, whose copies are not added), each
+    row's loss added in row order.  ``nonfinite`` gets the sum of (d - d)
+    over the distances d(a, p) and d(a, n), which read every value: NaN
+    exactly where a value is NaN or infinite (or a finite difference
+    overflows), for p < inf (a maximum would drop a NaN)."""
+    cdef Py_ssize_t i, k, n_k
+    cdef Py_ssize_t rows[4]
+    cdef double d_pos[4]
+    cdef double d_neg[4]
+    cdef double d_swap[4]
+    cdef double w, loss
+    cdef Acc a = la[0], b = lw[0]
+    i = start
+    while i < stop:
+        n_k = stop - i if stop - i < 4 else 4
+        for k in range(4):
+            rows[k] = i + k if k < n_k else i + n_k - 1
+        _distances(anchor, positive, rows, p, eps, d_pos)
+        _distances(anchor, negative, rows, p, eps, d_neg)
+        if swap:
+            _distances(positive, negative, rows, p, eps, d_swap)
+        for k in range(n_k):
+            nonfinite[0] = nonfinite[0] + ((d_pos[k] - d_pos[k]) + (d_neg[k] - d_neg[k]))
+            if swap:
+                d_neg[k] = fmin(d_neg[k], d_swap[k])
+            w = sw[i + k] if has_sw else 1.0
+            loss = w * fmax(margin + d_pos[k] - d_neg[k], 0.0)
+            row_add(&a, &b, table, groups, i + k, loss, w)
+            if want_none:
+                out[i + k] = loss
+        i = i + n_k
+    la[0] = a
+    lw[0] = b
 
 
 def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] positive,
@@ -981,8 +1044,11 @@ def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] 
         const int64_t[::1] groups=None, Py_ssize_t n_groups=0):
     """PyTorch's TripletMarginLoss per row of (N, D) inputs:
     ``max(margin + d(a, p) - d(a, n), 0)`` with d the p-norm distance of
-    ``_distance``; with ``swap``, d(a, n) is replaced by d(p, n) where that is
-    smaller.  Returns (state (2, 2), per-row (N,) or None)."""
+    ``_distances``; with ``swap``, d(a, n) is replaced by d(p, n) where that
+    is smaller.  Returns (state (2, 2), per-row (N,) or None, whether every
+    value was seen finite: the distances' sums read every value (for p < inf;
+    False for p = inf, whose maximum would drop a NaN), so the caller scans
+    the inputs only when this is False)."""
     cdef Py_ssize_t n = anchor.shape[0], dim = anchor.shape[1]
     cdef bint has_sw = sw.shape[0] > 0
     cdef bint grouped = groups is not None
@@ -996,9 +1062,10 @@ def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] 
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
-    cdef Py_ssize_t b, i, start, stop
-    cdef double w, loss, d_pos, d_neg
+    cdef Py_ssize_t b, start, stop
     cdef Acc la, lw
+    cdef double nonfinite
+    cdef double[::1] block_nonfinite = np.zeros(nb, dtype=np.float64)
 
     out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
     out = out_arr
@@ -1008,21 +1075,18 @@ def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] 
             stop = block_stop(start, rpb, n)
             la = acc_zero()
             lw = acc_zero()
+            nonfinite = 0.0
             table = &tables[b, 0, 0] if grouped else NULL
-            for i in range(start, stop):
-                w = sw[i] if has_sw else 1.0
-                d_pos = _distance(anchor, positive, i, p, eps)
-                d_neg = _distance(anchor, negative, i, p, eps)
-                if swap:
-                    d_neg = fmin(d_neg, _distance(positive, negative, i, p, eps))
-                loss = fmax(margin + d_pos - d_neg, 0.0)
-                loss = w * loss
-                row_add(&la, &lw, table, gp, i, loss, w)
-                if want_none:
-                    out[i] = loss
+            _triplet_rows(anchor, positive, negative, margin, p, eps, swap, sw, has_sw,
+                          want_none, out, start, stop, &la, &lw, gp, table, &nonfinite)
             if grouped:
                 group_settle(table, 2 * n_groups)
             acc_store(partials, b, 0, la)
             acc_store(partials, b, 1, lw)
+            block_nonfinite[b] = nonfinite
         combine_blocks(partials, state)
-    return (by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None
+    seen_finite = p != INFINITY
+    for b in range(nb):
+        seen_finite = seen_finite and block_nonfinite[b] == 0.0
+    return ((by_group(tables, n_groups, 2) if grouped else np.asarray(state)),
+            out_arr if want_none else None, seen_finite)

@@ -11,7 +11,7 @@ from lossmetrics._core.options import REDUCTION, Option
 from lossmetrics._core.state import torch_result
 from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._core.validation import (
-    CheckedInputs, Deferred, as_2d, as_float_array, check_bool, check_finite,
+    CheckedInputs, Deferred, as_2d, as_float_array, check_bool,
     check_non_empty, check_same_shape, check_sample_weight,
 )
 from lossmetrics._kernels import kernels
@@ -19,7 +19,7 @@ from lossmetrics._losses.elementwise import (
     EPS, check_elementwise_pair, lean_pair, triple_state,
 )
 from lossmetrics._losses.embeddings import MARGIN, X2
-from lossmetrics._losses.lean import NO_WEIGHTS, plain_matrices, values_within
+from lossmetrics._losses.lean import NO_WEIGHTS, plain_matrices
 from lossmetrics._losses.margins import P
 
 
@@ -144,40 +144,48 @@ def check_triplet_margin_loss(anchor, positive, *, negative=None, sample_weight=
                          f"for one triplet; got shape {arrays[0].shape}.")
     check_non_empty(arrays[0], "anchor")
     n_threads = resolve_n_threads(n_threads, work=3 * arrays[0].size)
+    # The scans for NaN and infinity, left to the kernel, whose distances read
+    # every value (see Deferred; run where it cannot vouch for them).
+    deferred = Deferred()
     for arr, name in zip(arrays, names):
-        check_finite(arr, name, n_threads=n_threads)
-    sw = check_sample_weight(sample_weight, arrays[0].shape[0], n_threads=n_threads)
+        deferred.finite(arr, name, n_threads=n_threads)
+    with deferred.first():
+        sw = check_sample_weight(sample_weight, arrays[0].shape[0], n_threads=n_threads)
     return CheckedInputs("triplet_margin_loss", arrays[0], arrays[1], sw, n_threads,
                          dict(negative=arrays[2], margin=margin, p=p, eps=eps, swap=swap,
                               reduction=reduction,
-                              out_shape=() if no_batch else (arrays[0].shape[0],)))
+                              out_shape=() if no_batch else (arrays[0].shape[0],)),
+                         deferred)
 
 
 @takes_groups
 def triplet_state(checked, want_none=False, groups=None):
     prm = checked.params
-    return kernels("_elementwise_kernels").triplet_margin_kernel(
+    state, per, seen_finite = kernels("_elementwise_kernels").triplet_margin_kernel(
         checked.y_true, checked.y_pred, prm["negative"], prm["margin"], prm["p"],
         prm["eps"], prm["swap"], checked.sample_weight, want_none, checked.n_threads,
         *(groups or ()))
+    if not seen_finite:
+        checked.run_deferred()   # the scans the kernel could not vouch for
+    return state, per
 
 
 def _lean_triplet(anchor, positive, negative=None, margin=1.0, p=2.0, eps=1e-6, swap=False,
                   reduction="mean"):
     """The triplet loss of small (N, D) float64 embeddings with the default
     options, or None (the declarations' fast path, see
-    lossmetrics/_losses/lean.py): one scan of each array for NaN and
-    infinity (the kernel's maximum would hide a NaN), then the kernel; any
-    other input goes to the generic path, which raises."""
+    lossmetrics/_losses/lean.py): the kernel, which sees every value in its
+    distances and reports a NaN or an infinity; then, or for any other input,
+    the generic path runs, and raises."""
     if not (type(margin) is float and margin == 1.0 and type(p) is float and p == 2.0
             and type(eps) is float and eps == 1e-6 and swap is False
             and isinstance(reduction, str) and reduction in ("mean", "sum")
             and plain_matrices(anchor, positive, 3) and plain_matrices(anchor, negative, 3)):
         return None
-    if not all(values_within(arr) for arr in (anchor, positive, negative)):
-        return None
-    state, _ = kernels("_elementwise_kernels").triplet_margin_kernel(
+    state, _, seen_finite = kernels("_elementwise_kernels").triplet_margin_kernel(
         anchor, positive, negative, 1.0, 2.0, 1e-6, False, NO_WEIGHTS, False, 1)
+    if not seen_finite:
+        return None
     return torch_result(state, {"reduction": reduction}, "triplet_margin_loss")
 
 
