@@ -42,6 +42,32 @@ def test_matches_sklearn(name, kind, k, weighted):
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("k", [2, 3, 7])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_null_model_scores_zero(name, k, weighted):
+    """Predicting the class proportions for every sample is the null model:
+    0.0 exactly unweighted (the proportions count / n are the library's own
+    bits), within a few ulp weighted (NumPy's plain sums of the weights
+    round differently from the library's compensated ones), scikit-learn
+    within an ulp of 0; a prediction a little better is not 0 (the exact
+    arithmetic's threshold is eps, not a coarse one)."""
+    rng = np.random.default_rng(k + 10 * weighted)
+    y = rng.integers(0, k, 300)
+    y[:k] = np.arange(k)
+    w = rng.random(300) * 5 if weighted else None
+    proportions = np.bincount(y, weights=w, minlength=k) / (300 if w is None else w.sum())
+    p = np.tile(proportions, (300, 1))
+    got = getattr(lm, name)(y, p, sample_weight=w)
+    assert got == 0.0 if w is None else abs(got) < 1e-15
+    assert getattr(skm, name)(y, p, sample_weight=w) == pytest.approx(got, abs=1e-15)
+    better = p.copy()
+    better[np.arange(300), y] += 1e-3
+    better /= better.sum(axis=1, keepdims=True)
+    want = getattr(skm, name)(y, better, sample_weight=w)
+    assert 0.0 < getattr(lm, name)(y, better, sample_weight=w) == pytest.approx(want, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_binary_1d_probabilities(name):
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 300)

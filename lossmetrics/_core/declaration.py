@@ -69,9 +69,10 @@ class Loss:
         the function with ``sample_weight`` only.
     fast : callable or None
         ``fast(y_true, y_pred, **options)`` -> the value, or None to take the
-        generic path; called for calls without sample_weight or n_threads.  It may skip the generic
-        machinery, never the rules: its value must be the generic path's, bit
-        for bit (tests/test_fast_paths.py runs both on every case).
+        generic path; called for calls without sample_weight or n_threads.
+        It may skip the generic machinery, never the rules: its value must be
+        the generic path's, bit for bit (tests/test_fast_paths.py runs both on
+        every case).
     prepare : callable or None
         ``prepare(arguments)`` rewrites the bound arguments of a call before
         anything else (a deprecated argument name), for the function and Dask.

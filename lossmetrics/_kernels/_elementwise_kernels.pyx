@@ -1066,6 +1066,7 @@ def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] 
     cdef Acc la, lw
     cdef double nonfinite
     cdef double[::1] block_nonfinite = np.zeros(nb, dtype=np.float64)
+    cdef bint seen_finite = p != INFINITY
 
     out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
     out = out_arr
@@ -1085,7 +1086,6 @@ def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] 
             acc_store(partials, b, 1, lw)
             block_nonfinite[b] = nonfinite
         combine_blocks(partials, state)
-    seen_finite = p != INFINITY
     for b in range(nb):
         seen_finite = seen_finite and block_nonfinite[b] == 0.0
     return ((by_group(tables, n_groups, 2) if grouped else np.asarray(state)),

@@ -205,11 +205,11 @@ LM_NOINLINE void lm_max_abs_lanes(const double *y, const double *x, ptrdiff_t n,
     for (; i < n; i++) {
         double d = fabs(y[i] - x[i]);
         b[0] += d - d;
-        t[0] = d > t[0] ? d : t[0];
+        t[0] = LM_MAX_OF(d, t[0]);
     }
     for (int k = 0; k < LM_MAX_LANES; k++) {
         *bad += b[k];
-        *top = t[k] > *top ? t[k] : *top;
+        *top = LM_MAX_OF(t[k], *top);
     }
 }
 

@@ -60,9 +60,10 @@ static inline double lm_pinball(double y, double x, lm_params p)
 
 /* scikit-learn's Tweedie deviance term of power p0, in its formulas and order
  * of operations (non-finite for a non-finite y or x, as every term here):
- * p0 < 0 and 1 < p0 < 2 or p0 > 2 the general power form, 0 the squared error, 1 the Poisson deviance 2 (y log(y / x) - y + x) with
- * 0 log 0 = 0, 2 the Gamma deviance 2 (log(x / y) + y / x - 1).  The
- * branch on the power is the same for every element of a call. */
+ * p0 < 0 and 1 < p0 < 2 or p0 > 2 the general power form, 0 the squared
+ * error, 1 the Poisson deviance 2 (y log(y / x) - y + x) with 0 log 0 = 0,
+ * 2 the Gamma deviance 2 (log(x / y) + y / x - 1).  The branch on the power
+ * is the same for every element of a call. */
 static inline double lm_tweedie(double y, double x, lm_params p)
 {
     double q = p.p0;

@@ -142,7 +142,8 @@ def _lean_brier(y_true, y_proba, pos_label=None, labels=None, scale_by_half="aut
     outside [0, 1] or not finite (one scan: the Brier kernel checks no range)
     goes to the generic path, which raises."""
     if not (pos_label is None and labels is None and isinstance(scale_by_half, str)
-            and scale_by_half == "auto" and plain_vectors(y_true, y_proba, (np.int64, np.float64), work=1)):
+            and scale_by_half == "auto"
+            and plain_vectors(y_true, y_proba, (np.int64, np.float64), work=1)):
         return None
     p = y_proba[:, None]
     if not values_within(p, 0.0, 1.0):

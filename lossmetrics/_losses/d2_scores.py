@@ -7,7 +7,6 @@ loss's own (log_loss's, brier_score_loss's kernel) with the number of rows
 and the weight of each class: the null loss follows from those (no
 N x C matrix of null probabilities), and two batches merge by addition.
 """
-
 import numpy as np
 
 from lossmetrics._core.declaration import Loss, public, sklearn_demo, takes_groups
