@@ -11,6 +11,7 @@ from sklearn.utils.stats import _weighted_percentile
 import lossmetrics as lm
 from lossmetrics._core.validation import partial_batch
 from lossmetrics._losses.quantiles import weighted_quantile
+from lossmetrics._losses.selection import order_statistics
 
 RTOL = 1e-12
 QUANTILE_METRICS = ["median_absolute_error", "d2_pinball_score", "d2_absolute_error_score"]
@@ -169,3 +170,51 @@ def test_option_errors_name_the_metric():
         lm.d2_pinball_score([1.0, 2.0], [1.0, 2.0], alpha=1.5)
     with pytest.raises(ValueError, match="dtype='numeric' is not compatible"):
         lm.median_absolute_error(["a", "b"], [1.0, 2.0])
+
+
+def _selection_data(kind, n, rng):
+    """Values of one kind of distribution for the large-array selection."""
+    if kind == "normal":
+        return rng.normal(size=n) * 3
+    if kind == "ties":
+        return rng.integers(-3, 4, n).astype(float)
+    if kind == "constant":
+        return np.full(n, 2.5)
+    if kind == "narrow":       # one 16-bit digit of the keys for every value
+        return 1.0 + rng.random(n) * 1e-6
+    if kind == "signed_zeros":
+        return rng.choice([-0.0, 0.0, -1.0, 5e-324], n)
+    return rng.choice([-1e300, -1.0, 1e-300, 1e300], n) * rng.random(n)  # "extreme"
+
+
+@pytest.mark.parametrize("kind", ["normal", "ties", "constant", "narrow", "signed_zeros",
+                                  "extreme"])
+@pytest.mark.parametrize("n", [1 << 17, 200_001])
+@pytest.mark.parametrize("absolute", [False, True])
+def test_order_statistics_are_numpys_partition(kind, n, absolute):
+    # Large arrays are narrowed by parallel histograms of the keys' digits
+    # before np.partition: the same order statistics as np.partition of the
+    # whole array (-0.0 == 0.0), for any number of threads.
+    rng = np.random.default_rng(n + len(kind) + absolute)
+    y = _selection_data(kind, n, rng)
+    x = _selection_data(kind, n, rng) if absolute else None
+    values = y if x is None else np.abs(x - y)
+    for i, j in ((0, 0), (0, 1), (n // 2 - 1, n // 2), (n // 2, n // 2), (n // 3, n // 3 + 1),
+                 (n - 2, n - 1), (n - 1, n - 1)):
+        part = np.partition(values, [i, j])
+        for n_threads in (1, 2, 3):
+            got = order_statistics(y, i, j, n_threads, x)
+            assert got == (part[i], part[j]), (kind, i, j, n_threads)
+
+
+@pytest.mark.parametrize("name", QUANTILE_METRICS)
+def test_large_arrays_match_sklearn(name):
+    # The sizes that take the histogram selection, with ties across its buckets.
+    rng = np.random.default_rng(11)
+    n = 300_001
+    y = np.round(rng.normal(size=(n, 2)) * 30) / 8
+    p = y + np.round(rng.normal(size=(n, 2)) * 20) / 8
+    for n_threads in (1, 2):
+        got = getattr(lm, name)(y, p, multioutput="raw_values", n_threads=n_threads)
+        np.testing.assert_allclose(got, getattr(skm, name)(y, p, multioutput="raw_values"),
+                                   rtol=RTOL, atol=1e-15)

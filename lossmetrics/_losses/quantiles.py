@@ -8,8 +8,9 @@ scikit-learn's definitions exactly: ``np.median`` for the unweighted median,
 and its weighted "averaged inverted CDF" (``_weighted_percentile`` with
 ``average=True``) otherwise (the same value: the middle order statistic, or
 the mean of the two middle ones).  In memory, unweighted quantiles select the two
-order statistics they need (``np.partition``, linear time) instead of
-sorting; on Dask arrays the same quantiles are found in passes over the
+order statistics they need (``selection.order_statistics``: parallel
+histograms of the keys' digits, then ``np.partition`` of a few percent of
+the values; linear time) instead of sorting; on Dask arrays the same quantiles are found in passes over the
 chunks (``selection``: a histogram of the values' bit patterns per pass).
 """
 import functools
@@ -28,14 +29,18 @@ from lossmetrics._losses.lean import lean_param, lean_state, plain_vectors
 from lossmetrics._losses.regression import (
     MULTIOUTPUT, _average_outputs, _check_quantile, _check_regression, regression_state,
 )
-from lossmetrics._losses.selection import HISTOGRAM_PASSES, MERGERS, passes
+from lossmetrics._losses.selection import (
+    HISTOGRAM_PASSES, MERGERS, order_statistics, passes,
+)
 
 _EPS = np.finfo(np.float64).eps
 
 
-def weighted_quantile(values, weights, alpha):
+def weighted_quantile(values, weights, alpha, n_threads=1, x=None):
     """scikit-learn's ``_weighted_percentile(values, weights, alpha * 100,
-    average=True)`` of a 1-D float64 array (weights None: unit weights)."""
+    average=True)`` of a 1-D float64 array without NaN, or of
+    ``np.abs(x - values)`` when x is given (weights None: unit weights; their
+    two order statistics found on n_threads threads)."""
     n = values.shape[0]
     rank = np.float64(alpha * 100) / 100     # scikit-learn's percentile_rank / 100
     if weights is None:
@@ -46,8 +51,10 @@ def weighted_quantile(values, weights, alpha):
         i = min(max(int(np.ceil(target)) - 1, 0), n - 1)
         above = (i + 1) - target > _EPS
         j = min(i + 1, n - 1)
-        part = np.partition(values, [i, j] if j != i else [i])
-        return part[i] if above else (part[i] + part[j]) / 2
+        lower, upper = order_statistics(values, i, j, n_threads, x)
+        return lower if above else (lower + upper) / 2
+    if x is not None:
+        values = np.abs(x - values)
     order = np.argsort(values, kind="stable")
     sorted_values, sorted_weights = values[order], weights[order]
     cdf = np.cumsum(sorted_weights)
@@ -75,7 +82,8 @@ def median_state(checked, want_none=False):
     checked.run_deferred()   # NaN and infinity: the errors scikit-learn raises
     sw = checked.sample_weight if checked.sample_weight.size else None
     # (unweighted: np.median's value, from one partition without its overhead)
-    medians = [weighted_quantile(np.abs(x - y), sw, 0.5) for y, x in _columns(checked)]
+    medians = [weighted_quantile(y, sw, 0.5, checked.n_threads, x=x)
+               for y, x in _columns(checked)]
     return np.array(medians), None
 
 
@@ -155,8 +163,8 @@ def d2_pinball_state(checked, want_none=False):
     model, _ = regression_state("PINBALL", checked)
     sw = checked.sample_weight if checked.sample_weight.size else None
     y = checked.y_true
-    quantiles = np.array([weighted_quantile(np.asarray(y[:, j], dtype=np.float64), sw, alpha)
-                          for j in range(y.shape[1])])
+    quantiles = np.array([weighted_quantile(np.asarray(y[:, j], dtype=np.float64), sw, alpha,
+                                            checked.n_threads) for j in range(y.shape[1])])
     return np.stack([_means(model), _means(_null_state(checked, quantiles))]), None
 
 

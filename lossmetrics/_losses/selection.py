@@ -33,6 +33,56 @@ _LUT = np.arange(N_BINS, dtype=np.int64)
 _EPS = np.finfo(np.float64).eps
 
 
+# Below this many values np.partition alone is as fast as a histogram pass
+# (65,536 buckets) before it.
+_PARTITION_BELOW = 1 << 17
+
+
+def order_statistics(y, i, j, n_threads=1, x=None):
+    """The i-th and j-th smallest values (0-based, i <= j) of a 1-D float64
+    array y without NaN, or of |x - y| (np.abs(x - y)) when x is given:
+    entries i and j of ``np.partition(values, [i, j])`` (a zero's sign
+    aside), in linear time, on n_threads threads.
+
+    NumPy's introselect runs on one thread and moves every value several
+    times.  Here a large array is narrowed 16 bits of its keys at a time
+    (see _kernels/_select.pyx): a parallel histogram of the candidates'
+    digit tells which digits hold ranks i and j; the candidates with those
+    digits are kept (copied out when they are fewer), the ranks taken
+    relative to them, and the next digit looked at while the two ranks share
+    one; np.partition finishes on what is left, typically a few percent of
+    the values.  |x - y| is computed as it is read, never stored whole.
+    """
+    n = y.shape[0]
+    if n < _PARTITION_BELOW:
+        values = y if x is None else np.abs(x - y)
+        part = np.partition(values, [i, j] if j != i else [i])
+        return part[i], part[j]
+    select = kernels("_select")
+    y = np.ascontiguousarray(y)
+    x = None if x is None else np.ascontiguousarray(x)
+    for shift in (48, 32, 16, 0):
+        if n < _PARTITION_BELOW:
+            break
+        counts = select.key_histogram(y, x, shift, max(1, min(n_threads, n >> 16)))
+        cum = np.cumsum(counts.sum(axis=0))
+        lo = int(np.searchsorted(cum, i, side="right"))
+        hi = int(np.searchsorted(cum, j, side="right"))
+        below = int(cum[lo - 1]) if lo else 0
+        if lo == hi and cum[hi] - below == n:
+            continue     # every candidate has this digit: look at the next one
+        per_part = counts[:, lo:hi + 1].sum(axis=1)
+        offsets = np.concatenate(([0], np.cumsum(per_part)[:-1]))
+        out = np.empty(int(per_part.sum()), dtype=np.float64)
+        select.gather_digits(y, x, shift, lo, hi, offsets, out)
+        y, x, n, i, j = out, None, out.shape[0], i - below, j - below
+        if lo != hi:
+            break        # the kept values differ in this digit: the next does not order them
+    values = y if x is None else np.abs(x - y)
+    part = np.partition(values, [i, j] if j != i else [i])
+    return part[i], part[j]
+
+
 def order_keys(values):
     """uint64 keys in the order of the float64 values (-0.0 is 0.0)."""
     bits = (np.asarray(values, dtype=np.float64) + 0.0).view(np.uint64)
