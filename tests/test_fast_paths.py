@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import sklearn.metrics as skm
 from scipy.special import rel_entr
+from sklearn.exceptions import UndefinedMetricWarning
 
 import lossmetrics as lm
 from lossmetrics._core.driver import finish
@@ -87,10 +88,11 @@ def test_fast_regression_is_the_generic_path_bit_for_bit(name, n):
 TRIPLES = ["gaussian_nll_loss", "margin_ranking_loss"]
 DEVIANCES = ["mean_poisson_deviance", "mean_gamma_deviance", "mean_tweedie_deviance"]
 D2_PINBALL = ["d2_absolute_error_score", "d2_pinball_score"]
+SCORES = ["r2_score", "explained_variance_score"]
 PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy",
                             "nll_loss", "brier_score_loss", "kl_divergence",
                             "triplet_margin_loss"}
-               - set(TRIPLES) - set(DEVIANCES) - set(D2_PINBALL))
+               - set(TRIPLES) - set(DEVIANCES) - set(D2_PINBALL) - set(SCORES))
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -719,3 +721,41 @@ def test_fast_d2_pinball_edges_and_errors_are_the_generic_ones(name, options):
     assert fn(y, y[::-1], sample_weight=np.ones(50), **options) == pytest.approx(fast,
                                                                                rel=1e-14)
     assert fn(y, y[::-1], multioutput="raw_values", **options) == np.array([fast])
+
+
+@pytest.mark.parametrize("name", SCORES)
+@pytest.mark.parametrize("n", [2, 3, 64, 4096, 32_767, 32_768])
+def test_fast_scores_are_the_generic_path_bit_for_bit(name, n):
+    y = RNG.normal(size=n) * 10.0 ** RNG.integers(-3, 3, n) + 1e4
+    pred = y + RNG.normal(size=n)
+    got = getattr(lm, name)(y, pred)
+    assert got.hex() == generic(name, y, pred).hex()
+    assert got == pytest.approx(getattr(skm, name)(y, pred), rel=1e-10)
+
+
+@pytest.mark.parametrize("name", SCORES)
+def test_fast_scores_edges_and_errors_are_the_generic_ones(name):
+    fn, y = getattr(lm, name), RNG.normal(size=50)
+    # a perfect fit, a constant y_true (force_finite): scikit-learn's 1.0 and 0.0
+    assert fn(y, y) == getattr(skm, name)(y, y) == 1.0
+    c = np.full(50, 3.0)
+    assert fn(c, y) == getattr(skm, name)(c, y) == 0.0
+    assert fn(c, c) == getattr(skm, name)(c, c) == 1.0
+    for arg, value in [("y_true", np.nan), ("y_pred", np.inf), ("y_true", -np.inf)]:
+        a, b = y.copy(), RNG.normal(size=50)
+        (a if arg == "y_true" else b)[42] = value
+        assert "42" in same_error(lambda: fn(a, b), name, a, b)
+    big = np.array([1e200, -1e200, 3e200])
+    same_error(lambda: fn(big, -big), name, big, -big)    # squares beyond float64
+    # other inputs: the generic path, the same value
+    fast = fn(y, y[::-1])
+    assert fn(list(y), list(y[::-1])) == fast
+    assert fn(y, y[::-1], n_threads=1) == fast
+    assert fn(y, y[::-1], sample_weight=np.ones(50)) == fast
+    assert fn(y, y[::-1], multioutput="raw_values") == np.array([fast])
+    assert fn(y, y[::-1], force_finite=False) == fast
+    with pytest.raises(lm.InvalidParameterError, match="force_finite"):
+        fn(y, y, force_finite="yes")
+    if name == "r2_score":
+        with pytest.warns(UndefinedMetricWarning):
+            assert np.isnan(fn(y[:1], y[:1]))

@@ -21,6 +21,7 @@ from lossmetrics._core.options import Option
 from lossmetrics._core.state import all_finite, merge_states, weighted_mean
 from lossmetrics._core.validation import check_bool
 from lossmetrics._kernels import kernels
+from lossmetrics._losses.lean import NO_WEIGHTS, plain_vectors
 from lossmetrics._losses.regression import (
     MODES, MULTIOUTPUT, _average_outputs, _check_regression,
 )
@@ -105,33 +106,22 @@ def merge_moments(a, b):
     return out
 
 
-# A float64 times 2**1074 is an integer (the smallest subnormal is 2**-1074).
-_SCALE = 1074
-
-
-def _scaled(row):
-    """The exact value of a (hi, lo) pair of floats times 2**1074, an integer."""
-    total = 0
-    for x in row:
-        n, d = x.as_integer_ratio()        # d a power of two
-        total += n << (_SCALE + 1 - d.bit_length())
-    return total
-
-
 def _sums_of_squares(explained, state):
     """Per output, the residual and total sums of squares about the means,
     exact from the state's sums (clipped at 0: the sums carry errors of about
-    1e-32 of the squares), both times the weight W and 2**1074 (integers):
-    with S the scaled sums, total = SUU W - SU², residual = SVV W - SV² or
-    SDD W.  Returns (residuals, totals, W << 1074, the common divisor)."""
-    rows = state.tolist()
-    weight = _scaled(rows[-1])
+    1e-32 of the squares), both times the weight W and 2**(2k) (integers):
+    with S the sums times 2**k (``exact_rows``), total = SUU W - SU²,
+    residual = SVV W - SV² or SDD W.  Returns (residuals, totals, W 2**(2k),
+    the divisor that makes them variances times W).  Every result is a ratio
+    of these, the same for any k."""
+    scaled, k = kernels("_moment_kernels").exact_rows(np.ascontiguousarray(state, np.float64))
+    weight = scaled[-1]
     residual, total = [], []
-    for j in range(0, len(rows) - 2, MOMENTS):
-        su, suu, sv, svv, sdd = (_scaled(rows[j + k]) for k in range(1, MOMENTS))
+    for j in range(0, len(scaled) - 2, MOMENTS):
+        _, su, suu, sv, svv, sdd = scaled[j:j + MOMENTS]
         total.append(max(suu * weight - su * su, 0))
         residual.append(max(svv * weight - sv * sv, 0) if explained else sdd * weight)
-    return residual, total, weight << _SCALE
+    return residual, total, weight << k
 
 
 def score_result(explained, state, params, metric):
@@ -169,6 +159,27 @@ FORCE_FINITE = Option("force_finite", "r2_score, explained_variance_score: 1.0 /
                       switch="on_off")
 
 
+_LEAN_PARAMS = dict(multioutput="uniform_average", force_finite=True)
+
+
+def _lean_score(explained, metric, y_true, y_pred, multioutput="uniform_average",
+                force_finite=True):
+    """R² or the explained variance of two small plain float64 vectors of at
+    least two values, with the default options, or None (the declarations'
+    fast path, see lossmetrics/_losses/lean.py): the generic path's kernel,
+    serially (the same sums), and result; a NaN or an infinity (non-finite
+    sums) or squares beyond float64 go to the generic path, which raises."""
+    if not (force_finite is True and isinstance(multioutput, str)
+            and multioutput == "uniform_average" and plain_vectors(y_true, y_pred)
+            and y_true.shape[0] >= 2):
+        return None
+    state = kernels("_moment_kernels").moments_kernel(y_true[:, None], y_pred[:, None],
+                                                      NO_WEIGHTS, 1)
+    if not all_finite(state):
+        return None
+    return score_result(explained, state, _LEAN_PARAMS, metric)
+
+
 def _declare(name, check, explained, scorer):
     return Loss(
         name=name, check=check, state=moments_state,
@@ -179,7 +190,7 @@ def _declare(name, check, explained, scorer):
         example=("[3.0, -0.5, 2.0, 7.0]", "[2.5, 0.0, 2.0, 8.0]"),
         scorer=scorer, response_method="predict", greater_is_better=True,
         merge=merge_moments,
-        demo=sklearn_demo(name),
+        demo=sklearn_demo(name), fast=functools.partial(_lean_score, explained, name),
     )
 
 
