@@ -125,3 +125,32 @@ def test_many_classes_within_2_ulp_of_fsum_of_per_element_terms(n_classes):
     ce = math.fsum([max(z[i]) + math.log(math.fsum(np.exp(z[i] - max(z[i])).tolist()))
                     - z[i, y[i]] for i in range(n)])
     assert _within_ulps(lm.cross_entropy(y, z, reduction="sum"), ce, 2)
+
+
+def _floats(rng, n):
+    """Finite float64 values of every magnitude, subnormals and zeros included."""
+    x = rng.normal(size=n) * 10.0 ** rng.integers(-300, 300, n)
+    x[rng.random(n) < 0.1] = 0.0
+    x[rng.random(n) < 0.05] = 5e-324 * rng.integers(-5, 5)
+    return x
+
+
+def test_exact_integer_helpers_are_exact_rational_arithmetic():
+    # The scores' final arithmetic (_kernels/_exact.pyx) against Fractions.
+    from fractions import Fraction
+
+    from lossmetrics._kernels import kernels
+
+    exact = kernels("_exact")
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 7, 40):
+        a, b = _floats(rng, n), _floats(rng, n)
+        num, k = exact.exact_dot(a, b)
+        assert k >= 0 and Fraction(num, 2 ** k) == sum(
+            (Fraction(x) * Fraction(y) for x, y in zip(a.tolist(), b.tolist())), Fraction(0))
+        num, k = exact.exact_dot(a)
+        assert Fraction(num, 2 ** k) == sum(map(Fraction, a.tolist()), Fraction(0))
+        state = _floats(rng, 2 * n).reshape(n, 2)
+        rows, k = exact.exact_rows(state)
+        assert k >= 0 and [Fraction(r, 2 ** k) for r in rows] == [
+            Fraction(hi) + Fraction(lo) for hi, lo in state.tolist()]

@@ -1,8 +1,8 @@
 """Which build of the compiled kernels this process uses.
 
 On x86-64 the kernel modules (``_class_kernels``, ``_elementwise_kernels``,
-``_scan``, ``_fastmath``, ``_moment_kernels``, ``_select``) are built three
-times from the same source: for the baseline instruction set, for x86-64-v3 (AVX2), as
+``_scan``, ``_fastmath``, ``_moment_kernels``, ``_select``, ``_exact``) are
+built three times from the same source: for the baseline instruction set, for x86-64-v3 (AVX2), as
 ``<module>_v3``, and for x86-64-v4 (AVX-512), as ``<module>_v4``.  The
 highest level the CPU supports is used.  All round every operation
 identically (no fused multiply-adds, sums in the same fixed lanes), so the

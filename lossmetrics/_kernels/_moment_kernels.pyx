@@ -19,7 +19,7 @@ rational arithmetic: lossmetrics._losses.variance_scores.merge_moments).
 """
 import numpy as np
 from cython.parallel cimport prange
-from libc.math cimport fabs, fma, frexp
+from libc.math cimport fabs, fma
 
 from libc.stdint cimport int64_t
 
@@ -209,33 +209,6 @@ def moments_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
         state[MOMENTS * j, 0] = shift_y[j]
         state[MOMENTS * j, 1] = shift_d[j]
     return np.asarray(state)
-
-
-def exact_rows(const double[:, ::1] state):
-    """(ints, k): each row's exact value hi + lo (a state's (hi, lo) pairs,
-    finite) times 2**k, as Python integers, for the least k >= 0 (among
-    multiples of the 53-bit mantissas) that makes every one an integer: the
-    exact arithmetic of the scores (variance_scores._sums_of_squares) on
-    integers of about k + 60 bits (2**1074, enough for any float64, made
-    integers of 1100 bits whose products cost microseconds in Python)."""
-    cdef Py_ssize_t r, c, n = state.shape[0]
-    cdef int e, k = 0
-    cdef double f
-    for r in range(n):
-        for c in range(2):
-            if state[r, c] != 0.0:
-                frexp(state[r, c], &e)
-                k = max(k, 53 - e)
-    rows = []
-    for r in range(n):
-        total = 0
-        for c in range(2):
-            if state[r, c] != 0.0:
-                f = frexp(state[r, c], &e)
-                # f 2**53 is an integer of at most 53 bits; the value is it times 2**(e - 53).
-                total += (<object>(<long long>(f * 9007199254740992.0))) << (k - 53 + e)
-        rows.append(total)
-    return rows, k
 
 
 def max_abs_kernel(const floating_a[:, :] y, const floating_b[:, :] x,

@@ -115,15 +115,9 @@ def _null_terms(mode, class_weights, weight, binary_1d):
 
 def _exact_dot(a, b=None):
     """sum(a[i] * b[i]) (b None: sum(a[i])) exactly, for finite float64
-    vectors, as (n, e): the value n / 2**e with integer n.  Every float is
-    an integer times a power of two, so the terms are summed as integers
-    over their smallest power of two (Fractions cost microseconds each)."""
-    terms = []
-    for x, y in zip(a.tolist(), [1.0] * len(a) if b is None else b.tolist()):
-        (p, q), (r, s) = x.as_integer_ratio(), y.as_integer_ratio()
-        terms.append((p * r, (q * s).bit_length() - 1))   # q, s: powers of two
-    top = max((e for _, e in terms), default=0)
-    return sum(n << (top - e) for n, e in terms), top
+    vectors, as (n, e): the value n / 2**e with integer n (_kernels/_exact.pyx)."""
+    return kernels("_exact").exact_dot(np.ascontiguousarray(a, np.float64),
+                                       None if b is None else np.ascontiguousarray(b, np.float64))
 
 
 def _d2(mode, state, params, metric):

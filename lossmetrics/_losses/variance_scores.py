@@ -114,7 +114,7 @@ def _sums_of_squares(explained, state):
     residual = SVV W - SV² or SDD W.  Returns (residuals, totals, W 2**(2k),
     the divisor that makes them variances times W).  Every result is a ratio
     of these, the same for any k."""
-    scaled, k = kernels("_moment_kernels").exact_rows(np.ascontiguousarray(state, np.float64))
+    scaled, k = kernels("_exact").exact_rows(np.ascontiguousarray(state, np.float64))
     weight = scaled[-1]
     residual, total = [], []
     for j in range(0, len(scaled) - 2, MOMENTS):
