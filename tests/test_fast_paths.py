@@ -92,7 +92,8 @@ SCORES = ["r2_score", "explained_variance_score"]
 PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy",
                             "nll_loss", "brier_score_loss", "kl_divergence",
                             "triplet_margin_loss"}
-               - set(TRIPLES) - set(DEVIANCES) - set(D2_PINBALL) - set(SCORES))
+               - set(TRIPLES) - set(DEVIANCES) - set(D2_PINBALL) - set(SCORES)
+               - {"d2_tweedie_score"})
 
 
 def test_the_pair_fast_paths_are_the_lean_terms():
@@ -759,3 +760,35 @@ def test_fast_scores_edges_and_errors_are_the_generic_ones(name):
     if name == "r2_score":
         with pytest.warns(UndefinedMetricWarning):
             assert np.isnan(fn(y[:1], y[:1]))
+
+
+@pytest.mark.parametrize("power", [0, -1.0, 1, 1.5, 2, 3])
+@pytest.mark.parametrize("n", [2, 3, 64, 4096, 32_767, 32_768])
+def test_fast_d2_tweedie_is_the_generic_path_bit_for_bit(power, n):
+    y = np.abs(RNG.normal(size=n)) * 10.0 ** RNG.integers(-3, 3, n) + 0.01
+    pred = np.abs(y + RNG.normal(size=n)) + 0.01
+    got = lm.d2_tweedie_score(y, pred, power=power)
+    assert got.hex() == generic("d2_tweedie_score", y, pred, power=power).hex()
+    assert got == pytest.approx(skm.d2_tweedie_score(y, pred, power=power), rel=1e-9)
+
+
+def test_fast_d2_tweedie_edges_and_errors_are_the_generic_ones():
+    fn, y = lm.d2_tweedie_score, np.abs(RNG.normal(size=50)) + 0.5
+    assert fn(y, y, power=1) == skm.d2_tweedie_score(y, y, power=1) == 1.0
+    with pytest.raises(ZeroDivisionError):       # a constant y_true: scikit-learn's error
+        fn(np.full(50, 2.0), y, power=1)
+    with pytest.warns(UndefinedMetricWarning):   # fewer than two samples: NaN
+        assert np.isnan(fn(y[:1], y[:1], power=1))
+    for power, arg, value in [(0, "y_true", np.nan), (1, "y_pred", np.inf),
+                              (1, "y_true", -1.0), (2, "y_pred", 0.0), (-1, "y_pred", -2.0)]:
+        a, b = y.copy(), y[::-1].copy()
+        (a if arg == "y_true" else b)[42] = value
+        assert "42" in same_error(lambda: fn(a, b, power=power), "d2_tweedie_score", a, b,
+                                  power=power)
+    with pytest.raises(lm.InvalidParameterError, match="'power' parameter of d2_tweedie_score"):
+        fn(y, y, power=0.5)
+    # other inputs: the generic path, the same value
+    fast = fn(y, y[::-1], power=1.5)
+    assert fn(list(y), list(y[::-1]), power=1.5) == fast
+    assert fn(y, y[::-1], power=1.5, n_threads=1) == fast
+    assert fn(y, y[::-1], power=1.5, sample_weight=np.ones(50)) == fast

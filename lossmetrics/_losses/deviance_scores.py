@@ -5,19 +5,18 @@ needing the (weighted) mean of y_true from the first, so its state does not
 merge batch by batch (``Accumulator`` refuses it, saying so); in memory and on
 Dask arrays it is computed in the same two rounds (``_core.rounds``).
 """
-from fractions import Fraction
-
 import numpy as np
 
 from lossmetrics._core.declaration import Loss, public
 from lossmetrics._core.driver import evaluate
 from lossmetrics._core.errors import undefined_metric_warning, warn
 from lossmetrics._core.rounds import Rounds, run
-from lossmetrics._core.state import weighted_mean
+from lossmetrics._core.state import all_finite, weighted_mean
 from lossmetrics._core.validation import CheckedInputs, in_batches
 from lossmetrics._kernels import kernels
+from lossmetrics._losses.lean import NO_WEIGHTS, lean_param, lean_state, plain_vectors
 from lossmetrics._losses.regression import (
-    POWER, _check_deviance, _check_power, check_deviance_domain, regression_state,
+    POWER, _check_deviance, _check_power, _in_domain, check_deviance_domain, regression_state,
 )
 from lossmetrics._losses.variance_scores import merge_moments
 
@@ -63,13 +62,14 @@ def _advance(r, context, merged, params):
 
 def _weighted_mean(moments):
     """The weighted mean of y_true, rounded once (from the moment kernel's
-    exact sums about the first value)."""
-    shift = Fraction(float(moments[0, 0]))
-    total = Fraction(float(moments[1, 0])) + Fraction(float(moments[1, 1]))
-    weight = Fraction(float(moments[-1, 0])) + Fraction(float(moments[-1, 1]))
+    sums about the first value, shift + total / weight, in exact integer
+    arithmetic: a quotient of integers is correctly rounded)."""
+    rows, _ = kernels("_exact").exact_rows(np.ascontiguousarray(moments))
+    total, weight = rows[1], rows[-1]
     if weight == 0:
         weighted_mean(0.0, 0.0, "d2_tweedie_score")   # raises: every weight is zero
-    return float(shift + total / weight)
+    n, d = float(moments[0, 0]).as_integer_ratio()
+    return (n * weight + total * d) / (d * weight)
 
 
 ROUNDS = Rounds(2, _chunk, _advance, {"moments": merge_moments})
@@ -99,12 +99,43 @@ def d2_tweedie_result(state, params, metric):
     return float(1 - numerator / denominator)
 
 
+def _lean_d2_tweedie(y_true, y_pred, **options):
+    """d2_tweedie_score of two small plain float64 vectors of at least two
+    values, or None (the declarations' fast path, see
+    lossmetrics/_losses/lean.py): the generic path's two rounds, their
+    kernels run serially (the same sums); values outside the power's domain
+    or not finite, and whatever the generic path warns or raises about, go
+    to the generic path."""
+    power = lean_param(options, ("power", _check_d2_power, 0))
+    if (power is None or not plain_vectors(y_true, y_pred) or y_true.shape[0] < 2
+            or ((power < 0 or power >= 1)
+                and not _in_domain(power, y_true.min(), y_pred.min()))):
+        return None
+    model = lean_state("TWEEDIE", y_true, y_pred, float(power))
+    moments = kernels("_moment_kernels").moments_kernel(y_true[:, None], y_true[:, None],
+                                                        NO_WEIGHTS, 1)
+    if model is None or not all_finite(moments):
+        return None
+    null = lean_state("TWEEDIE", y_true, np.full(y_true.shape[0], _weighted_mean(moments)),
+                      float(power))
+    if null is None:
+        return None
+    (m, m_lo), *_, (w, w_lo) = model.tolist()     # (the float64 arithmetic of _mean)
+    (z, z_lo), *_, (v, v_lo) = null.tolist()
+    null_mean = (z + z_lo) / (v + v_lo)
+    return None if null_mean == 0 else 1 - ((m + m_lo) / (w + w_lo)) / null_mean
+
+
+def _check_d2_power(power):
+    return _check_power(power, "d2_tweedie_score")
+
+
 D2_TWEEDIE_SCORE = Loss(
     name="d2_tweedie_score", check=check_d2_tweedie_score, state=d2_tweedie_state,
     result=d2_tweedie_result, result_keys=("n_samples",), options=(POWER,),
     target="values", prediction="values", reference="sklearn.metrics.d2_tweedie_score",
     example=("[0.5, 1.0, 2.5, 7.0]", "[1.0, 1.0, 5.0, 3.5]"),
-    greater_is_better=True, rounds=ROUNDS,
+    greater_is_better=True, rounds=ROUNDS, fast=_lean_d2_tweedie,
     unmergeable="the deviance of the mean of y_true needs that mean first, from all the rows",
     demo=lambda d: _demo(d),
 )
