@@ -27,6 +27,15 @@ cdef inline Py_ssize_t rows_per_block(Py_ssize_t row_len) noexcept nogil:
     return BLOCK_SCALARS // row_len
 
 
+cdef inline int chunk_of(Py_ssize_t nb, int n_threads) noexcept nogil:
+    """The blocks a thread takes at a time from a dynamic schedule of nb
+    blocks: four (fewer trips to the shared counter) where there are plenty,
+    one where there are few (four at a time, six blocks on two threads run
+    as four and two).  Any chunk gives the same bits: each block's sums are
+    its own, combined in block order."""
+    return 4 if nb >= 32 * n_threads else 1
+
+
 cdef inline Py_ssize_t n_blocks(Py_ssize_t n_rows, Py_ssize_t rpb) noexcept nogil:
     return (n_rows + rpb - 1) // rpb
 

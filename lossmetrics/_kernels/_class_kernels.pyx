@@ -19,7 +19,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 from lossmetrics._kernels._blocksum cimport (
     Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_value, acc_zero, block_stop,
-    block_rows, by_group, combine_blocks, group_add, group_settle, n_blocks, padded,
+    block_rows, by_group, chunk_of, combine_blocks, group_add, group_settle, n_blocks, padded,
     row_add, rows_per_block, super_blocks,
 )
 
@@ -551,7 +551,7 @@ def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
     out = out_arr
 
     with nogil:
-        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads), num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             lw = acc_zero()
@@ -828,7 +828,7 @@ def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
     with nogil, parallel(num_threads=n_threads):
         mrow = &scratch[threadid(), 0, 0]
         lse = &scratch[threadid(), 1, 0]
-        for b in prange(nb, schedule='dynamic', chunksize=4):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads)):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
@@ -904,7 +904,7 @@ def prob_target_kernel(const floating[:, :, :] z, const floating_b[:, :, :] targ
     with nogil, parallel(num_threads=n_threads):
         mrow = &scratch[threadid(), 0, 0]
         lse = &scratch[threadid(), 1, 0]
-        for b in prange(nb, schedule='dynamic', chunksize=4):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads)):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
@@ -1094,7 +1094,7 @@ def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
     out = out_arr
     with nogil, parallel(num_threads=n_threads):
         rows = &scratch[threadid(), 0]
-        for b in prange(nb, schedule='dynamic', chunksize=4):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads)):
             start = b * rpb
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
@@ -1156,7 +1156,7 @@ def js_kernel(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
     out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
     out = out_arr
     with nogil:
-        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads), num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
@@ -1217,7 +1217,7 @@ def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power
     out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
     out = out_arr
     with nogil:
-        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads), num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n_rows)
             la = acc_zero()
@@ -1284,7 +1284,7 @@ def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
     out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
     out = out_arr
     with nogil:
-        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads), num_threads=n_threads):
             tid = threadid()
             start = b * rpb
             stop = block_stop(start, rpb, n_rows)

@@ -96,7 +96,7 @@ cdef enum:
 
 from lossmetrics._kernels._blocksum cimport (
     Acc4, acc4_add_array, acc4_total, acc4_zero, Acc, acc_add, acc_merge, acc_scale, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
-    block_rows, by_group, combine_blocks, group_add, group_settle, row_add, scale_row,
+    block_rows, by_group, chunk_of, combine_blocks, group_add, group_settle, row_add, scale_row,
     super_blocks,
 )
 
@@ -496,7 +496,7 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     out_arr = np.zeros((n if want_none else 0, n_cols if want_none else 0), dtype=np.float64)
     out = out_arr
     with nogil:
-        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads), num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
@@ -753,7 +753,7 @@ def elementwise3_kernel(int kind, const floating_a[:, :] y, const floating_b[:, 
     out_arr = np.zeros((n if want_none else 0, n_cols if want_none else 0), dtype=np.float64)
     out = out_arr
     with nogil:
-        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads), num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
@@ -921,7 +921,7 @@ def cosine_embedding_kernel(const target_t[:] y, const floating_a[:, :] x1,
     out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
     out = out_arr
     with nogil:
-        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads), num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()
@@ -1071,7 +1071,7 @@ def triplet_margin_kernel(const floating_a[:, :] anchor, const floating_b[:, :] 
     out_arr = np.zeros(n if want_none else 0, dtype=np.float64)
     out = out_arr
     with nogil:
-        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads), num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             la = acc_zero()

@@ -8,7 +8,7 @@ from cython.parallel cimport prange
 from libc.math cimport isnan, INFINITY
 from libc.stdint cimport int64_t, uint64_t
 
-from lossmetrics._kernels._blocksum cimport block_stop, rows_per_block, n_blocks
+from lossmetrics._kernels._blocksum cimport block_stop, chunk_of, rows_per_block, n_blocks
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 
 cdef extern from "_rowkernels.h" nogil:
@@ -43,7 +43,7 @@ def scan_2d(const floating[:, :] x, int n_threads=1):
     cdef bint contiguous = n > 0 and _contiguous(x)
 
     with nogil:
-        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads), num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             lo = INFINITY
@@ -107,7 +107,7 @@ def small_label_set(const int64_t[:] y, int n_threads=1):
     cdef uint64_t[::1] masks = np.empty(nb, dtype=np.uint64)   # every block writes its own
     cdef uint64_t[::1] outs = np.empty(nb, dtype=np.uint64)
     with nogil:
-        for b in prange(nb, schedule='dynamic', chunksize=4, num_threads=n_threads):
+        for b in prange(nb, schedule='dynamic', chunksize=chunk_of(nb, n_threads), num_threads=n_threads):
             start = b * rpb
             stop = block_stop(start, rpb, n)
             mask = 0
