@@ -159,6 +159,25 @@ static inline double lm_poisson(double y, double x, lm_params p)
     return loss;
 }
 
+/* PyTorch's power of a tensor by a scalar exponent e >= 0 (torch.pow, the
+ * ``** gamma`` of torchvision's focal loss): its exact cases, e = 0, 0.5,
+ * 1, 2, 3 as 1, sqrt(b), b, b b, (b b) b, and the C library's pow for the
+ * others (PyTorch's vectorised pow, there, is not the C library's). */
+static inline double lm_torch_pow(double b, double e)
+{
+    if (e == 2.0)
+        return b * b;
+    if (e == 1.0)
+        return b;
+    if (e == 0.0)
+        return 1.0;
+    if (e == 0.5)
+        return sqrt(b);
+    if (e == 3.0)
+        return b * b * b;
+    return pow(b, e);
+}
+
 /* torchvision's sigmoid_focal_loss: the binary cross-entropy of the logit,
  * ce = softplus(x) - x y, times (1 - p_t)^gamma, p = sigmoid(x),
  * p_t = p y + (1 - p)(1 - y), times alpha_t = alpha y + (1 - alpha)(1 - y)
@@ -176,7 +195,7 @@ static inline double lm_sigmoid_focal(double y, double x, lm_params p)
     double up = 1.0 / (1.0 + e), down = e / (1.0 + e);   /* sigmoid(+-|x|) */
     double prob = lm_select(x >= 0.0, up, down);
     double q = lm_select(x >= 0.0, down, up);
-    double loss = ce * pow(q * y + prob * (1.0 - y), p.p1);
+    double loss = ce * lm_torch_pow(q * y + prob * (1.0 - y), p.p1);
     if (p.p0 >= 0.0)
         loss *= p.p0 * y + (1.0 - p.p0) * (1.0 - y);
     return loss + (x - x);
