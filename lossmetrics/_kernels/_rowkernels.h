@@ -9,6 +9,7 @@
 #define LOSSMETRICS_ROWKERNELS_H
 
 #include <float.h>
+#include <string.h>
 
 #include "_fastmath.h"
 #include "_terms.h"
@@ -124,12 +125,15 @@ static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
 #else
 #define LM_PREFETCH_AHEAD(p) ((void)(p))
 #endif
+/* The main loop of the lanes, eight values a trip: its body (the macro's
+ * arguments) loads the trip's operands and sets lo and hi, the terms of
+ * values i..i+3 and i+4..i+7, which go to the four lanes, lo first.  With
+ * GCC or clang the lanes are one vector of four (the same IEEE operations
+ * on each lane, so the same bits) and the operands are loaded as vectors: a
+ * scalar loop of lanes compiled to a tangle of scalar loads, adds and
+ * shuffles (GCC 12's SLP vectoriser), 1.8 cycles a value where the chains
+ * of dependent adds allow one. */
 #if defined(__GNUC__) && !defined(LM_NO_VECTOR_EXT)
-/* The lanes as one vector of four (the same IEEE operations on each lane,
- * so the same bits), the operands loaded as vectors: a scalar loop of lanes
- * compiled to a tangle of scalar loads, adds and shuffles (GCC 12's SLP
- * vectoriser), 1.8 cycles a value where the chains of dependent adds allow
- * one. */
 typedef double lm_v4d __attribute__((vector_size(32)));
 #define LM_TWOSUM_ADD_V(S, C, V)                                                \
     do {                                                                        \
@@ -137,20 +141,11 @@ typedef double lm_v4d __attribute__((vector_size(32)));
         (C) = (C) + (((S) - (t_ - bp_)) + ((V) - bp_));                         \
         (S) = t_;                                                               \
     } while (0)
-#define LM_ERR_LANES_MAIN(TERM)                                                 \
+#define LM_LANES_MAIN(...)                                                      \
     lm_v4d sv = {0.0, 0.0, 0.0, 0.0}, cv = {0.0, 0.0, 0.0, 0.0};                \
     for (; i + 8 <= n; i += 8) {                                                \
-        lm_v4d yl, yh, xl, xh, lo, hi;                                          \
-        LM_PREFETCH_AHEAD(y + i);                                               \
-        LM_PREFETCH_AHEAD(x + i);                                               \
-        __builtin_memcpy(&yl, y + i, sizeof yl);                                \
-        __builtin_memcpy(&yh, y + i + 4, sizeof yh);                            \
-        __builtin_memcpy(&xl, x + i, sizeof xl);                                \
-        __builtin_memcpy(&xh, x + i + 4, sizeof xh);                            \
-        for (int k = 0; k < 4; k++) {                                           \
-            lo[k] = TERM(yl[k], xl[k], param);                                  \
-            hi[k] = TERM(yh[k], xh[k], param);                                  \
-        }                                                                       \
+        lm_v4d lo, hi;                                                          \
+        __VA_ARGS__                                                             \
         LM_TWOSUM_ADD_V(sv, cv, lo);                                            \
         LM_TWOSUM_ADD_V(sv, cv, hi);                                            \
     }                                                                           \
@@ -158,25 +153,46 @@ typedef double lm_v4d __attribute__((vector_size(32)));
         s[k] = sv[k];                                                           \
         c[k] = cv[k];                                                           \
     }
+#define LM_V4_BROADCAST(V, X) ((V) = (lm_v4d){(X), (X), (X), (X)})
 #else
-#define LM_ERR_LANES_MAIN(TERM)                                                 \
+typedef double lm_v4d[4];
+#define LM_LANES_MAIN(...)                                                      \
     for (; i + 8 <= n; i += 8) {                                                \
-        LM_PREFETCH_AHEAD(y + i);                                               \
-        LM_PREFETCH_AHEAD(x + i);                                               \
-        for (int h = 0; h < 8; h += 4)                                          \
-            for (int k = 0; k < 4; k++) {                                       \
-                double v = TERM(y[i + h + k], x[i + h + k], param);             \
-                LM_TWOSUM_ADD(s[k], c[k], v);                                   \
-            }                                                                   \
+        lm_v4d lo, hi;                                                          \
+        __VA_ARGS__                                                             \
+        for (int k = 0; k < 4; k++)                                             \
+            LM_TWOSUM_ADD(s[k], c[k], lo[k]);                                   \
+        for (int k = 0; k < 4; k++)                                             \
+            LM_TWOSUM_ADD(s[k], c[k], hi[k]);                                   \
     }
+#define LM_V4_BROADCAST(V, X)                                                   \
+    do {                                                                        \
+        for (int k_ = 0; k_ < 4; k_++)                                          \
+            (V)[k_] = (X);                                                      \
+    } while (0)
 #endif
+/* L, H = P[0..3], P[4..7]. */
+#define LM_V4_LOAD(L, H, P)                                                     \
+    do {                                                                        \
+        memcpy(&(L), (P), sizeof(L));                                           \
+        memcpy(&(H), (P) + 4, sizeof(H));                                       \
+    } while (0)
 #define LM_ERR_LANES(NAME, TERM)                                                \
 LM_NOINLINE void NAME(const double *y, const double *x, ptrdiff_t n, lm_params param, \
                  double *acc)                                                   \
 {                                                                               \
     double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
     ptrdiff_t i = 0;                                                            \
-    LM_ERR_LANES_MAIN(TERM)                                                     \
+    LM_LANES_MAIN(                                                              \
+        lm_v4d yl, yh, xl, xh;                                                  \
+        LM_PREFETCH_AHEAD(y + i);                                               \
+        LM_PREFETCH_AHEAD(x + i);                                               \
+        LM_V4_LOAD(yl, yh, y + i);                                              \
+        LM_V4_LOAD(xl, xh, x + i);                                              \
+        for (int k = 0; k < 4; k++) {                                           \
+            lo[k] = TERM(yl[k], xl[k], param);                                  \
+            hi[k] = TERM(yh[k], xh[k], param);                                  \
+        })                                                                      \
     for (; i + 4 <= n; i += 4)                                                  \
         for (int k = 0; k < 4; k++) {                                           \
             double v = TERM(y[i + k], x[i + k], param);                         \
@@ -252,57 +268,30 @@ LM_NOINLINE void lm_max_abs_lanes(const double *y, const double *x, ptrdiff_t n,
 }
 
 /* The same lanes for a term of three operands: y, a contiguous, b with a
- * step of 1 or 0 (a broadcast variance); vectors as LM_ERR_LANES_MAIN's. */
-#if defined(__GNUC__) && !defined(LM_NO_VECTOR_EXT)
-#define LM_ERR3_LANES_MAIN(TERM)                                                \
-    lm_v4d sv = {0.0, 0.0, 0.0, 0.0}, cv = {0.0, 0.0, 0.0, 0.0};                \
-    for (; i + 8 <= n; i += 8) {                                                \
-        lm_v4d yl, yh, al, ah, bl, bh, lo, hi;                                  \
-        LM_PREFETCH_AHEAD(y + i);                                               \
-        LM_PREFETCH_AHEAD(a + i);                                               \
-        LM_PREFETCH_AHEAD(b + i * b_step);                                      \
-        __builtin_memcpy(&yl, y + i, sizeof yl);                                \
-        __builtin_memcpy(&yh, y + i + 4, sizeof yh);                            \
-        __builtin_memcpy(&al, a + i, sizeof al);                                \
-        __builtin_memcpy(&ah, a + i + 4, sizeof ah);                            \
-        if (b_step) {                                                           \
-            __builtin_memcpy(&bl, b + i, sizeof bl);                            \
-            __builtin_memcpy(&bh, b + i + 4, sizeof bh);                        \
-        } else {                                                                \
-            bl = bh = (lm_v4d){b[0], b[0], b[0], b[0]};                         \
-        }                                                                       \
-        for (int k = 0; k < 4; k++) {                                           \
-            lo[k] = TERM(yl[k], al[k], bl[k], param);                           \
-            hi[k] = TERM(yh[k], ah[k], bh[k], param);                           \
-        }                                                                       \
-        LM_TWOSUM_ADD_V(sv, cv, lo);                                            \
-        LM_TWOSUM_ADD_V(sv, cv, hi);                                            \
-    }                                                                           \
-    for (int k = 0; k < 4; k++) {                                               \
-        s[k] = sv[k];                                                           \
-        c[k] = cv[k];                                                           \
-    }
-#else
-#define LM_ERR3_LANES_MAIN(TERM)                                                \
-    for (; i + 8 <= n; i += 8) {                                                \
-        LM_PREFETCH_AHEAD(y + i);                                               \
-        LM_PREFETCH_AHEAD(a + i);                                               \
-        LM_PREFETCH_AHEAD(b + i * b_step);                                      \
-        for (int h = 0; h < 8; h += 4)                                          \
-            for (int k = 0; k < 4; k++) {                                       \
-                double v = TERM(y[i + h + k], a[i + h + k],                     \
-                                b[(i + h + k) * b_step], param);                \
-                LM_TWOSUM_ADD(s[k], c[k], v);                                   \
-            }                                                                   \
-    }
-#endif
+ * step of 1 or 0 (a broadcast variance). */
 #define LM_ERR3_LANES(NAME, TERM)                                               \
 LM_NOINLINE void NAME(const double *y, const double *a, const double *b,        \
                       ptrdiff_t b_step, ptrdiff_t n, lm_params param, double *acc) \
 {                                                                               \
     double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
     ptrdiff_t i = 0;                                                            \
-    LM_ERR3_LANES_MAIN(TERM)                                                    \
+    LM_LANES_MAIN(                                                              \
+        lm_v4d yl, yh, al, ah, bl, bh;                                          \
+        LM_PREFETCH_AHEAD(y + i);                                               \
+        LM_PREFETCH_AHEAD(a + i);                                               \
+        LM_PREFETCH_AHEAD(b + i * b_step);                                      \
+        LM_V4_LOAD(yl, yh, y + i);                                              \
+        LM_V4_LOAD(al, ah, a + i);                                              \
+        if (b_step) {                                                           \
+            LM_V4_LOAD(bl, bh, b + i);                                          \
+        } else {                                                                \
+            LM_V4_BROADCAST(bl, b[0]);                                          \
+            LM_V4_BROADCAST(bh, b[0]);                                          \
+        }                                                                       \
+        for (int k = 0; k < 4; k++) {                                           \
+            lo[k] = TERM(yl[k], al[k], bl[k], param);                           \
+            hi[k] = TERM(yh[k], ah[k], bh[k], param);                           \
+        })                                                                      \
     for (; i + 4 <= n; i += 4)                                                  \
         for (int k = 0; k < 4; k++) {                                           \
             double v = TERM(y[i + k], a[i + k], b[(i + k) * b_step], param);    \
