@@ -14,7 +14,7 @@ from lossmetrics._core.rounds import Rounds, run
 from lossmetrics._core.state import all_finite, weighted_mean
 from lossmetrics._core.validation import CheckedInputs, in_batches
 from lossmetrics._kernels import kernels
-from lossmetrics._losses.lean import NO_WEIGHTS, lean_param, lean_state, plain_vectors
+from lossmetrics._losses.lean import NO_WEIGHTS, lean_param, pair_state, plain_vectors
 from lossmetrics._losses.regression import (
     POWER, _check_deviance, _check_power, _in_domain, check_deviance_domain, regression_state,
 )
@@ -111,12 +111,12 @@ def _lean_d2_tweedie(y_true, y_pred, **options):
             or ((power < 0 or power >= 1)
                 and not _in_domain(power, y_true.min(), y_pred.min()))):
         return None
-    model = lean_state("TWEEDIE", y_true, y_pred, float(power))
+    model = pair_state("TWEEDIE", y_true, y_pred, float(power))
     moments = kernels("_moment_kernels").moments_kernel(y_true[:, None], y_true[:, None],
                                                         NO_WEIGHTS, 1)
     if model is None or not all_finite(moments):
         return None
-    null = lean_state("TWEEDIE", y_true, np.full(y_true.shape[0], _weighted_mean(moments)),
+    null = pair_state("TWEEDIE", y_true, np.full(y_true.shape[0], _weighted_mean(moments)),
                       float(power))
     if null is None:
         return None

@@ -98,16 +98,27 @@ def lean_state(term, y_true, y_pred, param=0.0, third=None):
     x2, the Gaussian NLL's variances, which must not be negative)."""
     if not plain_vectors(y_true, y_pred):
         return None
-    k = kernels("_elementwise_kernels")
-    kind = _KINDS.get(term)
-    if kind is None:
-        kind = _KINDS[term] = int(getattr(k.Kind, term))
     if third is None:
-        return finite_state(k.small_pair_state(kind, y_true, y_pred, param))
+        return pair_state(term, y_true, y_pred, param)
+    k = kernels("_elementwise_kernels")
+    kind = _kind(k, term)
     if not plain_vectors(y_pred, third):
         return None
     state = k.small_triple_state(kind, y_true, y_pred, third, param)
     return None if state is None else finite_state(state)
+
+
+def _kind(k, term):
+    kind = _KINDS.get(term)
+    if kind is None:
+        kind = _KINDS[term] = int(getattr(k.Kind, term))
+    return kind
+
+
+def pair_state(term, y_true, y_pred, param=0.0):
+    """lean_state of two vectors the caller has found plain (plain_vectors)."""
+    k = kernels("_elementwise_kernels")
+    return finite_state(k.small_pair_state(_kind(k, term), y_true, y_pred, param))
 
 
 def lean_param(options, option=None, fixed=0.0):
