@@ -7,11 +7,12 @@ batch (``Accumulator`` refuses them, saying so).  The quantiles follow
 scikit-learn's definitions exactly: ``np.median`` for the unweighted median,
 and its weighted "averaged inverted CDF" (``_weighted_percentile`` with
 ``average=True``) otherwise (the same value: the middle order statistic, or
-the mean of the two middle ones).  In memory, unweighted quantiles select the two
-order statistics they need (``selection.order_statistics``: parallel
-histograms of the keys' digits, then ``np.partition`` of a few percent of
-the values; linear time) instead of sorting; on Dask arrays the same quantiles are found in passes over the
-chunks (``selection``: a histogram of the values' bit patterns per pass).
+the mean of the two middle ones).  In memory, unweighted quantiles select
+the two order statistics they need (``selection.order_statistics``:
+parallel histograms of the keys' digits, then ``np.partition`` of a few
+percent of the values; linear time) instead of sorting; on Dask arrays the
+same quantiles are found in passes over the chunks (``selection``: a
+histogram of the values' bit patterns per pass).
 """
 import functools
 import inspect
