@@ -43,25 +43,20 @@ def exact_rows(const double[:, ::1] state):
     return rows, k
 
 
-def exact_dot(const double[::1] a, const double[::1] b=None):
-    """(n, k): sum(a[i] * b[i]) (b None: sum(a[i])) of finite values, exactly,
-    as n / 2**k with integer n and k >= 0."""
+def exact_dot(const double[::1] a, const double[::1] b):
+    """(n, k): sum(a[i] * b[i]) of finite values, exactly, as n / 2**k with
+    integer n and k >= 0."""
     cdef Py_ssize_t i, n = a.shape[0]
-    cdef int ea, eb = 1, k = 0     # (eb: 1.0's exponent, where b is None)
-    cdef double y
+    cdef int ea, eb, k = 0
     for i in range(n):
-        y = b[i] if b is not None else 1.0
-        if a[i] != 0.0 and y != 0.0:
+        if a[i] != 0.0 and b[i] != 0.0:
             frexp(a[i], &ea)
-            if b is not None:
-                frexp(y, &eb)
+            frexp(b[i], &eb)
             k = max(k, 106 - ea - eb)
     total = 0
-    one = 1 << 52        # 1.0's mantissa (frexp: 0.5 times 2**53, exponent 1)
     for i in range(n):
-        y = b[i] if b is not None else 1.0
-        if a[i] != 0.0 and y != 0.0:
+        if a[i] != 0.0 and b[i] != 0.0:
             ma = _mantissa(a[i], &ea)
-            mb = _mantissa(y, &eb) if b is not None else one
+            mb = _mantissa(b[i], &eb)
             total += (ma * mb) << (k - 106 + ea + eb)
     return total, k

@@ -93,8 +93,8 @@ def _parts(state, metric):
     weight = total(state, 1)
     weighted_mean(total(state, 0), weight, metric)   # raises for a zero total weight
     # The model's mean loss and the class weights, exact from their (hi, lo) sums.
-    (num, a), (den, b) = _exact_dot(state[0]), _exact_dot(state[1])
-    return (num << b, den << a), state[3:, 0] + state[3:, 1], weight
+    (num, den), _ = kernels("_exact").exact_rows(np.ascontiguousarray(state[:2]))
+    return (num, den), state[3:, 0] + state[3:, 1], weight
 
 
 def _null_terms(mode, class_weights, weight, binary_1d):
@@ -113,13 +113,6 @@ def _null_terms(mode, class_weights, weight, binary_1d):
     return terms
 
 
-def _exact_dot(a, b=None):
-    """sum(a[i] * b[i]) (b None: sum(a[i])) exactly, for finite float64
-    vectors, as (n, e): the value n / 2**e with integer n (_kernels/_exact.pyx)."""
-    return kernels("_exact").exact_dot(np.ascontiguousarray(a, np.float64),
-                                       None if b is None else np.ascontiguousarray(b, np.float64))
-
-
 def _d2(mode, state, params, metric):
     parts = _parts(state, metric)
     if parts is None:
@@ -128,7 +121,8 @@ def _d2(mode, state, params, metric):
     terms = _null_terms(mode, class_weights, weight, params["binary_1d"])
     # null = (null_num / 2**c) / (p / q), the mean loss of the null model;
     # loss / null = (loss_num * p * 2**c) / (loss_den * null_num * q).
-    (null_num, c), (p, q) = _exact_dot(class_weights, terms), weight.as_integer_ratio()
+    (null_num, c), (p, q) = (kernels("_exact").exact_dot(class_weights, terms),
+                             weight.as_integer_ratio())
     if null_num == 0:   # a single class (Brier): -inf or NaN, with NumPy's warning
         with np.errstate(all="warn"):
             return float(1 - np.float64(loss_num / loss_den) / np.float64(0.0))

@@ -104,8 +104,8 @@ def _lean_d2_tweedie(y_true, y_pred, **options):
     values, or None (the declarations' fast path, see
     lossmetrics/_losses/lean.py): the generic path's two rounds, their
     kernels run serially (the same sums); values outside the power's domain
-    or not finite, and whatever the generic path warns or raises about, go
-    to the generic path."""
+    or not finite, and fewer than two values go to the generic path, which
+    warns or raises; a zero null deviance raises the generic path's error."""
     power = lean_param(options, ("power", _check_d2_power, 0))
     if (power is None or not plain_vectors(y_true, y_pred) or y_true.shape[0] < 2
             or ((power < 0 or power >= 1)
@@ -120,10 +120,8 @@ def _lean_d2_tweedie(y_true, y_pred, **options):
                       float(power))
     if null is None:
         return None
-    (m, m_lo), *_, (w, w_lo) = model.tolist()     # (the float64 arithmetic of _mean)
-    (z, z_lo), *_, (v, v_lo) = null.tolist()
-    null_mean = (z + z_lo) / (v + v_lo)
-    return None if null_mean == 0 else 1 - ((m + m_lo) / (w + w_lo)) / null_mean
+    return d2_tweedie_result((_mean(model), _mean(null)),
+                             {"n_samples": y_true.shape[0]}, "d2_tweedie_score")
 
 
 def _check_d2_power(power):

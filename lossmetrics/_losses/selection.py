@@ -54,16 +54,13 @@ def order_statistics(y, i, j, n_threads=1, x=None):
     the values.  |x - y| is computed as it is read, never stored whole.
     """
     n = y.shape[0]
-    if n < _PARTITION_BELOW:
-        values = y if x is None else np.abs(x - y)
-        part = np.partition(values, [i, j] if j != i else [i])
-        return part[i], part[j]
-    select = kernels("_select")
-    y = np.ascontiguousarray(y)
-    x = None if x is None else np.ascontiguousarray(x)
+    if n >= _PARTITION_BELOW:
+        y = np.ascontiguousarray(y)
+        x = None if x is None else np.ascontiguousarray(x)
     for shift in (48, 32, 16, 0):
         if n < _PARTITION_BELOW:
             break
+        select = kernels("_select")
         counts = select.key_histogram(y, x, shift, max(1, min(n_threads, n >> 16)))
         cum = np.cumsum(counts.sum(axis=0))
         lo = int(np.searchsorted(cum, i, side="right"))
