@@ -1,4 +1,4 @@
-"""Accuracy of the kernels' vectorised log / exp / softplus (lossmetrics/_fastmath.h).
+"""Accuracy of the kernels' vectorised log / log1p / exp / softplus (lossmetrics/_fastmath.h).
 
 References are NumPy's functions evaluated in 80-bit long double (x86-64;
 on platforms where long double is float64 the reference is NumPy's float64
@@ -60,6 +60,50 @@ def test_log_of_clipped_probabilities_is_logs_bits(rng):
     for n in [1, 15, 16, 17, 255, 256, 1000]:
         assert np.array_equal(fm.neg_log_normal(x[:n], prefetch=span[:3 * n]), want[:n])
         assert np.array_equal(fm.neg_log_normal(x[-n:], prefetch=span[:1]), want[-n:])
+
+
+def test_log1p_within_one_ulp_over_the_whole_range(rng):
+    # Every case of fdlibm's log1p: |x| < 2^-54 and < 2^-29, f = x around 0
+    # (-0.2929 < x < 0.41422, both edges), the rounding 1 + x corrected
+    # (above and below 1, the normalisation's edge at sqrt(2)), x >= 2^53,
+    # the top 20 bits of f's fraction zero, near -1; a few ulps around each
+    # edge.
+    edges = np.array([2.0 ** -54, 2.0 ** -29, 0.4142136573791504, 0.2928934097290039,
+                      2.0 ** 53, np.sqrt(2.0) - 1.0, 1.0, 2.0 ** -20, 1.0 - 2.0 ** -53])
+    signed = np.concatenate([edges, -edges[edges < 1.0]])
+    near = np.concatenate([signed] + [np.nextafter(signed, to) for to in (0.0, np.inf, -np.inf)])
+    x = np.concatenate([
+        np.exp(rng.uniform(-744.0, 709.7, 1_000_000)),     # every positive binade
+        -np.exp(rng.uniform(-744.0, 0.0, 500_000)),        # (-1, 0)
+        rng.uniform(-0.3, 0.42, 500_000),
+        rng.uniform(-1.0, -0.29, 200_000),
+        -1.0 + np.exp(rng.uniform(-36.0, -1.0, 100_000)),  # close to -1
+        1.0 + rng.uniform(-1e-6, 1e-6, 100_000),
+        np.ldexp(1.0 + rng.integers(0, 2 ** 12, 100_000) * 2.0 ** -52,   # f's top bits zero
+                 rng.integers(-3, 60, 100_000)) - 1.0,
+        near, [5e-324, -5e-324, 1.7976931348623157e308],
+    ])
+    x = x[x > -1.0]
+    got = fm.log1p(x)
+    # fdlibm's log1p is within 1 ulp but for a few values just below -0.2929
+    # (-0x1.2bec400000001p-2: 1.83 ulp, the C library's own result there).
+    assert ulp_error(got, x, np.log1p) <= 2.0 + SLACK
+    assert ulp_error(got[x > -0.29], x[x > -0.29], np.log1p) <= 1.0 + SLACK
+    tiny = np.abs(x) < 2.0 ** -54
+    np.testing.assert_array_equal(got[tiny], x[tiny])    # x itself, signed zeros too
+
+
+def test_log1p_special_values_and_tails(rng):
+    with np.errstate(all="ignore"):
+        got = fm.log1p(np.array([-1.0, -1.5, -np.inf, np.inf, np.nan, 0.0, -0.0, 1e300]))
+    np.testing.assert_array_equal(got[:6], [-np.inf, np.nan, np.nan, np.inf, np.nan, 0.0])
+    assert np.signbit(got[6]) and got[6] == 0.0
+    assert got[7] == np.float64(np.log1p(np.longdouble(1e300)))
+    x = rng.uniform(-0.9, 10.0, 37)
+    whole = fm.log1p(x)
+    for n in range(1, 37):
+        np.testing.assert_array_equal(fm.log1p(x[:n]), whole[:n])
+        np.testing.assert_array_equal(fm.log1p(x[n:]), whole[n:])
 
 
 def test_exp_within_one_ulp_including_subnormal_results(rng):

@@ -227,10 +227,77 @@ LM_ALWAYS_INLINE double lm_softplus_stage2(double s, double big)
     return big + fma(2.0, s, fma(s, R, big * (LM_LN2_LO / LM_LN2_HI)));
 }
 
+/* log1p(x) for any double x, without branches: fdlibm's s_log1p.c (Sun
+ * Microsystems, 1993, freely redistributable), in the evaluation order and
+ * with the fused multiply-adds of the C library's log1p on x86-64 CPUs with
+ * FMA (glibc 2.36's FMA build, whose operations were read from its machine
+ * code), so that on such a machine its results are libm's bits: 2e9 values
+ * of every range compared.  tests/test_fastmath.py checks it against a
+ * long-double reference: within 1 ulp but for a few values just below
+ * -0.2929 (1.83 ulp at -0x1.2bec400000001p-2, as libm).  1 + x = 2^k (1 + f),
+ * sqrt(2)/2 <= 1 + f < sqrt(2), with c = ((1 + x) - fl(1 + x)) / fl(1 + x)
+ * the rounding of 1 + x; log1p(x) = k log(2) + log1p(f) + c, by fdlibm's
+ * log kernel on s = f / (2 + f), or by f - f^2/2 + f^3/3 where the top 20
+ * bits of f's fraction are zero.  f = x, k = 0 for -0.2929 < x < 0.41422;
+ * x - x^2/2 for |x| < 2^-29, x for |x| < 2^-54.  The comparisons of the
+ * high word are written as comparisons of doubles (the same sets), k as a
+ * double, both ways of every case computed and selected. */
+LM_ALWAYS_INLINE double lm_log1p(double x)
+{
+    double ax = fabs(x);
+    /* 1 + x = u exactly-ish, u = x above 2^53 (c = 0 there). */
+    int huge = x >= 9007199254740992.0;                   /* 2^53 */
+    double u = huge ? x : 1.0 + x;
+    uint64_t ub = lm_to_bits(u);
+    double k = lm_from_bits(0x4330000000000000ULL | (ub >> 52)) - (LM_TWO52 + 1023.0);
+    double c = k > 0.0 ? 1.0 - (u - x) : x - (u - 1.0);
+    c = huge ? 0.0 : c / u;
+    /* Normalise u to [sqrt(2)/2, sqrt(2)) by its top 20 fraction bits hu. */
+    int64_t hu = (int64_t)((ub >> 32) & 0xfffffULL);
+    int low = hu < 0x6a09e;
+    double un = lm_from_bits((ub & 0x000fffffffffffffULL)
+                             | (low ? 0x3ff0000000000000ULL : 0x3fe0000000000000ULL));
+    k = low ? k : k + 1.0;
+    int top_zero = low ? hu == 0 : hu > 0xffffc;          /* (2^20 - hu) >> 2 == 0 */
+    /* k = 0, f = x near 0 (the high word of x between those of -0.2929 and
+     * 0.41422). */
+    int near0 = x < 0.4142136573791504 && x > -0.2928934097290039;
+    double f = near0 ? x : un - 1.0;
+    k = near0 ? 0.0 : k;
+    c = near0 ? 0.0 : c;
+    top_zero = near0 ? 0 : top_zero;
+    double hfsq = (0.5 * f) * f;
+    double klo = fma(k, LM_LN2_LO, c);
+    /* fdlibm's log kernel. */
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double R2 = fma(z, LM_LG3, LM_LG2), R3 = fma(z, LM_LG5, LM_LG4), R4 = fma(z, LM_LG7, LM_LG6);
+    double z2 = z * z, z4 = z2 * z2, z6 = z2 * z4;
+    double R = fma(z6, R4, fma(z4, R3, fma(z, LM_LG1, z2 * R2)));
+    double w = s * (R + hfsq);
+    double r_main = k == 0.0 ? f - (hfsq - w) : fma(k, LM_LN2_HI, -((hfsq - (klo + w)) - f));
+    /* The top 20 bits of f's fraction zero: f - f^2/2 + f^3/3. */
+    double Rs = fma(-f, 0.6666666666666666, 1.0) * hfsq;
+    double r_small = k == 0.0 ? f - Rs : fma(k, LM_LN2_HI, -((Rs - klo) - f));
+    r_small = f == 0.0 ? (k == 0.0 ? 0.0 : fma(k, LM_LN2_HI, klo)) : r_small;
+    double r = top_zero ? r_small : r_main;
+    /* |x| < 2^-29: x - x^2/2, and x below 2^-54. */
+    r = ax < 1.862645149230957e-09 ? (ax < 5.551115123125783e-17 ? x : fma(-(x * x), 0.5, x)) : r;
+    /* x <= -1: -inf at -1, NaN below; +inf and NaN: x + x. */
+    r = x <= -1.0 ? (x == -1.0 ? -INFINITY : NAN) : r;
+    return (x != x || x == INFINITY) ? x + x : r;
+}
+
 static void lm_log_array(double *x, ptrdiff_t n)
 {
     for (ptrdiff_t i = 0; i < n; i++)
         x[i] = lm_log1(x[i]);
+}
+
+static void lm_log1p_array(double *x, ptrdiff_t n)
+{
+    for (ptrdiff_t i = 0; i < n; i++)
+        x[i] = lm_log1p(x[i]);
 }
 
 static void lm_exp_array(double *x, ptrdiff_t n)

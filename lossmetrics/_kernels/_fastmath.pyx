@@ -1,9 +1,10 @@
-"""Python access to the vectorised log / exp / softplus of ``_fastmath.h``,
+"""Python access to the vectorised log / log1p / exp / softplus of ``_fastmath.h``,
 for the tests of their accuracy (the kernels call the C functions directly)."""
 import numpy as np
 
 cdef extern from "_fastmath.h" nogil:
     void lm_log_array(double *x, Py_ssize_t n)
+    void lm_log1p_array(double *x, Py_ssize_t n)
     void lm_exp_array(double *x, Py_ssize_t n)
     void lm_exp_neg_array(double *x, Py_ssize_t n)
     void lm_softplus_neg_array(double *x, Py_ssize_t n)
@@ -21,6 +22,8 @@ def _apply(x, int which):
                 lm_log_array(&out[0], n)
             elif which == 1:
                 lm_exp_array(&out[0], n)
+            elif which == 2:
+                lm_log1p_array(&out[0], n)
             elif which == 3:
                 lm_exp_neg_array(&out[0], n)
             else:
@@ -31,6 +34,11 @@ def _apply(x, int which):
 def log(x):
     """The kernels' log, element-wise (a float64 copy of x)."""
     return _apply(x, 0)
+
+
+def log1p(x):
+    """The kernels' log1p (mean_squared_log_error's), element-wise."""
+    return _apply(x, 2)
 
 
 def exp(x):

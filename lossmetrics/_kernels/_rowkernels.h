@@ -125,7 +125,8 @@ static void lm_sum4(double *acc, const double *x, ptrdiff_t n)
 #else
 #define LM_PREFETCH_AHEAD(p) ((void)(p))
 #endif
-/* The main loop of the lanes, eight values a trip: its body (the macro's
+/* The main loop of the lanes, eight values a trip while i + 8 <= N, the
+ * lanes' sums s and c carried in and out: its body (the macro's other
  * arguments) loads the trip's operands and sets lo and hi, the terms of
  * values i..i+3 and i+4..i+7, which go to the four lanes, lo first.  With
  * GCC or clang the lanes are one vector of four (the same IEEE operations
@@ -141,9 +142,9 @@ typedef double lm_v4d __attribute__((vector_size(32)));
         (C) = (C) + (((S) - (t_ - bp_)) + ((V) - bp_));                         \
         (S) = t_;                                                               \
     } while (0)
-#define LM_LANES_MAIN(...)                                                      \
-    lm_v4d sv = {0.0, 0.0, 0.0, 0.0}, cv = {0.0, 0.0, 0.0, 0.0};                \
-    for (; i + 8 <= n; i += 8) {                                                \
+#define LM_LANES_MAIN(N, ...)                                                   \
+    lm_v4d sv = {s[0], s[1], s[2], s[3]}, cv = {c[0], c[1], c[2], c[3]};        \
+    for (; i + 8 <= (N); i += 8) {                                              \
         lm_v4d lo, hi;                                                          \
         __VA_ARGS__                                                             \
         LM_TWOSUM_ADD_V(sv, cv, lo);                                            \
@@ -156,8 +157,8 @@ typedef double lm_v4d __attribute__((vector_size(32)));
 #define LM_V4_BROADCAST(V, X) ((V) = (lm_v4d){(X), (X), (X), (X)})
 #else
 typedef double lm_v4d[4];
-#define LM_LANES_MAIN(...)                                                      \
-    for (; i + 8 <= n; i += 8) {                                                \
+#define LM_LANES_MAIN(N, ...)                                                   \
+    for (; i + 8 <= (N); i += 8) {                                              \
         lm_v4d lo, hi;                                                          \
         __VA_ARGS__                                                             \
         for (int k = 0; k < 4; k++)                                             \
@@ -177,35 +178,65 @@ typedef double lm_v4d[4];
         memcpy(&(L), (P), sizeof(L));                                           \
         memcpy(&(H), (P) + 4, sizeof(H));                                       \
     } while (0)
+/* The lanes' loops over pairs i..n - 1 of y and x (s, c, i and param in
+ * scope): eight a trip, then four, then the rest to lane 0. */
+#define LM_ERR_LANES_LOOPS(TERM, y, x, n)                                       \
+    LM_LANES_MAIN((n),                                                          \
+        lm_v4d yl, yh, xl, xh;                                                  \
+        LM_PREFETCH_AHEAD((y) + i);                                             \
+        LM_PREFETCH_AHEAD((x) + i);                                             \
+        LM_V4_LOAD(yl, yh, (y) + i);                                            \
+        LM_V4_LOAD(xl, xh, (x) + i);                                            \
+        for (int k = 0; k < 4; k++) {                                           \
+            lo[k] = TERM(yl[k], xl[k], param);                                  \
+            hi[k] = TERM(yh[k], xh[k], param);                                  \
+        })                                                                      \
+    for (; i + 4 <= (n); i += 4)                                                \
+        for (int k = 0; k < 4; k++) {                                           \
+            double v = TERM((y)[i + k], (x)[i + k], param);                     \
+            LM_TWOSUM_ADD(s[k], c[k], v);                                       \
+        }                                                                       \
+    for (; i < (n); i++) {                                                      \
+        double v = TERM((y)[i], (x)[i], param);                                 \
+        LM_TWOSUM_ADD(s[0], c[0], v);                                           \
+    }
+#define LM_LANES_STORE(acc)                                                     \
+    for (int k = 0; k < 4; k++) {                                               \
+        (acc)[2 * k] = s[k];                                                    \
+        (acc)[2 * k + 1] = c[k];                                                \
+    }
 #define LM_ERR_LANES(NAME, TERM)                                                \
 LM_NOINLINE void NAME(const double *y, const double *x, ptrdiff_t n, lm_params param, \
                  double *acc)                                                   \
 {                                                                               \
     double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
     ptrdiff_t i = 0;                                                            \
-    LM_LANES_MAIN(                                                              \
-        lm_v4d yl, yh, xl, xh;                                                  \
-        LM_PREFETCH_AHEAD(y + i);                                               \
-        LM_PREFETCH_AHEAD(x + i);                                               \
-        LM_V4_LOAD(yl, yh, y + i);                                              \
-        LM_V4_LOAD(xl, xh, x + i);                                              \
-        for (int k = 0; k < 4; k++) {                                           \
-            lo[k] = TERM(yl[k], xl[k], param);                                  \
-            hi[k] = TERM(yh[k], xh[k], param);                                  \
-        })                                                                      \
-    for (; i + 4 <= n; i += 4)                                                  \
-        for (int k = 0; k < 4; k++) {                                           \
-            double v = TERM(y[i + k], x[i + k], param);                         \
-            LM_TWOSUM_ADD(s[k], c[k], v);                                       \
+    LM_ERR_LANES_LOOPS(TERM, y, x, n)                                           \
+    LM_LANES_STORE(acc)                                                         \
+}
+/* The lanes of a term TERM(MAP(y), MAP(x)) whose map is a function of one
+ * value that the compiler vectorises only in a loop of its own (a branch-free
+ * special function: lm_log1p): LM_MAP_BLOCK values of y and of x at a time
+ * mapped into buffers, then the lanes of TERM over them, the lanes' sums
+ * carried from block to block (a block is a multiple of 8 pairs: value i
+ * still goes to lane i % 4, the rest after the last multiple of 4 to lane 0,
+ * the same sums in the same order as TERM(MAP(y), MAP(x)) in LM_ERR_LANES). */
+#define LM_MAP_BLOCK 256
+#define LM_MAPPED_ERR_LANES(NAME, MAP, TERM)                                    \
+LM_NOINLINE void NAME(const double *y, const double *x, ptrdiff_t n, lm_params param, \
+                 double *acc)                                                   \
+{                                                                               \
+    double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
+    double my[LM_MAP_BLOCK], mx[LM_MAP_BLOCK];                                  \
+    for (ptrdiff_t i0 = 0; i0 < n; i0 += LM_MAP_BLOCK) {                        \
+        ptrdiff_t m = n - i0 < LM_MAP_BLOCK ? n - i0 : LM_MAP_BLOCK, i = 0;     \
+        for (ptrdiff_t j = 0; j < m; j++) {                                     \
+            my[j] = MAP(y[i0 + j]);                                             \
+            mx[j] = MAP(x[i0 + j]);                                             \
         }                                                                       \
-    for (; i < n; i++) {                                                        \
-        double v = TERM(y[i], x[i], param);                                     \
-        LM_TWOSUM_ADD(s[0], c[0], v);                                           \
+        LM_ERR_LANES_LOOPS(TERM, my, mx, m)                                     \
     }                                                                           \
-    for (int k = 0; k < 4; k++) {                                               \
-        acc[2 * k] = s[k];                                                      \
-        acc[2 * k + 1] = c[k];                                                  \
-    }                                                                           \
+    LM_LANES_STORE(acc)                                                         \
 }
 #define LM_SQUARED_ERROR_TERM(Y, X, P) lm_squared_error((Y), (X))
 #define LM_ABSOLUTE_ERROR_TERM(Y, X, P) lm_absolute_error((Y), (X))
@@ -218,7 +249,7 @@ LM_ERR_LANES(lm_hinge_embedding_lanes, lm_hinge_embedding)
 LM_ERR_LANES(lm_poisson_log_lanes, lm_poisson_log)
 LM_ERR_LANES(lm_poisson_lanes, lm_poisson)
 LM_ERR_LANES(lm_sigmoid_focal_lanes, lm_sigmoid_focal)
-LM_ERR_LANES(lm_squared_log_error_lanes, lm_squared_log_error)
+LM_MAPPED_ERR_LANES(lm_squared_log_error_lanes, lm_log1p, LM_SQUARED_ERROR_TERM)
 LM_ERR_LANES(lm_absolute_percentage_error_lanes, lm_absolute_percentage_error)
 LM_ERR_LANES(lm_pinball_lanes, lm_pinball)
 LM_ERR_LANES(lm_tweedie_lanes, lm_tweedie)
@@ -275,7 +306,7 @@ LM_NOINLINE void NAME(const double *y, const double *a, const double *b,        
 {                                                                               \
     double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
     ptrdiff_t i = 0;                                                            \
-    LM_LANES_MAIN(                                                              \
+    LM_LANES_MAIN(n,                                                            \
         lm_v4d yl, yh, al, ah, bl, bh;                                          \
         LM_PREFETCH_AHEAD(y + i);                                               \
         LM_PREFETCH_AHEAD(a + i);                                               \
