@@ -250,3 +250,33 @@ def test_softplus_special_values_and_tails(rng):
     for n in (1, 7, 8, 9, 255, 256, 257, 513):
         np.testing.assert_array_equal(fm.softplus_neg(a[:n]), whole[:n])
         np.testing.assert_array_equal(fm.softplus_neg(a[n:]), whole[n:])
+
+
+@pytest.mark.parametrize("length", [255, 256, 257, 263, 512, 513, 1031, 70_001])
+@pytest.mark.parametrize("loss, kwargs", [
+    ("mean_squared_log_error", {}),
+    ("sigmoid_focal_loss", {"gamma": 2.0}),      # its own loop: the power is b * b
+    ("sigmoid_focal_loss", {"gamma": 2.5, "alpha": -1.0}),
+    ("mean_squared_error", {}),
+])
+def test_buffered_lanes_give_the_scalar_loops_bits(rng, loss, kwargs, length):
+    # Contiguous float64 columns take the C lanes (those of the log1p and
+    # focal terms buffered 256 terms at a time); strided columns take the
+    # Cython loop, whose lanes the C ones reproduce: the same bits at every
+    # length around the blocks' edges, and in every block of 'none'.
+    import lossmetrics as lm
+    y = rng.uniform(0.0, 3.0, length)
+    x = rng.normal(0.0, 3.0, length)
+    if loss == "sigmoid_focal_loss":
+        y = (y > 1.5).astype(np.float64)
+    else:
+        x = np.abs(x)
+    strided = [np.empty(2 * length) for _ in range(2)]
+    strided[0][::2], strided[1][::2] = y, x
+    ys, xs = strided[0][::2], strided[1][::2]
+    fn = getattr(lm, loss)
+    got, want = fn(y, x, **kwargs), fn(ys, xs, **kwargs)
+    assert got.hex() == want.hex()
+    if loss == "sigmoid_focal_loss":
+        np.testing.assert_array_equal(fn(y, x, reduction="none", **kwargs),
+                                      fn(ys, xs, reduction="none", **kwargs))

@@ -33,10 +33,8 @@ static inline double lm_absolute_error(double y, double x)
 /* scikit-learn's mean_squared_log_error term: (log1p(y) - log1p(x))^2, in
  * that order of operations (NaN or inf for values <= -1: the caller's
  * deferred range check then raises): the squared error of the log1p's
- * (lm_log1p: the C library's bits on x86-64 with FMA, vectorisable; the
- * lanes of _rowkernels.h map blocks of values through it, then take the
- * squared error's lanes). */
-static inline double lm_squared_log_error(double y, double x, lm_params unused)
+ * (lm_log1p: the C library's bits on x86-64 with FMA, vectorisable). */
+LM_ALWAYS_INLINE double lm_squared_log_error(double y, double x, lm_params unused)
 {
     (void)unused;
     return lm_squared_error(lm_log1p(y), lm_log1p(x));
@@ -165,7 +163,7 @@ static inline double lm_poisson(double y, double x, lm_params p)
  * ``** gamma`` of torchvision's focal loss): its exact cases, e = 0, 0.5,
  * 1, 2, 3 as 1, sqrt(b), b, b b, (b b) b, and the C library's pow for the
  * others (PyTorch's vectorised pow, there, is not the C library's). */
-static inline double lm_torch_pow(double b, double e)
+LM_ALWAYS_INLINE double lm_torch_pow(double b, double e)
 {
     if (e == 2.0)
         return b * b;
@@ -187,7 +185,7 @@ static inline double lm_torch_pow(double b, double e)
  * q y + p (1 - y) with q = 1 - p = sigmoid(-x) computed directly: torchvision's
  * 1 - p_t cancels to a few digits beyond |x| of about 15.  (x - x) makes an
  * infinite logit show in the sums. */
-static inline double lm_sigmoid_focal(double y, double x, lm_params p)
+LM_ALWAYS_INLINE double lm_sigmoid_focal(double y, double x, lm_params p)
 {
     double a = fabs(x);
     double big;
