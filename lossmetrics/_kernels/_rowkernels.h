@@ -218,21 +218,21 @@ LM_NOINLINE void NAME(const double *y, const double *x, ptrdiff_t n, lm_params p
  * own (mean_squared_log_error's two lm_log1p, the focal term's three
  * divisions: inside the lanes' loop GCC 12 left them scalar, 5.8 ns a
  * log1p against 2.2 in a loop of their own; soft margin's term, which does
- * vectorise in the lanes, ran slower buffered: 1e7 13 -> 20 ms): LM_MAP_BLOCK
+ * vectorise in the lanes, ran slower buffered: 1e7 13 -> 20 ms): LM_BUF_BLOCK
  * terms at a time into a buffer, then the lanes over the buffer, their sums
  * carried from block to block (a block is a multiple of 8 pairs: term i
  * still goes to lane i % 4, those after the last multiple of 4 to lane 0;
  * the same sums in the same order as LM_ERR_LANES). */
-#define LM_MAP_BLOCK 256
+#define LM_BUF_BLOCK 256
 #define LM_BUFFERED_TERM(T, UNUSED, P) (T)
 #define LM_BUFFERED_ERR_LANES(NAME, TERM)                                       \
 LM_NOINLINE void NAME(const double *y, const double *x, ptrdiff_t n, lm_params param, \
                  double *acc)                                                   \
 {                                                                               \
     double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
-    double t[LM_MAP_BLOCK];                                                     \
-    for (ptrdiff_t i0 = 0; i0 < n; i0 += LM_MAP_BLOCK) {                        \
-        ptrdiff_t m = n - i0 < LM_MAP_BLOCK ? n - i0 : LM_MAP_BLOCK, i = 0;     \
+    double t[LM_BUF_BLOCK];                                                     \
+    for (ptrdiff_t i0 = 0; i0 < n; i0 += LM_BUF_BLOCK) {                        \
+        ptrdiff_t m = n - i0 < LM_BUF_BLOCK ? n - i0 : LM_BUF_BLOCK, i = 0;     \
         for (ptrdiff_t j = 0; j < m; j++)                                       \
             t[j] = TERM(y[i0 + j], x[i0 + j], param);                           \
         LM_ERR_LANES_LOOPS(LM_BUFFERED_TERM, t, t, m)                           \
