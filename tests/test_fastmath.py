@@ -258,6 +258,8 @@ def test_softplus_special_values_and_tails(rng):
     ("sigmoid_focal_loss", {"gamma": 2.0}),      # its own loop: the power is b * b
     ("sigmoid_focal_loss", {"gamma": 2.5, "alpha": -1.0}),
     ("mean_squared_error", {}),
+    ("poisson_nll_loss", {}),                    # its own loop: full=False
+    ("poisson_nll_loss", {"full": True}),
 ])
 def test_buffered_lanes_give_the_scalar_loops_bits(rng, loss, kwargs, length):
     # Contiguous float64 columns take the C lanes (those of the log1p and
@@ -269,6 +271,8 @@ def test_buffered_lanes_give_the_scalar_loops_bits(rng, loss, kwargs, length):
     x = rng.normal(0.0, 3.0, length)
     if loss == "sigmoid_focal_loss":
         y = (y > 1.5).astype(np.float64)
+    elif loss == "poisson_nll_loss":
+        y, x = np.round(y), x / 2.0      # counts and log-rates
     else:
         x = np.abs(x)
     strided = [np.empty(2 * length) for _ in range(2)]
@@ -280,3 +284,31 @@ def test_buffered_lanes_give_the_scalar_loops_bits(rng, loss, kwargs, length):
     if loss == "sigmoid_focal_loss":
         np.testing.assert_array_equal(fn(y, x, reduction="none", **kwargs),
                                       fn(ys, xs, reduction="none", **kwargs))
+
+
+@pytest.mark.parametrize("length", [255, 256, 257, 263, 512, 513, 1031, 70_001])
+@pytest.mark.parametrize("full", [False, True])
+def test_rescued_gaussian_nll_lanes_give_the_scalar_loops_bits(rng, length, full):
+    # The C lanes compute the Gaussian NLL's terms without the overflow's
+    # rescue, then again, whole, those that came out infinite: where
+    # (x - y)^2 overflows (every 97th value here, and the block edges),
+    # (d / sqrt(v))^2 is finite, and so is the loss.  The strided inputs
+    # take the Cython loop, which computes every term whole.
+    import lossmetrics as lm
+    y, x = rng.normal(0.0, 3.0, length), rng.normal(0.0, 3.0, length)
+    v = rng.uniform(0.5, 2.0, length)
+    big = np.r_[np.arange(0, length, 97), [255, 256, length - 1]]
+    big = big[big < length]
+    x[big] = 1e200
+    v[big] = 1e100
+    strided = [np.empty(2 * length) for _ in range(3)]
+    for buf, arr in zip(strided, (y, x, v)):
+        buf[::2] = arr
+    ys, xs, vs = (buf[::2] for buf in strided)
+    got = lm.gaussian_nll_loss(y, x, v, full=full)
+    assert np.isfinite(got)
+    assert got.hex() == lm.gaussian_nll_loss(ys, xs, vs, full=full).hex()
+    # each rescued term is (log v + (d / sqrt v)^2) / 2: 1e300 / 2 here
+    terms = lm.gaussian_nll_loss(y, x, v, full=full, reduction="none")
+    np.testing.assert_allclose(terms[big], 0.5 * (np.log(1e100) + (1e200 / 1e50) ** 2),
+                               rtol=1e-15)

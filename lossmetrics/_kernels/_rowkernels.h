@@ -247,7 +247,17 @@ LM_ERR_LANES(lm_huber_lanes, lm_huber)
 LM_ERR_LANES(lm_smooth_l1_lanes, lm_smooth_l1)
 LM_ERR_LANES(lm_soft_margin_lanes, lm_soft_margin)
 LM_ERR_LANES(lm_hinge_embedding_lanes, lm_hinge_embedding)
-LM_ERR_LANES(lm_poisson_log_lanes, lm_poisson_log)
+#define LM_POISSON_LOG_PLAIN(Y, X, P) lm_poisson_log((Y), (X), (lm_params){(P).p0, 0.0})
+LM_ERR_LANES(lm_poisson_log_plain_lanes, LM_POISSON_LOG_PLAIN)
+LM_ERR_LANES(lm_poisson_log_full_lanes, lm_poisson_log)
+static void lm_poisson_log_lanes(const double *y, const double *x, ptrdiff_t n,
+                                 lm_params param, double *acc)
+{
+    if (param.p1 == 0.0)
+        lm_poisson_log_plain_lanes(y, x, n, param, acc);
+    else
+        lm_poisson_log_full_lanes(y, x, n, param, acc);
+}
 LM_ERR_LANES(lm_poisson_lanes, lm_poisson)
 /* The focal term's lanes: gamma = 2 (torchvision's default) in a loop of its
  * own, where the power is b * b (the loop of the other exponents calls the C
@@ -351,7 +361,39 @@ LM_NOINLINE void NAME(const double *y, const double *a, const double *b,        
         acc[2 * k + 1] = c[k];                                                  \
     }                                                                           \
 }
-LM_ERR3_LANES(lm_gaussian_nll_lanes, lm_gaussian_nll)
+/* The lanes of a term of three operands whose cheaper form FAST gives the
+ * term's bits wherever it is finite: LM_BUF_BLOCK terms at a time by FAST
+ * into a buffer (a plain, vectorised loop), those that came out infinite or
+ * NaN computed again by TERM, then the lanes over the buffer (as
+ * LM_BUFFERED_ERR_LANES: the same sums in the same order as LM_ERR3_LANES). */
+#define LM_RESCUED_ERR3_LANES(NAME, FAST, TERM)                                 \
+LM_NOINLINE void NAME(const double *y, const double *a, const double *b,        \
+                      ptrdiff_t b_step, ptrdiff_t n, lm_params param, double *acc) \
+{                                                                               \
+    double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};            \
+    double t[LM_BUF_BLOCK];                                                     \
+    for (ptrdiff_t i0 = 0; i0 < n; i0 += LM_BUF_BLOCK) {                        \
+        ptrdiff_t m = n - i0 < LM_BUF_BLOCK ? n - i0 : LM_BUF_BLOCK, i = 0;     \
+        const double *yb = y + i0, *ab = a + i0;                                \
+        double b0 = b[0];                                                       \
+        int finite = 1;                                                         \
+        if (b_step)                                                             \
+            for (ptrdiff_t j = 0; j < m; j++)                                   \
+                t[j] = FAST(yb[j], ab[j], b[i0 + j], param);                    \
+        else                                                                    \
+            for (ptrdiff_t j = 0; j < m; j++)                                   \
+                t[j] = FAST(yb[j], ab[j], b0, param);                           \
+        for (ptrdiff_t j = 0; j < m; j++)       /* (an and-reduction: vectorised) */ \
+            finite &= t[j] - t[j] == 0.0;                                       \
+        if (!finite)                                                            \
+            for (ptrdiff_t j = 0; j < m; j++)                                   \
+                if (!(t[j] - t[j] == 0.0))                                      \
+                    t[j] = TERM(yb[j], ab[j], b[(i0 + j) * b_step], param);     \
+        LM_ERR_LANES_LOOPS(LM_BUFFERED_TERM, t, t, m)                           \
+    }                                                                           \
+    LM_LANES_STORE(acc)                                                         \
+}
+LM_RESCUED_ERR3_LANES(lm_gaussian_nll_lanes, LM_GAUSSIAN_NLL_UNRESCUED, lm_gaussian_nll)
 LM_ERR3_LANES(lm_margin_ranking_lanes, lm_margin_ranking)
 
 /* The distinct values of y[0], y[step], ..., y[(n - 1) step] if all lie in

@@ -140,7 +140,7 @@ static inline double lm_stirling(double y)
 
 /* PyTorch's PoissonNLLLoss of a log-rate x (log_input=True): exp(x) - y x;
  * p1 != 0 adds the Stirling term (full=True). */
-static inline double lm_poisson_log(double y, double x, lm_params p)
+LM_ALWAYS_INLINE double lm_poisson_log(double y, double x, lm_params p)
 {
     double loss = lm_exp1(x) - y * x;
     if (p.p1 != 0.0)
@@ -207,18 +207,30 @@ LM_ALWAYS_INLINE double lm_sigmoid_focal(double y, double x, lm_params p)
  * Where (x - y)^2 alone overflows, (d / sqrt(v'))^2 is taken instead: finite
  * wherever the loss is.  (y - y) + (x - x) makes an infinite input show in
  * the sums (the variance is checked before the kernel). */
-static inline double lm_gaussian_nll(double y, double x, double v, lm_params p)
+LM_ALWAYS_INLINE double lm_gaussian_nll_form(double y, double x, double v, lm_params p,
+                                              int rescue)
 {
     double vc = lm_select(v < p.p0, p.p0, v);
     double d = x - y;
     double q = d * d / vc;
-    double s = d / sqrt(vc);
-    q = lm_select(q == INFINITY, s * s, q);
+    if (rescue) {
+        double s = d / sqrt(vc);
+        q = lm_select(q == INFINITY, s * s, q);
+    }
     double loss = 0.5 * (lm_log1(vc) + q);
     if (p.p1 != 0.0)
         loss += 0.5 * 1.8378770664093453;    /* log(2 pi) */
     return loss + ((y - y) + (x - x));
 }
+/* rescue = 0 leaves out the overflow's rescue: the term's bits wherever it
+ * is finite (q was not infinite there), which is how the lanes use it
+ * (LM_RESCUED_ERR3_LANES: the division and square root of the rescue cost
+ * as much as the rest of the term). */
+LM_ALWAYS_INLINE double lm_gaussian_nll(double y, double x, double v, lm_params p)
+{
+    return lm_gaussian_nll_form(y, x, v, p, 1);
+}
+#define LM_GAUSSIAN_NLL_UNRESCUED(Y, X, V, P) lm_gaussian_nll_form((Y), (X), (V), (P), 0)
 
 /* PyTorch's MarginRankingLoss term of a target y (1: x1 should rank higher,
  * -1: x2) and the scores x1, x2: max(0, -y (x1 - x2) + margin), margin = p0.
