@@ -128,30 +128,48 @@ cdef inline Acc acc4_total(Acc4 a) noexcept nogil:
     return acc_merge(acc_merge(a.lane[0], a.lane[1]), acc_merge(a.lane[2], a.lane[3]))
 
 
+cdef inline void acc_store_at(double* p, Acc a) noexcept nogil:
+    """(sum, compensation) of ``a`` into p[0], p[1]."""
+    p[0] = a.s
+    p[1] = a.c if a.s - a.s == 0.0 else 0.0
+
+
 cdef inline void acc_store(double[:, :, ::1] partials, Py_ssize_t b, Py_ssize_t k,
                            Acc a) noexcept nogil:
-    partials[b, k, 0] = a.s
-    partials[b, k, 1] = a.c if a.s - a.s == 0.0 else 0.0
+    acc_store_at(&partials[b, k, 0], a)
+
+
+cdef inline void combine_block_array(const double* partials, Py_ssize_t nb, Py_ssize_t nk,
+                                     Py_ssize_t b_step, Py_ssize_t k_step, double* state,
+                                     Py_ssize_t s_step) noexcept nogil:
+    """combine_blocks of (nb, nk, 2) partials, block b's pair k at
+    partials + b * b_step + k * k_step, into the pairs state + k * s_step."""
+    cdef Py_ssize_t b, k
+    cdef double acc[2]
+    cdef double comp, hi
+    for k in range(nk):
+        acc[0] = 0.0
+        acc[1] = 0.0
+        comp = 0.0
+        for b in range(nb):
+            neumaier_add(acc, partials[b * b_step + k * k_step])
+            comp = comp + partials[b * b_step + k * k_step + 1]
+        comp = comp + acc[1]
+        # Renormalise so that hi is the correctly rounded total and lo the rest.
+        hi = acc[0] + comp
+        state[k * s_step] = hi
+        state[k * s_step + 1] = comp - (hi - acc[0]) if hi - hi == 0.0 else 0.0
 
 
 cdef inline void combine_blocks(double[:, :, ::1] partials,
                                 double[:, ::1] state) noexcept nogil:
     """Fold per-block (sum, compensation) pairs in block order into state[k] = (hi, lo)."""
-    cdef Py_ssize_t b, k
-    cdef double acc[2]
-    cdef double comp, hi
-    for k in range(partials.shape[1]):
-        acc[0] = 0.0
-        acc[1] = 0.0
-        comp = 0.0
-        for b in range(partials.shape[0]):
-            neumaier_add(acc, partials[b, k, 0])
-            comp = comp + partials[b, k, 1]
-        comp = comp + acc[1]
-        # Renormalise so that hi is the correctly rounded total and lo the rest.
-        hi = acc[0] + comp
-        state[k, 0] = hi
-        state[k, 1] = comp - (hi - acc[0]) if hi - hi == 0.0 else 0.0
+    if partials.shape[1] > 0:
+        combine_block_array(&partials[0, 0, 0] if partials.shape[0] > 0 else NULL,
+                            partials.shape[0], partials.shape[1],
+                            partials.strides[0] // sizeof(double),
+                            partials.strides[1] // sizeof(double),
+                            &state[0, 0], state.strides[0] // sizeof(double))
 
 
 # Grouped reductions (lossmetrics.grouped): a kernel given each row's group

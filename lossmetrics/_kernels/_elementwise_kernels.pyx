@@ -95,7 +95,8 @@ cdef enum:
     MATH_CHUNK = 256
 
 from lossmetrics._kernels._blocksum cimport (
-    Acc4, acc4_add_array, acc4_total, acc4_zero, Acc, acc_add, acc_merge, acc_scale, acc_store, acc_zero, block_stop, rows_per_block, n_blocks,
+    Acc4, acc4_add_array, acc4_total, acc4_zero, Acc, acc_add, acc_merge, acc_scale, acc_store,
+    acc_store_at, acc_zero, block_stop, combine_block_array, rows_per_block, n_blocks,
     block_rows, by_group, chunk_of, combine_blocks, group_add, group_settle, row_add, scale_row,
     super_blocks,
 )
@@ -586,8 +587,14 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     return states, None, bool(is_bce and _all_set(checks))
 
 
+# The lean path's blocks: their partial sums on the stack up to this many
+# blocks (the lean path takes fewer than 2^15 values: at most 12 blocks).
+cdef enum:
+    SMALL_BLOCKS = 16
+
+
 cdef inline void _small_blocks(term_t* term, const double[::1] y, const double[::1] x,
-                               lm_params prm, double[:, :, ::1] partials) noexcept nogil:
+                               lm_params prm, double* partials) noexcept nogil:
     cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(1), nb = n_blocks(n, rpb)
     cdef Py_ssize_t b, start, stop
     cdef Acc la, lw
@@ -597,28 +604,43 @@ cdef inline void _small_blocks(term_t* term, const double[::1] y, const double[:
         stop = block_stop(start, rpb, n)
         _lanes(term, &y[start], &x[start], stop - start, prm, &lanes)
         la = acc_merge(acc_zero(), acc4_total(lanes))
-        acc_store(partials, b, 0, la)
+        acc_store_at(&partials[4 * b], la)
         lw.s = stop - start
         lw.c = 0.0
-        acc_store(partials, b, 1, lw)
+        acc_store_at(&partials[4 * b + 2], lw)
+
+
+cdef inline bint _finite_state(const double* st) noexcept nogil:
+    """Whether the four entries of a (2, 2) state are finite."""
+    return ((st[0] - st[0]) + (st[1] - st[1])) + ((st[2] - st[2]) + (st[3] - st[3])) == 0.0
 
 
 def small_pair_state(int kind, const double[::1] y, const double[::1] x, double param=0.0):
     """The state elementwise_kernel(kind, y[:, None], x[:, None], ...) returns
     for contiguous 1-D float64 inputs, unweighted: the same blocks, lanes and
     folds, run serially without the generic machinery (the lean path of small
-    calls, lossmetrics/_losses/lean.py).  The terms of squared, absolute,
-    Huber, smooth L1, soft margin, Poisson (log input), squared logarithmic,
-    absolute percentage and pinball errors, and the Tweedie deviances."""
+    calls, lossmetrics/_losses/lean.py), or None where it is not finite (an
+    input NaN or infinity: the generic path raises).  The terms of squared,
+    absolute, Huber, smooth L1, soft margin, Poisson (log input), squared
+    logarithmic, absolute percentage and pinball errors, and the Tweedie
+    deviances."""
     cdef Py_ssize_t nb = n_blocks(y.shape[0], rows_per_block(1))
     cdef lm_params prm
     prm.p0 = param
     prm.p1 = 0.0
-    if kind not in (SQUARED_ERROR, ABSOLUTE_ERROR, HUBER, SMOOTH_L1, SOFT_MARGIN,
-                    POISSON_LOG, SQUARED_LOG_ERROR, ABSOLUTE_PERCENTAGE_ERROR, PINBALL, TWEEDIE):
+    if not (kind == SQUARED_ERROR or kind == ABSOLUTE_ERROR or kind == HUBER
+            or kind == SMOOTH_L1 or kind == SOFT_MARGIN or kind == POISSON_LOG
+            or kind == SQUARED_LOG_ERROR or kind == ABSOLUTE_PERCENTAGE_ERROR
+            or kind == PINBALL or kind == TWEEDIE):
         raise ValueError(f"kind must be a term of small_pair_state; got {kind}.")
-    cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
-    cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
+    cdef double on_stack[4 * SMALL_BLOCKS]
+    cdef double[:, :, ::1] heap
+    cdef double* partials = on_stack
+    if nb > SMALL_BLOCKS:
+        heap = np.empty((nb, 2, 2), dtype=np.float64)
+        partials = &heap[0, 0, 0]
+    state_arr = np.empty((2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = state_arr
     with nogil:
         if kind == SQUARED_ERROR:
             _small_blocks(<SquaredError*>NULL, y, x, prm, partials)
@@ -640,8 +662,8 @@ def small_pair_state(int kind, const double[::1] y, const double[::1] x, double 
             _small_blocks(<Pinball*>NULL, y, x, prm, partials)
         else:
             _small_blocks(<Tweedie*>NULL, y, x, prm, partials)
-        combine_blocks(partials, state)
-    return np.asarray(state)
+        combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
+    return state_arr if _finite_state(&state[0, 0]) else None
 
 
 cdef struct GaussianNLL:
@@ -794,16 +816,22 @@ def small_triple_state(int kind, const double[::1] y, const double[::1] a,
     """The state elementwise3_kernel(kind, y[:, None], a[:, None], c[:, None],
     ...) returns for contiguous 1-D float64 inputs, unweighted: the same
     blocks, lanes and folds, run serially (the lean path of small calls, as
-    small_pair_state).  The margin ranking and Gaussian NLL terms; for the
-    latter, None if a variance ``c`` is negative (the term would clamp it:
-    the generic path raises)."""
+    small_pair_state, None where it is not finite).  The margin ranking and
+    Gaussian NLL terms; for the latter, None too if a variance ``c`` is
+    negative (the term would clamp it: the generic path raises)."""
     if kind != MARGIN_RANKING and kind != GAUSSIAN_NLL:
         raise ValueError(f"kind must be MARGIN_RANKING or GAUSSIAN_NLL; got {kind}.")
     cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(3), nb = n_blocks(n, rpb)
     cdef Py_ssize_t b, i, start, stop
     cdef bint negative = False
-    cdef double[:, :, ::1] partials = np.empty((nb, 2, 2), dtype=np.float64)
-    cdef double[:, ::1] state = np.empty((2, 2), dtype=np.float64)
+    cdef double on_stack[4 * SMALL_BLOCKS]
+    cdef double[:, :, ::1] heap
+    cdef double* partials = on_stack
+    if nb > SMALL_BLOCKS:
+        heap = np.empty((nb, 2, 2), dtype=np.float64)
+        partials = &heap[0, 0, 0]
+    state_arr = np.empty((2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = state_arr
     cdef Acc lw
     cdef Acc4 lanes
     cdef lm_params prm
@@ -824,12 +852,12 @@ def small_triple_state(int kind, const double[::1] y, const double[::1] a,
             else:
                 lm_margin_ranking_lanes(&y[start], &a[start], &c[start], 1, stop - start,
                                         prm, <double*>&lanes)
-            acc_store(partials, b, 0, acc_merge(acc_zero(), acc4_total(lanes)))
+            acc_store_at(&partials[4 * b], acc_merge(acc_zero(), acc4_total(lanes)))
             lw.s = stop - start
             lw.c = 0.0
-            acc_store(partials, b, 1, lw)
-        combine_blocks(partials, state)
-    return np.asarray(state)
+            acc_store_at(&partials[4 * b + 2], lw)
+        combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
+    return state_arr if _finite_state(&state[0, 0]) else None
 
 
 # PyTorch's EPSILON of cosine_embedding_loss, 1e-12 stored as a float32.

@@ -104,8 +104,7 @@ def lean_state(term, y_true, y_pred, param=0.0, third=None):
     kind = _kind(k, term)
     if not plain_vectors(y_pred, third):
         return None
-    state = k.small_triple_state(kind, y_true, y_pred, third, param)
-    return None if state is None else finite_state(state)
+    return k.small_triple_state(kind, y_true, y_pred, third, param)
 
 
 def _kind(k, term):
@@ -118,7 +117,7 @@ def _kind(k, term):
 def pair_state(term, y_true, y_pred, param=0.0):
     """lean_state of two vectors the caller has found plain (plain_vectors)."""
     k = kernels("_elementwise_kernels")
-    return finite_state(k.small_pair_state(_kind(k, term), y_true, y_pred, param))
+    return k.small_pair_state(_kind(k, term), y_true, y_pred, param)
 
 
 def lean_param(options, option=None, fixed=0.0):
