@@ -425,7 +425,8 @@ BRIER_LABELS = [(0, 1), (-1, 1), (0,), (1,), (-1,), (-1, 0), (-1, 0, 1), (2, 3),
 
 
 @pytest.mark.parametrize("values", BRIER_LABELS)
-@pytest.mark.parametrize("n", [1, 2, 7, 4096, 65_535, 65_536])
+# (the lean kernel's chunks of 256 rows and blocks of 8192 around their edges)
+@pytest.mark.parametrize("n", [1, 2, 7, 255, 257, 4096, 8192, 8193, 20_001, 65_535, 65_536])
 def test_fast_binary_brier_is_the_generic_path_bit_for_bit(values, n):
     y = RNG.choice(np.array(values, dtype=np.int64), n)
     p = RNG.random(n)

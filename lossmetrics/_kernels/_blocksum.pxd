@@ -17,6 +17,11 @@ cdef extern from "_rowkernels.h" nogil:
 # Target number of scalars read per block.
 cdef enum:
     BLOCK_SCALARS = 8192
+# The lean paths' kernels keep their blocks' partial sums on the stack up to
+# this many blocks (they take fewer than 2^16 values read: at most 8 blocks
+# of pairs, 12 of triples), in an array beyond.
+cdef enum:
+    SMALL_BLOCKS = 16
 
 
 cdef inline Py_ssize_t rows_per_block(Py_ssize_t row_len) noexcept nogil:

@@ -18,7 +18,8 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 from lossmetrics._kernels._blocksum cimport (
-    Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_value, acc_zero, block_stop,
+    Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_store_at, acc_value,
+    acc_zero, block_stop, combine_block_array, SMALL_BLOCKS,
     block_rows, by_group, chunk_of, combine_blocks, group_add, group_settle, n_blocks, padded,
     row_add, rows_per_block, super_blocks,
 )
@@ -495,6 +496,72 @@ cdef inline void _brier_rows(
         if lm_sum_is_off(row_sum, rowsum_tol):
             n_sum_bad[0] = n_sum_bad[0] + 1
     _add_rows(buf, i0, i1, sw, want_none, out, lanes, lw, groups, table)
+
+
+# The look-up table of labels -1 and 1 from -1 (the positive class 1).
+cdef int64_t MINUS_ONE_LUT[3]
+MINUS_ONE_LUT[:] = [0, -1, 1]
+
+
+def small_brier_binary_state(const int64_t[::1] y, const double[::1] p):
+    """The state label_proba_kernel(1, p[:, None], y, ...) returns for a
+    binary Brier score of int64 labels in {0, 1} or {-1, 1} (1 the positive
+    class; both of the latter present) and probabilities of the positive
+    class in [0, 1], or None for any other input (the generic path decides
+    or raises).  The lean path of small calls (lossmetrics/_losses/brier.py):
+    one serial call for the label and range checks and the terms, which are
+    the generic kernel's (lm_brier_binary_rows, LOG_CHUNK rows at a time
+    into the same lanes and blocks): the same bits."""
+    cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(1), nb, b, i, i0, i1, start, stop
+    if n == 0 or p.shape[0] != n:
+        return None
+    cdef int64_t lo = y[0], hi = y[0], offset = 0, v
+    cdef bint zero = False, in_range = True
+    cdef const int64_t* lut = NULL
+    cdef double buf[LOG_CHUNK]
+    cdef double on_stack[4 * SMALL_BLOCKS]
+    cdef double[:, :, ::1] heap
+    cdef double* partials = on_stack
+    cdef Acc lw
+    cdef Acc4 lanes
+    state_arr = np.empty((2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = state_arr
+    nb = n_blocks(n, rpb)
+    if nb > SMALL_BLOCKS:
+        heap = np.empty((nb, 2, 2), dtype=np.float64)
+        partials = &heap[0, 0, 0]
+    with nogil:
+        for i in range(n):
+            v = y[i]
+            lo = v if v < lo else lo
+            hi = v if v > hi else hi
+            zero = zero | (v == 0)
+            in_range = in_range & (p[i] >= 0.0) & (p[i] <= 1.0)   # (NaN: neither)
+    if hi != 1 or not in_range:
+        return None
+    if lo == -1 and not zero:
+        offset = -1
+        lut = MINUS_ONE_LUT
+    elif lo != 0 and lo != 1:
+        return None
+    with nogil:
+        for b in range(nb):
+            start = b * rpb
+            stop = block_stop(start, rpb, n)
+            lanes = acc4_zero()
+            lw = acc_zero()
+            i0 = start
+            while i0 < stop:
+                i1 = block_stop(i0, LOG_CHUNK, stop)
+                lm_brier_binary_rows(&p[i0], 1, i1 - i0, &y[i0], 1, offset, lut,
+                                     2 if lut == NULL else 3, buf)
+                lw = acc_add(lw, <double>(i1 - i0))
+                acc4_add_array(&lanes, buf, i1 - i0)
+                i0 = i1
+            acc_store_at(&partials[4 * b], acc4_total(lanes))
+            acc_store_at(&partials[4 * b + 2], lw)
+        combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
+    return state_arr
 
 
 def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,

@@ -96,7 +96,7 @@ cdef enum:
 
 from lossmetrics._kernels._blocksum cimport (
     Acc4, acc4_add_array, acc4_total, acc4_zero, Acc, acc_add, acc_merge, acc_scale, acc_store,
-    acc_store_at, acc_zero, block_stop, combine_block_array, rows_per_block, n_blocks,
+    acc_store_at, acc_zero, block_stop, combine_block_array, rows_per_block, n_blocks, SMALL_BLOCKS,
     block_rows, by_group, chunk_of, combine_blocks, group_add, group_settle, row_add, scale_row,
     super_blocks,
 )
@@ -585,12 +585,6 @@ def elementwise_kernel(int kind, const floating_a[:, :] y, const floating_b[:, :
     if not per_column:
         scale_row(states, n_out, n_cols)   # (the weights, once per column)
     return states, None, bool(is_bce and _all_set(checks))
-
-
-# The lean path's blocks: their partial sums on the stack up to this many
-# blocks (the lean path takes fewer than 2^15 values: at most 12 blocks).
-cdef enum:
-    SMALL_BLOCKS = 16
 
 
 cdef inline void _small_blocks(term_t* term, const double[::1] y, const double[::1] x,

@@ -13,7 +13,7 @@ from lossmetrics._kernels import kernels
 from lossmetrics._losses.labels import (
     EncodedLabels, LabelSet, binary_pos_label, encode, label_indices,
 )
-from lossmetrics._losses.lean import NO_WEIGHTS, plain_vectors, values_within
+from lossmetrics._losses.lean import plain_vectors
 from lossmetrics._losses.log_loss import (
     LABELS,
     BRIER_MODE, check_label_vector, check_multiclass, check_proba_array, log_loss_state,
@@ -137,31 +137,16 @@ _HALF = dict(scale_by_half=True)
 def _lean_brier(y_true, y_proba, pos_label=None, labels=None, scale_by_half="auto"):
     """The binary Brier score of a small call without options, or None: int64
     labels in {0, 1} or {-1, 1} (the positive class 1) and a float64 vector
-    of probabilities (see lossmetrics/_losses/lean.py).  The kernel and its
-    look-up table are the generic path's (the same bits); a probability
-    outside [0, 1] or not finite (one scan: the Brier kernel checks no range)
-    goes to the generic path, which raises."""
+    of probabilities in [0, 1] (see lossmetrics/_losses/lean.py).  One kernel
+    call checks both and sums the generic kernel's terms in its lanes and
+    blocks (the same bits); any other input goes to the generic path, which
+    decides or raises."""
     if not (pos_label is None and labels is None and isinstance(scale_by_half, str)
             and scale_by_half == "auto"
             and plain_vectors(y_true, y_proba, (np.int64, np.float64), work=1)):
         return None
-    p = y_proba[:, None]
-    if not values_within(p, 0.0, 1.0):
-        return None
-    window = kernels("_scan").small_label_set(y_true, 1)
-    if window is None or not (window[0][-1] == 1 and window[0][0] >= -1):
-        return None     # not within {-1, 0, 1} with 1 as the positive label
-    classes, codes = window
-    if classes.shape[0] == 3:
-        return None     # -1, 0 and 1: three classes (the generic path's error)
-    # The generic path's table: the positive class to column 1, the other to 0.
-    last = classes.shape[0] - 1
-    lut = np.array([-1 if c < 0 else int(c == last) for c in codes.tolist()], dtype=np.int64)
-    state, _, bad, _, _ = kernels("_class_kernels").label_proba_kernel(
-        BRIER_MODE, p, y_true, classes[0], lut, True, NO_WEIGHTS, np.inf, False, 1)
-    if bad >= 0:
-        return None
-    return brier_result(state, _HALF)
+    state = kernels("_class_kernels").small_brier_binary_state(y_true, y_proba)
+    return None if state is None else brier_result(state, _HALF)
 
 
 BRIER_SCORE_LOSS = Loss(

@@ -12,7 +12,6 @@ Only terms whose inputs need no check beyond finiteness take it (of two
 vectors, or three: ``small_triple_state``, margin ranking and the Gaussian
 NLL, whose variances it checks for a sign).
 """
-import math
 
 import numpy as np
 
@@ -74,14 +73,6 @@ def plain_matrices(a, b, work):
             and a.shape == b.shape and 0 < a.size and work * a.size < LEAN_BELOW
             and a.flags.c_contiguous and b.flags.c_contiguous
             and a.flags.aligned and b.flags.aligned)
-
-
-def values_within(arr, low=-math.inf, high=math.inf):
-    """Whether the 2-D float array ``arr`` holds no NaN or infinity and only
-    values in [low, high]: one scan (for kernels that check no range)."""
-    lo, hi, first_nan, _, _ = kernels("_scan").scan_2d(arr, 1)
-    return (first_nan < 0 and math.isfinite(lo) and math.isfinite(hi)
-            and low <= lo and hi <= high)
 
 
 def finite_state(state):
