@@ -406,6 +406,19 @@ def test_fast_class_scores_are_the_generic_path_bit_for_bit(name, n, dtype, redu
         assert got == pytest.approx(want, rel=4e-16, abs=0)
 
 
+@pytest.mark.parametrize("shape", [(5, 9000), (1639, 5), (3, 1), (8193, 1)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fast_nll_loss_blocks_are_the_generic_paths(shape, dtype):
+    # small_nll_state's blocks (8192 values, at least one row), serially:
+    # one row a block for many classes, block edges, one class.
+    z = _scores("nll_loss", shape, dtype)
+    y = RNG.integers(0, shape[1], shape[0])
+    got = lm.nll_loss(y, z)
+    assert np.float64(got).hex() == np.float64(generic("nll_loss", y, z)).hex()
+    want = math.fsum(-z[np.arange(shape[0]), y].astype(np.float64)) / shape[0]
+    assert got == pytest.approx(want, rel=4e-16, abs=0)
+
+
 @pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
 @pytest.mark.parametrize(("where", "value"), [("scores", np.nan), ("scores", np.inf),
                                               ("scores", -np.inf), ("y_true", 5),

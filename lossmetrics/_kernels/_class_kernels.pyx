@@ -829,6 +829,64 @@ cdef inline void _index_rows(const floating[:, :, :] z, const int64_t[:, :] y,
     lw[0] = d
 
 
+def small_nll_state(const int64_t[::1] y, const floating[:, ::1] z):
+    """The state index_target_kernel(z[:, :, None], y[:, None], ones, no
+    weights, log_input=True, ...) returns for nll_loss of C-contiguous
+    (N, C) log-probabilities without NaN or +inf and class indices in
+    [0, C), without options, or None for any other input (the generic path
+    raises).  The lean path of small calls (lossmetrics/_losses/
+    class_scores.py): its blocks, scans and picks (lm_nll_rows's plain
+    instance), serially: the same bits."""
+    cdef Py_ssize_t n = z.shape[0], n_classes = z.shape[1]
+    cdef Py_ssize_t rpb = rows_per_block(n_classes), nb = n_blocks(n, rpb)
+    cdef Py_ssize_t b, start, stop
+    cdef int64_t bad = -1
+    cdef bint valid = True
+    cdef double acc[4]
+    cdef Acc la, lw
+    cdef double on_stack[4 * SMALL_BLOCKS]
+    cdef double[:, :, ::1] heap
+    cdef double* partials = on_stack
+    if n == 0 or n_classes == 0 or y.shape[0] != n:
+        return None
+    if nb > SMALL_BLOCKS:
+        heap = np.empty((nb, 2, 2), dtype=np.float64)
+        partials = &heap[0, 0, 0]
+    state_arr = np.empty((2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = state_arr
+    with nogil:
+        for b in range(nb):
+            start = b * rpb
+            stop = block_stop(start, rpb, n)
+            if floating is float:
+                valid = lm_below_inf_f(&z[start, 0], (stop - start) * n_classes) != 0
+            else:
+                valid = lm_below_inf(&z[start, 0], (stop - start) * n_classes) != 0
+            if not valid:
+                break
+            acc[0] = 0.0
+            acc[1] = 0.0
+            acc[2] = 0.0
+            acc[3] = 0.0
+            if floating is float:
+                lm_nll_rows_f(&z[start, 0], n_classes, stop - start, n_classes, &y[start], 1,
+                              NULL, NULL, 0, 0, 1, acc, NULL, &bad)
+            else:
+                lm_nll_rows(&z[start, 0], n_classes, stop - start, n_classes, &y[start], 1,
+                            NULL, NULL, 0, 0, 1, acc, NULL, &bad)
+            if bad >= 0:
+                break
+            la.s = acc[0]
+            la.c = acc[1]
+            lw.s = acc[2]
+            lw.c = acc[3]
+            acc_store_at(&partials[4 * b], la)
+            acc_store_at(&partials[4 * b + 2], lw)
+        if valid and bad < 0:
+            combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
+    return state_arr if valid and bad < 0 else None
+
+
 def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
                         const double[::1] cw, const double[::1] sw,
                         int64_t ignore_index, bint has_ignore,

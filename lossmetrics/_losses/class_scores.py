@@ -296,7 +296,9 @@ def _lean_index_targets(log_input):
     or, with ``log_input``, nll_loss (log-probabilities): int64 class indices
     and (N, C) scores without options, or None.  The kernel reads every score
     and every index, and reports a NaN or an infinity (nll_loss: a NaN or
-    +inf) and an index out of range; then the generic path runs, and raises."""
+    +inf) and an index out of range; then the generic path runs, and raises.
+    nll_loss's is one serial call of its own (small_nll_state: the same
+    bits)."""
     name = "nll_loss" if log_input else "cross_entropy"
 
     def lean(y_true, scores, class_weight=None, ignore_index=None, label_smoothing=0.0,
@@ -306,11 +308,16 @@ def _lean_index_targets(log_input):
                 and isinstance(reduction, str) and reduction in ("mean", "sum")
                 and plain_rows(y_true, scores)):
             return None
-        state, _, bad, seen_finite = kernels("_class_kernels").index_target_kernel(
-            scores[:, :, None], y_true[:, None], np.ones(scores.shape[1]), NO_WEIGHTS,
-            0, False, 0.0, log_input, False, 1)
-        if bad >= 0 or not seen_finite:
-            return None
+        if log_input:
+            state = kernels("_class_kernels").small_nll_state(y_true, scores)
+            if state is None:
+                return None
+        else:
+            state, _, bad, seen_finite = kernels("_class_kernels").index_target_kernel(
+                scores[:, :, None], y_true[:, None], np.ones(scores.shape[1]), NO_WEIGHTS,
+                0, False, 0.0, log_input, False, 1)
+            if bad >= 0 or not seen_finite:
+                return None
         return torch_result(state, {"reduction": reduction}, name)
     return lean
 
