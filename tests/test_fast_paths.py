@@ -91,7 +91,7 @@ D2_PINBALL = ["d2_absolute_error_score", "d2_pinball_score"]
 SCORES = ["r2_score", "explained_variance_score"]
 PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy",
                             "nll_loss", "brier_score_loss", "kl_divergence",
-                            "triplet_margin_loss"}
+                            "triplet_margin_loss", "multi_margin_loss"}
                - set(TRIPLES) - set(DEVIANCES) - set(D2_PINBALL) - set(SCORES)
                - {"d2_tweedie_score"})
 
@@ -806,3 +806,48 @@ def test_fast_d2_tweedie_edges_and_errors_are_the_generic_ones():
     assert fn(list(y), list(y[::-1]), power=1.5) == fast
     assert fn(y, y[::-1], power=1.5, n_threads=1) == fast
     assert fn(y, y[::-1], power=1.5, sample_weight=np.ones(50)) == fast
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 3), (7, 10), (820, 10), (6553, 10), (5, 9000)])
+def test_fast_multi_margin_is_the_generic_path_bit_for_bit(shape):
+    # small_multi_margin_state's blocks (819 rows of 10 classes; one row of
+    # 9000), serially, against the generic kernel, and PyTorch's definition
+    # (the mean over rows of sum_{i != k} max(0, 1 - x[k] + x[i]) / C) by fsum.
+    z = RNG.normal(size=shape) * 10.0 ** RNG.integers(-3, 3, (shape[0], 1))
+    y = RNG.integers(0, shape[1], shape[0])
+    for reduction in ("mean", "sum"):
+        got = lm.multi_margin_loss(y, z, reduction=reduction)
+        assert got.hex() == generic("multi_margin_loss", y, z, reduction=reduction).hex()
+    rows = [math.fsum(max(0.0, 1.0 - z[r, y[r]] + z[r, i])
+                      for i in range(shape[1]) if i != y[r]) / shape[1]
+            for r in range(shape[0])]
+    assert lm.multi_margin_loss(y, z) == pytest.approx(math.fsum(rows) / shape[0],
+                                                       rel=1e-14, abs=1e-300)
+
+
+@pytest.mark.parametrize(("where", "value"), [("x", np.nan), ("x", np.inf), ("x", -np.inf),
+                                              ("y_true", 10), ("y_true", -1)])
+def test_fast_multi_margin_raises_the_generic_errors(where, value):
+    z, y = RNG.normal(size=(50, 10)), RNG.integers(0, 10, 50)
+    if where == "x":
+        z[17, 3] = value
+    else:
+        y[17] = value
+    assert "17" in same_error(lambda: lm.multi_margin_loss(y, z), "multi_margin_loss", y, z)
+
+
+def test_fast_multi_margin_leaves_other_inputs_to_the_generic_path():
+    z, y = RNG.normal(size=(20, 4)), RNG.integers(0, 4, 20)
+    fast = lm.multi_margin_loss(y, z)
+    assert fast == generic("multi_margin_loss", y, z)
+    for options in ({"p": 2}, {"margin": 0.5}, {"class_weight": [1.0, 2.0, 1.0, 1.0]},
+                    {"reduction": "none"}, {"sample_weight": np.full(20, 2.0)}):
+        got = lm.multi_margin_loss(y, z, **options)
+        want = generic("multi_margin_loss", y, z, **options)
+        assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
+    # unit weights and an integer margin: the generic path, the same value
+    assert lm.multi_margin_loss(y, z, sample_weight=np.ones(20)) == fast
+    assert lm.multi_margin_loss(y, z, margin=1) == fast
+    assert lm.multi_margin_loss(y, z.astype(np.float32)) == pytest.approx(fast, rel=1e-6)
+    assert lm.multi_margin_loss(y, np.asfortranarray(z)) == fast
+    assert lm.multi_margin_loss(list(y), z.tolist()) == fast

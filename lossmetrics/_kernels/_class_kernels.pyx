@@ -1310,6 +1310,67 @@ def js_kernel(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
     return (by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None
 
 
+cdef inline double _multi_margin_row(const floating[:, :] x, Py_ssize_t r, int64_t k,
+                                     int power, double margin) noexcept nogil:
+    """Row r's sum over the classes i != k of max(0, margin - x[r, k] +
+    x[r, i])**power, compensated (a NaN stays: the maximum keeps it)."""
+    cdef double xk = x[r, k], t
+    cdef Acc row_acc = acc_zero()
+    cdef Py_ssize_t i
+    for i in range(x.shape[1]):
+        if i == k:
+            continue
+        t = margin - xk + <double>x[r, i]
+        t = t if not (t <= 0.0) else 0.0
+        row_acc = acc_add(row_acc, t * t if power == 2 else t)
+    return acc_value(row_acc)
+
+
+def small_multi_margin_state(const int64_t[::1] y, const double[:, :] x):
+    """The state multi_margin_kernel(x, y[:, None], 1, 1.0, no class or
+    sample weights, ...) returns for C-contiguous (N, C) finite scores and
+    class indices in [0, C) (PyTorch's defaults: p = 1, margin 1), or None
+    for any other input (the generic path raises).  The lean path of small
+    calls (lossmetrics/_losses/margins.py): its blocks and rows
+    (_multi_margin_row), serially: the same bits."""
+    cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1], i, r, b, start, stop
+    cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, False, 0), nb = n_blocks(n_rows, rpb)
+    cdef bint ok = True
+    cdef const double* p
+    cdef double row
+    cdef Acc la, lw
+    cdef double on_stack[4 * SMALL_BLOCKS]
+    cdef double[:, :, ::1] heap
+    cdef double* partials = on_stack
+    if (n_rows == 0 or n_cols == 0 or y.shape[0] != n_rows
+            or x.strides[1] != sizeof(double) or x.strides[0] != n_cols * sizeof(double)):
+        return None
+    if nb > SMALL_BLOCKS:
+        heap = np.empty((nb, 2, 2), dtype=np.float64)
+        partials = &heap[0, 0, 0]
+    state_arr = np.empty((2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = state_arr
+    with nogil:
+        p = &x[0, 0]
+        for i in range(n_rows * n_cols):
+            ok = ok & (p[i] - p[i] == 0.0)                  # finite
+        for r in range(n_rows):
+            ok = ok & (<uint64_t>y[r] < <uint64_t>n_cols)   # in [0, C)
+        if ok:
+            for b in range(nb):
+                start = b * rpb
+                stop = block_stop(start, rpb, n_rows)
+                la = acc_zero()
+                lw = acc_zero()
+                for r in range(start, stop):
+                    row = _multi_margin_row(x, r, y[r], 1, 1.0) / n_cols
+                    row_add(&la, &lw, NULL, NULL, r, 1.0 * row, 1.0)
+                acc_store_at(&partials[4 * b], la)
+                acc_store_at(&partials[4 * b + 2], lw)
+            combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
+    return state_arr if ok else None
+
+
 def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power,
                         double margin, const double[::1] cw, const double[::1] sw,
                         bint want_none, int n_threads,
@@ -1351,15 +1412,7 @@ def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power
             for r in range(start, stop):
                 w = sw[r] if has_sw else 1.0
                 k = y[r, 0]
-                xk = x[r, k]
-                row_acc = acc_zero()
-                for i in range(n_cols):
-                    if i == k:
-                        continue
-                    t = margin - xk + <double>x[r, i]
-                    t = t if not (t <= 0.0) else 0.0
-                    row_acc = acc_add(row_acc, t * t if power == 2 else t)
-                row = acc_value(row_acc)
+                row = _multi_margin_row(x, r, k, power, margin)
                 if has_cw:
                     row = row * cw[k]
                 row = row / n_cols

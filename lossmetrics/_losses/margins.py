@@ -17,6 +17,7 @@ from lossmetrics._kernels import kernels
 from lossmetrics._losses.class_scores import CLASS_WEIGHT, _check_index_targets
 from lossmetrics._losses.embeddings import MARGIN
 from lossmetrics._losses.labels import label_indices
+from lossmetrics._losses.lean import plain_rows
 
 
 def _check_power(p):
@@ -93,6 +94,22 @@ def _demo(d):
     return [("multi_margin_loss", lambda: multi_margin_loss(y, z), "numpy", reference)]
 
 
+def _lean_multi_margin(y_true, x, p=1, margin=1.0, class_weight=None, reduction="mean"):
+    """The fast path (lossmetrics/_losses/lean.py) of multi_margin_loss: int64
+    class indices and C-contiguous float64 (N, C) scores with PyTorch's
+    defaults (p = 1, margin 1, no class weights), or None.  The kernel
+    checks that the scores are finite and the indices in range, and returns
+    None otherwise: the generic path then raises."""
+    if not (type(p) is int and p == 1 and type(margin) is float and margin == 1.0
+            and class_weight is None and isinstance(reduction, str)
+            and reduction in ("mean", "sum") and plain_rows(y_true, x)
+            and x.dtype == np.float64):
+        return None
+    state = kernels("_class_kernels").small_multi_margin_state(y_true, x)
+    return None if state is None else torch_result(state, {"reduction": reduction},
+                                                   "multi_margin_loss")
+
+
 MULTI_MARGIN_LOSS = Loss(
     name="multi_margin_loss", check=check_multi_margin_loss, state=multi_margin_state,
     result=torch_result, result_keys=("reduction",),
@@ -100,7 +117,7 @@ MULTI_MARGIN_LOSS = Loss(
     prediction="scores", reference="torch.nn.functional.multi_margin_loss",
     example=("[0, 2, 1, 0]", "[[2., 1, 0], [0, 1, 3], [1, 2, 0], [.5, .25, 1]]"),
     element_shape=lambda shape: (), demo=_demo, scorer="neg_multi_margin_loss",
-    response_method="decision_function", score=_score_multi_margin,
+    response_method="decision_function", score=_score_multi_margin, fast=_lean_multi_margin,
 )
 
 
