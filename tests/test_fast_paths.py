@@ -91,7 +91,8 @@ D2_PINBALL = ["d2_absolute_error_score", "d2_pinball_score"]
 SCORES = ["r2_score", "explained_variance_score"]
 PAIRS = sorted(set(FAST) - {"log_loss", "max_error", "zero_one_loss", "cross_entropy",
                             "nll_loss", "brier_score_loss", "kl_divergence",
-                            "triplet_margin_loss", "multi_margin_loss"}
+                            "triplet_margin_loss", "multi_margin_loss",
+                            "multilabel_margin_loss"}
                - set(TRIPLES) - set(DEVIANCES) - set(D2_PINBALL) - set(SCORES)
                - {"d2_tweedie_score"})
 
@@ -851,3 +852,65 @@ def test_fast_multi_margin_leaves_other_inputs_to_the_generic_path():
     assert lm.multi_margin_loss(y, z.astype(np.float32)) == pytest.approx(fast, rel=1e-6)
     assert lm.multi_margin_loss(y, np.asfortranarray(z)) == fast
     assert lm.multi_margin_loss(list(y), z.tolist()) == fast
+
+
+def _target_lists(shape):
+    """Each row: one to three distinct targets, then -1, then any values in
+    [-1, C) (read by no one, checked by both paths)."""
+    n, c = shape
+    y = RNG.integers(-1, c, shape)
+    for r in range(n):
+        k = RNG.integers(1, min(3, c) + 1)
+        y[r, :k] = RNG.permutation(c)[:k]
+        if k < c:
+            y[r, k] = -1
+    return y
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 3), (7, 10), (820, 10), (3276, 10), (5, 9000)])
+def test_fast_multilabel_margin_is_the_generic_path_bit_for_bit(shape):
+    # small_multilabel_margin_state's blocks (819 rows of 10 classes; one
+    # row of 9000), serially, against the generic kernel, and PyTorch's
+    # definition by math.fsum.
+    z = RNG.normal(size=shape) * 10.0 ** RNG.integers(-3, 3, (shape[0], 1))
+    y = _target_lists(shape)
+    for reduction in ("mean", "sum"):
+        got = lm.multilabel_margin_loss(y, z, reduction=reduction)
+        assert got.hex() == generic("multilabel_margin_loss", y, z,
+                                    reduction=reduction).hex()
+    rows = []
+    for r in range(shape[0]):
+        targets = list(y[r, :list(y[r]).index(-1)] if -1 in y[r] else y[r])
+        rows.append(math.fsum(max(0.0, 1.0 - (z[r, j] - z[r, i])) for j in targets
+                              for i in range(shape[1]) if i not in targets) / shape[1])
+    assert lm.multilabel_margin_loss(y, z) == pytest.approx(math.fsum(rows) / shape[0],
+                                                            rel=1e-14, abs=1e-300)
+
+
+@pytest.mark.parametrize(("where", "value"), [("x", np.nan), ("x", np.inf), ("x", -np.inf),
+                                              ("y_true", 10), ("y_true", -2)])
+def test_fast_multilabel_margin_raises_the_generic_errors(where, value):
+    z, y = RNG.normal(size=(50, 10)), _target_lists((50, 10))
+    if where == "x":
+        z[17, 3] = value
+    else:
+        y[17, 3] = value
+    message = same_error(lambda: lm.multilabel_margin_loss(y, z), "multilabel_margin_loss",
+                         y, z)
+    assert "17" in message or "173" in message
+
+
+def test_fast_multilabel_margin_leaves_other_inputs_to_the_generic_path():
+    z, y = RNG.normal(size=(20, 4)), _target_lists((20, 4))
+    fast = lm.multilabel_margin_loss(y, z)
+    assert fast == generic("multilabel_margin_loss", y, z)
+    for options in ({"reduction": "none"}, {"sample_weight": np.full(20, 2.0)}):
+        got = lm.multilabel_margin_loss(y, z, **options)
+        want = generic("multilabel_margin_loss", y, z, **options)
+        assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
+    assert lm.multilabel_margin_loss(y, z, sample_weight=np.ones(20)) == fast
+    assert lm.multilabel_margin_loss(y.astype(np.int32), z) == fast
+    assert lm.multilabel_margin_loss(y, z.astype(np.float32)) == pytest.approx(fast, rel=1e-6)
+    assert lm.multilabel_margin_loss(np.asfortranarray(y), np.asfortranarray(z)) == fast
+    assert lm.multilabel_margin_loss(y.tolist(), z.tolist()) == fast
+    assert lm.multilabel_margin_loss(y[0], z[0]) == lm.multilabel_margin_loss(y[:1], z[:1])

@@ -1310,17 +1310,20 @@ def js_kernel(const floating[:, :] p, const floating_b[:, :] q, bint log_true,
     return (by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None
 
 
-cdef inline double _multi_margin_row(const floating[:, :] x, Py_ssize_t r, int64_t k,
-                                     int power, double margin) noexcept nogil:
-    """Row r's sum over the classes i != k of max(0, margin - x[r, k] +
-    x[r, i])**power, compensated (a NaN stays: the maximum keeps it)."""
-    cdef double xk = x[r, k], t
+cdef inline double _multi_margin_row(const floating* row, Py_ssize_t col_bytes,
+                                     Py_ssize_t n_cols, int64_t k, int power,
+                                     double margin) noexcept nogil:
+    """The sum over the classes i != k of max(0, margin - x[k] + x[i])**power,
+    compensated (a NaN stays: the maximum keeps it), of the row of n_cols
+    scores at ``row``, col_bytes apart (pointers, not memoryviews: passing a
+    memoryview to a function counts a reference, atomically, on every call)."""
+    cdef double xk = (<const floating*>((<const char*>row) + k * col_bytes))[0], t
     cdef Acc row_acc = acc_zero()
     cdef Py_ssize_t i
-    for i in range(x.shape[1]):
+    for i in range(n_cols):
         if i == k:
             continue
-        t = margin - xk + <double>x[r, i]
+        t = margin - xk + <double>(<const floating*>((<const char*>row) + i * col_bytes))[0]
         t = t if not (t <= 0.0) else 0.0
         row_acc = acc_add(row_acc, t * t if power == 2 else t)
     return acc_value(row_acc)
@@ -1363,7 +1366,8 @@ def small_multi_margin_state(const int64_t[::1] y, const double[:, :] x):
                 la = acc_zero()
                 lw = acc_zero()
                 for r in range(start, stop):
-                    row = _multi_margin_row(x, r, y[r], 1, 1.0) / n_cols
+                    row = _multi_margin_row(&x[r, 0], sizeof(double), n_cols, y[r], 1,
+                                            1.0) / n_cols
                     row_add(&la, &lw, NULL, NULL, r, 1.0 * row, 1.0)
                 acc_store_at(&partials[4 * b], la)
                 acc_store_at(&partials[4 * b + 2], lw)
@@ -1395,10 +1399,10 @@ def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
     cdef double[::1] out
-    cdef Py_ssize_t b, r, i, start, stop
+    cdef Py_ssize_t b, r, start, stop
     cdef int64_t k
-    cdef double w, row, t, xk
-    cdef Acc la, lw, row_acc
+    cdef double w, row
+    cdef Acc la, lw
 
     out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
     out = out_arr
@@ -1412,7 +1416,7 @@ def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power
             for r in range(start, stop):
                 w = sw[r] if has_sw else 1.0
                 k = y[r, 0]
-                row = _multi_margin_row(x, r, k, power, margin)
+                row = _multi_margin_row(&x[r, 0], x.strides[1], n_cols, k, power, margin)
                 if has_cw:
                     row = row * cw[k]
                 row = row / n_cols
@@ -1429,6 +1433,90 @@ def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power
             acc_store(partials, b, 1, lw)
         combine_blocks(partials, state)
     return (by_group(tables, n_groups, 2) if grouped else np.asarray(state)), out_arr if want_none else None
+
+
+cdef inline double _multilabel_margin_row(const floating* row, Py_ssize_t col_bytes,
+                                          const int64_t* targets, Py_ssize_t y_bytes,
+                                          Py_ssize_t n_cols,
+                                          unsigned char* is_target) noexcept nogil:
+    """The sum, over the row's targets j (targets[0], ... up to the first -1,
+    y_bytes apart) and the classes i that are not targets, of
+    max(0, 1 - (x[j] - x[i])), compensated, of the row of n_cols scores at
+    ``row``, col_bytes apart (pointers: see _multi_margin_row); is_target:
+    room for n_cols flags."""
+    cdef Py_ssize_t i, j
+    cdef int64_t k
+    cdef double t, xk
+    cdef Acc row_acc = acc_zero()
+    for i in range(n_cols):
+        is_target[i] = 0
+    for j in range(n_cols):
+        k = (<const int64_t*>((<const char*>targets) + j * y_bytes))[0]
+        if k < 0:
+            break
+        is_target[k] = 1
+    for j in range(n_cols):
+        k = (<const int64_t*>((<const char*>targets) + j * y_bytes))[0]
+        if k < 0:
+            break
+        xk = (<const floating*>((<const char*>row) + k * col_bytes))[0]
+        for i in range(n_cols):
+            if is_target[i]:
+                continue
+            t = 1.0 - (xk - <double>(<const floating*>((<const char*>row) + i * col_bytes))[0])
+            t = t if not (t <= 0.0) else 0.0
+            row_acc = acc_add(row_acc, t)
+    return acc_value(row_acc)
+
+
+def small_multilabel_margin_state(const int64_t[:, :] y, const double[:, :] x):
+    """The state multilabel_margin_kernel(x, y, no weights, ...) returns for
+    C-contiguous (N, C) finite scores and int64 target lists of the same
+    shape holding values in [-1, C), or None for any other input (the
+    generic path raises).  The lean path of small calls (lossmetrics/
+    _losses/multilabel.py): its blocks and rows (_multilabel_margin_row),
+    serially: the same bits."""
+    cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1], i, r, b, start, stop
+    cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, False, 0), nb = n_blocks(n_rows, rpb)
+    cdef bint ok = True
+    cdef const double* p
+    cdef const int64_t* q
+    cdef double row
+    cdef Acc la, lw
+    cdef double on_stack[4 * SMALL_BLOCKS]
+    cdef double[:, :, ::1] heap
+    cdef double* partials = on_stack
+    cdef unsigned char[::1] flags
+    if (n_rows == 0 or n_cols == 0 or y.shape[0] != n_rows or y.shape[1] != n_cols
+            or x.strides[1] != sizeof(double) or x.strides[0] != n_cols * sizeof(double)
+            or y.strides[1] != sizeof(int64_t) or y.strides[0] != n_cols * sizeof(int64_t)):
+        return None
+    if nb > SMALL_BLOCKS:
+        heap = np.empty((nb, 2, 2), dtype=np.float64)
+        partials = &heap[0, 0, 0]
+    flags = np.empty(n_cols, dtype=np.uint8)
+    state_arr = np.empty((2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = state_arr
+    with nogil:
+        p = &x[0, 0]
+        q = &y[0, 0]
+        for i in range(n_rows * n_cols):
+            ok = ok & (p[i] - p[i] == 0.0)                            # finite
+            ok = ok & (<uint64_t>(q[i] + 1) < <uint64_t>(n_cols + 1))  # in [-1, C)
+        if ok:
+            for b in range(nb):
+                start = b * rpb
+                stop = block_stop(start, rpb, n_rows)
+                la = acc_zero()
+                lw = acc_zero()
+                for r in range(start, stop):
+                    row = _multilabel_margin_row(&x[r, 0], sizeof(double), &y[r, 0],
+                                                 sizeof(int64_t), n_cols, &flags[0]) / n_cols
+                    row_add(&la, &lw, NULL, NULL, r, 1.0 * row, 1.0)
+                acc_store_at(&partials[4 * b], la)
+                acc_store_at(&partials[4 * b + 2], lw)
+            combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
+    return state_arr if ok else None
 
 
 def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
@@ -1452,12 +1540,13 @@ def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
     cdef const int64_t* gp = &groups[0] if grouped and nb > 0 else NULL
     cdef double[:, :, ::1] partials = np.zeros((nb, 2, 2), dtype=np.float64)
     cdef double[:, ::1] state = np.zeros((2, 2), dtype=np.float64)
-    cdef unsigned char[:, ::1] is_target = np.zeros((n_threads, n_cols), dtype=np.uint8)
+    # (each thread's flags a cache line apart from the next's: padded)
+    cdef unsigned char[:, ::1] is_target = np.zeros((n_threads, 8 * padded((n_cols + 7) // 8)),
+                                                    dtype=np.uint8)
     cdef double[::1] out
-    cdef Py_ssize_t b, r, i, j, start, stop, tid
-    cdef int64_t k
-    cdef double w, row, t, xk
-    cdef Acc la, lw, row_acc
+    cdef Py_ssize_t b, r, start, stop, tid
+    cdef double w, row
+    cdef Acc la, lw
 
     out_arr = np.zeros(n_rows if want_none else 0, dtype=np.float64)
     out = out_arr
@@ -1471,26 +1560,8 @@ def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,
             table = &tables[b, 0, 0] if grouped else NULL
             for r in range(start, stop):
                 w = sw[r] if has_sw else 1.0
-                for i in range(n_cols):
-                    is_target[tid, i] = 0
-                for j in range(n_cols):
-                    k = y[r, j]
-                    if k < 0:
-                        break
-                    is_target[tid, k] = 1
-                row_acc = acc_zero()
-                for j in range(n_cols):
-                    k = y[r, j]
-                    if k < 0:
-                        break
-                    xk = x[r, k]
-                    for i in range(n_cols):
-                        if is_target[tid, i]:
-                            continue
-                        t = 1.0 - (xk - <double>x[r, i])
-                        t = t if not (t <= 0.0) else 0.0
-                        row_acc = acc_add(row_acc, t)
-                row = acc_value(row_acc) / n_cols
+                row = _multilabel_margin_row(&x[r, 0], x.strides[1], &y[r, 0], y.strides[1],
+                                             n_cols, &is_target[tid, 0]) / n_cols
                 if w == 0.0:
                     row = row - row      # 0, or NaN for a NaN score
                 else:

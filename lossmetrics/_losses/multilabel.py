@@ -22,6 +22,7 @@ from lossmetrics._core.validation import (
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.class_scores import CLASS_WEIGHT
 from lossmetrics._losses.elementwise import _check_bce_logits, binary_state
+from lossmetrics._losses.lean import plain_matrices
 
 # Rows of per-element values formed at a time for reduction='none' (whose
 # result is one value per sample): a bounded temporary, not an (N, C) one.
@@ -217,6 +218,22 @@ def _demo_margin(d):
              lambda: multilabel_margin_loss(y, z), "numpy", reference)]
 
 
+def _lean_multilabel_margin(y_true, x, reduction="mean"):
+    """The fast path (lossmetrics/_losses/lean.py) of multilabel_margin_loss:
+    int64 target lists and float64 scores, C-contiguous (N, C) arrays of one
+    shape, or None.  The kernel checks that the scores are finite and the
+    targets in [-1, C), and returns None otherwise: the generic path then
+    raises."""
+    if not (isinstance(reduction, str) and reduction in ("mean", "sum")
+            and plain_matrices(x, x, work=2) and type(y_true) is np.ndarray
+            and y_true.dtype == np.int64 and y_true.shape == x.shape
+            and y_true.flags.c_contiguous and y_true.flags.aligned):
+        return None
+    state = kernels("_class_kernels").small_multilabel_margin_state(y_true, x)
+    return None if state is None else torch_result(state, {"reduction": reduction},
+                                                   "multilabel_margin_loss")
+
+
 MULTILABEL_MARGIN_LOSS = Loss(
     name="multilabel_margin_loss", check=check_multilabel_margin_loss,
     state=multilabel_margin_state, result=torch_result, result_keys=("reduction",),
@@ -224,7 +241,7 @@ MULTILABEL_MARGIN_LOSS = Loss(
     reference="torch.nn.functional.multilabel_margin_loss",
     example=("[[1, -1, 0], [0, 2, -1], [2, -1, -1], [0, 1, 2]]",
              "[[-1., 2, .5], [1.5, -.5, -2], [0, -1, 1], [2, .25, -1]]"),
-    element_shape=lambda shape: (), demo=_demo_margin,
+    element_shape=lambda shape: (), demo=_demo_margin, fast=_lean_multilabel_margin,
 )
 
 
