@@ -50,6 +50,10 @@ cdef extern from "_rowkernels.h" nogil:
     int lm_in_unit_interval_f(const float *x, Py_ssize_t n)
     int lm_below_inf(const double *x, Py_ssize_t n)
     int lm_below_inf_f(const float *x, Py_ssize_t n)
+    int lm_nll_scanned_rows(const double *z, Py_ssize_t n_rows, Py_ssize_t n_cols,
+                            const int64_t *y, double *acc, int64_t *first_bad)
+    int lm_nll_scanned_rows_f(const float *z, Py_ssize_t n_rows, Py_ssize_t n_cols,
+                              const int64_t *y, double *acc, int64_t *first_bad)
     Py_ssize_t lm_brier_binary_rows(const double *x, Py_ssize_t step, Py_ssize_t n_rows,
                                     const int64_t *y, Py_ssize_t y_step, int64_t offset,
                                     const int64_t *lut, int64_t n_codes, double *buf)
@@ -858,23 +862,17 @@ def small_nll_state(const int64_t[::1] y, const floating[:, ::1] z):
         for b in range(nb):
             start = b * rpb
             stop = block_stop(start, rpb, n)
-            if floating is float:
-                valid = lm_below_inf_f(&z[start, 0], (stop - start) * n_classes) != 0
-            else:
-                valid = lm_below_inf(&z[start, 0], (stop - start) * n_classes) != 0
-            if not valid:
-                break
             acc[0] = 0.0
             acc[1] = 0.0
             acc[2] = 0.0
             acc[3] = 0.0
             if floating is float:
-                lm_nll_rows_f(&z[start, 0], n_classes, stop - start, n_classes, &y[start], 1,
-                              NULL, NULL, 0, 0, 1, acc, NULL, &bad)
+                valid = lm_nll_scanned_rows_f(&z[start, 0], stop - start, n_classes,
+                                              &y[start], acc, &bad) != 0
             else:
-                lm_nll_rows(&z[start, 0], n_classes, stop - start, n_classes, &y[start], 1,
-                            NULL, NULL, 0, 0, 1, acc, NULL, &bad)
-            if bad >= 0:
+                valid = lm_nll_scanned_rows(&z[start, 0], stop - start, n_classes,
+                                            &y[start], acc, &bad) != 0
+            if not valid or bad >= 0:
                 break
             la.s = acc[0]
             la.c = acc[1]

@@ -1187,6 +1187,34 @@ static int lm_below_inf##SUFFIX(const T *x, ptrdiff_t n)              \
 LM_BELOW_INF(, double, int64_t)
 LM_BELOW_INF(_f, float, int32_t)
 
+/* nll_loss on n_rows rows of n_cols log-probabilities side by side, without
+ * options (lm_nll_rows's plain call), with its scan for NaN and +inf
+ * (lm_below_inf) 16 rows at a time, each scan before those rows' picks:
+ * the scan of the next rows overlaps the running sum of the picks, a chain
+ * of dependent adds.  The same sums as the scan of the whole then the
+ * picks (the unit weights are counted per call: an exact integer sum).
+ * Returns whether every value is below +inf; *first_bad as lm_nll_rows. */
+#define LM_NLL_SCANNED_ROWS(SUFFIX, T)                                          \
+static int lm_nll_scanned_rows##SUFFIX(const T *z, ptrdiff_t n_rows, ptrdiff_t n_cols, \
+                                       const int64_t *y, double *acc,           \
+                                       int64_t *first_bad)                      \
+{                                                                               \
+    int ok = 1;                                                                 \
+    *first_bad = -1;                                                            \
+    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 16) {                             \
+        ptrdiff_t m = n_rows - r0 < 16 ? n_rows - r0 : 16;                      \
+        int64_t bad;                                                            \
+        ok &= lm_below_inf##SUFFIX(z + r0 * n_cols, m * n_cols);                \
+        lm_nll_rows##SUFFIX(z + r0 * n_cols, n_cols, m, n_cols, y + r0, 1, NULL, NULL, \
+                            0, 0, 1, acc, NULL, &bad);                          \
+        if (bad >= 0 && *first_bad < 0)                                         \
+            *first_bad = r0 + bad;                                              \
+    }                                                                           \
+    return ok;                                                                  \
+}
+LM_NLL_SCANNED_ROWS(, double)
+LM_NLL_SCANNED_ROWS(_f, float)
+
 /* Whether every x[i] lies in [0, 1] (NaN does not): a branch-free,
  * vectorisable and-reduction of comparison masks. */
 static int lm_in_unit_interval(const double *x, ptrdiff_t n)
