@@ -339,7 +339,9 @@ def test_fast_pair_option_errors_are_the_generic_ones(name, options):
     assert str(fast.value) == str(generic_error.value)
 
 
-@pytest.mark.parametrize("n", [1, 2, 5, 8193, 65_535, 65_536])
+# (the lean kernel's sixteen lanes over the whole vector; the generic
+# kernel's blocks of 8192)
+@pytest.mark.parametrize("n", [1, 2, 5, 15, 16, 17, 8192, 8193, 20_001, 65_535, 65_536])
 def test_fast_max_error_is_the_generic_path_and_sklearn(n):
     a = RNG.normal(size=n) * 10.0 ** RNG.integers(-5, 5, n)
     b = RNG.normal(size=n)

@@ -211,6 +211,28 @@ def moments_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
     return np.asarray(state)
 
 
+def small_max_abs_state(const double[::1] y, const double[::1] x):
+    """The state max_abs_kernel(y[:, None], x[:, None], no weights, ...)
+    returns for contiguous float64 vectors of one length, or None where it
+    is not finite (a NaN, an infinity, an overflow: the generic path
+    raises).  The lean path of small calls (lossmetrics/_losses/
+    regression.py): one call of the lanes over the whole vectors, the same
+    bits (a maximum and sums of zeros do not depend on the blocks)."""
+    cdef Py_ssize_t n = y.shape[0]
+    cdef double top = 0.0, bad = 0.0
+    if n == 0 or x.shape[0] != n:
+        return None
+    with nogil:
+        lm_max_abs_lanes(&y[0], &x[0], n, &top, &bad)
+    if not (bad == 0.0 and top - top == 0.0):
+        return None
+    state_arr = np.zeros((2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = state_arr
+    state[0, 0] = top
+    state[1, 0] = <double>n
+    return state_arr
+
+
 def max_abs_kernel(const floating_a[:, :] y, const floating_b[:, :] x,
                    const double[::1] sw, int n_threads, const int64_t[::1] groups=None,
                    Py_ssize_t n_groups=0):

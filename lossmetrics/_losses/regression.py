@@ -19,7 +19,7 @@ from lossmetrics._core.threads import resolve_n_threads
 from lossmetrics._kernels import kernels
 from lossmetrics._losses.elementwise import ALPHA
 from lossmetrics._losses.lean import (
-    NO_WEIGHTS, finite_state, lean_param, lean_state, plain_vectors,
+    NO_WEIGHTS, lean_param, lean_state, plain_vectors,
 )
 from lossmetrics._core.validation import (
     CheckedInputs, Deferred, as_array, as_float_array, check_consistent_length,
@@ -275,12 +275,12 @@ def merge_max(a, b):
 
 def _lean_max(y_true, y_pred):
     """max_error of plain small vectors, or None (the fast path, lean.py): the
-    kernel's state without the generic checks; a non-finite one (a NaN, an
-    infinity, an overflow) goes to the generic path, which raises."""
+    kernel's state without the generic checks (small_max_abs_state); a
+    non-finite one (a NaN, an infinity, an overflow) goes to the generic
+    path, which raises."""
     if not plain_vectors(y_true, y_pred):
         return None
-    state = finite_state(kernels("_moment_kernels").max_abs_kernel(
-        y_true[:, None], y_pred[:, None], NO_WEIGHTS, 1))
+    state = kernels("_moment_kernels").small_max_abs_state(y_true, y_pred)
     return None if state is None else max_result(state, None, "max_error")
 
 
