@@ -493,8 +493,8 @@ def test_fast_binary_brier_leaves_other_inputs_to_the_generic_path():
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "batchmean"])
-@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (7, 2), (64, 10), (4096, 3), (65_535, 2),
-                                   (65_536, 2), (300, 257)])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (7, 2), (64, 10), (1639, 5), (4096, 3),
+                                   (65_535, 2), (65_536, 2), (300, 257), (3, 600)])
 def test_fast_kl_is_the_generic_path_bit_for_bit(shape, reduction):
     p = RNG.dirichlet(np.ones(shape[1]) * 0.5, shape[0])
     q = RNG.dirichlet(np.ones(shape[1]), shape[0])

@@ -1175,6 +1175,56 @@ def kl_kernel_checks(const floating[:, :] p, const floating_b[:, :] q):
     return _kl_flat(p, q, _kl_chunk_rows(p.shape[1]))
 
 
+def small_kl_state(const double[:, :] p, const double[:, :] q):
+    """The state kl_kernel(p, q, False, False, no weights, 1, False, 1)
+    returns for float64 probabilities on its lean path (_kl_flat), or None
+    where that path does not apply, a value is not in [0, 1] or the state
+    is not finite (the generic path raises or returns it).  The lean path
+    of small calls (lossmetrics/_losses/distributions.py): the generic
+    kernel's blocks, chunks and rows (_kl_rows_flat), serially, without its
+    arrays and parallel region: the same bits."""
+    cdef Py_ssize_t n_rows = p.shape[0], n_cols = p.shape[1], b, r, r0, r1, start, stop
+    cdef Py_ssize_t rpb = block_rows(n_rows, n_cols, False, 0), nb = n_blocks(n_rows, rpb)
+    cdef Py_ssize_t chunk_rows = _kl_chunk_rows(n_cols)
+    cdef double rows[EXP_CHUNK]
+    cdef bint in_range = True
+    cdef Acc la, lw
+    cdef const double* st
+    cdef double on_stack[4 * SMALL_BLOCKS]
+    cdef double[:, :, ::1] heap
+    cdef double* partials = on_stack
+    if (n_rows == 0 or n_cols == 0 or q.shape[0] != n_rows or q.shape[1] != n_cols
+            or not _kl_flat(p, q, chunk_rows)):
+        return None
+    if nb > SMALL_BLOCKS:
+        heap = np.empty((nb, 2, 2), dtype=np.float64)
+        partials = &heap[0, 0, 0]
+    state_arr = np.empty((2, 2), dtype=np.float64)
+    cdef double[:, ::1] state = state_arr
+    with nogil:
+        for b in range(nb):
+            start = b * rpb
+            stop = block_stop(start, rpb, n_rows)
+            la = acc_zero()
+            lw = acc_zero()
+            r0 = start
+            while r0 < stop:
+                r1 = block_stop(r0, chunk_rows, stop)
+                _kl_rows_flat(p, q, r0, r1, rows, &in_range)
+                for r in range(r0, r1):
+                    row_add(&la, &lw, NULL, NULL, r, 1.0 * rows[r - r0], 1.0)
+                r0 = r1
+            acc_store_at(&partials[4 * b], la)
+            acc_store_at(&partials[4 * b + 2], lw)
+        combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
+    if not in_range:
+        return None
+    st = &state[0, 0]
+    if not (((st[0] - st[0]) + (st[1] - st[1])) + ((st[2] - st[2]) + (st[3] - st[3])) == 0.0):
+        return None
+    return state_arr
+
+
 def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
               bint log_true, bint log_pred, const double[::1] sw,
               Py_ssize_t rows_per_sample, bint want_none, int n_threads,

@@ -18,7 +18,7 @@ from lossmetrics._core.validation import (
     first_index_where,
 )
 from lossmetrics._kernels import kernels
-from lossmetrics._losses.lean import NO_WEIGHTS, finite_state, plain_matrices
+from lossmetrics._losses.lean import plain_matrices
 
 
 def _check_distribution(x, name, is_log, n_threads):
@@ -91,15 +91,15 @@ _MEAN_ROWS, _SUM_ROWS = dict(reduction="mean", rows_per_sample=1), dict(reductio
 def _lean_kl(y_true, y_pred, log_true=False, log_pred=False, reduction="mean"):
     """KL of small (N, C) float64 probabilities without options, or None (the
     declarations' fast path, see lossmetrics/_losses/lean.py): the generic
-    path's kernel, which checks every value in [0, 1] as it reads it; a value
+    path's kernel run serially (small_kl_state), which checks every value in
+    [0, 1] as it reads it; a value
     outside, NaN, or an infinite result (p > 0 where q = 0) goes to the
     generic path, which raises or returns it."""
     if not (log_true is False and log_pred is False and isinstance(reduction, str)
             and reduction in ("mean", "sum", "batchmean") and plain_matrices(y_true, y_pred, 2)):
         return None
-    state, _, in_range = kernels("_class_kernels").kl_kernel(
-        y_true, y_pred, False, False, NO_WEIGHTS, 1, False, 1)
-    if not in_range or finite_state(state) is None:
+    state = kernels("_class_kernels").small_kl_state(y_true, y_pred)
+    if state is None:
         return None
     return torch_result(state, _SUM_ROWS if reduction == "sum" else _MEAN_ROWS,
                         "kl_divergence")

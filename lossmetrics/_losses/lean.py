@@ -15,7 +15,6 @@ NLL, whose variances it checks for a sign).
 
 import numpy as np
 
-from lossmetrics._core.state import all_finite
 from lossmetrics._core.threads import SERIAL_BELOW
 from lossmetrics._kernels import kernels
 
@@ -73,11 +72,6 @@ def plain_matrices(a, b, work):
             and a.shape == b.shape and 0 < a.size and work * a.size < LEAN_BELOW
             and a.flags.c_contiguous and b.flags.c_contiguous
             and a.flags.aligned and b.flags.aligned)
-
-
-def finite_state(state):
-    """``state`` if every entry is finite, else None (the generic path raises)."""
-    return state if all_finite(state) else None
 
 
 _KINDS = {}   # a term's name -> its kernel's Kind number (the same at every level)
