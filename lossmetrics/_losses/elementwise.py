@@ -520,6 +520,9 @@ DELTA = Option("delta", "threshold of the Huber loss", metavar="F", type=float,
 BETA = Option("beta", "threshold of the smooth L1 loss", metavar="F", type=float,
               check=lambda v: _check_threshold(v, "beta", allow_zero=True))
 
+_NO_DEFAULT = object()   # (an option the check has no default for)
+
+
 def lean_pair(name, term, check, option=None, fixed=0.0, third=None):
     """The fast path (see lean.py) of the element-wise PyTorch loss ``name``
     of ``term`` (a term's name, or a function of the parameter giving it),
@@ -539,10 +542,16 @@ def lean_pair(name, term, check, option=None, fixed=0.0, third=None):
         if third and operand is None:
             return None
         # (the public function passes every option: those at their default,
-        # of the default's type, are no option)
-        options = {key: value for key, value in options.items()
-                   if not (key in defaults and type(value) is type(defaults[key])
-                           and value == defaults[key])}
+        # of the default's type, are no option; the defaults themselves, the
+        # same objects, in the common call)
+        for key, value in options.items():
+            if value is not defaults.get(key, _NO_DEFAULT):
+                options = {key: value for key, value in options.items()
+                           if not (key in defaults and type(value) is type(defaults[key])
+                                   and value == defaults[key])}
+                break
+        else:
+            options = {}
         param = lean_param(options, option, fixed)
         if param is None:
             return None
