@@ -17,9 +17,9 @@ cdef extern from "_rowkernels.h" nogil:
 # Target number of scalars read per block.
 cdef enum:
     BLOCK_SCALARS = 8192
-# The lean paths' kernels keep their blocks' partial sums on the stack up to
-# this many blocks (they take fewer than 2^16 values read: at most 8 blocks
-# of pairs, 12 of triples), in an array beyond.
+# The lean paths' kernels keep their blocks' partial sums on the stack, up
+# to this many blocks (their callers pass fewer than 2^16 values read: at
+# most 15 blocks); they return None for more (the generic path runs).
 cdef enum:
     SMALL_BLOCKS = 16
 

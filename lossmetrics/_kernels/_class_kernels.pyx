@@ -523,17 +523,14 @@ def small_brier_binary_state(const int64_t[::1] y, const double[::1] p):
     cdef bint zero = False, in_range = True
     cdef const int64_t* lut = NULL
     cdef double buf[LOG_CHUNK]
-    cdef double on_stack[4 * SMALL_BLOCKS]
-    cdef double[:, :, ::1] heap
-    cdef double* partials = on_stack
+    cdef double partials[4 * SMALL_BLOCKS]
     cdef Acc lw
     cdef Acc4 lanes
     state_arr = np.empty((2, 2), dtype=np.float64)
     cdef double[:, ::1] state = state_arr
     nb = n_blocks(n, rpb)
-    if nb > SMALL_BLOCKS:
-        heap = np.empty((nb, 2, 2), dtype=np.float64)
-        partials = &heap[0, 0, 0]
+    if nb > SMALL_BLOCKS:    # (more than a lean call has: the generic path)
+        return None
     with nogil:
         for i in range(n):
             v = y[i]
@@ -848,14 +845,11 @@ def small_nll_state(const int64_t[::1] y, const floating[:, ::1] z):
     cdef bint valid = True
     cdef double acc[4]
     cdef Acc la, lw
-    cdef double on_stack[4 * SMALL_BLOCKS]
-    cdef double[:, :, ::1] heap
-    cdef double* partials = on_stack
+    cdef double partials[4 * SMALL_BLOCKS]
     if n == 0 or n_classes == 0 or y.shape[0] != n:
         return None
-    if nb > SMALL_BLOCKS:
-        heap = np.empty((nb, 2, 2), dtype=np.float64)
-        partials = &heap[0, 0, 0]
+    if nb > SMALL_BLOCKS:    # (more than a lean call has: the generic path)
+        return None
     state_arr = np.empty((2, 2), dtype=np.float64)
     cdef double[:, ::1] state = state_arr
     with nogil:
@@ -1190,15 +1184,12 @@ def small_kl_state(const double[:, :] p, const double[:, :] q):
     cdef bint in_range = True
     cdef Acc la, lw
     cdef const double* st
-    cdef double on_stack[4 * SMALL_BLOCKS]
-    cdef double[:, :, ::1] heap
-    cdef double* partials = on_stack
+    cdef double partials[4 * SMALL_BLOCKS]
     if (n_rows == 0 or n_cols == 0 or q.shape[0] != n_rows or q.shape[1] != n_cols
             or not _kl_flat(p, q, chunk_rows)):
         return None
-    if nb > SMALL_BLOCKS:
-        heap = np.empty((nb, 2, 2), dtype=np.float64)
-        partials = &heap[0, 0, 0]
+    if nb > SMALL_BLOCKS:    # (more than a lean call has: the generic path)
+        return None
     state_arr = np.empty((2, 2), dtype=np.float64)
     cdef double[:, ::1] state = state_arr
     with nogil:
@@ -1390,15 +1381,12 @@ def small_multi_margin_state(const int64_t[::1] y, const double[:, :] x):
     cdef const double* p
     cdef double row
     cdef Acc la, lw
-    cdef double on_stack[4 * SMALL_BLOCKS]
-    cdef double[:, :, ::1] heap
-    cdef double* partials = on_stack
+    cdef double partials[4 * SMALL_BLOCKS]
     if (n_rows == 0 or n_cols == 0 or y.shape[0] != n_rows
             or x.strides[1] != sizeof(double) or x.strides[0] != n_cols * sizeof(double)):
         return None
-    if nb > SMALL_BLOCKS:
-        heap = np.empty((nb, 2, 2), dtype=np.float64)
-        partials = &heap[0, 0, 0]
+    if nb > SMALL_BLOCKS:    # (more than a lean call has: the generic path)
+        return None
     state_arr = np.empty((2, 2), dtype=np.float64)
     cdef double[:, ::1] state = state_arr
     with nogil:
@@ -1531,17 +1519,14 @@ def small_multilabel_margin_state(const int64_t[:, :] y, const double[:, :] x):
     cdef const int64_t* q
     cdef double row
     cdef Acc la, lw
-    cdef double on_stack[4 * SMALL_BLOCKS]
-    cdef double[:, :, ::1] heap
-    cdef double* partials = on_stack
+    cdef double partials[4 * SMALL_BLOCKS]
     cdef unsigned char[::1] flags
     if (n_rows == 0 or n_cols == 0 or y.shape[0] != n_rows or y.shape[1] != n_cols
             or x.strides[1] != sizeof(double) or x.strides[0] != n_cols * sizeof(double)
             or y.strides[1] != sizeof(int64_t) or y.strides[0] != n_cols * sizeof(int64_t)):
         return None
-    if nb > SMALL_BLOCKS:
-        heap = np.empty((nb, 2, 2), dtype=np.float64)
-        partials = &heap[0, 0, 0]
+    if nb > SMALL_BLOCKS:    # (more than a lean call has: the generic path)
+        return None
     flags = np.empty(n_cols, dtype=np.uint8)
     state_arr = np.empty((2, 2), dtype=np.float64)
     cdef double[:, ::1] state = state_arr

@@ -627,12 +627,9 @@ def small_pair_state(int kind, const double[::1] y, const double[::1] x, double 
             or kind == SQUARED_LOG_ERROR or kind == ABSOLUTE_PERCENTAGE_ERROR
             or kind == PINBALL or kind == TWEEDIE):
         raise ValueError(f"kind must be a term of small_pair_state; got {kind}.")
-    cdef double on_stack[4 * SMALL_BLOCKS]
-    cdef double[:, :, ::1] heap
-    cdef double* partials = on_stack
-    if nb > SMALL_BLOCKS:
-        heap = np.empty((nb, 2, 2), dtype=np.float64)
-        partials = &heap[0, 0, 0]
+    cdef double partials[4 * SMALL_BLOCKS]
+    if nb > SMALL_BLOCKS:    # (more than a lean call has: the generic path)
+        return None
     state_arr = np.empty((2, 2), dtype=np.float64)
     cdef double[:, ::1] state = state_arr
     with nogil:
@@ -818,12 +815,9 @@ def small_triple_state(int kind, const double[::1] y, const double[::1] a,
     cdef Py_ssize_t n = y.shape[0], rpb = rows_per_block(3), nb = n_blocks(n, rpb)
     cdef Py_ssize_t b, i, start, stop
     cdef bint negative = False
-    cdef double on_stack[4 * SMALL_BLOCKS]
-    cdef double[:, :, ::1] heap
-    cdef double* partials = on_stack
-    if nb > SMALL_BLOCKS:
-        heap = np.empty((nb, 2, 2), dtype=np.float64)
-        partials = &heap[0, 0, 0]
+    cdef double partials[4 * SMALL_BLOCKS]
+    if nb > SMALL_BLOCKS:    # (more than a lean call has: the generic path)
+        return None
     state_arr = np.empty((2, 2), dtype=np.float64)
     cdef double[:, ::1] state = state_arr
     cdef Acc lw
