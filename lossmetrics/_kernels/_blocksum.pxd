@@ -166,6 +166,17 @@ cdef inline void combine_block_array(const double* partials, Py_ssize_t nb, Py_s
         state[k * s_step + 1] = comp - (hi - acc[0]) if hi - hi == 0.0 else 0.0
 
 
+cdef inline bint small_state(const double* partials, Py_ssize_t nb,
+                             double* state) noexcept nogil:
+    """The lean kernels' fold: nb blocks' (2, 2) partial sums, side by side
+    (SMALL_BLOCKS at most, on the stack), into a (2, 2) state; whether all
+    of it is finite (where not, the lean kernel returns None and the generic
+    path raises or decides)."""
+    combine_block_array(partials, nb, 2, 4, 2, state, 2)
+    return ((state[0] - state[0]) + (state[1] - state[1])
+            + (state[2] - state[2]) + (state[3] - state[3])) == 0.0
+
+
 cdef inline void combine_blocks(double[:, :, ::1] partials,
                                 double[:, ::1] state) noexcept nogil:
     """Fold per-block (sum, compensation) pairs in block order into state[k] = (hi, lo)."""

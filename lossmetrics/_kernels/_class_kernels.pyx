@@ -19,7 +19,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from lossmetrics._kernels._rangescan cimport _block_range, _contiguous
 from lossmetrics._kernels._blocksum cimport (
     Acc, Acc4, acc4_add_array, acc4_total, acc4_zero, acc_add, acc_store, acc_store_at, acc_value,
-    acc_zero, block_stop, combine_block_array, SMALL_BLOCKS,
+    acc_zero, block_stop, small_state, SMALL_BLOCKS,
     block_rows, by_group, chunk_of, combine_blocks, group_add, group_settle, n_blocks, padded,
     row_add, rows_per_block, super_blocks,
 )
@@ -561,8 +561,7 @@ def small_brier_binary_state(const int64_t[::1] y, const double[::1] p):
                 i0 = i1
             acc_store_at(&partials[4 * b], acc4_total(lanes))
             acc_store_at(&partials[4 * b + 2], lw)
-        combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
-    return state_arr
+    return state_arr if small_state(partials, nb, &state[0, 0]) else None
 
 
 def label_proba_kernel(int mode, const floating[:, :] proba, const int64_t[:] y,
@@ -874,9 +873,9 @@ def small_nll_state(const int64_t[::1] y, const floating[:, ::1] z):
             lw.c = acc[3]
             acc_store_at(&partials[4 * b], la)
             acc_store_at(&partials[4 * b + 2], lw)
-        if valid and bad < 0:
-            combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
-    return state_arr if valid and bad < 0 else None
+    if not valid or bad >= 0:
+        return None
+    return state_arr if small_state(partials, nb, &state[0, 0]) else None
 
 
 def index_target_kernel(const floating[:, :, :] z, const int64_t[:, :] y,
@@ -1183,7 +1182,6 @@ def small_kl_state(const double[:, :] p, const double[:, :] q):
     cdef double rows[EXP_CHUNK]
     cdef bint in_range = True
     cdef Acc la, lw
-    cdef const double* st
     cdef double partials[4 * SMALL_BLOCKS]
     if (n_rows == 0 or n_cols == 0 or q.shape[0] != n_rows or q.shape[1] != n_cols
             or not _kl_flat(p, q, chunk_rows)):
@@ -1203,17 +1201,13 @@ def small_kl_state(const double[:, :] p, const double[:, :] q):
                 r1 = block_stop(r0, chunk_rows, stop)
                 _kl_rows_flat(p, q, r0, r1, rows, &in_range)
                 for r in range(r0, r1):
-                    row_add(&la, &lw, NULL, NULL, r, 1.0 * rows[r - r0], 1.0)
+                    row_add(&la, &lw, NULL, NULL, r, rows[r - r0], 1.0)
                 r0 = r1
             acc_store_at(&partials[4 * b], la)
             acc_store_at(&partials[4 * b + 2], lw)
-        combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
     if not in_range:
         return None
-    st = &state[0, 0]
-    if not (((st[0] - st[0]) + (st[1] - st[1])) + ((st[2] - st[2]) + (st[3] - st[3])) == 0.0):
-        return None
-    return state_arr
+    return state_arr if small_state(partials, nb, &state[0, 0]) else None
 
 
 def kl_kernel(const floating[:, :] p, const floating_b[:, :] q,
@@ -1404,11 +1398,10 @@ def small_multi_margin_state(const int64_t[::1] y, const double[:, :] x):
                 for r in range(start, stop):
                     row = _multi_margin_row(&x[r, 0], sizeof(double), n_cols, y[r], 1,
                                             1.0) / n_cols
-                    row_add(&la, &lw, NULL, NULL, r, 1.0 * row, 1.0)
+                    row_add(&la, &lw, NULL, NULL, r, row, 1.0)
                 acc_store_at(&partials[4 * b], la)
                 acc_store_at(&partials[4 * b + 2], lw)
-            combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
-    return state_arr if ok else None
+    return state_arr if ok and small_state(partials, nb, &state[0, 0]) else None
 
 
 def multi_margin_kernel(const floating[:, :] x, const int64_t[:, :] y, int power,
@@ -1545,11 +1538,10 @@ def small_multilabel_margin_state(const int64_t[:, :] y, const double[:, :] x):
                 for r in range(start, stop):
                     row = _multilabel_margin_row(&x[r, 0], sizeof(double), &y[r, 0],
                                                  sizeof(int64_t), n_cols, &flags[0]) / n_cols
-                    row_add(&la, &lw, NULL, NULL, r, 1.0 * row, 1.0)
+                    row_add(&la, &lw, NULL, NULL, r, row, 1.0)
                 acc_store_at(&partials[4 * b], la)
                 acc_store_at(&partials[4 * b + 2], lw)
-            combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
-    return state_arr if ok else None
+    return state_arr if ok and small_state(partials, nb, &state[0, 0]) else None
 
 
 def multilabel_margin_kernel(const floating[:, :] x, const int64_t[:, :] y,

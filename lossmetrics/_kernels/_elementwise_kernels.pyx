@@ -96,7 +96,7 @@ cdef enum:
 
 from lossmetrics._kernels._blocksum cimport (
     Acc4, acc4_add_array, acc4_total, acc4_zero, Acc, acc_add, acc_merge, acc_scale, acc_store,
-    acc_store_at, acc_zero, block_stop, combine_block_array, rows_per_block, n_blocks, SMALL_BLOCKS,
+    acc_store_at, acc_zero, block_stop, rows_per_block, n_blocks, small_state, SMALL_BLOCKS,
     block_rows, by_group, chunk_of, combine_blocks, group_add, group_settle, row_add, scale_row,
     super_blocks,
 )
@@ -604,11 +604,6 @@ cdef inline void _small_blocks(term_t* term, const double[::1] y, const double[:
         acc_store_at(&partials[4 * b + 2], lw)
 
 
-cdef inline bint _finite_state(const double* st) noexcept nogil:
-    """Whether the four entries of a (2, 2) state are finite."""
-    return ((st[0] - st[0]) + (st[1] - st[1])) + ((st[2] - st[2]) + (st[3] - st[3])) == 0.0
-
-
 def small_pair_state(int kind, const double[::1] y, const double[::1] x, double param=0.0):
     """The state elementwise_kernel(kind, y[:, None], x[:, None], ...) returns
     for contiguous 1-D float64 inputs, unweighted: the same blocks, lanes and
@@ -653,8 +648,7 @@ def small_pair_state(int kind, const double[::1] y, const double[::1] x, double 
             _small_blocks(<Pinball*>NULL, y, x, prm, partials)
         else:
             _small_blocks(<Tweedie*>NULL, y, x, prm, partials)
-        combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
-    return state_arr if _finite_state(&state[0, 0]) else None
+    return state_arr if small_state(partials, nb, &state[0, 0]) else None
 
 
 cdef struct GaussianNLL:
@@ -844,8 +838,7 @@ def small_triple_state(int kind, const double[::1] y, const double[::1] a,
             lw.s = stop - start
             lw.c = 0.0
             acc_store_at(&partials[4 * b + 2], lw)
-        combine_block_array(partials, nb, 2, 4, 2, &state[0, 0], 2)
-    return state_arr if _finite_state(&state[0, 0]) else None
+    return state_arr if small_state(partials, nb, &state[0, 0]) else None
 
 
 # PyTorch's EPSILON of cosine_embedding_loss, 1e-12 stored as a float32.

@@ -247,17 +247,26 @@ LM_ERR_LANES(lm_huber_lanes, lm_huber)
 LM_ERR_LANES(lm_smooth_l1_lanes, lm_smooth_l1)
 LM_ERR_LANES(lm_soft_margin_lanes, lm_soft_margin)
 LM_ERR_LANES(lm_hinge_embedding_lanes, lm_hinge_embedding)
+/* The lanes of a term whose common parameter value (param.p1 == P1) has
+ * an instance of its own, COMMON, where it is a constant; OTHER for the
+ * rest. */
+#define LM_LANES_BY_P1(NAME, P1, COMMON, OTHER)                                 \
+static void NAME(const double *y, const double *x, ptrdiff_t n, lm_params param, \
+                 double *acc)                                                   \
+{                                                                               \
+    if (param.p1 == (P1))                                                       \
+        COMMON(y, x, n, param, acc);                                            \
+    else                                                                        \
+        OTHER(y, x, n, param, acc);                                             \
+}
+/* Poisson NLL's lanes: full=False (p1 = 0) in a loop of its own, where the
+ * Stirling term's branch is gone (with it in the loop, GCC 12 left the term
+ * scalar). */
 #define LM_POISSON_LOG_PLAIN(Y, X, P) lm_poisson_log((Y), (X), (lm_params){(P).p0, 0.0})
 LM_ERR_LANES(lm_poisson_log_plain_lanes, LM_POISSON_LOG_PLAIN)
 LM_ERR_LANES(lm_poisson_log_full_lanes, lm_poisson_log)
-static void lm_poisson_log_lanes(const double *y, const double *x, ptrdiff_t n,
-                                 lm_params param, double *acc)
-{
-    if (param.p1 == 0.0)
-        lm_poisson_log_plain_lanes(y, x, n, param, acc);
-    else
-        lm_poisson_log_full_lanes(y, x, n, param, acc);
-}
+LM_LANES_BY_P1(lm_poisson_log_lanes, 0.0, lm_poisson_log_plain_lanes,
+               lm_poisson_log_full_lanes)
 LM_ERR_LANES(lm_poisson_lanes, lm_poisson)
 /* The focal term's lanes: gamma = 2 (torchvision's default) in a loop of its
  * own, where the power is b * b (the loop of the other exponents calls the C
@@ -265,14 +274,8 @@ LM_ERR_LANES(lm_poisson_lanes, lm_poisson)
 #define LM_SIGMOID_FOCAL_GAMMA2(Y, X, P) lm_sigmoid_focal((Y), (X), (lm_params){(P).p0, 2.0})
 LM_BUFFERED_ERR_LANES(lm_sigmoid_focal_gamma2_lanes, LM_SIGMOID_FOCAL_GAMMA2)
 LM_BUFFERED_ERR_LANES(lm_sigmoid_focal_any_lanes, lm_sigmoid_focal)
-static void lm_sigmoid_focal_lanes(const double *y, const double *x, ptrdiff_t n,
-                                   lm_params param, double *acc)
-{
-    if (param.p1 == 2.0)
-        lm_sigmoid_focal_gamma2_lanes(y, x, n, param, acc);
-    else
-        lm_sigmoid_focal_any_lanes(y, x, n, param, acc);
-}
+LM_LANES_BY_P1(lm_sigmoid_focal_lanes, 2.0, lm_sigmoid_focal_gamma2_lanes,
+               lm_sigmoid_focal_any_lanes)
 LM_BUFFERED_ERR_LANES(lm_squared_log_error_lanes, lm_squared_log_error)
 LM_ERR_LANES(lm_absolute_percentage_error_lanes, lm_absolute_percentage_error)
 LM_ERR_LANES(lm_pinball_lanes, lm_pinball)
