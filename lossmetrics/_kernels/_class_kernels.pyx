@@ -836,7 +836,8 @@ def small_nll_state(const int64_t[::1] y, const floating[:, ::1] z):
     [0, C), without options, or None for any other input (the generic path
     raises).  The lean path of small calls (lossmetrics/_losses/
     class_scores.py): its blocks, scans and picks (lm_nll_rows's plain
-    instance), serially: the same bits."""
+    instance; lm_nll_scanned_rows checks a block's labels first, then picks
+    without selects), serially: the same bits."""
     cdef Py_ssize_t n = z.shape[0], n_classes = z.shape[1]
     cdef Py_ssize_t rpb = rows_per_block(n_classes), nb = n_blocks(n, rpb)
     cdef Py_ssize_t b, start, stop

@@ -519,7 +519,7 @@ LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   
     const lm_v8i e3 = {0, 1, 2, 3, 8, 9, 10, 11}, o3 = {4, 5, 6, 7, 12, 13, 14, 15}; \
     double sums[64];                                                            \
     int64_t n_off = 0;                                                          \
-    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 64) {                             \
+    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 16) {                             \
         ptrdiff_t m = n_rows - r0 < 64 ? n_rows - r0 : 64, r = 0;                \
         for (; r + 8 <= m; r += 8) {                                            \
             const T *p = x + (r0 + r) * n_cols;                                 \
@@ -1192,27 +1192,38 @@ LM_BELOW_INF(_f, float, int32_t)
 
 /* nll_loss on n_rows rows of n_cols log-probabilities side by side, without
  * options (lm_nll_rows's plain call), with its scan for NaN and +inf
- * (lm_below_inf) 16 rows at a time, each scan before those rows' picks:
+ * (lm_below_inf) 8 rows at a time, each scan before those rows' picks:
  * the scan of the next rows overlaps the running sum of the picks, a chain
- * of dependent adds.  The same sums as the scan of the whole then the
- * picks (the unit weights are counted per call: an exact integer sum).
- * Returns whether every value is below +inf; *first_bad as lm_nll_rows. */
+ * of dependent adds (8 rows: 4096 x 10 8.5 -> 8.0 us against 16; 32 rows
+ * 9.2).  The labels are checked first, all at once
+ * (lm_all_class_indices: one vectorised pass); then every row counts, and
+ * the picks need none of lm_index_row's selects (a weight of 1 times the
+ * term, lm_select of a kept row: the same values; at 4096 x 10 they were a
+ * third of the instructions of a row).  The same sums as the scan of the
+ * whole then lm_nll_rows (the unit weights are counted per call: an exact
+ * integer sum).  Returns whether every value is below +inf; *first_bad is
+ * -1, or >= 0 (not the row) when a label is out of range. */
 #define LM_NLL_SCANNED_ROWS(SUFFIX, T)                                          \
 static int lm_nll_scanned_rows##SUFFIX(const T *z, ptrdiff_t n_rows, ptrdiff_t n_cols, \
                                        const int64_t *y, double *acc,           \
                                        int64_t *first_bad)                      \
 {                                                                               \
     int ok = 1;                                                                 \
-    *first_bad = -1;                                                            \
-    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 16) {                             \
-        ptrdiff_t m = n_rows - r0 < 16 ? n_rows - r0 : 16;                      \
-        int64_t bad;                                                            \
+    double s = acc[0], c = acc[1];                                              \
+    *first_bad = lm_all_class_indices(y, n_rows, n_cols, 0, 0) ? -1 : 0;        \
+    if (*first_bad >= 0)                                                        \
+        return ok;                                                              \
+    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 8) {                              \
+        ptrdiff_t m = n_rows - r0 < 8 ? n_rows - r0 : 8;                        \
         ok &= lm_below_inf##SUFFIX(z + r0 * n_cols, m * n_cols);                \
-        lm_nll_rows##SUFFIX(z + r0 * n_cols, n_cols, m, n_cols, y + r0, 1, NULL, NULL, \
-                            0, 0, 1, acc, NULL, &bad);                          \
-        if (bad >= 0 && *first_bad < 0)                                         \
-            *first_bad = r0 + bad;                                              \
+        for (ptrdiff_t r = r0; r < r0 + m; r++) {                               \
+            double v = lm_nll_term(1.0, (double)z[r * n_cols + y[r]]);          \
+            LM_TWOSUM_ADD(s, c, v);                                             \
+        }                                                                       \
     }                                                                           \
+    acc[0] = s;                                                                 \
+    acc[1] = c;                                                                 \
+    acc[2] = acc[2] + (double)n_rows;                                           \
     return ok;                                                                  \
 }
 LM_NLL_SCANNED_ROWS(, double)
