@@ -285,3 +285,27 @@ def test_integer_classes_with_a_window_edge_at_every_position(special, n):
         y[pos] = special
         np.testing.assert_array_equal(encode(y, None).classes, np.unique(y))
         np.testing.assert_array_equal(encode(y[::-1], None).classes, np.unique(y))
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 63, 64, 65, 200, 1000])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_kernel_counts_each_unnormalised_row_once(n, dtype):
+    # The row-sum check folds 64 rows at a time: every row is checked once,
+    # so its count of rows off is NumPy's (rows scaled by 1.01 against rows
+    # that sum to 1 well within the tolerance), whatever the row groups.
+    from lossmetrics._kernels import kernels
+    from lossmetrics._losses.log_loss import _rowsum_tol
+    c = 10
+    p = _proba(n, c)
+    off = RNG.random(n) < 0.3
+    p = (p * np.where(off, 1.01, 1.0)[:, None]).astype(dtype)
+    tol = _rowsum_tol(np.dtype(dtype))
+    expected = int(np.sum(np.abs(p.astype(np.float64).sum(axis=1) - 1.0) > tol))
+    assert expected == int(off.sum())
+    y = RNG.integers(0, c, n)
+    lut = np.arange(c, dtype=np.int64)
+    for n_threads in (1, 2):
+        _, _, bad, n_off, _ = kernels("_class_kernels").label_proba_kernel(
+            0, p, y, 0, lut, False, np.empty(0), tol, False, n_threads)
+        assert bad == -1
+        assert n_off == expected

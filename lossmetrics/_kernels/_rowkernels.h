@@ -519,7 +519,7 @@ LM_ALWAYS_INLINE int64_t NAME(const T *x, ptrdiff_t n_rows, ptrdiff_t n_cols,   
     const lm_v8i e3 = {0, 1, 2, 3, 8, 9, 10, 11}, o3 = {4, 5, 6, 7, 12, 13, 14, 15}; \
     double sums[64];                                                            \
     int64_t n_off = 0;                                                          \
-    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 16) {                             \
+    for (ptrdiff_t r0 = 0; r0 < n_rows; r0 += 64) {                             \
         ptrdiff_t m = n_rows - r0 < 64 ? n_rows - r0 : 64, r = 0;                \
         for (; r + 8 <= m; r += 8) {                                            \
             const T *p = x + (r0 + r) * n_cols;                                 \
